@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * tiu_common.h - the contract between the BPF programs and user space.
+ *
+ * Included by the XDP and TC programs, the `tiu` loader, the tests and the
+ * benchmarks. Everything that crosses the kernel/user boundary (map keys and
+ * values, statistics indexes, pin names, the ABI version) is declared here
+ * and only here. Layouts are explicit: every struct has named padding and a
+ * _Static_assert on its size, because these bytes are map keys.
+ */
+#ifndef TIU_COMMON_H
+#define TIU_COMMON_H
+
+#include <linux/types.h>
+
+/*
+ * ABI version of the pinned maps. Bump it whenever a key, value or map
+ * definition below changes: the loader refuses pins of another version
+ * ("stale pins: run `tiu down IFACE --purge`").
+ */
+#define TIU_ABI_VERSION 1
+
+/* Default pin directory. The loader adds one subdirectory per network
+ * namespace that is not the initial one (see loader/). */
+#define TIU_PIN_ROOT "/sys/fs/bpf/tiu"
+
+/* Map names: the pin file names under the pin directory. */
+#define TIU_MAP_ENDPOINTS "tiu_endpoints"
+#define TIU_MAP_STATS     "tiu_stats"
+#define TIU_MAP_LINKS     "tiu_links"
+#define TIU_MAP_CONFIG    "tiu_config"
+
+/* Program names (function names in the objects). */
+#define TIU_PROG_XDP_DECAP "tiu_xdp_decap"  /* tiu_xdp.bpf.o */
+#define TIU_PROG_TC_EGRESS "tiu_tc_egress"  /* tiu_tc*.bpf.o, clsact egress */
+#define TIU_PROG_TC_DETOUR "tiu_tc_detour"  /* tiu_tc*.bpf.o, detour peer ingress */
+#define TIU_PROG_TC_DECAP  "tiu_tc_decap"   /* tiu_tc*.bpf.o, clsact ingress */
+
+/* Map sizes. Each is a limit an operator may hit; keep them generous. */
+#ifndef TIU_MAX_ENDPOINTS
+#define TIU_MAX_ENDPOINTS 65536 /* endpoints over all interfaces */
+#endif
+#ifndef TIU_MAX_IFACES
+#define TIU_MAX_IFACES 256      /* interfaces (and detour peers) per netns */
+#endif
+
+/* libxdp run config of the XDP program: where it sits in the dispatcher. */
+#define TIU_XDP_PRIORITY 20
+
+/* Endpoint roles (see DESIGN.md section 2). */
+enum tiu_role {
+	TIU_ROLE_LOCAL  = 1, /* our address:port: encap if src, decap if dst */
+	TIU_ROLE_REMOTE = 2, /* peer's address:port: encap if dst, decap if src */
+};
+
+/*
+ * Endpoint key. addr holds an IPv6 address, or an IPv4 address v4-mapped
+ * (::ffff:a.b.c.d); all zero bytes is the wildcard and matches both
+ * families. port is in network byte order and never 0.
+ */
+struct tiu_endpoint_key {
+	__u32 ifindex;  /* the real interface (never a detour peer) */
+	__u8 addr[16];
+	__be16 port;
+	__u8 role;      /* enum tiu_role */
+	__u8 pad;       /* must be 0 */
+};
+_Static_assert(sizeof(struct tiu_endpoint_key) == 24, "tiu_endpoint_key layout");
+
+struct tiu_endpoint_val {
+	__u32 flags;    /* reserved, 0 */
+	__u32 pad;
+};
+_Static_assert(sizeof(struct tiu_endpoint_val) == 8, "tiu_endpoint_val layout");
+
+/*
+ * Interface table, keyed by ifindex (__u32). Two kinds of entries:
+ * - the real interface: detour_ifindex = the detour end that TC egress
+ *   redirects PARTIAL/GSO TCP to (0: no detour, such packets are dropped);
+ * - the detour peer (where tiu_tc_detour runs on ingress): out_ifindex = the
+ *   real interface that converted segments are redirected to.
+ */
+struct tiu_link {
+	__u32 detour_ifindex;
+	__u32 out_ifindex;
+	__u32 flags;    /* TIU_LINK_F_* */
+	__u32 pad;
+};
+_Static_assert(sizeof(struct tiu_link) == 16, "tiu_link layout");
+
+#define TIU_LINK_F_REAL   (1U << 0) /* entry of a real interface */
+#define TIU_LINK_F_DETOUR (1U << 1) /* entry of a detour peer */
+
+/* Configuration: a one-entry array. Written by the loader when it creates
+ * the pins; read back to detect pins of another ABI version. */
+struct tiu_config {
+	__u32 abi_version; /* TIU_ABI_VERSION of whoever created the pins */
+	__u32 flags;       /* reserved, 0 */
+};
+_Static_assert(sizeof(struct tiu_config) == 8, "tiu_config layout");
+
+/*
+ * Statistics: one per-CPU record per interface (tiu_stats is a per-CPU hash
+ * keyed by the real interface's ifindex), summed over possible CPUs in user
+ * space. Every packet that tiu looks at as a candidate (TCP on egress, UDP
+ * on ingress) lands in exactly one of the packet counters of its direction;
+ * *_BYTES counters go with *_CONVERTED.
+ *
+ * X(name, "label", "what it means")
+ */
+#define TIU_STATS(X)                                                                   \
+	X(ENC_CONVERTED, "enc_converted", "TCP converted to UDP in place on egress")     \
+	X(ENC_BYTES, "enc_bytes", "bytes (L3 and up) of enc_converted")                  \
+	X(ENC_DETOURED, "enc_detoured", "PARTIAL or GSO TCP sent through the segmentation detour") \
+	X(ENC_PASS, "enc_pass", "TCP matching no endpoint, passed untouched")            \
+	X(ENC_SKIP_FRAGMENT, "enc_skip_fragment", "IP fragment of TCP, passed untouched") \
+	X(ENC_DROP_URG, "enc_drop_urg", "tunnelled TCP with URG set: cannot be encoded, dropped") \
+	X(ENC_DROP_MALFORMED, "enc_drop_malformed", "tunnelled TCP with a bad header or length, dropped") \
+	X(ENC_DROP_NO_DETOUR, "enc_drop_no_detour", "needed the detour but the interface has none, dropped") \
+	X(DET_CONVERTED, "detour_converted", "segment converted to UDP at the detour and sent to the interface") \
+	X(DET_BYTES, "detour_bytes", "bytes (L3 and up) of detour_converted")            \
+	X(DET_DROP_UNEXPECTED, "detour_drop_unexpected", "packet at the detour that is not a tunnelled TCP segment, dropped") \
+	X(DET_DROP_NOT_SEGMENTED, "detour_drop_not_segmented", "still GSO or CHECKSUM_PARTIAL after the detour, dropped (never looped)") \
+	X(DET_DROP_URG, "detour_drop_urg", "segment with URG set at the detour, dropped") \
+	X(DET_DROP_MALFORMED, "detour_drop_malformed", "segment with a bad header or length at the detour, dropped") \
+	X(DEC_CONVERTED, "dec_converted", "UDP converted back to TCP on ingress")        \
+	X(DEC_BYTES, "dec_bytes", "bytes (L3 and up) of dec_converted")                  \
+	X(DEC_PASS, "dec_pass", "UDP matching no endpoint, passed untouched")            \
+	X(DEC_SKIP_FRAGMENT, "dec_skip_fragment", "IP fragment of UDP, passed untouched") \
+	X(DEC_SKIP_LENGTH, "dec_skip_length", "UDP length differs from the IP payload length, passed untouched") \
+	X(DEC_SKIP_SHORT, "dec_skip_short", "tunnelled UDP too short for a TCP header or with a bad data offset, passed untouched") \
+	X(DEC_SKIP_GSO, "dec_skip_gso", "tunnelled UDP aggregated by GRO (TC decap only), passed untouched") \
+	X(DEC_DROP_CSUM0_V4, "dec_drop_csum0_v4", "tunnelled IPv4 UDP without checksum (0), dropped") \
+	X(DEC_DROP_CSUM0_V6, "dec_drop_csum0_v6", "tunnelled IPv6 UDP with checksum 0 (invalid), dropped")
+
+#define TIU_STAT_ENUM_(name, label, help) TIU_STAT_##name,
+enum tiu_stat {
+	TIU_STATS(TIU_STAT_ENUM_)
+	TIU_STAT__MAX
+};
+#undef TIU_STAT_ENUM_
+
+struct tiu_stats {
+	__u64 v[TIU_STAT__MAX];
+};
+
+#endif /* TIU_COMMON_H */

@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * tiu_datapath.h - the datapath logic, used ONLY by BPF programs.
+ *
+ * One body for every program: tiu_decap() serves the XDP program and the TC
+ * ingress program, tiu_encap_check() and tiu_encap_apply() serve TC egress and
+ * the detour. Each returns a verdict that the program maps to its own return
+ * codes; the program-specific parts (ip_summed, GSO, redirects, skb->csum)
+ * stay in the programs.
+ */
+#ifndef TIU_DATAPATH_H
+#define TIU_DATAPATH_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "tiu_common.h"
+#include "tiu_maps.h"
+#include "tiu_parse.h"
+
+enum tiu_verdict {
+	TIU_V_PASS,      /* leave the packet as it is */
+	TIU_V_DROP,      /* drop it (counted) */
+	TIU_V_CONVERT,   /* it is ours and may be converted */
+};
+
+/* ---------------------------------------------------------------- stats -- */
+
+static __always_inline struct tiu_stats *tiu_stats_of(__u32 ifindex)
+{
+	struct tiu_stats *s = bpf_map_lookup_elem(&tiu_stats, &ifindex);
+
+	if (!s) {
+		struct tiu_stats zero = {};
+
+		/* Programs attached by xdp-loader alone have no entry yet. */
+		bpf_map_update_elem(&tiu_stats, &ifindex, &zero, BPF_NOEXIST);
+		s = bpf_map_lookup_elem(&tiu_stats, &ifindex);
+	}
+	return s;
+}
+
+static __always_inline void tiu_count(__u32 ifindex, enum tiu_stat idx)
+{
+	struct tiu_stats *s;
+
+	if (idx >= TIU_STAT__MAX) /* constant after inlining; keeps the verifier sure */
+		return;
+	s = tiu_stats_of(ifindex);
+
+	if (s)
+		s->v[idx]++;
+}
+
+static __always_inline void tiu_count_bytes(__u32 ifindex, enum tiu_stat pkts,
+					    enum tiu_stat bytes, __u32 len)
+{
+	struct tiu_stats *s = tiu_stats_of(ifindex);
+
+	if (s) {
+		s->v[pkts]++;
+		s->v[bytes] += len;
+	}
+}
+
+/* ------------------------------------------------------------ endpoints -- */
+
+/* Is (addr, port) an endpoint of this role on ifindex, by address or wildcard? */
+static __always_inline int tiu_endpoint_match(__u32 ifindex, const __u8 *addr, __be16 port,
+					      __u8 role)
+{
+	struct tiu_endpoint_key key = {
+		.ifindex = ifindex,
+		.port = port,
+		.role = role,
+	};
+
+	__builtin_memcpy(key.addr, addr, sizeof(key.addr));
+	if (bpf_map_lookup_elem(&tiu_endpoints, &key))
+		return 1;
+	__builtin_memset(key.addr, 0, sizeof(key.addr));
+	return bpf_map_lookup_elem(&tiu_endpoints, &key) != NULL;
+}
+
+/* Egress TCP is tunnelled when its source is a local endpoint or its
+ * destination a remote one (DESIGN.md 2). */
+static __always_inline int tiu_match_egress(__u32 ifindex, const struct tiu_pkt *p,
+					    __be16 sport, __be16 dport)
+{
+	return tiu_endpoint_match(ifindex, p->saddr, sport, TIU_ROLE_LOCAL) ||
+	       tiu_endpoint_match(ifindex, p->daddr, dport, TIU_ROLE_REMOTE);
+}
+
+/* Ingress UDP is tunnelled when its destination is a local endpoint or its
+ * source a remote one. */
+static __always_inline int tiu_match_ingress(__u32 ifindex, const struct tiu_pkt *p,
+					     __be16 sport, __be16 dport)
+{
+	return tiu_endpoint_match(ifindex, p->daddr, dport, TIU_ROLE_LOCAL) ||
+	       tiu_endpoint_match(ifindex, p->saddr, sport, TIU_ROLE_REMOTE);
+}
+
+/* Bytes a converted packet counts for: IP header(s) and L4. */
+static __always_inline __u32 tiu_l3_bytes(const struct tiu_pkt *p)
+{
+	return p->l4_off - p->l3_off + p->l4_len;
+}
+
+/* -------------------------------------------------------- decapsulation -- */
+
+/* What tiu_decap() found out, for the caller's checksum bookkeeping. */
+struct tiu_decap_info {
+	__u32 old_words; /* see tiu_wire_decode() */
+	__u32 new_words;
+};
+
+/*
+ * UDP -> TCP for a frame on ingress. Parses, matches, checks and, when the
+ * packet is a tunnelled one that can be restored, rewrites it in place.
+ * is_gso: the TC caller's skb is a GRO aggregate (XDP: never).
+ * Returns TIU_V_CONVERT when it rewrote the packet, otherwise PASS or DROP;
+ * every UDP packet is counted in exactly one reason.
+ */
+static __always_inline enum tiu_verdict tiu_decap(void *data, void *data_end, __u32 frame_len,
+						  __u32 ifindex, int is_gso,
+						  struct tiu_decap_info *info)
+{
+	struct tiu_pkt p = {};
+	struct tiu_udp20 *u;
+
+	if (tiu_parse(data, data_end, frame_len, &p) != TIU_PARSE_OK)
+		return TIU_V_PASS;
+	if (p.proto != IPPROTO_UDP)
+		return TIU_V_PASS;
+	if (p.frag) {
+		tiu_count(ifindex, TIU_STAT_DEC_SKIP_FRAGMENT);
+		return TIU_V_PASS;
+	}
+	u = p.l4;
+	if ((void *)u + 8 > data_end) /* not even a UDP header in sight: not ours */
+		return TIU_V_PASS;
+	if (!tiu_match_ingress(ifindex, &p, u->source, u->dest)) {
+		tiu_count(ifindex, TIU_STAT_DEC_PASS);
+		return TIU_V_PASS;
+	}
+	if (tiu_htons(u->len) != p.l4_len) {
+		tiu_count(ifindex, TIU_STAT_DEC_SKIP_LENGTH);
+		return TIU_V_PASS;
+	}
+	if (is_gso) {
+		tiu_count(ifindex, TIU_STAT_DEC_SKIP_GSO);
+		return TIU_V_PASS;
+	}
+	if ((void *)(u + 1) > data_end || !tiu_wire_doff_ok(u->doff_rsv, p.l4_len)) {
+		tiu_count(ifindex, TIU_STAT_DEC_SKIP_SHORT);
+		return TIU_V_PASS;
+	}
+	/*
+	 * Checksum 0: no checksum (IPv4) or invalid (IPv6). Our encapsulation
+	 * never sends it. Computing a fresh TCP checksum would certify bytes
+	 * that nothing protected on the way, so such packets are dropped.
+	 */
+	if (u->check == 0) {
+		tiu_count(ifindex, p.family == 4 ? TIU_STAT_DEC_DROP_CSUM0_V4
+						 : TIU_STAT_DEC_DROP_CSUM0_V6);
+		return TIU_V_DROP;
+	}
+
+	tiu_wire_decode(u, &info->old_words, &info->new_words);
+	*p.proto_byte = IPPROTO_TCP;
+	if (p.family == 4) {
+		struct iphdr *iph = p.l3;
+
+		iph->check = tiu_ipv4_proto_csum(iph->check, IPPROTO_UDP, IPPROTO_TCP);
+	}
+	tiu_count_bytes(ifindex, TIU_STAT_DEC_CONVERTED, TIU_STAT_DEC_BYTES, tiu_l3_bytes(&p));
+	return TIU_V_CONVERT;
+}
+
+/* -------------------------------------------------------- encapsulation -- */
+
+/*
+ * First half of TCP -> UDP: parse, match and check a frame on egress.
+ * detour: 0 for TC egress, 1 for the detour program, which counts under its
+ * own reasons (and drops what egress would pass). Returns TIU_V_CONVERT (p
+ * filled) for a tunnelled TCP packet that can be encoded, TIU_V_DROP for one
+ * that cannot (URG, bad header), TIU_V_PASS for anything else. Counters go
+ * to ifindex, the real interface. Frames that are not TCP at all set
+ * *not_tcp and are not counted.
+ */
+static __always_inline enum tiu_verdict tiu_encap_check(void *data, void *data_end,
+							__u32 frame_len, __u32 ifindex, int detour,
+							struct tiu_pkt *p, int *not_tcp)
+{
+	enum tiu_stat st_pass = detour ? TIU_STAT_DET_DROP_UNEXPECTED : TIU_STAT_ENC_PASS;
+	enum tiu_stat st_frag = detour ? TIU_STAT_DET_DROP_UNEXPECTED : TIU_STAT_ENC_SKIP_FRAGMENT;
+	enum tiu_stat st_bad = detour ? TIU_STAT_DET_DROP_MALFORMED : TIU_STAT_ENC_DROP_MALFORMED;
+	enum tiu_stat st_urg = detour ? TIU_STAT_DET_DROP_URG : TIU_STAT_ENC_DROP_URG;
+	struct tiu_tcp20 *t;
+
+	*not_tcp = 1;
+	if (tiu_parse(data, data_end, frame_len, p) != TIU_PARSE_OK)
+		return TIU_V_PASS;
+	if (p->proto != IPPROTO_TCP)
+		return TIU_V_PASS;
+	*not_tcp = 0;
+	if (p->frag) {
+		tiu_count(ifindex, st_frag);
+		return TIU_V_PASS;
+	}
+	t = p->l4;
+	if ((void *)t + 4 > data_end) { /* ports out of sight: cannot match */
+		tiu_count(ifindex, st_pass);
+		return TIU_V_PASS;
+	}
+	if (!tiu_match_egress(ifindex, p, t->source, t->dest)) {
+		tiu_count(ifindex, st_pass);
+		return TIU_V_PASS;
+	}
+	if ((void *)(t + 1) > data_end || !tiu_wire_doff_ok(t->doff_rsv, p->l4_len)) {
+		tiu_count(ifindex, st_bad);
+		return TIU_V_DROP;
+	}
+	if (t->flags & TIU_TCP_FLAG_URG) {
+		/* The urgent pointer has no place on the wire (DESIGN.md 1). */
+		tiu_count(ifindex, st_urg);
+		return TIU_V_DROP;
+	}
+	return TIU_V_CONVERT;
+}
+
+/* Second half: rewrite a packet that tiu_encap_check() accepted. The TCP
+ * checksum must be complete (not CHECKSUM_PARTIAL). */
+static __always_inline void tiu_encap_apply(struct tiu_pkt *p, void *data_end)
+{
+	void *l4 = p->l4;
+
+	if (l4 + TIU_L4_HDR_LEN > data_end) /* checked by tiu_encap_check() */
+		return;
+	tiu_wire_encode(l4, p->l4_len);
+	*p->proto_byte = IPPROTO_UDP;
+	if (p->family == 4) {
+		struct iphdr *iph = p->l3;
+
+		iph->check = tiu_ipv4_proto_csum(iph->check, IPPROTO_TCP, IPPROTO_UDP);
+	}
+}
+
+#endif /* TIU_DATAPATH_H */

@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * tiu_parse.h - frame parsing shared by the XDP and TC programs.
+ *
+ * Ethernet, up to two 802.1Q/802.1ad tags, IPv4 with options, IPv6 with
+ * extension headers; fragments recognised, never followed. Lengths come from
+ * the IP header, checked against the frame (Ethernet padding is allowed, a
+ * frame shorter than its IP length is not ours). Plain C on packet pointers.
+ */
+#ifndef TIU_PARSE_H
+#define TIU_PARSE_H
+
+#include <linux/types.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include "tiu_wire.h"
+
+#ifndef ETH_P_8021AD
+#define ETH_P_8021AD 0x88A8
+#endif
+#define TIU_MAX_VLANS 2
+#define TIU_MAX_EXTHDRS 6  /* IPv6 extension headers followed before giving up */
+#define TIU_IP_MF 0x2000
+#define TIU_IP_OFFSET 0x1fff
+
+struct tiu_vlan_hdr {
+	__be16 tci;
+	__be16 proto;
+};
+
+struct tiu_ipv6_opt_hdr { /* hop-by-hop, routing, destination options, AH */
+	__u8 nexthdr;
+	__u8 hdrlen;
+};
+
+struct tiu_ipv6_frag_hdr {
+	__u8 nexthdr;
+	__u8 reserved;
+	__be16 frag_off;
+	__be32 identification;
+};
+
+struct tiu_pkt {
+	void *l3;           /* IPv4 or IPv6 header */
+	void *l4;           /* first byte after the IP header(s); not bounds-checked */
+	__u8 *proto_byte;   /* IPv4 protocol, or the next-header byte naming L4 */
+	__u32 l3_off;       /* offset of l3 in the frame */
+	__u32 l4_off;       /* offset of l4 in the frame */
+	__u16 l4_len;       /* L4 length from the IP header */
+	__u8 family;        /* 4 or 6 */
+	__u8 proto;         /* L4 protocol */
+	__u8 frag;          /* IPv4 MF/offset, or an IPv6 fragment header */
+	__u8 pad[3];
+	__u8 saddr[16];     /* IPv6, or IPv4 v4-mapped (::ffff:a.b.c.d) */
+	__u8 daddr[16];
+};
+
+enum tiu_parse_res {
+	TIU_PARSE_OK = 0,
+	TIU_PARSE_NOT_IP = -1, /* not IP, truncated or inconsistent: not ours */
+};
+
+static __always_inline void tiu_v4mapped(__u8 *dst, const void *addr4)
+{
+	dst[10] = 0xff;
+	dst[11] = 0xff;
+	__builtin_memcpy(dst + 12, addr4, 4);
+}
+
+static __always_inline int tiu_parse_ipv4(void *l3, void *data_end, __u32 room, struct tiu_pkt *p)
+{
+	struct iphdr *iph = l3;
+	__u32 ihl, tot;
+
+	if ((void *)(iph + 1) > data_end)
+		return TIU_PARSE_NOT_IP;
+	if (iph->version != 4)
+		return TIU_PARSE_NOT_IP;
+	ihl = iph->ihl * 4;
+	tot = tiu_htons(iph->tot_len);
+	if (ihl < sizeof(*iph) || tot < ihl || tot > room)
+		return TIU_PARSE_NOT_IP;
+	if (l3 + ihl > data_end)
+		return TIU_PARSE_NOT_IP;
+	p->family = 4;
+	p->proto = iph->protocol;
+	p->proto_byte = &iph->protocol;
+	p->frag = !!(iph->frag_off & tiu_htons(TIU_IP_MF | TIU_IP_OFFSET));
+	p->l4 = l3 + ihl;
+	p->l4_len = tot - ihl;
+	tiu_v4mapped(p->saddr, &iph->saddr);
+	tiu_v4mapped(p->daddr, &iph->daddr);
+	return TIU_PARSE_OK;
+}
+
+static __always_inline int tiu_parse_ipv6(void *l3, void *data_end, __u32 room, struct tiu_pkt *p)
+{
+	struct ipv6hdr *ip6h = l3;
+	__u8 *proto_byte = &ip6h->nexthdr;
+	void *cur = ip6h + 1;
+	__u32 payload, ext = 0;
+	__u8 nh;
+
+	if ((void *)(ip6h + 1) > data_end)
+		return TIU_PARSE_NOT_IP;
+	if (ip6h->version != 6)
+		return TIU_PARSE_NOT_IP;
+	payload = tiu_htons(ip6h->payload_len);
+	if (payload == 0 || payload + sizeof(*ip6h) > room) /* jumbogram or truncated */
+		return TIU_PARSE_NOT_IP;
+	nh = ip6h->nexthdr;
+	p->frag = 0;
+#pragma unroll
+	for (int i = 0; i < TIU_MAX_EXTHDRS; i++) {
+		struct tiu_ipv6_opt_hdr *oh = cur;
+		__u32 len;
+
+		if (nh != IPPROTO_HOPOPTS && nh != IPPROTO_ROUTING && nh != IPPROTO_DSTOPTS &&
+		    nh != IPPROTO_FRAGMENT && nh != IPPROTO_AH)
+			break;
+		if ((void *)(oh + 1) > data_end)
+			return TIU_PARSE_NOT_IP;
+		if (nh == IPPROTO_FRAGMENT) {
+			p->frag = 1;
+			len = sizeof(struct tiu_ipv6_frag_hdr);
+		} else if (nh == IPPROTO_AH) {
+			len = ((__u32)oh->hdrlen + 2) * 4;
+		} else {
+			len = ((__u32)oh->hdrlen + 1) * 8;
+		}
+		proto_byte = &oh->nexthdr;
+		nh = oh->nexthdr;
+		cur += len;
+		ext += len;
+	}
+	if (nh == IPPROTO_HOPOPTS || nh == IPPROTO_ROUTING || nh == IPPROTO_DSTOPTS ||
+	    nh == IPPROTO_FRAGMENT || nh == IPPROTO_AH)
+		return TIU_PARSE_NOT_IP; /* longer chain than we follow */
+	if (ext > payload)
+		return TIU_PARSE_NOT_IP;
+	p->family = 6;
+	p->proto = nh;
+	p->proto_byte = proto_byte;
+	p->l4 = cur;
+	p->l4_len = payload - ext;
+	__builtin_memcpy(p->saddr, &ip6h->saddr, 16);
+	__builtin_memcpy(p->daddr, &ip6h->daddr, 16);
+	return TIU_PARSE_OK;
+}
+
+/*
+ * Parse a frame starting at its Ethernet header. frame_len is the whole
+ * frame's length (for TC it may exceed data_end - data: non-linear data).
+ * On TIU_PARSE_OK, p describes L3 and L4; nothing past L3 is bounds-checked.
+ */
+static __always_inline int tiu_parse(void *data, void *data_end, __u32 frame_len, struct tiu_pkt *p)
+{
+	struct ethhdr *eth = data;
+	void *cur = eth + 1;
+	__be16 proto;
+	__u32 l3_off;
+	int ret;
+
+	if ((void *)(eth + 1) > data_end)
+		return TIU_PARSE_NOT_IP;
+	proto = eth->h_proto;
+#pragma unroll
+	for (int i = 0; i < TIU_MAX_VLANS; i++) {
+		struct tiu_vlan_hdr *vh = cur;
+
+		if (proto != tiu_htons(ETH_P_8021Q) && proto != tiu_htons(ETH_P_8021AD))
+			break;
+		if ((void *)(vh + 1) > data_end)
+			return TIU_PARSE_NOT_IP;
+		proto = vh->proto;
+		cur = vh + 1;
+	}
+	l3_off = cur - data;
+	if (frame_len < l3_off)
+		return TIU_PARSE_NOT_IP;
+	p->l3 = cur;
+	p->l3_off = l3_off;
+	if (proto == tiu_htons(ETH_P_IP))
+		ret = tiu_parse_ipv4(cur, data_end, frame_len - l3_off, p);
+	else if (proto == tiu_htons(ETH_P_IPV6))
+		ret = tiu_parse_ipv6(cur, data_end, frame_len - l3_off, p);
+	else
+		ret = TIU_PARSE_NOT_IP;
+	if (ret == TIU_PARSE_OK)
+		p->l4_off = p->l4 - data;
+	return ret;
+}
+
+#endif /* TIU_PARSE_H */
