@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tiu_tc.bpf.c - the TC programs.
+ *
+ *  tiu_tc_egress  clsact egress of the real interface: TCP -> UDP in place
+ *                 when the checksum is complete; CHECKSUM_PARTIAL or GSO TCP
+ *                 is redirected once to the segmentation detour.
+ *  tiu_tc_detour  clsact ingress of the detour peer: each segment, now with a
+ *                 complete checksum, -> UDP, then redirected to the real
+ *                 interface's egress. Anything else is dropped, never looped.
+ *  tiu_tc_decap   clsact ingress of the real interface: UDP -> TCP, for
+ *                 devices or users that cannot use XDP.
+ *
+ * Built twice (see Makefile): normally with the bpf_cast_to_kern_ctx kfunc,
+ * which lets egress read skb->ip_summed; with -DTIU_NO_KFUNC for kernels
+ * that lack it (6.1), where every tunnelled TCP packet takes the detour.
+ * The loader picks the object from the kernel's BTF.
+ */
+#include "tiu_datapath.h"
+#include <linux/pkt_cls.h>
+#include <bpf/bpf_core_read.h>
+
+/* Enough linear bytes for Ethernet, two VLAN tags, IPv4 with options or
+ * IPv6 with extension headers, and the 20 bytes of L4 that change. */
+#define TIU_TC_PULL_LEN 192
+
+#ifndef TIU_NO_KFUNC
+#define TIU_CHECKSUM_PARTIAL 3 /* include/linux/skbuff.h */
+
+extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
+
+/* The one field tiu reads from the kernel's sk_buff, relocated by CO-RE. */
+struct sk_buff___tiu {
+	__u8 ip_summed : 2;
+} __attribute__((preserve_access_index));
+
+/* 1: the TCP checksum is CHECKSUM_PARTIAL (only a seed), 0: it is complete. */
+static __always_inline int tiu_csum_partial(struct __sk_buff *skb)
+{
+	struct sk_buff___tiu *kskb = bpf_cast_to_kern_ctx(skb);
+
+	return BPF_CORE_READ_BITFIELD(kskb, ip_summed) == TIU_CHECKSUM_PARTIAL;
+}
+#define TIU_EGRESS_CSUM_UNKNOWN 0
+#else
+/* ip_summed cannot be read: egress assumes PARTIAL (always take the detour,
+ * always correct); at the detour, segments were just checksummed by the
+ * kernel (the detour end has TX checksum offload off). */
+static __always_inline int tiu_csum_partial(struct __sk_buff *skb)
+{
+	return 0;
+}
+#define TIU_EGRESS_CSUM_UNKNOWN 1
+#endif
+
+static __always_inline void tiu_tc_pull(struct __sk_buff *skb)
+{
+	__u32 want = skb->len < TIU_TC_PULL_LEN ? skb->len : TIU_TC_PULL_LEN;
+
+	if ((long)skb->data + want > (long)skb->data_end)
+		bpf_skb_pull_data(skb, want);
+}
+
+SEC("tc")
+int tiu_tc_egress(struct __sk_buff *skb)
+{
+	__u32 ifindex = skb->ifindex;
+	struct tiu_pkt p = {};
+	struct tiu_link *link;
+	void *data, *data_end;
+	enum tiu_verdict v;
+	int not_tcp;
+
+	tiu_tc_pull(skb);
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+	v = tiu_encap_check(data, data_end, skb->len, ifindex, 0, &p, &not_tcp);
+	if (v == TIU_V_PASS)
+		return TC_ACT_OK;
+	if (v == TIU_V_DROP)
+		return TC_ACT_SHOT;
+
+	if (TIU_EGRESS_CSUM_UNKNOWN || skb->gso_segs > 1 || tiu_csum_partial(skb)) {
+		/* Let the kernel segment and checksum it first (DESIGN.md 3). */
+		link = bpf_map_lookup_elem(&tiu_links, &ifindex);
+		if (!link || !(link->flags & TIU_LINK_F_REAL) || !link->detour_ifindex) {
+			tiu_count(ifindex, TIU_STAT_ENC_DROP_NO_DETOUR);
+			return TC_ACT_SHOT;
+		}
+		tiu_count(ifindex, TIU_STAT_ENC_DETOURED);
+		return bpf_redirect(link->detour_ifindex, 0);
+	}
+	tiu_encap_apply(&p, data_end);
+	tiu_count_bytes(ifindex, TIU_STAT_ENC_CONVERTED, TIU_STAT_ENC_BYTES, tiu_l3_bytes(&p));
+	return TC_ACT_OK;
+}
+
+SEC("tc")
+int tiu_tc_detour(struct __sk_buff *skb)
+{
+	__u32 self = skb->ifindex, out;
+	struct tiu_pkt p = {};
+	struct tiu_link *link;
+	void *data, *data_end;
+	enum tiu_verdict v;
+	int not_tcp;
+
+	link = bpf_map_lookup_elem(&tiu_links, &self);
+	if (!link || !(link->flags & TIU_LINK_F_DETOUR) || !link->out_ifindex) {
+		tiu_count(self, TIU_STAT_DET_DROP_UNEXPECTED);
+		return TC_ACT_SHOT;
+	}
+	out = link->out_ifindex;
+
+	tiu_tc_pull(skb);
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+	v = tiu_encap_check(data, data_end, skb->len, out, 1, &p, &not_tcp);
+	if (v != TIU_V_CONVERT) {
+		/* Only tunnelled TCP is sent here; nothing else may leave. */
+		if (not_tcp)
+			tiu_count(out, TIU_STAT_DET_DROP_UNEXPECTED);
+		return TC_ACT_SHOT;
+	}
+	if (skb->gso_segs > 1 || tiu_csum_partial(skb)) {
+		tiu_count(out, TIU_STAT_DET_DROP_NOT_SEGMENTED);
+		return TC_ACT_SHOT;
+	}
+	tiu_encap_apply(&p, data_end);
+	tiu_count_bytes(out, TIU_STAT_DET_CONVERTED, TIU_STAT_DET_BYTES, tiu_l3_bytes(&p));
+	return bpf_redirect(out, 0);
+}
+
+SEC("tc")
+int tiu_tc_decap(struct __sk_buff *skb)
+{
+	struct tiu_decap_info info;
+	void *data, *data_end;
+	enum tiu_verdict v;
+
+	tiu_tc_pull(skb);
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+	v = tiu_decap(data, data_end, skb->len, skb->ifindex, skb->gso_segs > 1, &info);
+	if (v == TIU_V_DROP)
+		return TC_ACT_SHOT;
+	if (v == TIU_V_CONVERT) {
+		/* A CHECKSUM_COMPLETE sum must follow the bytes that changed
+		 * (the IPv4 header's changes cancel out); a no-op otherwise. */
+		__s64 diff = bpf_csum_diff(&info.old_words, sizeof(info.old_words),
+					   &info.new_words, sizeof(info.new_words), 0);
+
+		if (diff >= 0)
+			bpf_csum_update(skb, (__wsum)diff);
+	}
+	return TC_ACT_OK;
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tiu_xdp.bpf.c - decapsulation (UDP -> TCP) on the XDP hook.
+ *
+ * The only program of this object: libxdp's single-program fallback loads
+ * every program of an object as XDP, and `xdp-loader load -p DIR IFACE
+ * tiu_xdp.bpf.o` must attach exactly this one, sharing tiu's pinned maps.
+ */
+#include "tiu_datapath.h"
+#include <xdp/xdp_helpers.h>
+
+/* libxdp dispatcher: our slot, and continue to the next program on XDP_PASS
+ * (everything that is not a tunnelled packet, and every restored one). */
+struct {
+	__uint(priority, TIU_XDP_PRIORITY);
+	__uint(XDP_PASS, 1);
+} XDP_RUN_CONFIG(tiu_xdp_decap);
+
+SEC("xdp")
+int tiu_xdp_decap(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct tiu_decap_info info;
+
+	/* XDP runs before GRO: every frame is one packet (is_gso = 0). A
+	 * restored packet needs no more: XDP has no skb checksum state. */
+	if (tiu_decap(data, data_end, data_end - data, ctx->ingress_ifindex, 0, &info) ==
+	    TIU_V_DROP)
+		return XDP_DROP;
+	return XDP_PASS;
+}
+
+char LICENSE[] SEC("license") = "GPL";
