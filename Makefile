@@ -1,0 +1,141 @@
+# tiu - TCP-in-UDP datapath. Non-recursive: every output goes to $(BUILD).
+#   make            build the BPF objects, skeletons, the `tiu` loader, tests, benchmarks
+#   make test       run every test (root for the BPF and namespace tests), TAP through prove
+#   make demo       the end-to-end demonstration (root)
+#   make deps       install the Debian packages needed to build and test (root)
+#   make V=1        show full commands
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+BUILD    ?= build
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+BPFDIR   ?= $(PREFIX)/lib/bpf
+
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+CC       ?= cc
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+ARCH_INC := /usr/include/$(shell $(CC) -dumpmachine)
+BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_x86 -Wall -Werror \
+	-Iheaders -I$(ARCH_INC)
+USER_CFLAGS := -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers \
+	-Iheaders -I$(BUILD) -D_GNU_SOURCE
+USER_LIBS := -lbpf -lelf -lz
+LOADER_LIBS := -lxdp -lbpf -lelf -lz -lmnl
+
+HEADERS := $(wildcard headers/*.h)
+
+# BPF objects: the XDP object holds XDP programs only (libxdp's single-program
+# fallback loads every program of the object it is given as XDP). The TC object
+# is built twice: with the bpf_cast_to_kern_ctx kfunc (reads ip_summed) and
+# without it, for kernels that lack the kfunc (Debian 6.1).
+BPF_OBJS := $(BUILD)/tiu_xdp.bpf.o $(BUILD)/tiu_tc.bpf.o $(BUILD)/tiu_tc_compat.bpf.o
+SKELS    := $(BPF_OBJS:.bpf.o=.skel.h)
+
+LOADER_SRCS := $(wildcard loader/*.c)
+LOADER  := $(BUILD)/tiu
+
+# C test programs (TAP): tests/*.c, one binary each.
+TEST_SRCS := $(wildcard tests/*.c)
+TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
+TEST_LIB_SRCS := $(wildcard tests/lib/*.c)
+# Shell tests (TAP): tests/*.t
+TEST_SCRIPTS := $(sort $(wildcard tests/*.t))
+
+BENCH_SRCS := $(wildcard bench/*.c)
+BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
+
+DEPS_PKGS := clang llvm gcc make libc6-dev pkg-config libbpf-dev libxdp-dev xdp-tools \
+	bpftool libelf-dev zlib1g-dev libmnl-dev iproute2 ethtool nftables tcpdump iperf3 \
+	perl python3
+VM_PKGS := qemu-system-x86 busybox-static
+
+.PHONY: all test test-unit test-vm demo deps deps-check clean install bench bench-quick
+
+all: $(BPF_OBJS) $(SKELS) $(LOADER) $(TEST_BINS) $(BENCH_BINS)
+
+$(BUILD) $(BUILD)/tests $(BUILD)/bench:
+	$(Q)mkdir -p $@
+
+$(BUILD)/tiu_xdp.bpf.o: xdp/tiu_xdp.bpf.c $(HEADERS) | $(BUILD)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/tiu_tc.bpf.o: tc/tiu_tc.bpf.c $(HEADERS) | $(BUILD)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/tiu_tc_compat.bpf.o: tc/tiu_tc.bpf.c $(HEADERS) | $(BUILD)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -DTIU_NO_KFUNC -c $< -o $@
+
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@
+
+$(LOADER): $(LOADER_SRCS) $(wildcard loader/*.h) $(HEADERS) $(SKELS) | $(BUILD)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) $(LOADER_SRCS) -o $@ $(LOADER_LIBS)
+
+$(BUILD)/tests/%: tests/%.c $(TEST_LIB_SRCS) $(wildcard tests/lib/*.h) $(HEADERS) $(SKELS) | $(BUILD)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -Itests/lib $< $(TEST_LIB_SRCS) -o $@ $(USER_LIBS) -lm
+
+$(BUILD)/bench/%: bench/%.c $(TEST_LIB_SRCS) $(wildcard tests/lib/*.h) $(HEADERS) $(SKELS) | $(BUILD)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -Itests/lib $< $(TEST_LIB_SRCS) -o $@ $(USER_LIBS) -lm
+
+# Install the packages only when one is missing (make test / make demo call this).
+deps-check:
+	$(Q)missing=; for p in $(DEPS_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "missing packages:$$missing -- installing (make deps)"; \
+		$(MAKE) --no-print-directory deps; \
+	fi
+
+deps:
+	$(Q)if [ "$$(id -u)" != 0 ]; then echo "make deps: run as root (sudo make deps)" >&2; exit 1; fi
+	DEBIAN_FRONTEND=noninteractive apt-get update -q
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(DEPS_PKGS)
+
+# The README's test command. Tests that need root skip with a reason without it.
+test: deps-check
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)prove -v $(TEST_BINS) $(TEST_SCRIPTS)
+
+test-unit: all
+	$(Q)prove -v $(TEST_BINS)
+
+# Stock-kernel lane (Debian's 6.1 under qemu): dispatcher and no-kfunc paths.
+test-vm: all
+	$(Q)missing=; for p in $(VM_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; fi
+	$(Q)BUILD=$(abspath $(BUILD)) tests/vm/lane.sh
+
+demo: deps-check
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)BUILD=$(abspath $(BUILD)) tests/demo.sh
+
+bench: all
+	$(Q)BUILD=$(abspath $(BUILD)) bench/run.sh full
+
+bench-quick: all
+	$(Q)BUILD=$(abspath $(BUILD)) bench/run.sh quick
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(BPFDIR) $(DESTDIR)/lib/systemd/system $(DESTDIR)/etc/tiu
+	install -m 0755 $(LOADER) $(DESTDIR)$(PREFIX)/sbin/tiu
+	install -m 0644 $(BPF_OBJS) $(DESTDIR)$(BPFDIR)/
+	if [ -f loader/tiu@.service ]; then sed 's|@SBINDIR@|$(PREFIX)/sbin|g' loader/tiu@.service > $(DESTDIR)/lib/systemd/system/tiu@.service; fi
+
+clean:
+	rm -rf $(BUILD)
