@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: GPL-2.0
+/* harness.c - see harness.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <stdarg.h>
+#include <arpa/inet.h>
+#include <linux/bpf.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <bpf/btf.h>
+#include "harness.h"
+#include "tiu_xdp.skel.h"
+#include "tiu_tc.skel.h"
+#include "tiu_tc_compat.skel.h"
+
+#define TIU_STAT_NAME_(name, label, help) [TIU_STAT_##name] = label,
+const char *const tiu_stat_names[TIU_STAT__MAX] = { TIU_STATS(TIU_STAT_NAME_) };
+#undef TIU_STAT_NAME_
+
+static int quiet_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return level == LIBBPF_WARN ? vfprintf(stderr, fmt, ap) : 0;
+}
+
+static int kernel_has_kfunc(void)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	int found;
+
+	if (!vmlinux)
+		return 0;
+	found = btf__find_by_name_kind(vmlinux, "bpf_cast_to_kern_ctx", BTF_KIND_FUNC) > 0;
+	btf__free(vmlinux);
+	return found;
+}
+
+/* No pins: the tests must not touch /sys/fs/bpf. */
+static void unpin_all(struct bpf_object *obj)
+{
+	struct bpf_map *m;
+
+	bpf_object__for_each_map(m, obj)
+		bpf_map__set_pin_path(m, NULL);
+}
+
+/* Make obj use the maps that the XDP object created. */
+static int share_maps(struct harness *h, struct bpf_object *obj)
+{
+	const char *names[] = { TIU_MAP_ENDPOINTS, TIU_MAP_STATS, TIU_MAP_LINKS, TIU_MAP_CONFIG };
+	int fds[] = { h->fd_endpoints, h->fd_stats, h->fd_links, h->fd_config };
+
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		struct bpf_map *m = bpf_object__find_map_by_name(obj, names[i]);
+
+		if (!m || bpf_map__reuse_fd(m, fds[i]))
+			return -1;
+	}
+	return 0;
+}
+
+int harness_open(struct harness *h, char *err, size_t errlen)
+{
+	memset(h, 0, sizeof(*h));
+	h->tc_egress = h->tc_detour = h->tc_decap = -1;
+	libbpf_set_print(quiet_print);
+
+	h->xdp = tiu_xdp__open();
+	if (!h->xdp)
+		goto fail_open;
+	unpin_all(h->xdp->obj);
+	if (tiu_xdp__load(h->xdp)) {
+		snprintf(err, errlen, "loading tiu_xdp.bpf.o failed: %s", strerror(errno));
+		return -1;
+	}
+	h->fd_endpoints = bpf_map__fd(h->xdp->maps.tiu_endpoints);
+	h->fd_stats = bpf_map__fd(h->xdp->maps.tiu_stats);
+	h->fd_links = bpf_map__fd(h->xdp->maps.tiu_links);
+	h->fd_config = bpf_map__fd(h->xdp->maps.tiu_config);
+	h->xdp_decap = bpf_program__fd(h->xdp->progs.tiu_xdp_decap);
+
+	h->compat = tiu_tc_compat__open();
+	if (!h->compat)
+		goto fail_open;
+	unpin_all(h->compat->obj);
+	if (share_maps(h, h->compat->obj) || tiu_tc_compat__load(h->compat)) {
+		snprintf(err, errlen, "loading tiu_tc_compat.bpf.o failed: %s", strerror(errno));
+		return -1;
+	}
+	h->compat_egress = bpf_program__fd(h->compat->progs.tiu_tc_egress);
+	h->compat_detour = bpf_program__fd(h->compat->progs.tiu_tc_detour);
+	h->compat_decap = bpf_program__fd(h->compat->progs.tiu_tc_decap);
+
+	h->has_kfunc = kernel_has_kfunc();
+	if (!h->has_kfunc)
+		return 0;
+	h->tc = tiu_tc__open();
+	if (!h->tc)
+		goto fail_open;
+	unpin_all(h->tc->obj);
+	if (share_maps(h, h->tc->obj) || tiu_tc__load(h->tc)) {
+		snprintf(err, errlen, "loading tiu_tc.bpf.o failed: %s", strerror(errno));
+		return -1;
+	}
+	h->tc_egress = bpf_program__fd(h->tc->progs.tiu_tc_egress);
+	h->tc_detour = bpf_program__fd(h->tc->progs.tiu_tc_detour);
+	h->tc_decap = bpf_program__fd(h->tc->progs.tiu_tc_decap);
+	return 0;
+
+fail_open:
+	snprintf(err, errlen, "opening a BPF skeleton failed: %s", strerror(errno));
+	return -1;
+}
+
+void harness_close(struct harness *h)
+{
+	tiu_tc__destroy(h->tc);
+	tiu_tc_compat__destroy(h->compat);
+	tiu_xdp__destroy(h->xdp);
+	memset(h, 0, sizeof(*h));
+}
+
+int harness_endpoint(struct harness *h, uint32_t ifindex, int family, const uint8_t *addr,
+		     uint16_t port, uint8_t role, int add)
+{
+	struct tiu_endpoint_key k = { .ifindex = ifindex, .port = htons(port), .role = role };
+	struct tiu_endpoint_val v = { 0 };
+
+	if (addr && family == 4) {
+		k.addr[10] = k.addr[11] = 0xff;
+		memcpy(k.addr + 12, addr, 4);
+	} else if (addr) {
+		memcpy(k.addr, addr, 16);
+	}
+	if (add)
+		return bpf_map_update_elem(h->fd_endpoints, &k, &v, BPF_ANY);
+	return bpf_map_delete_elem(h->fd_endpoints, &k);
+}
+
+int harness_clear_endpoints(struct harness *h)
+{
+	struct tiu_endpoint_key k;
+
+	while (bpf_map_get_next_key(h->fd_endpoints, NULL, &k) == 0)
+		if (bpf_map_delete_elem(h->fd_endpoints, &k))
+			return -1;
+	return 0;
+}
+
+int harness_link(struct harness *h, uint32_t ifindex, uint32_t detour, uint32_t out,
+		 uint32_t flags)
+{
+	struct tiu_link l = { .detour_ifindex = detour, .out_ifindex = out, .flags = flags };
+
+	return bpf_map_update_elem(h->fd_links, &ifindex, &l, BPF_ANY);
+}
+
+int harness_unlink(struct harness *h, uint32_t ifindex)
+{
+	int err = bpf_map_delete_elem(h->fd_links, &ifindex);
+
+	return err && errno != ENOENT ? err : 0;
+}
+
+int harness_stats(struct harness *h, uint32_t ifindex, uint64_t out[TIU_STAT__MAX])
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct tiu_stats per[ncpu > 0 ? ncpu : 1];
+
+	memset(out, 0, sizeof(uint64_t) * TIU_STAT__MAX);
+	if (ncpu <= 0)
+		return -1;
+	if (bpf_map_lookup_elem(h->fd_stats, &ifindex, per))
+		return errno == ENOENT ? 0 : -1;
+	for (int c = 0; c < ncpu; c++)
+		for (int i = 0; i < TIU_STAT__MAX; i++)
+			out[i] += per[c].v[i];
+	return 0;
+}
+
+int harness_run(int prog_fd, const uint8_t *in, size_t len, uint8_t *out, size_t out_cap,
+		uint32_t gso_segs, struct run_result *r)
+{
+	struct __sk_buff skb = { .gso_segs = gso_segs, .gso_size = gso_segs ? 1000 : 0 };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in, .data_size_in = len, .data_out = out,
+		    .data_size_out = out_cap, .repeat = 1);
+	int err;
+
+	if (gso_segs) {
+		o.ctx_in = &skb;
+		o.ctx_size_in = sizeof(skb);
+	}
+	err = bpf_prog_test_run_opts(prog_fd, &o);
+	if (err)
+		return err;
+	r->retval = o.retval;
+	r->duration = o.duration;
+	r->out_len = o.data_size_out;
+	return 0;
+}

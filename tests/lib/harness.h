@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * harness.h - load tiu's BPF objects for BPF_PROG_TEST_RUN, without pins.
+ *
+ * All three objects (XDP, TC with the kfunc, TC without it) are loaded into
+ * one set of maps, as the loader does through the pins. Used by the unit tests
+ * and the per-packet benchmark.
+ */
+#ifndef TIU_TEST_HARNESS_H
+#define TIU_TEST_HARNESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "tiu_common.h"
+
+struct tiu_xdp;
+struct tiu_tc;
+struct tiu_tc_compat;
+
+struct harness {
+	struct tiu_xdp *xdp;
+	struct tiu_tc *tc;             /* NULL where the kernel lacks bpf_cast_to_kern_ctx */
+	struct tiu_tc_compat *compat;
+	int has_kfunc;
+	int fd_endpoints, fd_stats, fd_links, fd_config;
+	int xdp_decap;                 /* program fds; -1 when absent */
+	int tc_egress, tc_detour, tc_decap;
+	int compat_egress, compat_detour, compat_decap;
+};
+
+/* Returns 0, or -1 with a reason in err. */
+int harness_open(struct harness *h, char *err, size_t errlen);
+void harness_close(struct harness *h);
+
+/* addr: 16 bytes (IPv6) or 4 (IPv4, family 4); NULL for the wildcard. */
+int harness_endpoint(struct harness *h, uint32_t ifindex, int family, const uint8_t *addr,
+		     uint16_t port, uint8_t role, int add);
+int harness_clear_endpoints(struct harness *h);
+int harness_link(struct harness *h, uint32_t ifindex, uint32_t detour, uint32_t out,
+		 uint32_t flags);
+int harness_unlink(struct harness *h, uint32_t ifindex);
+/* Counters of ifindex summed over possible CPUs (zeros if none yet). */
+int harness_stats(struct harness *h, uint32_t ifindex, uint64_t out[TIU_STAT__MAX]);
+
+struct run_result {
+	uint32_t retval;
+	uint32_t duration;   /* ns, kernel-reported, per run */
+	size_t out_len;
+};
+
+/* One BPF_PROG_TEST_RUN. gso_segs > 0 passes an __sk_buff context (TC only). */
+int harness_run(int prog_fd, const uint8_t *in, size_t len, uint8_t *out, size_t out_cap,
+		uint32_t gso_segs, struct run_result *r);
+
+extern const char *const tiu_stat_names[TIU_STAT__MAX];
+
+#endif

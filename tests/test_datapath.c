@@ -1,0 +1,592 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_datapath.c - the BPF programs under BPF_PROG_TEST_RUN (TAP output).
+ *
+ * 1. Golden cases, a table: input frame (built by tests/lib/pkt.c), program,
+ *    expected verdict, expected output frame, expected counter deltas (every
+ *    other counter must not move).
+ * 2. A property test: random TCP packets (both families, VLAN tags, IPv4
+ *    options, IPv6 extension headers, TCP options, lengths 0..1460) go through
+ *    encapsulation and back; outputs must equal the reference bytes and every
+ *    checksum is verified by the test's own routine.
+ *
+ * usage: test_datapath [N random packets, default 10000] [seed]
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include "harness.h"
+#include "pkt.h"
+
+#define IFX 1 /* BPF_PROG_TEST_RUN runs on the loopback device */
+
+static int tap_n, tap_fail;
+
+static void tap(int ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%sok %d - ", ok ? "" : "not ", ++tap_n);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	if (!ok)
+		tap_fail++;
+}
+
+static void tap_skip(const char *name, const char *why)
+{
+	printf("ok %d - %s # SKIP %s\n", ++tap_n, name, why);
+}
+
+/* ------------------------------------------------------------ addresses -- */
+static const uint8_t CLI4[4] = { 10, 77, 1, 1 }, SRV4[4] = { 10, 77, 2, 1 };
+static const uint8_t CLI6[16] = { 0xfd, 0x77, 0, 1, [15] = 1 };
+static const uint8_t SRV6[16] = { 0xfd, 0x77, 0, 2, [15] = 1 };
+#define PORT_SRV 5201   /* remote=SRV:5201 (exact address) */
+#define PORT_WILD 7000  /* local=*:7000 */
+
+/* ------------------------------------------------------------- builders -- */
+enum dir { C2S, S2C };
+
+static struct pkt_spec spec(int family, enum dir d)
+{
+	struct pkt_spec s = {
+		.family = family, .seq = 0x11223344, .ack = 0x00001234, .flags = 0x18,
+		.win = 501, .tcp_opt_len = 12, .payload_len = 100, .fill = 7,
+	};
+	const uint8_t *c = family == 4 ? CLI4 : CLI6, *v = family == 4 ? SRV4 : SRV6;
+	int n = family == 4 ? 4 : 16;
+
+	memcpy(d == C2S ? s.saddr : s.daddr, c, n);
+	memcpy(d == C2S ? s.daddr : s.saddr, v, n);
+	s.sport = d == C2S ? 40000 : PORT_SRV;
+	s.dport = d == C2S ? PORT_SRV : 40000;
+	return s;
+}
+
+/* encapsulation input: TCP towards the server; expected: the reference UDP */
+static void enc(struct pkt_spec s, struct pkt *in, struct pkt *want)
+{
+	pkt_build_tcp(&s, in);
+	pkt_ref_encap(in, want);
+}
+
+/* decapsulation input: tunnelled UDP from the server; expected: the TCP */
+static void dec(struct pkt_spec s, struct pkt *in, struct pkt *want)
+{
+	pkt_build_tcp(&s, want);
+	pkt_ref_encap(want, in);
+}
+
+static void same(struct pkt_spec s, struct pkt *in, struct pkt *want)
+{
+	pkt_build_tcp(&s, in);
+	*want = *in;
+}
+
+#define B(name) static void name(struct pkt *in, struct pkt *want)
+static const uint8_t OTHER6[16] = { 0xfd, 0x99, [15] = 9 };
+
+B(enc_v4) { enc(spec(4, C2S), in, want); }
+B(enc_v6) { enc(spec(6, C2S), in, want); }
+B(enc_v4_ipopts) { struct pkt_spec s = spec(4, C2S); s.ip_opt_len = 8; enc(s, in, want); }
+B(enc_v6_ext) { struct pkt_spec s = spec(6, C2S); s.ext_hdrs = 2; enc(s, in, want); }
+B(enc_vlan) { struct pkt_spec s = spec(4, C2S); s.vlans = 1; enc(s, in, want); }
+B(enc_qinq_v6) { struct pkt_spec s = spec(6, C2S); s.vlans = 2; enc(s, in, want); }
+B(enc_pad) { struct pkt_spec s = spec(4, C2S); s.payload_len = 0; s.tcp_opt_len = 0; s.eth_pad = 6; enc(s, in, want); }
+B(enc_syn_nopayload) { struct pkt_spec s = spec(6, C2S); s.flags = 0x02; s.ack = 0; s.payload_len = 0; s.tcp_opt_len = 20; enc(s, in, want); }
+B(enc_local_wild) { struct pkt_spec s = spec(6, S2C); s.sport = PORT_WILD; memcpy(s.saddr, OTHER6, 16); enc(s, in, want); }
+/* tunnelled TCP that must leave the program untouched (redirected or dropped) */
+B(tcp_v4) { same(spec(4, C2S), in, want); }
+B(tcp_v6) { same(spec(6, C2S), in, want); }
+B(tcp_v6_ext) { struct pkt_spec s = spec(6, C2S); s.ext_hdrs = 2; same(s, in, want); }
+B(enc_nomatch_port) { struct pkt_spec s = spec(4, C2S); s.dport = PORT_SRV + 1; same(s, in, want); }
+B(enc_nomatch_addr) { struct pkt_spec s = spec(6, C2S); memcpy(s.daddr, OTHER6, 16); same(s, in, want); }
+B(enc_udp) { struct pkt tcp; enc(spec(4, C2S), &tcp, in); *want = *in; }
+B(enc_urg) { struct pkt_spec s = spec(4, C2S); s.flags |= 0x20; s.urg = 10; same(s, in, want); }
+B(enc_doff4) { struct pkt_spec s = spec(4, C2S); s.doff_words = 4; same(s, in, want); }
+B(enc_doff_long) { struct pkt_spec s = spec(6, C2S); s.tcp_opt_len = 0; s.payload_len = 8; s.doff_words = 15; same(s, in, want); }
+B(enc_frag4) { struct pkt_spec s = spec(4, C2S); s.frag = 1; same(s, in, want); }
+B(enc_frag6) { struct pkt_spec s = spec(6, C2S); s.frag = 1; same(s, in, want); }
+B(nonip_arp)
+{
+	static const uint8_t arp[42] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 1,
+					 0x08, 0x06, 0, 1, 0x08, 0, 6, 4, 0, 1 };
+	memset(in, 0, sizeof(*in));
+	memcpy(in->b, arp, sizeof(arp));
+	in->len = sizeof(arp);
+	*want = *in;
+}
+B(enc_truncated) { struct pkt_spec s = spec(4, C2S); same(s, in, want); in->len -= 10; want->len -= 10; }
+
+B(dec_v4) { dec(spec(4, S2C), in, want); }
+B(dec_v6) { dec(spec(6, S2C), in, want); }
+B(dec_v4_ipopts) { struct pkt_spec s = spec(4, S2C); s.ip_opt_len = 40; dec(s, in, want); }
+B(dec_v6_ext) { struct pkt_spec s = spec(6, S2C); s.ext_hdrs = 3; dec(s, in, want); }
+B(dec_vlan_v6) { struct pkt_spec s = spec(6, S2C); s.vlans = 1; dec(s, in, want); }
+B(dec_qinq) { struct pkt_spec s = spec(4, S2C); s.vlans = 2; dec(s, in, want); }
+B(dec_pad) { struct pkt_spec s = spec(4, S2C); s.payload_len = 1; s.tcp_opt_len = 0; s.eth_pad = 5; dec(s, in, want); }
+B(dec_local_wild) { struct pkt_spec s = spec(4, C2S); s.dport = PORT_WILD; memcpy(s.daddr, "\x0a\x63\x63\x63", 4); dec(s, in, want); }
+B(dec_nomatch) { struct pkt tcp; struct pkt_spec s = spec(4, S2C); s.sport = 9; enc(s, &tcp, in); *want = *in; }
+B(dec_nomatch_addr6) { struct pkt tcp; struct pkt_spec s = spec(6, S2C); memcpy(s.saddr, OTHER6, 16); enc(s, &tcp, in); *want = *in; }
+B(dec_tcp) { same(spec(4, S2C), in, want); }
+B(dec_csum0_v4) { dec(spec(4, S2C), in, want); pkt_put16(in->b + in->l4_off + 6, 0); *want = *in; }
+B(dec_csum0_v6) { dec(spec(6, S2C), in, want); pkt_put16(in->b + in->l4_off + 6, 0); *want = *in; }
+B(dec_len_lie)
+{
+	dec(spec(4, S2C), in, want);
+	pkt_put16(in->b + in->l4_off + 4, in->l4_len - 4);
+	*want = *in;
+}
+B(dec_frag4) { struct pkt_spec s = spec(4, S2C); s.frag = 1; dec(s, in, want); *want = *in; }
+B(dec_frag6) { struct pkt_spec s = spec(6, S2C); s.frag = 1; dec(s, in, want); *want = *in; }
+B(dec_short)
+{
+	/* A 12-byte UDP datagram from the server's tunnel port. */
+	struct pkt_spec s = spec(4, S2C);
+	uint8_t *ip, *u;
+
+	dec(s, in, want);
+	ip = in->b + in->l3_off;
+	u = in->b + in->l4_off;
+	in->l4_len = 12;
+	in->len = in->l4_off + 12;
+	pkt_put16(ip + 2, 20 + 12);
+	pkt_put16(ip + 10, 0);
+	pkt_put16(ip + 10, pkt_inet_csum(ip, 20, 0));
+	pkt_put16(u + 4, 12);
+	pkt_put16(u + 6, 0);
+	pkt_put16(u + 6, pkt_inet_csum(u, 12, pkt_pseudo_sum(in, 17)));
+	*want = *in;
+}
+B(dec_gro) { dec(spec(4, S2C), in, want); *want = *in; }
+B(dec_doff_bad) { struct pkt_spec s = spec(6, S2C); s.doff_words = 3; dec(s, in, want); *want = *in; }
+B(dec_urgptr)
+{
+	/* URG clear but a stale urgent pointer: the receiver gets 0 there. */
+	struct pkt_spec s = spec(4, S2C);
+	struct pkt tcp;
+
+	s.urg = 0x1234;
+	pkt_build_tcp(&s, &tcp);
+	pkt_ref_encap(&tcp, in);
+	s.urg = 0;
+	pkt_build_tcp(&s, want);
+}
+
+/* ---------------------------------------------------------------- table -- */
+enum prog {
+	P_XDP = 1 << 0, P_TC_DECAP = 1 << 1, P_C_DECAP = 1 << 2,
+	P_EGRESS = 1 << 3, P_DETOUR = 1 << 4, P_C_EGRESS = 1 << 5, P_C_DETOUR = 1 << 6,
+};
+#define P_DECAP (P_XDP | P_TC_DECAP | P_C_DECAP)
+
+enum verdict { V_PASS, V_DROP, V_REDIRECT };
+enum link { L_BOTH, L_NONE };
+#define BYTES UINT64_MAX /* delta placeholder: the packet's IP length */
+
+struct delta {
+	enum tiu_stat stat;
+	uint64_t n;
+};
+
+struct tcase {
+	const char *name;
+	unsigned progs;
+	void (*build)(struct pkt *in, struct pkt *want);
+	enum verdict verdict;
+	uint32_t gso_segs;
+	enum link link;
+	struct delta d[3];
+};
+
+#define S(x) TIU_STAT_##x
+static const struct tcase cases[] = {
+	/* encapsulation in place (TC egress, kfunc: test-run skbs are CHECKSUM_NONE) */
+	{ "IPv4 TCP to remote endpoint is converted", P_EGRESS, enc_v4, V_PASS, 0, L_BOTH, { { S(ENC_CONVERTED), 1 }, { S(ENC_BYTES), BYTES } } },
+	{ "IPv6 TCP to remote endpoint is converted", P_EGRESS, enc_v6, V_PASS, 0, L_BOTH, { { S(ENC_CONVERTED), 1 }, { S(ENC_BYTES), BYTES } } },
+	{ "IPv4 with options is converted", P_EGRESS, enc_v4_ipopts, V_PASS, 0, L_BOTH, { { S(ENC_CONVERTED), 1 }, { S(ENC_BYTES), BYTES } } },
+	{ "IPv6 with extension headers is converted", P_EGRESS, enc_v6_ext, V_PASS, 0, L_BOTH, { { S(ENC_CONVERTED), 1 }, { S(ENC_BYTES), BYTES } } },
+	{ "802.1Q tagged is converted", P_EGRESS, enc_vlan, V_PASS, 0, L_BOTH, { { S(ENC_CONVERTED), 1 }, { S(ENC_BYTES), BYTES } } },
+	{ "802.1ad+802.1Q IPv6 is converted", P_EGRESS, enc_qinq_v6, V_PASS, 0, L_BOTH, { { S(ENC_CONVERTED), 1 }, { S(ENC_BYTES), BYTES } } },
+	{ "Ethernet padding is not counted as L4", P_EGRESS, enc_pad, V_PASS, 0, L_BOTH, { { S(ENC_CONVERTED), 1 }, { S(ENC_BYTES), BYTES } } },
+	{ "SYN with options, no payload", P_EGRESS, enc_syn_nopayload, V_PASS, 0, L_BOTH, { { S(ENC_CONVERTED), 1 }, { S(ENC_BYTES), BYTES } } },
+	{ "local wildcard endpoint matches by source port", P_EGRESS, enc_local_wild, V_PASS, 0, L_BOTH, { { S(ENC_CONVERTED), 1 }, { S(ENC_BYTES), BYTES } } },
+	{ "TCP to another port passes untouched", P_EGRESS | P_C_EGRESS, enc_nomatch_port, V_PASS, 0, L_BOTH, { { S(ENC_PASS), 1 } } },
+	{ "TCP to another address passes untouched", P_EGRESS | P_C_EGRESS, enc_nomatch_addr, V_PASS, 0, L_BOTH, { { S(ENC_PASS), 1 } } },
+	{ "UDP on egress is not looked at", P_EGRESS | P_C_EGRESS, enc_udp, V_PASS, 0, L_BOTH, { { 0 } } },
+	{ "ARP on egress is not looked at", P_EGRESS | P_C_EGRESS, nonip_arp, V_PASS, 0, L_BOTH, { { 0 } } },
+	{ "truncated frame is not ours", P_EGRESS | P_C_EGRESS, enc_truncated, V_PASS, 0, L_BOTH, { { 0 } } },
+	{ "URG set is dropped", P_EGRESS | P_C_EGRESS, enc_urg, V_DROP, 0, L_BOTH, { { S(ENC_DROP_URG), 1 } } },
+	{ "data offset < 5 is dropped", P_EGRESS | P_C_EGRESS, enc_doff4, V_DROP, 0, L_BOTH, { { S(ENC_DROP_MALFORMED), 1 } } },
+	{ "data offset beyond the segment is dropped", P_EGRESS | P_C_EGRESS, enc_doff_long, V_DROP, 0, L_BOTH, { { S(ENC_DROP_MALFORMED), 1 } } },
+	{ "IPv4 fragment passes untouched", P_EGRESS | P_C_EGRESS, enc_frag4, V_PASS, 0, L_BOTH, { { S(ENC_SKIP_FRAGMENT), 1 } } },
+	{ "IPv6 fragment passes untouched", P_EGRESS | P_C_EGRESS, enc_frag6, V_PASS, 0, L_BOTH, { { S(ENC_SKIP_FRAGMENT), 1 } } },
+	/* the segmentation detour */
+	{ "non-tunnelled GSO TCP passes untouched", P_EGRESS | P_C_EGRESS, enc_nomatch_port, V_PASS, 3, L_BOTH, { { S(ENC_PASS), 1 } } },
+	{ "GSO tunnelled TCP is redirected to the detour", P_EGRESS | P_C_EGRESS, tcp_v4, V_REDIRECT, 3, L_BOTH, { { S(ENC_DETOURED), 1 } } },
+	{ "GSO without a detour is dropped", P_EGRESS | P_C_EGRESS, tcp_v6, V_DROP, 3, L_NONE, { { S(ENC_DROP_NO_DETOUR), 1 } } },
+	{ "without the kfunc every tunnelled packet takes the detour", P_C_EGRESS, tcp_v6_ext, V_REDIRECT, 0, L_BOTH, { { S(ENC_DETOURED), 1 } } },
+	{ "detour converts a segment and redirects it", P_DETOUR | P_C_DETOUR, enc_v4_ipopts, V_REDIRECT, 0, L_BOTH, { { S(DET_CONVERTED), 1 }, { S(DET_BYTES), BYTES } } },
+	{ "detour converts IPv6 with extension headers", P_DETOUR | P_C_DETOUR, enc_v6_ext, V_REDIRECT, 0, L_BOTH, { { S(DET_CONVERTED), 1 }, { S(DET_BYTES), BYTES } } },
+	{ "detour drops non-tunnelled TCP", P_DETOUR | P_C_DETOUR, enc_nomatch_addr, V_DROP, 0, L_BOTH, { { S(DET_DROP_UNEXPECTED), 1 } } },
+	{ "detour drops UDP", P_DETOUR | P_C_DETOUR, enc_udp, V_DROP, 0, L_BOTH, { { S(DET_DROP_UNEXPECTED), 1 } } },
+	{ "detour drops ARP", P_DETOUR | P_C_DETOUR, nonip_arp, V_DROP, 0, L_BOTH, { { S(DET_DROP_UNEXPECTED), 1 } } },
+	{ "detour drops a fragment", P_DETOUR | P_C_DETOUR, enc_frag4, V_DROP, 0, L_BOTH, { { S(DET_DROP_UNEXPECTED), 1 } } },
+	{ "detour drops a still-GSO packet (no loop)", P_DETOUR | P_C_DETOUR, tcp_v4, V_DROP, 3, L_BOTH, { { S(DET_DROP_NOT_SEGMENTED), 1 } } },
+	{ "detour drops URG", P_DETOUR | P_C_DETOUR, enc_urg, V_DROP, 0, L_BOTH, { { S(DET_DROP_URG), 1 } } },
+	{ "detour drops a bad data offset", P_DETOUR | P_C_DETOUR, enc_doff4, V_DROP, 0, L_BOTH, { { S(DET_DROP_MALFORMED), 1 } } },
+	{ "detour on a device that is no detour drops", P_DETOUR | P_C_DETOUR, tcp_v4, V_DROP, 0, L_NONE, { { S(DET_DROP_UNEXPECTED), 1 } } },
+	/* decapsulation: XDP, TC ingress (kfunc build), TC ingress (compat build) */
+	{ "IPv4 tunnelled UDP from remote endpoint is restored", P_DECAP, dec_v4, V_PASS, 0, L_BOTH, { { S(DEC_CONVERTED), 1 }, { S(DEC_BYTES), BYTES } } },
+	{ "IPv6 tunnelled UDP is restored", P_DECAP, dec_v6, V_PASS, 0, L_BOTH, { { S(DEC_CONVERTED), 1 }, { S(DEC_BYTES), BYTES } } },
+	{ "IPv4 with 40 bytes of options is restored", P_DECAP, dec_v4_ipopts, V_PASS, 0, L_BOTH, { { S(DEC_CONVERTED), 1 }, { S(DEC_BYTES), BYTES } } },
+	{ "IPv6 with 3 extension headers is restored", P_DECAP, dec_v6_ext, V_PASS, 0, L_BOTH, { { S(DEC_CONVERTED), 1 }, { S(DEC_BYTES), BYTES } } },
+	{ "802.1Q IPv6 is restored", P_DECAP, dec_vlan_v6, V_PASS, 0, L_BOTH, { { S(DEC_CONVERTED), 1 }, { S(DEC_BYTES), BYTES } } },
+	{ "802.1ad+802.1Q IPv4 is restored", P_DECAP, dec_qinq, V_PASS, 0, L_BOTH, { { S(DEC_CONVERTED), 1 }, { S(DEC_BYTES), BYTES } } },
+	{ "Ethernet padding stays, lengths from IP", P_DECAP, dec_pad, V_PASS, 0, L_BOTH, { { S(DEC_CONVERTED), 1 }, { S(DEC_BYTES), BYTES } } },
+	{ "local wildcard endpoint matches by destination port", P_DECAP, dec_local_wild, V_PASS, 0, L_BOTH, { { S(DEC_CONVERTED), 1 }, { S(DEC_BYTES), BYTES } } },
+	{ "stale urgent pointer (URG clear) is restored as 0", P_DECAP, dec_urgptr, V_PASS, 0, L_BOTH, { { S(DEC_CONVERTED), 1 }, { S(DEC_BYTES), BYTES } } },
+	{ "UDP from another port passes untouched", P_DECAP, dec_nomatch, V_PASS, 0, L_BOTH, { { S(DEC_PASS), 1 } } },
+	{ "UDP from another address passes untouched", P_DECAP, dec_nomatch_addr6, V_PASS, 0, L_BOTH, { { S(DEC_PASS), 1 } } },
+	{ "TCP on ingress is not looked at", P_DECAP, dec_tcp, V_PASS, 0, L_BOTH, { { 0 } } },
+	{ "ARP on ingress is not looked at", P_DECAP, nonip_arp, V_PASS, 0, L_BOTH, { { 0 } } },
+	{ "IPv4 UDP checksum 0 is dropped", P_DECAP, dec_csum0_v4, V_DROP, 0, L_BOTH, { { S(DEC_DROP_CSUM0_V4), 1 } } },
+	{ "IPv6 UDP checksum 0 is dropped", P_DECAP, dec_csum0_v6, V_DROP, 0, L_BOTH, { { S(DEC_DROP_CSUM0_V6), 1 } } },
+	{ "UDP length != IP payload length passes untouched", P_DECAP, dec_len_lie, V_PASS, 0, L_BOTH, { { S(DEC_SKIP_LENGTH), 1 } } },
+	{ "IPv4 fragment passes untouched", P_DECAP, dec_frag4, V_PASS, 0, L_BOTH, { { S(DEC_SKIP_FRAGMENT), 1 } } },
+	{ "IPv6 fragment passes untouched", P_DECAP, dec_frag6, V_PASS, 0, L_BOTH, { { S(DEC_SKIP_FRAGMENT), 1 } } },
+	{ "UDP too short for TCP passes untouched", P_DECAP, dec_short, V_PASS, 0, L_BOTH, { { S(DEC_SKIP_SHORT), 1 } } },
+	{ "bad data offset passes untouched", P_DECAP, dec_doff_bad, V_PASS, 0, L_BOTH, { { S(DEC_SKIP_SHORT), 1 } } },
+	{ "GRO aggregate (gso_segs 2) passes untouched", P_TC_DECAP | P_C_DECAP, dec_gro, V_PASS, 2, L_BOTH, { { S(DEC_SKIP_GSO), 1 } } },
+};
+#undef S
+
+/* ---------------------------------------------------------------- runner -- */
+struct progdef {
+	unsigned bit;
+	const char *name;
+	int xdp;
+	int kfunc; /* needs the kfunc build */
+};
+
+static const struct progdef progdefs[] = {
+	{ P_XDP, "xdp_decap", 1, 0 },        { P_TC_DECAP, "tc_decap", 0, 1 },
+	{ P_C_DECAP, "compat tc_decap", 0, 0 }, { P_EGRESS, "tc_egress", 0, 1 },
+	{ P_DETOUR, "tc_detour", 0, 1 },     { P_C_EGRESS, "compat tc_egress", 0, 0 },
+	{ P_C_DETOUR, "compat tc_detour", 0, 0 },
+};
+
+static int prog_fd(const struct harness *h, unsigned bit)
+{
+	switch (bit) {
+	case P_XDP: return h->xdp_decap;
+	case P_TC_DECAP: return h->tc_decap;
+	case P_C_DECAP: return h->compat_decap;
+	case P_EGRESS: return h->tc_egress;
+	case P_DETOUR: return h->tc_detour;
+	case P_C_EGRESS: return h->compat_egress;
+	default: return h->compat_detour;
+	}
+}
+
+static uint32_t retval_of(const struct progdef *pd, enum verdict v)
+{
+	if (pd->xdp)
+		return v == V_DROP ? XDP_DROP : XDP_PASS;
+	return v == V_DROP ? TC_ACT_SHOT : v == V_REDIRECT ? TC_ACT_REDIRECT : TC_ACT_OK;
+}
+
+static size_t ip_bytes(const struct pkt *p)
+{
+	return p->l4_off - p->l3_off + p->l4_len;
+}
+
+static void show_diff(const uint8_t *a, const uint8_t *b, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (a[i] != b[i]) {
+			printf("#   first difference at byte %zu: got %02x, want %02x\n", i, a[i], b[i]);
+			return;
+		}
+}
+
+static int setup_endpoints(struct harness *h)
+{
+	int err = harness_clear_endpoints(h);
+
+	err |= harness_endpoint(h, IFX, 4, SRV4, PORT_SRV, TIU_ROLE_REMOTE, 1);
+	err |= harness_endpoint(h, IFX, 6, SRV6, PORT_SRV, TIU_ROLE_REMOTE, 1);
+	err |= harness_endpoint(h, IFX, 6, NULL, PORT_WILD, TIU_ROLE_LOCAL, 1);
+	/* the same endpoints on another interface must not matter here */
+	err |= harness_endpoint(h, IFX + 100, 4, NULL, 9, TIU_ROLE_REMOTE, 1);
+	err |= harness_endpoint(h, IFX + 100, 6, OTHER6, PORT_SRV, TIU_ROLE_REMOTE, 1);
+	return err;
+}
+
+static void run_case(struct harness *h, const struct tcase *c, const struct progdef *pd)
+{
+	uint64_t before[TIU_STAT__MAX], after[TIU_STAT__MAX], want_d[TIU_STAT__MAX] = { 0 };
+	static struct pkt in, want, out;
+	struct run_result r;
+	char why[160] = "";
+	int ok = 1;
+
+	c->build(&in, &want);
+	for (int i = 0; i < 3; i++)
+		if (c->d[i].n)
+			want_d[c->d[i].stat] = c->d[i].n == BYTES ? ip_bytes(&in) : c->d[i].n;
+	if (c->link == L_NONE)
+		harness_unlink(h, IFX);
+	harness_stats(h, IFX, before);
+	if (harness_run(prog_fd(h, pd->bit), in.b, in.len, out.b, sizeof(out.b), c->gso_segs, &r)) {
+		snprintf(why, sizeof(why), "BPF_PROG_TEST_RUN failed");
+		ok = 0;
+	}
+	harness_stats(h, IFX, after);
+	harness_link(h, IFX, IFX, IFX, TIU_LINK_F_REAL | TIU_LINK_F_DETOUR);
+	if (ok && r.retval != retval_of(pd, c->verdict)) {
+		snprintf(why, sizeof(why), "verdict %u, want %u", r.retval, retval_of(pd, c->verdict));
+		ok = 0;
+	}
+	if (ok && (r.out_len != want.len || memcmp(out.b, want.b, want.len))) {
+		snprintf(why, sizeof(why), "output differs from the expected %zu bytes (got %zu)",
+			 want.len, r.out_len);
+		ok = 0;
+		if (r.out_len == want.len)
+			show_diff(out.b, want.b, want.len);
+	}
+	if (ok && memcmp(want.b, in.b, in.len)) { /* converted: check independently */
+		out.len = r.out_len;
+		out.l3_off = in.l3_off, out.l4_off = in.l4_off, out.l4_len = in.l4_len;
+		out.proto_off = in.proto_off, out.family = in.family;
+		ok = pkt_checksums_ok(&out, why, sizeof(why));
+	}
+	for (int i = 0; ok && i < TIU_STAT__MAX; i++)
+		if (after[i] - before[i] != want_d[i]) {
+			snprintf(why, sizeof(why), "counter %s moved by %llu, want %llu", tiu_stat_names[i],
+				 (unsigned long long)(after[i] - before[i]), (unsigned long long)want_d[i]);
+			ok = 0;
+		}
+	tap(ok, "%s: %s%s%s", pd->name, c->name, ok ? "" : ": ", why);
+}
+
+static void golden(struct harness *h)
+{
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		for (size_t p = 0; p < sizeof(progdefs) / sizeof(progdefs[0]); p++) {
+			const struct progdef *pd = &progdefs[p];
+			char name[200];
+
+			if (!(cases[i].progs & pd->bit))
+				continue;
+			if (pd->kfunc && !h->has_kfunc) {
+				snprintf(name, sizeof(name), "%s: %s", pd->name, cases[i].name);
+				tap_skip(name, "kernel lacks the bpf_cast_to_kern_ctx kfunc");
+				continue;
+			}
+			run_case(h, &cases[i], pd);
+		}
+}
+
+/* -------------------------------------------------------------- property -- */
+static void random_spec(struct pkt_spec *s, uint32_t *st, int *match)
+{
+	int fam = pkt_rand(st) & 1 ? 6 : 4;
+	unsigned pick = pkt_rand(st) % 10;
+
+	memset(s, 0, sizeof(*s));
+	s->family = fam;
+	s->vlans = pkt_rand(st) % 3;
+	if (fam == 4)
+		s->ip_opt_len = (pkt_rand(st) % 11) * 4;
+	else
+		s->ext_hdrs = pkt_rand(st) % 4;
+	for (int i = 0; i < 16; i++) {
+		s->saddr[i] = pkt_rand(st);
+		s->daddr[i] = pkt_rand(st);
+	}
+	s->sport = 1024 + pkt_rand(st) % 60000;
+	s->dport = 1024 + pkt_rand(st) % 60000;
+	*match = 1;
+	if (pick < 4) {          /* to a remote wildcard endpoint */
+		s->dport = PORT_SRV;
+	} else if (pick < 7) {   /* from a local wildcard endpoint */
+		s->sport = PORT_WILD;
+	} else if (pick < 9) {   /* to the exact remote endpoint */
+		memcpy(s->daddr, fam == 4 ? SRV4 : SRV6, fam == 4 ? 4 : 16);
+		s->dport = 6000;
+	} else {                 /* nobody's */
+		*match = s->sport == PORT_SRV || s->dport == PORT_SRV || s->sport == PORT_WILD ||
+			 s->dport == PORT_WILD || s->sport == 6000 || s->dport == 6000;
+	}
+	s->seq = pkt_rand(st);
+	s->ack = pkt_rand(st) & (pkt_rand(st) & 1 ? 0xffff : 0xffffffff); /* often 0 upper half */
+	s->flags = pkt_rand(st) & ~0x20; /* no URG */
+	s->win = pkt_rand(st);
+	s->tcp_opt_len = (pkt_rand(st) % 11) * 4;
+	s->payload_len = pkt_rand(st) % 1461;
+	if (pkt_rand(st) % 8 == 0)
+		s->payload_len = pkt_rand(st) % 3; /* plenty of tiny segments */
+	s->eth_pad = pkt_rand(st) % 8 == 0 ? pkt_rand(st) % 20 : 0;
+	s->fill = pkt_rand(st);
+}
+
+struct prop_check {
+	const char *name;
+	int fd;
+	uint32_t retval;
+	int to_udp;  /* input TCP, expected the reference UDP; else UDP -> TCP */
+	unsigned fails, runs;
+};
+
+static int prop_setup(struct harness *h)
+{
+	int err = harness_clear_endpoints(h);
+
+	for (int role = TIU_ROLE_LOCAL; role <= TIU_ROLE_REMOTE; role++) {
+		err |= harness_endpoint(h, IFX, 6, NULL, PORT_SRV, role, 1);
+		err |= harness_endpoint(h, IFX, 6, NULL, PORT_WILD, role, 1);
+		err |= harness_endpoint(h, IFX, 4, SRV4, 6000, role, 1);
+		err |= harness_endpoint(h, IFX, 6, SRV6, 6000, role, 1);
+	}
+	return err;
+}
+
+static void property(struct harness *h, unsigned n, uint32_t seed)
+{
+	struct prop_check checks[] = {
+		{ "tc_egress encap (in place)", h->tc_egress, TC_ACT_OK, 1 },
+		{ "compat tc_detour encap", h->compat_detour, TC_ACT_REDIRECT, 1 },
+		{ "tc_detour encap", h->tc_detour, TC_ACT_REDIRECT, 1 },
+		{ "xdp_decap of the reference UDP", h->xdp_decap, XDP_PASS, 0 },
+		{ "compat tc_decap of the reference UDP", h->compat_decap, TC_ACT_OK, 0 },
+		{ "tc_decap of the reference UDP", h->tc_decap, TC_ACT_OK, 0 },
+	};
+	const size_t nchecks = sizeof(checks) / sizeof(checks[0]);
+	unsigned matched = 0, csum_bad = 0, roundtrip_bad = 0;
+	static struct pkt tcp, udp, out, back;
+	uint64_t before[TIU_STAT__MAX], after[TIU_STAT__MAX];
+	uint32_t st = seed;
+	char why[160];
+
+	if (prop_setup(h)) {
+		tap(0, "property: endpoints set up");
+		return;
+	}
+	harness_stats(h, IFX, before);
+	for (unsigned i = 0; i < n; i++) {
+		struct pkt_spec s;
+		int match;
+
+		random_spec(&s, &st, &match);
+		pkt_build_tcp(&s, &tcp);
+		pkt_ref_encap(&tcp, &udp);
+		matched += match;
+		if (!pkt_checksums_ok(&udp, why, sizeof(why)))
+			csum_bad++;
+		for (size_t c = 0; c < nchecks; c++) {
+			struct prop_check *pc = &checks[c];
+			const struct pkt *in = pc->to_udp ? &tcp : &udp;
+			const struct pkt *want = match ? (pc->to_udp ? &udp : &tcp) : in;
+			struct run_result r;
+			uint32_t want_ret = pc->retval;
+
+			if (pc->fd < 0)
+				continue;
+			if (!match) /* untouched: egress/decap pass, the detour drops */
+				want_ret = pc->retval == TC_ACT_REDIRECT ? TC_ACT_SHOT : pc->retval;
+			pc->runs++;
+			if (harness_run(pc->fd, in->b, in->len, out.b, sizeof(out.b), 0, &r) ||
+			    r.retval != want_ret || r.out_len != want->len ||
+			    memcmp(out.b, want->b, want->len)) {
+				if (pc->fails++ < 3)
+					printf("# %s: packet %u (seed %u) differs: verdict %u want %u\n",
+					       pc->name, i, seed, r.retval, want_ret);
+				continue;
+			}
+			if (match) {
+				out.len = r.out_len;
+				out.l3_off = in->l3_off, out.l4_off = in->l4_off;
+				out.l4_len = in->l4_len, out.proto_off = in->proto_off;
+				out.family = in->family;
+				if (!pkt_checksums_ok(&out, why, sizeof(why))) {
+					csum_bad++;
+					if (csum_bad < 4)
+						printf("# %s: packet %u: %s\n", pc->name, i, why);
+				}
+			}
+		}
+		/* the round trip through the programs themselves */
+		if (match && h->xdp_decap >= 0) {
+			struct run_result r1, r2;
+			int egress = h->tc_egress >= 0 ? h->tc_egress : h->compat_detour;
+
+			if (harness_run(egress, tcp.b, tcp.len, out.b, sizeof(out.b), 0, &r1) ||
+			    harness_run(h->xdp_decap, out.b, r1.out_len, back.b, sizeof(back.b), 0, &r2) ||
+			    r2.out_len != tcp.len || memcmp(back.b, tcp.b, tcp.len))
+				roundtrip_bad++;
+		}
+	}
+	harness_stats(h, IFX, after);
+	for (size_t c = 0; c < nchecks; c++) {
+		if (checks[c].fd < 0) {
+			tap_skip(checks[c].name, "kernel lacks the bpf_cast_to_kern_ctx kfunc");
+			continue;
+		}
+		tap(checks[c].fails == 0, "property: %s == reference bytes for %u random packets (%u tunnelled), %u differ",
+		    checks[c].name, checks[c].runs, matched, checks[c].fails);
+	}
+	tap(csum_bad == 0, "property: every output checksum (IPv4 header, UDP, TCP) verified independently, %u bad",
+	    csum_bad);
+	tap(roundtrip_bad == 0, "property: encap then XDP decap gives back the original bytes (%u packets), %u differ",
+	    matched, roundtrip_bad);
+	{
+		/* converted counters: per check run on a tunnelled packet, + round trips */
+		uint64_t dec = after[TIU_STAT_DEC_CONVERTED] - before[TIU_STAT_DEC_CONVERTED];
+		uint64_t det = after[TIU_STAT_DET_CONVERTED] - before[TIU_STAT_DET_CONVERTED];
+		unsigned ndec = (h->tc_decap >= 0 ? 4 : 3), ndet = (h->tc_detour >= 0 ? 2 : 1);
+
+		if (h->tc_egress < 0) /* the round trip used the compat detour */
+			ndet++;
+		tap(dec == (uint64_t)matched * (ndec - (h->xdp_decap < 0)) &&
+			    det == (uint64_t)matched * ndet,
+		    "property: counters: dec_converted %llu, detour_converted %llu for %u tunnelled packets",
+		    (unsigned long long)dec, (unsigned long long)det, matched);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	unsigned n = argc > 1 ? strtoul(argv[1], NULL, 0) : 10000;
+	uint32_t seed = argc > 2 ? strtoul(argv[2], NULL, 0) : 20261123;
+	struct harness h;
+	char err[256];
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (geteuid() != 0) {
+		printf("1..0 # SKIP needs root: BPF_PROG_TEST_RUN loads BPF programs\n");
+		return 0;
+	}
+	if (harness_open(&h, err, sizeof(err))) {
+		printf("1..1\nnot ok 1 - load the BPF objects: %s\n", err);
+		return 1;
+	}
+	printf("# kernel has bpf_cast_to_kern_ctx: %s; random packets: %u, seed %u\n",
+	       h.has_kfunc ? "yes" : "no", n, seed);
+	if (setup_endpoints(&h) || harness_link(&h, IFX, IFX, IFX, TIU_LINK_F_REAL | TIU_LINK_F_DETOUR)) {
+		printf("1..1\nnot ok 1 - set up endpoints\n");
+		return 1;
+	}
+	golden(&h);
+	property(&h, n, seed);
+	harness_close(&h);
+	printf("1..%d\n", tap_n);
+	return tap_fail ? 1 : 0;
+}
