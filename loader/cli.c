@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cli.c - what the user types: endpoints, interface names, `up` options and
+ * the configuration file that holds the same options.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tiu.h"
+
+/* "1.2.3.4", "[2001:db8::1]", "*", "0.0.0.0", "[::]" -> 16 bytes, IPv4
+ * v4-mapped, wildcard all zero. */
+static int parse_addr(const char *s, size_t len, __u8 addr[16])
+{
+	char buf[INET6_ADDRSTRLEN + 2];
+	struct in_addr a4;
+
+	memset(addr, 0, 16);
+	if (len == 0 || len >= sizeof(buf))
+		return -1;
+	if (len == 1 && s[0] == '*')
+		return 0;
+	if (s[0] == '[') {
+		if (len < 3 || s[len - 1] != ']')
+			return -1;
+		memcpy(buf, s + 1, len - 2);
+		buf[len - 2] = '\0';
+		return inet_pton(AF_INET6, buf, addr) == 1 ? 0 : -1;
+	}
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	if (inet_pton(AF_INET, buf, &a4) != 1)
+		return -1;
+	if (a4.s_addr == 0)
+		return 0; /* 0.0.0.0: the wildcard */
+	addr[10] = 0xff;
+	addr[11] = 0xff;
+	memcpy(addr + 12, &a4, 4);
+	return 0;
+}
+
+static int parse_port(const char *s, __be16 *port)
+{
+	char *end;
+	long v;
+
+	if (!isdigit((unsigned char)s[0]))
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v < 0 || v > 65535)
+		return -1;
+	*port = htons((__u16)v);
+	return 0;
+}
+
+/* "local=ADDR:PORT" or "remote=ADDR:PORT" into a map key of ifindex. */
+int parse_endpoint(const char *arg, __u32 ifindex, struct tiu_endpoint_key *key)
+{
+	const char *v, *colon;
+
+	memset(key, 0, sizeof(*key));
+	key->ifindex = ifindex;
+	if (!strncmp(arg, "local=", 6)) {
+		key->role = TIU_ROLE_LOCAL;
+		v = arg + 6;
+	} else if (!strncmp(arg, "remote=", 7)) {
+		key->role = TIU_ROLE_REMOTE;
+		v = arg + 7;
+	} else {
+		return tiu_fail("bad endpoint '%s': write local=ADDR:PORT or remote=ADDR:PORT", arg);
+	}
+	colon = strrchr(v, ':');
+	if (!colon)
+		return tiu_fail("bad endpoint '%s': no port (write ADDR:PORT, IPv6 as [ADDR]:PORT, any address as *:PORT)", arg);
+	if (parse_addr(v, colon - v, key->addr))
+		return tiu_fail("bad endpoint '%s': '%.*s' is not an IPv4 address, [IPv6] address or * (IPv6 goes in brackets: [2001:db8::1]:443)",
+				arg, (int)(colon - v), v);
+	if (parse_port(colon + 1, &key->port))
+		return tiu_fail("bad endpoint '%s': '%s' is not a port number (1-65535)", arg, colon + 1);
+	if (key->port == 0)
+		return tiu_fail("bad endpoint '%s': port 0 is not allowed (use 1-65535)", arg);
+	return 0;
+}
+
+void format_endpoint(const struct tiu_endpoint_key *key, char *buf, size_t len)
+{
+	static const __u8 zero[16], mapped[12] = { [10] = 0xff, [11] = 0xff };
+	const char *role = key->role == TIU_ROLE_LOCAL ? "local" :
+			   key->role == TIU_ROLE_REMOTE ? "remote" : "role?";
+	char a[INET6_ADDRSTRLEN];
+	unsigned int port = ntohs(key->port);
+
+	if (!memcmp(key->addr, zero, 16)) {
+		snprintf(buf, len, "%s=*:%u", role, port);
+	} else if (!memcmp(key->addr, mapped, 12)) {
+		inet_ntop(AF_INET, key->addr + 12, a, sizeof(a));
+		snprintf(buf, len, "%s=%s:%u", role, a, port);
+	} else {
+		inet_ntop(AF_INET6, key->addr, a, sizeof(a));
+		snprintf(buf, len, "%s=[%s]:%u", role, a, port);
+	}
+}
+
+int iface_index(const char *ifname, __u32 *ifindex)
+{
+	if (strlen(ifname) >= IFNAMSIZ)
+		return tiu_fail("%s: interface name too long (at most %d characters)",
+				ifname, IFNAMSIZ - 1);
+	*ifindex = if_nametoindex(ifname);
+	if (!*ifindex)
+		return tiu_fail("%s: no such interface in this network namespace (see `ip link`)",
+				ifname);
+	return 0;
+}
+
+/* One `up` option, from the command line ("--endpoint", VAL) or from a
+ * configuration file line ("endpoint VAL"). */
+int up_opt(struct up_opts *o, const char *name, const char *val)
+{
+	if (!val)
+		return tiu_fail("option %s needs a value (see tiu up --help)", name);
+	if (!strcmp(name, "endpoint")) {
+		if (o->n_eps >= TIU_MAX_CLI_ENDPOINTS)
+			return tiu_fail("too many endpoints (at most %d at `up`; add more with `tiu endpoint add`)",
+					TIU_MAX_CLI_ENDPOINTS);
+		o->eps[o->n_eps] = strdup(val);
+		return o->eps[o->n_eps++] ? 0 : tiu_fail("out of memory");
+	}
+	if (!strcmp(name, "xdp-mode")) {
+		if (!strcmp(val, "native"))
+			o->xdp_mode = XDPM_NATIVE;
+		else if (!strcmp(val, "skb"))
+			o->xdp_mode = XDPM_SKB;
+		else if (!strcmp(val, "auto"))
+			o->xdp_mode = XDPM_AUTO;
+		else
+			return tiu_fail("bad --xdp-mode '%s': use native, skb or auto", val);
+		return 0;
+	}
+	if (!strcmp(name, "decap")) {
+		if (!strcmp(val, "xdp"))
+			o->decap = DECAP_XDP;
+		else if (!strcmp(val, "tc"))
+			o->decap = DECAP_TC;
+		else
+			return tiu_fail("bad --decap '%s': use xdp or tc", val);
+		return 0;
+	}
+	if (!strcmp(name, "pin-dir")) {
+		o->pin_dir = strdup(val);
+		return o->pin_dir ? 0 : tiu_fail("out of memory");
+	}
+	return tiu_fail("unknown option '%s' (see tiu up --help)", name);
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+/*
+ * Configuration file: one option per line, "NAME VALUE" with the names of
+ * the long options of `tiu up` without "--"; '#' starts a comment:
+ *     # /etc/tiu/eth0.conf
+ *     endpoint remote=192.0.2.1:5201
+ *     xdp-mode skb
+ */
+int read_config(struct up_opts *o, const char *path)
+{
+	char line[512], *s, *val;
+	int lineno = 0, err = 0;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return tiu_fail("%s: cannot read configuration: %s", path, strerror(errno));
+	while (!err && fgets(line, sizeof(line), f)) {
+		lineno++;
+		if ((s = strchr(line, '#')))
+			*s = '\0';
+		s = trim(line);
+		if (!*s)
+			continue;
+		val = s + strcspn(s, " \t=");
+		if (*val) {
+			*val++ = '\0';
+			val = trim(val);
+		}
+		if (up_opt(o, s, *val ? val : NULL))
+			err = tiu_fail("%s:%d: in the configuration line above", path, lineno);
+	}
+	fclose(f);
+	return err;
+}

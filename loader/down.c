@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * down.c - `tiu down IFACE [--purge]`, and teardown(), which `up` also uses
+ * to undo a failed attempt.
+ *
+ * Everything is found from kernel state, never from a record of what `up`
+ * did: tiu's XDP program by name on the interface, its TC filters at tiu's
+ * handle/priority whose program name is tiu's, the detour pair by its name
+ * and alias, map entries by ifindex. So `down` also cleans up after a
+ * `tiu up` that was killed at any point. The one thing the kernel cannot
+ * tell is who created a clsact qdisc: `up` leaves a note in /run/tiu, and
+ * `down` removes the qdisc only with that note and only when it is empty.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tiu.h"
+
+static void add_done(char *done, size_t len, const char *what)
+{
+	size_t n;
+
+	if (!done)
+		return;
+	n = strlen(done);
+	snprintf(done + n, len - n, "%s%s", n ? ", " : "", what);
+}
+
+static void drop_clsact(const struct pins *p, __u32 ifindex, char *done, size_t len)
+{
+	char note[PATH_MAX];
+
+	run_state_path(p, ifindex, note, sizeof(note));
+	if (access(note, F_OK))
+		return;
+	if (tc_hook_empty(ifindex) && !tc_hook_destroy(ifindex))
+		add_done(done, len, "clsact qdisc");
+	unlink(note);
+}
+
+/* Other interfaces still up in this pin directory (those that exist). */
+static int others_up(const struct tiu_maps *m, __u32 ifindex, char *names, size_t len)
+{
+	__u32 ifs[TIU_MAX_IFACES];
+	char name[IF_NAMESIZE];
+	int n = maps_real_ifaces(m, ifs, TIU_MAX_IFACES), found = 0;
+
+	names[0] = '\0';
+	for (int i = 0; i < n; i++) {
+		if (ifs[i] == ifindex || !if_indextoname(ifs[i], name))
+			continue;
+		add_done(names, len, name);
+		found++;
+	}
+	return found;
+}
+
+static int forget_and_purge(__u32 ifindex, const char *ifname, const struct pins *p,
+			    bool purge, char *done, size_t len)
+{
+	char others[256];
+	struct tiu_maps m;
+	int err = maps_open(p, &m);
+
+	if (!err) {
+		maps_forget_iface(&m, ifindex);
+		if (purge && others_up(&m, ifindex, others, sizeof(others))) {
+			maps_close(&m);
+			return tiu_fail("%s: down, but pins kept in %s: still used by %s (run `tiu down` for those first)",
+					ifname, p->dir, others);
+		}
+		maps_close(&m);
+	}
+	if (purge && pins_exist(p)) {
+		if (pins_purge(p))
+			return -1;
+		add_done(done, len, "pins");
+	}
+	return 0;
+}
+
+/*
+ * Remove everything of tiu from ifindex: XDP program, TC filters, detour,
+ * the clsact qdisc if tiu created it, map entries; with purge also the pins.
+ * done (may be NULL) receives a list of what was removed.
+ */
+int teardown(__u32 ifindex, const char *ifname, const struct pins *p, bool purge,
+	     char *done, size_t len)
+{
+	struct detour d;
+	int err = 0, r;
+
+	if (done)
+		done[0] = '\0';
+	if ((r = xdp_detach(ifindex)) > 0)
+		add_done(done, len, "XDP " TIU_PROG_XDP_DECAP);
+	err |= r < 0;
+	if ((r = tc_detach(ifindex, true)) > 0)
+		add_done(done, len, "TC egress");
+	err |= r < 0;
+	if ((r = tc_detach(ifindex, false)) > 0)
+		add_done(done, len, "TC ingress");
+	err |= r < 0;
+	if (detour_find(ifindex, &d) > 0 && !detour_destroy(ifindex, ifname))
+		add_done(done, len, d.name);
+	drop_clsact(p, ifindex, done, len);
+	err |= forget_and_purge(ifindex, ifname, p, purge, done, len) < 0;
+	return err ? -1 : 0;
+}
+
+static void down_usage(FILE *f)
+{
+	fprintf(f,
+"usage: tiu down IFACE [--purge] [--pin-dir DIR]\n"
+"\n"
+"Detach tiu from IFACE: its XDP program (from libxdp's dispatcher or alone),\n"
+"its TC filters (pref %u handle 0x%x), its detour pair tiuNd/tiuNp, and its\n"
+"endpoints and statistics. Other programs and filters are left alone. Works\n"
+"after a crash or kill of an earlier tiu command: it looks at what is attached.\n"
+"\n"
+"  --purge         also remove the pinned maps (when no other interface of this\n"
+"                  network namespace is up); needed after \"stale pins\" errors.\n"
+"  --pin-dir DIR   the pin directory given to `tiu up --pin-dir`.\n",
+		TIU_TC_PRIO, TIU_TC_HANDLE);
+}
+
+int cmd_down(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "purge", no_argument, NULL, 'P' },
+		{ "pin-dir", required_argument, NULL, 'p' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	const char *ifname = NULL, *pin_dir = NULL;
+	bool purge = false;
+	char done[256];
+	struct pins p;
+	__u32 ifindex;
+	int c;
+
+	optind = 1;
+	while (optind < argc) {
+		if (argv[optind][0] != '-') {
+			if (ifname)
+				return tiu_fail("unexpected argument '%s' (see tiu down --help)", argv[optind]);
+			ifname = argv[optind++];
+			continue;
+		}
+		c = getopt_long(argc, argv, "+vh", longopts, NULL);
+		if (c == -1)
+			break;
+		if (c == 'P')
+			purge = true;
+		else if (c == 'p')
+			pin_dir = optarg;
+		else if (c == 'v')
+			tiu_verbose = true;
+		else if (c == 'h')
+			return down_usage(stdout), 0;
+		else
+			return tiu_fail("see tiu down --help");
+	}
+	if (!ifname)
+		return tiu_fail("which interface? usage: tiu down IFACE [--purge] (see tiu down --help)");
+	if (tiu_need_root() || iface_index(ifname, &ifindex) || pins_resolve(pin_dir, false, &p) < 0)
+		return -1;
+	if (teardown(ifindex, ifname, &p, purge, done, sizeof(done)))
+		return -1;
+	if (done[0])
+		printf("%s: down (removed: %s)\n", ifname, done);
+	else
+		printf("%s: down (nothing of tiu was there)\n", ifname);
+	return 0;
+}

@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ethtool.c - offloads of the detour devices, through the SIOCETHTOOL ioctl
+ * with the named feature set (ETHTOOL_GSTRINGS/GFEATURES/SFEATURES).
+ *
+ * The end that tiu_tc_egress redirects to must segment and checksum in
+ * software (DESIGN.md section 3): every TX checksum feature and every
+ * segmentation feature off, by name, so that features newer than this code
+ * (6.18 added tx-tcp-accecn-segmentation, which the old ETHTOOL_STSO does not
+ * cover) are caught too. GRO is off on both ends so that nothing merges the
+ * segments again before the detour program converts them. The result is
+ * read back: a detour that still offloads would send bad packets.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
+
+#include "tiu.h"
+
+struct features {
+	__u32 n, words;
+	char *names;                       /* n * ETH_GSTRING_LEN */
+	struct ethtool_gfeatures *get;
+	struct ethtool_sfeatures *set;
+};
+
+static int ethtool(int fd, const char *ifname, void *cmd)
+{
+	struct ifreq ifr = {};
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_data = cmd;
+	return ioctl(fd, SIOCETHTOOL, &ifr) ? -errno : 0;
+}
+
+static bool wanted_off(const char *name, bool tx_side)
+{
+	size_t len = strlen(name);
+
+	if (!strncmp(name, "rx-gro", 6) || !strcmp(name, "rx-udp-gro-forwarding"))
+		return true;
+	if (!tx_side)
+		return false;
+	return !strncmp(name, "tx-checksum", 11) || !strncmp(name, "tx-gso", 6) ||
+	       (len > 12 && !strcmp(name + len - 12, "segmentation"));
+}
+
+static int features_read(int fd, const char *ifname, struct features *f)
+{
+	struct { struct ethtool_sset_info hdr; __u32 len; } info = {
+		.hdr = { .cmd = ETHTOOL_GSSET_INFO, .sset_mask = 1ULL << ETH_SS_FEATURES },
+	};
+	struct ethtool_gstrings *strs;
+	int err = ethtool(fd, ifname, &info);
+
+	if (err)
+		return err;
+	f->n = info.hdr.sset_mask ? info.len : 0;
+	f->words = (f->n + 31) / 32;
+	strs = calloc(1, sizeof(*strs) + (size_t)f->n * ETH_GSTRING_LEN);
+	f->get = calloc(1, sizeof(*f->get) + f->words * sizeof(f->get->features[0]));
+	f->set = calloc(1, sizeof(*f->set) + f->words * sizeof(f->set->features[0]));
+	if (!strs || !f->get || !f->set) {
+		free(strs);
+		return -ENOMEM;
+	}
+	strs->cmd = ETHTOOL_GSTRINGS;
+	strs->string_set = ETH_SS_FEATURES;
+	strs->len = f->n;
+	f->get->cmd = ETHTOOL_GFEATURES;
+	f->get->size = f->words;
+	err = ethtool(fd, ifname, strs);
+	if (!err)
+		err = ethtool(fd, ifname, f->get);
+	f->names = (char *)strs;
+	return err;
+}
+
+static const char *feature_name(const struct features *f, __u32 i)
+{
+	return (const char *)((struct ethtool_gstrings *)f->names)->data + i * ETH_GSTRING_LEN;
+}
+
+/* Names of wanted-off features still active, into buf; 0 if none. */
+static int still_on(const struct features *f, bool tx_side, char *buf, size_t len)
+{
+	int n = 0;
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (__u32 i = 0; i < f->n; i++) {
+		if (!(f->get->features[i / 32].active & (1U << (i % 32))) ||
+		    !wanted_off(feature_name(f, i), tx_side))
+			continue;
+		used += snprintf(buf + used, used < len ? len - used : 0, "%s%s", n ? " " : "",
+				 feature_name(f, i));
+		n++;
+	}
+	return n;
+}
+
+static int features_off(int fd, const char *ifname, bool tx_side, struct features *f)
+{
+	int err;
+
+	f->set->cmd = ETHTOOL_SFEATURES;
+	f->set->size = f->words;
+	for (__u32 i = 0; i < f->n; i++)
+		if (wanted_off(feature_name(f, i), tx_side))
+			f->set->features[i / 32].valid |= 1U << (i % 32);
+	err = ethtool(fd, ifname, f->set);
+	if (err < 0)
+		return err;
+	/* a positive return (ETHTOOL_F_WISH...) is judged by the read-back */
+	return ethtool(fd, ifname, f->get);
+}
+
+int ethtool_detour_offloads(const char *ifname, bool tx_side)
+{
+	struct features f = {};
+	char on[256];
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err;
+
+	if (fd < 0)
+		return tiu_fail("socket for ethtool: %s", strerror(errno));
+	err = features_read(fd, ifname, &f);
+	if (!err)
+		err = features_off(fd, ifname, tx_side, &f);
+	close(fd);
+	if (err)
+		err = tiu_fail("%s: cannot turn offloads off (ethtool features): %s", ifname,
+			       strerror(-err));
+	else if (still_on(&f, tx_side, on, sizeof(on)))
+		err = tiu_fail("%s: offloads still on after turning them off (%s): the detour would send bad packets",
+			       ifname, on);
+	free(f.names);
+	free(f.get);
+	free(f.set);
+	return err;
+}

@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * main.c - the `tiu` command: subcommand dispatch, messages, libbpf/libxdp
+ * logging.
+ *
+ * Every failure is reported as one line on stderr ("tiu: what: why: what to
+ * do") by the function that knows the context, and the command exits 1.
+ * libbpf's and libxdp's own messages are shown only with -v; the last one is
+ * kept so that an error can quote it.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
+#include <bpf/libbpf.h>
+#include <xdp/libxdp.h>
+
+#include "tiu.h"
+
+bool tiu_verbose;
+static char libbpf_last[256];
+
+int tiu_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("tiu: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return -1;
+}
+
+void tiu_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("tiu: warning: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+const char *tiu_libbpf_last(void)
+{
+	return libbpf_last[0] ? libbpf_last : "no detail (run with -v)";
+}
+
+static int lib_print(int level, const char *fmt, va_list ap)
+{
+	va_list copy;
+	size_t n;
+
+	va_copy(copy, ap);
+	if (level == LIBBPF_WARN) {
+		vsnprintf(libbpf_last, sizeof(libbpf_last), fmt, copy);
+		n = strlen(libbpf_last);
+		while (n && libbpf_last[n - 1] == '\n')
+			libbpf_last[--n] = '\0';
+	}
+	va_end(copy);
+	if (!tiu_verbose)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return lib_print(level == LIBBPF_WARN ? LIBBPF_WARN : LIBBPF_INFO, fmt, ap);
+}
+
+static int libxdp_print(enum libxdp_print_level level, const char *fmt, va_list ap)
+{
+	return lib_print(level == LIBXDP_WARN ? LIBBPF_WARN : LIBBPF_INFO, fmt, ap);
+}
+
+/* Root, or at least CAP_BPF + CAP_NET_ADMIN (and CAP_SYS_ADMIN to mount bpffs). */
+int tiu_need_root(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = {};
+	unsigned long long eff;
+
+	if (geteuid() == 0)
+		return 0;
+	if (syscall(SYS_capget, &hdr, data))
+		return tiu_fail("cannot read capabilities: %s", strerror(errno));
+	eff = data[0].effective | ((unsigned long long)data[1].effective << 32);
+	if ((eff & (1ULL << CAP_BPF)) && (eff & (1ULL << CAP_NET_ADMIN)))
+		return 0;
+	return tiu_fail("needs root or CAP_BPF and CAP_NET_ADMIN: run it with sudo");
+}
+
+/*
+ * Test hook: TIU_TEST_CRASH_AT=STEP makes `tiu up` kill itself with SIGKILL
+ * right after STEP, so that tests can check that `tiu down` recovers from a
+ * crash at every point of `up`. Steps: pins detour links endpoints
+ * detour-prog decap egress.
+ */
+void tiu_crash_point(const char *step)
+{
+	const char *at = getenv("TIU_TEST_CRASH_AT");
+
+	if (at && !strcmp(at, step))
+		raise(SIGKILL);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: tiu [-v] COMMAND [ARGS]   (tiu COMMAND --help for each command)\n"
+"\n"
+"TCP-in-UDP tunnel: TCP to or from chosen endpoints travels as UDP of the same\n"
+"length (draft-cheshire-tcp-over-udp), converted by XDP/TC programs.\n"
+"\n"
+"  up IFACE [--endpoint local=|remote=ADDR:PORT]... [--xdp-mode native|skb|auto]\n"
+"           [--decap xdp|tc] [--pin-dir DIR] [--config FILE]\n"
+"  down IFACE [--purge]\n"
+"  endpoint add|del IFACE local=ADDR:PORT|remote=ADDR:PORT\n"
+"  endpoint list IFACE\n"
+"  status [IFACE] [--json]\n"
+"  stats [IFACE] [--json] [--watch SECONDS]\n"
+"\n"
+"  -v, --verbose   show libbpf and libxdp messages (verifier logs)\n"
+"\n"
+"Pins: the maps are pinned under /sys/fs/bpf/tiu in the initial network\n"
+"namespace and under /sys/fs/bpf/tiu/netns-INODE in any other one (INODE:\n"
+"`stat -L -c %%i /proc/self/ns/net`). Under `ip netns exec`, which hides the\n"
+"host's bpffs, tiu uses the host's through /proc/1/root/sys/fs/bpf (or\n"
+"/proc/2/root/... where PID 1 cannot be inspected).\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(int argc, char **argv);
+	} cmds[] = {
+		{ "up", cmd_up }, { "down", cmd_down }, { "endpoint", cmd_endpoint },
+		{ "status", cmd_status }, { "stats", cmd_stats },
+	};
+	int i = 1;
+
+	while (i < argc && argv[i][0] == '-') {
+		if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
+			tiu_verbose = true;
+		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage(stdout);
+			return 0;
+		} else {
+			tiu_fail("unknown option '%s' (see tiu --help)", argv[i]);
+			return 2;
+		}
+		i++;
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	libbpf_set_print(libbpf_print);
+	libxdp_set_print(libxdp_print);
+	for (size_t c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++)
+		if (!strcmp(argv[i], cmds[c].name))
+			return cmds[c].fn(argc - i, argv + i) ? 1 : 0;
+	if (!strcmp(argv[i], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	tiu_fail("unknown command '%s' (see tiu --help)", argv[i]);
+	return 2;
+}

@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * netlink.c - the rtnetlink requests tiu needs, through libmnl: create and
+ * delete the detour veth pair, set a link up and its alias, read a link's
+ * alias and MTU, count the TC filters under a clsact parent.
+ */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <libmnl/libmnl.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
+
+#include "tiu.h"
+
+/* Send one request and run cb on every answer until the ACK or DONE.
+ * Returns 0 or -errno from the kernel. */
+static int nl_talk(struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct mnl_socket *nl;
+	unsigned int portid, seq;
+	int ret;
+
+	nl = mnl_socket_open(NETLINK_ROUTE);
+	if (!nl)
+		return -errno;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	portid = mnl_socket_get_portid(nl);
+	seq = nlh->nlmsg_seq = (unsigned int)time(NULL);
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	do {
+		ret = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		if (ret <= 0)
+			break;
+		ret = mnl_cb_run(buf, ret, seq, portid, cb, data);
+	} while (ret > 0);
+	ret = ret < 0 ? -errno : 0;
+out:
+	mnl_socket_close(nl);
+	return ret;
+}
+
+static struct nlmsghdr *link_msg(char *buf, int type, int flags, __u32 ifindex)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifinfomsg *ifi;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = (int)ifindex;
+	return nlh;
+}
+
+int nl_veth_create(const char *name, const char *peer, unsigned int mtu)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
+	struct nlattr *linkinfo, *data, *peer_nest;
+	struct ifinfomsg *peer_ifi;
+
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+	linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
+	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	peer_nest = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
+	peer_ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*peer_ifi));
+	peer_ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, peer);
+	mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+	mnl_attr_nest_end(nlh, peer_nest);
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, linkinfo);
+	return nl_talk(nlh, NULL, NULL);
+}
+
+int nl_link_set(__u32 ifindex, bool up, const char *alias)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, 0, ifindex);
+	struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+
+	ifi->ifi_change = IFF_UP;
+	ifi->ifi_flags = up ? IFF_UP : 0;
+	if (alias)
+		mnl_attr_put_strz(nlh, IFLA_IFALIAS, alias);
+	return nl_talk(nlh, NULL, NULL);
+}
+
+int nl_link_del(__u32 ifindex)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+
+	return nl_talk(link_msg(buf, RTM_DELLINK, 0, ifindex), NULL, NULL);
+}
+
+struct link_attrs {
+	char *alias;
+	size_t alias_len;
+	unsigned int mtu;
+};
+
+static int link_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct link_attrs *la = data;
+
+	if (mnl_attr_get_type(attr) == IFLA_IFALIAS && la->alias &&
+	    !mnl_attr_validate(attr, MNL_TYPE_STRING))
+		snprintf(la->alias, la->alias_len, "%s", mnl_attr_get_str(attr));
+	if (mnl_attr_get_type(attr) == IFLA_MTU && !mnl_attr_validate(attr, MNL_TYPE_U32))
+		la->mtu = mnl_attr_get_u32(attr);
+	return MNL_CB_OK;
+}
+
+static int link_cb(const struct nlmsghdr *nlh, void *data)
+{
+	mnl_attr_parse(nlh, sizeof(struct ifinfomsg), link_attr_cb, data);
+	return MNL_CB_OK;
+}
+
+static int link_get(__u32 ifindex, struct link_attrs *la)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = link_msg(buf, RTM_GETLINK, 0, ifindex);
+
+	return nl_talk(nlh, link_cb, la);
+}
+
+/* The link's alias, "" if it has none. */
+int nl_link_alias(__u32 ifindex, char *buf, size_t len)
+{
+	struct link_attrs la = { .alias = buf, .alias_len = len };
+
+	buf[0] = '\0';
+	return link_get(ifindex, &la);
+}
+
+int nl_link_mtu(__u32 ifindex, unsigned int *mtu)
+{
+	struct link_attrs la = {};
+	int err = link_get(ifindex, &la);
+
+	*mtu = la.mtu;
+	return err ? err : (la.mtu ? 0 : -ENODATA);
+}
+
+static int count_cb(const struct nlmsghdr *nlh, void *data)
+{
+	(*(int *)data)++;
+	return MNL_CB_OK;
+}
+
+/* Number of TC filter entries under parent (e.g. clsact ingress), or -errno
+ * (there is no such qdisc, for instance). */
+int nl_count_filters(__u32 ifindex, __u32 parent)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct tcmsg *tcm;
+	int n = 0, err;
+
+	nlh->nlmsg_type = RTM_GETTFILTER;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	tcm = mnl_nlmsg_put_extra_header(nlh, sizeof(*tcm));
+	tcm->tcm_family = AF_UNSPEC;
+	tcm->tcm_ifindex = (int)ifindex;
+	tcm->tcm_parent = parent;
+	err = nl_talk(nlh, count_cb, &n);
+	return err ? err : n;
+}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* objects.h - the embedded BPF objects (see objects.c). */
+#ifndef TIU_OBJECTS_H
+#define TIU_OBJECTS_H
+
+#include <stdbool.h>
+
+struct tiu_tc;
+struct tiu_tc_compat;
+struct tiu_xdp;
+
+struct tc_obj {
+	struct tiu_tc *full;          /* with the kfunc, or */
+	struct tiu_tc_compat *compat; /* without it */
+	struct bpf_object *obj;
+	struct bpf_program *egress, *detour, *decap;
+	bool kfunc;
+};
+
+int tc_obj_open(struct tc_obj *t, const char *pin_dir, const char *ifname);
+int tc_obj_load(struct tc_obj *t, const char *ifname);
+void tc_obj_close(struct tc_obj *t);
+
+struct bpf_object *xdp_obj_open(struct tiu_xdp **skel, const char *pin_dir, const char *ifname);
+void xdp_obj_close(struct tiu_xdp *skel);
+
+#endif /* TIU_OBJECTS_H */

@@ -1,0 +1,314 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pins.c - where the shared maps are pinned, and whether those pins are ours.
+ *
+ * One pin directory per network namespace: TIU_PIN_ROOT in the namespace of
+ * PID 1, TIU_PIN_ROOT/netns-INODE in any other, so that containers on one
+ * host do not share endpoints or statistics. The bpffs is found at
+ * /sys/fs/bpf; `ip netns exec` hides it (it remounts /sys), so there the
+ * host's bpffs is reached through /proc/1/root (or 2). Pins left by another version
+ * are refused before anything is changed.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "tiu.h"
+
+#define SYS_BPFFS  "/sys/fs/bpf"
+
+static const char *const map_names[] = {
+	TIU_MAP_ENDPOINTS, TIU_MAP_STATS, TIU_MAP_LINKS, TIU_MAP_CONFIG,
+};
+
+static bool is_bpffs(const char *path)
+{
+	struct statfs st;
+
+	return !statfs(path, &st) && st.f_type == BPF_FS_MAGIC;
+}
+
+static unsigned long ns_inode(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) ? 0 : st.st_ino;
+}
+
+/*
+ * The process that stands for "the host": PID 1, or, where PID 1 cannot be
+ * inspected (a sandbox init that is not dumpable) and we are in the initial
+ * PID namespace, kthreadd (PID 2), which always lives in the initial network
+ * and mount namespaces.
+ */
+static const char *host_pid(void)
+{
+	char comm[32] = "";
+	FILE *f;
+
+	if (ns_inode("/proc/1/ns/net"))
+		return "1";
+	f = fopen("/proc/2/comm", "r");
+	if (f) {
+		if (!fgets(comm, sizeof(comm), f))
+			comm[0] = '\0';
+		fclose(f);
+	}
+	return !strcmp(comm, "kthreadd\n") ? "2" : "1";
+}
+
+static bool same_ns(const char *kind)
+{
+	char self[64], host[64];
+
+	snprintf(self, sizeof(self), "/proc/self/ns/%s", kind);
+	snprintf(host, sizeof(host), "/proc/%s/ns/%s", host_pid(), kind);
+	return ns_inode(self) == ns_inode(host);
+}
+
+static int user_pin_dir(const char *dir, struct pins *p)
+{
+	char parent[sizeof(p->dir)], *slash;
+
+	if (strlen(dir) >= sizeof(p->dir))
+		return tiu_fail("%.40s...: pin directory path too long (at most %zu characters)",
+				dir, sizeof(p->dir) - 1);
+	snprintf(p->dir, sizeof(p->dir), "%s", dir);
+	snprintf(p->note, sizeof(p->note), "given with --pin-dir");
+	p->user_dir = true;
+	snprintf(parent, sizeof(parent), "%s", dir);
+	slash = strrchr(parent, '/');
+	if (slash && slash != parent)
+		*slash = '\0';
+	if (is_bpffs(dir) || is_bpffs(parent))
+		return 0;
+	return tiu_fail("%s: not on a bpffs: mount one (`mount -t bpf bpf %s`) or pick a directory under /sys/fs/bpf",
+			dir, parent);
+}
+
+/* The bpffs to pin in, into base. Returns 1 if there is none and mount_ok
+ * is false (then nothing of tiu can exist in this namespace). */
+static int find_bpffs(bool mount_ok, struct pins *p, char *base, size_t len)
+{
+	char host[64];
+
+	if (is_bpffs(SYS_BPFFS)) {
+		snprintf(base, len, SYS_BPFFS);
+		snprintf(p->note, sizeof(p->note), "bpffs at " SYS_BPFFS);
+		return 0;
+	}
+	snprintf(host, sizeof(host), "/proc/%s/root" SYS_BPFFS, host_pid());
+	if (!same_ns("mnt") && is_bpffs(host)) {
+		/* ip netns exec: use the host's bpffs, and tell libxdp too. */
+		snprintf(base, len, "%s", host);
+		snprintf(p->note, sizeof(p->note),
+			 "the host's bpffs through %s (this mount namespace hides /sys/fs/bpf)", host);
+		setenv("LIBXDP_BPFFS", host, 0);
+		return 0;
+	}
+	if (!mount_ok)
+		return 1;
+	if (!same_ns("mnt"))
+		return tiu_fail("no bpffs: this mount namespace (ip netns exec?) hides /sys/fs/bpf and the host has none mounted: run `mount -t bpf bpf /sys/fs/bpf` on the host first, or run tiu through `nsenter --net=/run/netns/NAME`");
+	if (mount("bpf", SYS_BPFFS, "bpf", 0, "mode=0700"))
+		return tiu_fail("bpffs is not mounted at " SYS_BPFFS " and mounting it failed (%s): run `mount -t bpf bpf " SYS_BPFFS "`",
+				strerror(errno));
+	snprintf(base, len, SYS_BPFFS);
+	snprintf(p->note, sizeof(p->note), "bpffs mounted at " SYS_BPFFS " by tiu");
+	return 0;
+}
+
+/*
+ * Fill p with the pin directory of this network namespace. mount_ok: mount
+ * a bpffs if there is none (only `up` does). Returns 0, 1 when there is no
+ * bpffs and mount_ok is false, or -1 after printing an error.
+ */
+int pins_resolve(const char *pin_dir_opt, bool mount_ok, struct pins *p)
+{
+	char base[64];
+	int err;
+
+	memset(p, 0, sizeof(*p));
+	p->netns = ns_inode("/proc/self/ns/net");
+	p->initial_netns = same_ns("net");
+	if (pin_dir_opt)
+		return user_pin_dir(pin_dir_opt, p);
+	err = find_bpffs(mount_ok, p, base, sizeof(base));
+	if (err)
+		return err;
+	if (p->initial_netns)
+		snprintf(p->dir, sizeof(p->dir), "%s/tiu", base);
+	else
+		snprintf(p->dir, sizeof(p->dir), "%s/tiu/netns-%lu", base, p->netns);
+	return 0;
+}
+
+static int mkdir_p(char *path)
+{
+	for (char *s = path + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(path, 0700) && errno != EEXIST) {
+			*s = '/';
+			return -1;
+		}
+		*s = '/';
+	}
+	return mkdir(path, 0700) && errno != EEXIST ? -1 : 0;
+}
+
+int pins_mkdir(const struct pins *p)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s", p->dir);
+	if (mkdir_p(path))
+		return tiu_fail("%s: cannot create the pin directory: %s", p->dir, strerror(errno));
+	return 0;
+}
+
+static void pin_path(const struct pins *p, const char *name, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s", p->dir, name);
+}
+
+static bool pins_exist_in(const char *dir)
+{
+	char path[PATH_MAX + 32];
+
+	for (size_t i = 0; i < sizeof(map_names) / sizeof(map_names[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, map_names[i]);
+		if (!access(path, F_OK))
+			return true;
+	}
+	return false;
+}
+
+bool pins_exist(const struct pins *p)
+{
+	return pins_exist_in(p->dir);
+}
+
+int pins_map(const struct pins *p, const char *name)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	pin_path(p, name, path, sizeof(path));
+	fd = bpf_obj_get(path);
+	return fd < 0 ? -errno : fd;
+}
+
+/* Does the pinned map agree with the definition libbpf is about to use? */
+static int map_compat(const struct pins *p, const struct bpf_map *map, char *why, size_t len)
+{
+	struct bpf_map_info info = {};
+	__u32 info_len = sizeof(info);
+	int fd = pins_map(p, bpf_map__name(map));
+
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0) {
+		snprintf(why, len, "%s: %s", bpf_map__name(map), strerror(-fd));
+		return -1;
+	}
+	if (bpf_obj_get_info_by_fd(fd, &info, &info_len)) {
+		snprintf(why, len, "%s: %s", bpf_map__name(map), strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	if (info.type == bpf_map__type(map) && info.key_size == bpf_map__key_size(map) &&
+	    info.value_size == bpf_map__value_size(map) &&
+	    info.max_entries == bpf_map__max_entries(map) &&
+	    info.map_flags == bpf_map__map_flags(map))
+		return 0;
+	snprintf(why, len, "%s is type %u key %u value %u entries %u, expected %u/%u/%u/%u",
+		 bpf_map__name(map), info.type, info.key_size, info.value_size, info.max_entries,
+		 bpf_map__type(map), bpf_map__key_size(map), bpf_map__value_size(map),
+		 bpf_map__max_entries(map));
+	return -1;
+}
+
+static int pinned_abi(const struct pins *p, __u32 *abi)
+{
+	struct tiu_config cfg = {};
+	__u32 key = 0;
+	int fd = pins_map(p, TIU_MAP_CONFIG), err = 0;
+
+	*abi = 0;
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return fd;
+	if (bpf_map_lookup_elem(fd, &key, &cfg))
+		err = -errno;
+	close(fd);
+	*abi = cfg.abi_version;
+	return err;
+}
+
+/* Refuse pins that libbpf would not reuse, or that carry another ABI. */
+int pins_check(const struct pins *p, struct bpf_object *obj, const char *ifname)
+{
+	struct bpf_map *map;
+	char why[200] = "";
+	__u32 abi;
+
+	bpf_object__for_each_map(map, obj) {
+		if (strncmp(bpf_map__name(map), "tiu_", 4))
+			continue;
+		if (map_compat(p, map, why, sizeof(why)))
+			return tiu_fail("%s: stale pins from another version (%s in %s): run `tiu down %s --purge`",
+					ifname, why, p->dir, ifname);
+	}
+	if (pinned_abi(p, &abi))
+		return tiu_fail("%s: cannot read %s/" TIU_MAP_CONFIG ": run `tiu down %s --purge`",
+				ifname, p->dir, ifname);
+	if (abi && abi != TIU_ABI_VERSION)
+		return tiu_fail("%s: stale pins from another version (ABI %u in %s, this tiu has ABI %u): run `tiu down %s --purge`",
+				ifname, abi, p->dir, TIU_ABI_VERSION, ifname);
+	return 0;
+}
+
+/* Remove tiu's pins (not anything else found there) and the directory if
+ * that leaves it empty. */
+int pins_purge(const struct pins *p)
+{
+	char path[PATH_MAX];
+	int err = 0;
+
+	for (size_t i = 0; i < sizeof(map_names) / sizeof(map_names[0]); i++) {
+		pin_path(p, map_names[i], path, sizeof(path));
+		if (unlink(path) && errno != ENOENT)
+			err = tiu_fail("%s: cannot remove pin: %s", path, strerror(errno));
+	}
+	if (rmdir(p->dir) && errno != ENOENT && errno != ENOTEMPTY && errno != EEXIST)
+		err = tiu_fail("%s: cannot remove pin directory: %s", p->dir, strerror(errno));
+	if (!p->initial_netns && !p->user_dir) {
+		/* .../tiu/netns-INODE: also .../tiu if that was the last one */
+		char parent[sizeof(p->dir)], *slash;
+
+		snprintf(parent, sizeof(parent), "%s", p->dir);
+		slash = strrchr(parent, '/');
+		if (slash) {
+			*slash = '\0';
+			if (!pins_exist_in(parent))
+				rmdir(parent);
+		}
+	}
+	return err;
+}
+
+void run_state_path(const struct pins *p, __u32 ifindex, char *buf, size_t len)
+{
+	snprintf(buf, len, TIU_RUN_DIR "/netns-%lu/%u.clsact", p->netns, ifindex);
+}

@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * stats.c - `tiu stats [IFACE] [--json] [--watch SECONDS]`: every counter of
+ * TIU_STATS(), summed over possible CPUs; in watch mode also the rate per
+ * second over the last interval.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tiu.h"
+
+#define STAT_LABEL_(name, label, help) label,
+#define STAT_HELP_(name, label, help) help,
+static const char *const stat_labels[] = { TIU_STATS(STAT_LABEL_) };
+static const char *const stat_help[] = { TIU_STATS(STAT_HELP_) };
+#undef STAT_LABEL_
+#undef STAT_HELP_
+
+struct sample {
+	__u32 ifindex;
+	char name[IF_NAMESIZE];
+	struct tiu_stats now, before;
+};
+
+static void stats_usage(FILE *f)
+{
+	fprintf(f,
+"usage: tiu stats [IFACE] [--json] [--watch SECONDS] [--pin-dir DIR]\n"
+"\n"
+"Print tiu's counters for IFACE or every interface that is up, summed over\n"
+"all CPUs. --watch repeats every SECONDS and adds the rate per second;\n"
+"--json prints one JSON object (per interval with --watch). Counters:\n\n");
+	for (int i = 0; i < TIU_STAT__MAX; i++)
+		fprintf(f, "  %-26s %s\n", stat_labels[i], stat_help[i]);
+}
+
+static double rate(const struct sample *s, int i, double dt)
+{
+	return dt > 0 ? (double)(s->now.v[i] - s->before.v[i]) / dt : 0;
+}
+
+static void print_text(const struct sample *s, int n, double dt)
+{
+	for (int k = 0; k < n; k++) {
+		printf("%s (ifindex %u)\n", s[k].name, s[k].ifindex);
+		for (int i = 0; i < TIU_STAT__MAX; i++) {
+			printf("  %-26s %20llu", stat_labels[i], (unsigned long long)s[k].now.v[i]);
+			if (dt > 0)
+				printf(" %14.1f/s", rate(&s[k], i, dt));
+			printf("\n");
+		}
+	}
+}
+
+static void print_json(const struct sample *s, int n, double dt)
+{
+	printf("{");
+	if (dt > 0)
+		printf("\"interval\":%.3f,", dt);
+	printf("\"interfaces\":[");
+	for (int k = 0; k < n; k++) {
+		printf("%s{\"name\":", k ? "," : "");
+		json_str(stdout, s[k].name);
+		printf(",\"ifindex\":%u,\"counters\":{", s[k].ifindex);
+		for (int i = 0; i < TIU_STAT__MAX; i++)
+			printf("%s\"%s\":%llu", i ? "," : "", stat_labels[i],
+			       (unsigned long long)s[k].now.v[i]);
+		printf("}");
+		if (dt > 0) {
+			printf(",\"rates\":{");
+			for (int i = 0; i < TIU_STAT__MAX; i++)
+				printf("%s\"%s\":%.1f", i ? "," : "", stat_labels[i], rate(&s[k], i, dt));
+			printf("}");
+		}
+		printf("}");
+	}
+	printf("]}\n");
+}
+
+static int read_all(const struct tiu_maps *m, struct sample *s, int n)
+{
+	for (int k = 0; k < n; k++) {
+		s[k].before = s[k].now;
+		if (maps_stats_sum(m, s[k].ifindex, &s[k].now) && errno != ENOENT)
+			memset(&s[k].now, 0, sizeof(s[k].now));
+	}
+	return 0;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int open_stats(const char *ifname, const char *pin_dir, struct tiu_maps *m,
+		      struct sample *s, int *n)
+{
+	__u32 list[TIU_MAX_IFACES], one;
+	struct pins p;
+	int r;
+
+	if (tiu_need_root() || (ifname && iface_index(ifname, &one)))
+		return -1;
+	r = pins_resolve(pin_dir, false, &p);
+	if (r < 0)
+		return -1;
+	r = r ? -ENOENT : maps_open(&p, m);
+	if (r == -ESTALE)
+		return tiu_fail("stale pins from another version in %s: run `tiu down IFACE --purge`", p.dir);
+	if (r)
+		return tiu_fail("%s: nothing is up (no tiu maps in %s): run `tiu up IFACE` first",
+				ifname ? ifname : "tiu", p.dir[0] ? p.dir : "/sys/fs/bpf/tiu");
+	if (ifname) {
+		list[0] = one;
+		*n = 1;
+	} else {
+		*n = maps_real_ifaces(m, list, TIU_MAX_IFACES);
+	}
+	for (int k = 0; k < *n; k++) {
+		memset(&s[k], 0, sizeof(s[k]));
+		s[k].ifindex = list[k];
+		if (!if_indextoname(list[k], s[k].name))
+			snprintf(s[k].name, sizeof(s[k].name), "?");
+	}
+	return 0;
+}
+
+int cmd_stats(int argc, char **argv)
+{
+	static struct sample s[TIU_MAX_IFACES];
+	const char *ifname = NULL, *pin_dir = NULL;
+	double watch = 0, t0, t1;
+	struct tiu_maps m;
+	bool json = false;
+	char *end;
+	int n = 0;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json")) {
+			json = true;
+		} else if (!strcmp(argv[i], "--watch") && i + 1 < argc) {
+			watch = strtod(argv[++i], &end);
+			if (*end || watch <= 0)
+				return tiu_fail("bad --watch '%s': give a number of seconds > 0", argv[i]);
+		} else if (!strcmp(argv[i], "--pin-dir") && i + 1 < argc) {
+			pin_dir = argv[++i];
+		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			return stats_usage(stdout), 0;
+		} else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
+			tiu_verbose = true;
+		} else if (argv[i][0] == '-' || ifname) {
+			return tiu_fail("unexpected '%s' (see tiu stats --help)", argv[i]);
+		} else {
+			ifname = argv[i];
+		}
+	}
+	if (open_stats(ifname, pin_dir, &m, s, &n))
+		return -1;
+	read_all(&m, s, n);
+	(json ? print_json : print_text)(s, n, 0);
+	for (t0 = now_s(); watch > 0; t0 = t1) {
+		fflush(stdout);
+		usleep((useconds_t)(watch * 1e6));
+		t1 = now_s();
+		read_all(&m, s, n);
+		if (!json)
+			printf("\n");
+		(json ? print_json : print_text)(s, n, t1 - t0);
+	}
+	maps_close(&m);
+	return 0;
+}

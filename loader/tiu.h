@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * tiu.h - declarations shared by the files of the `tiu` loader.
+ *
+ * One section per file, in the order a command uses them: command line,
+ * pins, netlink, ethtool, detour, attach, maps, then the subcommands.
+ */
+#ifndef TIU_LOADER_H
+#define TIU_LOADER_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <net/if.h>
+#include <linux/types.h>
+
+#include "tiu_common.h"
+
+struct bpf_object;
+struct bpf_program;
+
+/* TC filter identity on the real interface (clsact egress, and ingress with
+ * --decap tc) and on the detour peer (clsact ingress). `tc filter show dev
+ * IFACE egress` lists it as "pref 29801 handle 0x7469 bpf ... tiu_tc_egress".
+ * tiu only ever queries, replaces or deletes the filter at this (handle,
+ * priority) and only when its program name is one of tiu's. */
+#define TIU_TC_HANDLE 0x7469 /* "ti" */
+#define TIU_TC_PRIO   0x7469
+
+/* Detour veth pair of interface with index N: "tiuNd" is the end TC egress
+ * redirects to (offloads off), "tiuNp" the peer where tiu_tc_detour runs.
+ * "tiu" + 10 digits + 1 letter = 14 characters < IFNAMSIZ. The alias of both
+ * ends reads "tiu detour of IFACE" so that `ip link` tells whose they are. */
+#define TIU_DETOUR_FMT      "tiu%ud"
+#define TIU_DETOUR_PEER_FMT "tiu%up"
+#define TIU_DETOUR_ALIAS    "tiu detour of "
+
+/* Runtime notes that the kernel cannot hold (whether tiu created a clsact
+ * qdisc), one directory per network namespace. */
+#define TIU_RUN_DIR "/run/tiu"
+
+#define TIU_MAX_CLI_ENDPOINTS 256
+
+/* ---- main.c ---- */
+extern bool tiu_verbose;
+int tiu_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void tiu_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+const char *tiu_libbpf_last(void);
+int tiu_need_root(void);
+void tiu_crash_point(const char *step);
+
+/* ---- cli.c: endpoints, interface names, config files ---- */
+enum xdp_mode_opt { XDPM_AUTO, XDPM_NATIVE, XDPM_SKB };
+enum decap_opt { DECAP_XDP, DECAP_TC };
+
+struct up_opts {
+	const char *ifname;
+	const char *pin_dir;
+	enum xdp_mode_opt xdp_mode;
+	enum decap_opt decap;
+	int n_eps;
+	char *eps[TIU_MAX_CLI_ENDPOINTS]; /* "local=ADDR:PORT" as given */
+};
+
+int parse_endpoint(const char *arg, __u32 ifindex, struct tiu_endpoint_key *key);
+void format_endpoint(const struct tiu_endpoint_key *key, char *buf, size_t len);
+int iface_index(const char *ifname, __u32 *ifindex);
+int up_opt(struct up_opts *o, const char *name, const char *val);
+int read_config(struct up_opts *o, const char *path);
+
+/* ---- pins.c ---- */
+struct pins {
+	char dir[256];        /* where the maps are pinned */
+	char note[160];       /* how dir was found, for status */
+	unsigned long netns;  /* inode of our network namespace */
+	bool initial_netns;
+	bool user_dir;        /* given with --pin-dir */
+};
+
+int pins_resolve(const char *pin_dir_opt, bool mount_ok, struct pins *p);
+int pins_mkdir(const struct pins *p);
+bool pins_exist(const struct pins *p);
+int pins_check(const struct pins *p, struct bpf_object *obj, const char *ifname);
+int pins_map(const struct pins *p, const char *name);
+int pins_purge(const struct pins *p);
+void run_state_path(const struct pins *p, __u32 ifindex, char *buf, size_t len);
+
+/* ---- netlink.c (libmnl, rtnetlink) ---- */
+int nl_veth_create(const char *name, const char *peer, unsigned int mtu);
+int nl_link_set(__u32 ifindex, bool up, const char *alias);
+int nl_link_del(__u32 ifindex);
+int nl_link_alias(__u32 ifindex, char *buf, size_t len);
+int nl_count_filters(__u32 ifindex, __u32 parent);
+int nl_link_mtu(__u32 ifindex, unsigned int *mtu);
+
+/* ---- ethtool.c ---- */
+int ethtool_detour_offloads(const char *ifname, bool tx_side);
+
+/* ---- detour.c ---- */
+struct detour {
+	__u32 ifindex, peer_ifindex;
+	char name[IFNAMSIZ], peer[IFNAMSIZ];
+};
+
+void detour_names(__u32 ifindex, struct detour *d);
+int detour_create(__u32 ifindex, const char *ifname, struct detour *d);
+int detour_find(__u32 ifindex, struct detour *d);
+int detour_destroy(__u32 ifindex, const char *ifname);
+
+/* ---- attach.c: TC through libbpf, XDP through libxdp ---- */
+struct tc_info {
+	__u32 prog_id;
+	char name[16];
+	bool ours;
+};
+
+int tc_attach(__u32 ifindex, bool egress, const struct bpf_program *prog,
+	      const char *ifname, bool *created_hook);
+int tc_query(__u32 ifindex, bool egress, struct tc_info *info);
+int tc_detach(__u32 ifindex, bool egress);
+bool tc_hook_empty(__u32 ifindex);
+int tc_hook_destroy(__u32 ifindex);
+
+struct xdp_info {
+	__u32 prog_id;        /* tiu's program, 0 if not attached */
+	int mode;             /* enum xdp_attach_mode */
+	bool dispatcher;      /* libxdp multiprog dispatcher in use */
+	int n_progs;          /* programs on the interface (dispatcher) */
+	__u32 other_id;       /* a non-tiu, non-dispatcher program, if any */
+	char other_name[16];
+};
+
+int xdp_query(__u32 ifindex, struct xdp_info *info);
+int xdp_attach(struct bpf_object *obj, __u32 ifindex, const char *ifname,
+	       enum xdp_mode_opt mode);
+int xdp_detach(__u32 ifindex);
+const char *xdp_mode_name(int mode);
+int freplace_probe(char *why, size_t len);
+bool kernel_reads_ip_summed(void);
+
+/* ---- maps.c: the pinned maps seen from user space ---- */
+struct tiu_maps {
+	int endpoints, stats, links, config;
+};
+
+int maps_open(const struct pins *p, struct tiu_maps *m);
+void maps_close(struct tiu_maps *m);
+int maps_abi(const struct tiu_maps *m, __u32 *abi);
+int maps_set_abi(const struct tiu_maps *m);
+int maps_real_ifaces(const struct tiu_maps *m, __u32 *out, int max);
+int maps_stats_sum(const struct tiu_maps *m, __u32 ifindex, struct tiu_stats *out);
+int maps_stats_reset(const struct tiu_maps *m, __u32 ifindex);
+int maps_endpoints(const struct tiu_maps *m, __u32 ifindex,
+		   struct tiu_endpoint_key *out, int max);
+int maps_forget_iface(const struct tiu_maps *m, __u32 ifindex);
+
+/* ---- down.c ---- */
+int teardown(__u32 ifindex, const char *ifname, const struct pins *p, bool purge,
+	     char *done, size_t len);
+
+/* ---- subcommands ---- */
+int cmd_up(int argc, char **argv);
+int cmd_down(int argc, char **argv);
+int cmd_endpoint(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+
+/* ---- json.c ---- */
+void json_str(FILE *f, const char *s);
+
+#endif /* TIU_LOADER_H */

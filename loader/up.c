@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * up.c - `tiu up IFACE`: check everything that can be checked without
+ * changing the system, then load, pin, create the detour, fill the maps and
+ * attach, in the order that makes the datapath consistent at every moment
+ * (decap and detour before egress). If a step fails, teardown() (down.c)
+ * undoes every earlier step from kernel state.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "tiu.h"
+#include "objects.h"
+
+static void up_usage(FILE *f)
+{
+	fprintf(f,
+"usage: tiu up IFACE [--endpoint local=ADDR:PORT|remote=ADDR:PORT]...\n"
+"                    [--xdp-mode native|skb|auto] [--decap xdp|tc]\n"
+"                    [--pin-dir DIR] [--config FILE]\n"
+"\n"
+"Attach tiu to IFACE: TCP from a local endpoint or to a remote endpoint leaves\n"
+"as UDP, UDP to a local endpoint or from a remote endpoint is turned back into\n"
+"TCP. A server names local=*:PORT, a client remote=SERVER:PORT.\n"
+"\n"
+"  --endpoint EP     local=ADDR:PORT or remote=ADDR:PORT; ADDR is IPv4, [IPv6]\n"
+"                    or * (any); repeat for more. Change later with\n"
+"                    `tiu endpoint add|del`.\n"
+"  --xdp-mode MODE   native: driver XDP, fails if the driver lacks it;\n"
+"                    skb: generic XDP; auto (default): native, else skb with a\n"
+"                    warning.\n"
+"  --decap WHERE     xdp (default): decapsulate in XDP (libxdp, shares the\n"
+"                    interface with other libxdp programs where the kernel\n"
+"                    allows the dispatcher); tc: in TC ingress instead.\n"
+"  --pin-dir DIR     pin the maps in DIR instead of /sys/fs/bpf/tiu (or\n"
+"                    /sys/fs/bpf/tiu/netns-INODE outside the initial netns).\n"
+"  --config FILE     read options from FILE, one per line, e.g.\n"
+"                    \"endpoint remote=192.0.2.1:5201\", \"xdp-mode skb\"; '#'\n"
+"                    comments. Usually /etc/tiu/IFACE.conf (tiu@IFACE.service).\n"
+"\n"
+"Creates the detour veth pair tiuNd/tiuNp (N = ifindex of IFACE) and TC\n"
+"filters at pref %u handle 0x%x. `tiu down IFACE` removes everything.\n",
+		TIU_TC_PRIO, TIU_TC_HANDLE);
+}
+
+static const struct option up_longopts[] = {
+	{ "endpoint", required_argument, NULL, 'e' },
+	{ "xdp-mode", required_argument, NULL, 'x' },
+	{ "decap", required_argument, NULL, 'd' },
+	{ "pin-dir", required_argument, NULL, 'p' },
+	{ "config", required_argument, NULL, 'c' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{}
+};
+
+static int parse_up(int argc, char **argv, struct up_opts *o)
+{
+	int c, idx;
+
+	optind = 1;
+	while (optind < argc) {
+		if (argv[optind][0] != '-') {
+			if (o->ifname)
+				return tiu_fail("unexpected argument '%s' (see tiu up --help)", argv[optind]);
+			o->ifname = argv[optind++];
+			continue;
+		}
+		c = getopt_long(argc, argv, "+vh", up_longopts, &idx);
+		if (c == -1)
+			break;
+		if (c == 'v') {
+			tiu_verbose = true;
+		} else if (c == 'h') {
+			up_usage(stdout);
+			exit(0);
+		} else if (c == 'c') {
+			if (read_config(o, optarg))
+				return -1;
+		} else if (c == '?') {
+			return tiu_fail("see tiu up --help");
+		} else if (up_opt(o, up_longopts[idx].name, optarg)) {
+			return -1;
+		}
+	}
+	if (!o->ifname)
+		return tiu_fail("which interface? usage: tiu up IFACE [options] (see tiu up --help)");
+	return 0;
+}
+
+static int parse_keys(const struct up_opts *o, __u32 ifindex, struct tiu_endpoint_key *keys)
+{
+	char a[80];
+
+	for (int i = 0; i < o->n_eps; i++) {
+		if (parse_endpoint(o->eps[i], ifindex, &keys[i]))
+			return -1;
+		for (int j = 0; j < i; j++) {
+			if (memcmp(&keys[i], &keys[j], sizeof(keys[i])))
+				continue;
+			format_endpoint(&keys[i], a, sizeof(a));
+			return tiu_fail("%s: duplicate endpoint %s (given twice)", o->ifname, a);
+		}
+	}
+	return 0;
+}
+
+/* Anything of tiu on the interface already? Refuse before changing a thing. */
+static int check_not_up(const struct pins *p, __u32 ifindex, const char *ifname)
+{
+	struct tiu_maps m;
+	struct tiu_link link;
+	struct xdp_info xi = {};
+	struct tc_info ti;
+	struct detour d;
+	char found[160] = "";
+	int n = 0, det;
+
+	if (!maps_open(p, &m)) {
+		if (!bpf_map_lookup_elem(m.links, &ifindex, &link))
+			n += snprintf(found + n, sizeof(found) - n, " map entries,");
+		maps_close(&m);
+	}
+	if (tc_query(ifindex, true, &ti)) {
+		if (!ti.ours)
+			return tiu_fail("%s: TC egress pref %u handle 0x%x holds %s (id %u), not tiu's: remove it (`tc filter del dev %s egress pref %u`)",
+					ifname, TIU_TC_PRIO, TIU_TC_HANDLE, ti.name, ti.prog_id, ifname, TIU_TC_PRIO);
+		n += snprintf(found + n, sizeof(found) - n, " TC egress filter,");
+	}
+	if (tc_query(ifindex, false, &ti) && ti.ours)
+		n += snprintf(found + n, sizeof(found) - n, " TC ingress filter,");
+	if (!xdp_query(ifindex, &xi) && xi.prog_id)
+		n += snprintf(found + n, sizeof(found) - n, " XDP program,");
+	det = detour_find(ifindex, &d);
+	if (det < 0)
+		return -1;
+	if (det)
+		n += snprintf(found + n, sizeof(found) - n, " detour %s,", d.name);
+	if (!n)
+		return 0;
+	found[n - 1] = '\0';
+	return tiu_fail("%s: already up, or left over from an interrupted `tiu up` (found:%s): add endpoints with `tiu endpoint add %s ...`, or run `tiu down %s` first",
+			ifname, found, ifname, ifname);
+}
+
+static int check_xdp_free(__u32 ifindex, const char *ifname)
+{
+	struct xdp_info xi;
+	int err = xdp_query(ifindex, &xi);
+
+	if (err)
+		return tiu_fail("%s: cannot query XDP: %s", ifname, strerror(-err));
+	if (xi.other_id && !xi.dispatcher)
+		return tiu_fail("%s: another XDP program (%s, id %u) is attached without libxdp's dispatcher: detach it (`xdp-loader unload %s --all` or `ip link set dev %s xdp off`) or use --decap tc",
+				ifname, xi.other_name, xi.other_id, ifname, ifname);
+	return 0;
+}
+
+static bool is_detour_name(const char *ifname)
+{
+	unsigned int n;
+	char end, extra;
+
+	return sscanf(ifname, "tiu%u%c%c", &n, &end, &extra) == 2 && (end == 'd' || end == 'p');
+}
+
+/* Read-only checks: the interface, endpoints, pins, what is attached. */
+static int up_prepare(struct up_opts *o, __u32 *ifindex, struct tiu_endpoint_key *keys,
+		      struct pins *p, struct tc_obj *t)
+{
+	if (tiu_need_root() || iface_index(o->ifname, ifindex))
+		return -1;
+	if (is_detour_name(o->ifname))
+		return tiu_fail("%s: is a tiu detour device: give the real interface", o->ifname);
+	if (parse_keys(o, *ifindex, keys) || pins_resolve(o->pin_dir, true, p))
+		return -1;
+	if (tc_obj_open(t, p->dir, o->ifname))
+		return -1;
+	if (pins_check(p, t->obj, o->ifname) || check_not_up(p, *ifindex, o->ifname) ||
+	    (o->decap == DECAP_XDP && check_xdp_free(*ifindex, o->ifname))) {
+		tc_obj_close(t);
+		return -1;
+	}
+	return 0;
+}
+
+/* Remember that tiu created the clsact qdisc of ifindex (see down.c). */
+static void note_clsact(const struct pins *p, __u32 ifindex)
+{
+	char path[PATH_MAX], *slash;
+	int fd;
+
+	run_state_path(p, ifindex, path, sizeof(path));
+	slash = strrchr(path, '/');
+	*slash = '\0';
+	mkdir(TIU_RUN_DIR, 0755);
+	mkdir(path, 0755);
+	*slash = '/';
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		tiu_warn("%s: %s: `tiu down` will leave the clsact qdisc in place", path, strerror(errno));
+	else
+		close(fd);
+}
+
+static int fill_maps(const struct pins *p, __u32 ifindex, const struct detour *d,
+		     const struct tiu_endpoint_key *keys, int n_keys, const char *ifname)
+{
+	struct tiu_link real = { .detour_ifindex = d->ifindex, .flags = TIU_LINK_F_REAL };
+	struct tiu_link peer = { .out_ifindex = ifindex, .flags = TIU_LINK_F_DETOUR };
+	struct tiu_endpoint_val val = {};
+	struct tiu_maps m;
+	char a[80];
+	__u32 abi;
+	int err;
+
+	if (maps_open(p, &m))
+		return tiu_fail("%s: cannot open the maps pinned in %s", ifname, p->dir);
+	err = maps_abi(&m, &abi) || (!abi && maps_set_abi(&m)) || maps_stats_reset(&m, ifindex);
+	if (!err)
+		err = bpf_map_update_elem(m.links, &d->peer_ifindex, &peer, BPF_NOEXIST) ||
+		      bpf_map_update_elem(m.links, &ifindex, &real, BPF_NOEXIST);
+	if (err) {
+		maps_close(&m);
+		return tiu_fail("%s: cannot write the maps in %s: %s", ifname, p->dir, strerror(errno));
+	}
+	tiu_crash_point("links");
+	for (int i = 0; i < n_keys && !err; i++) {
+		if (!bpf_map_update_elem(m.endpoints, &keys[i], &val, BPF_NOEXIST))
+			continue;
+		format_endpoint(&keys[i], a, sizeof(a));
+		err = tiu_fail("%s: cannot add endpoint %s: %s", ifname, a,
+			       errno == E2BIG ? "the endpoint table is full" : strerror(errno));
+	}
+	maps_close(&m);
+	return err;
+}
+
+static int attach_all(const struct up_opts *o, __u32 ifindex, const struct pins *p,
+		      struct tc_obj *t, const struct detour *d)
+{
+	struct tiu_xdp *xskel;
+	struct bpf_object *xobj;
+	bool created = false;
+	int err;
+
+	err = tc_attach(d->peer_ifindex, false, t->detour, d->peer, &created);
+	if (err)
+		return err;
+	tiu_crash_point("detour-prog");
+	if (o->decap == DECAP_TC) {
+		err = tc_attach(ifindex, false, t->decap, o->ifname, &created);
+		if (created)
+			note_clsact(p, ifindex);
+	} else {
+		xobj = xdp_obj_open(&xskel, p->dir, o->ifname);
+		err = xobj ? xdp_attach(xobj, ifindex, o->ifname, o->xdp_mode) : -1;
+		if (xobj)
+			xdp_obj_close(xskel);
+	}
+	if (err)
+		return err;
+	tiu_crash_point("decap");
+	created = false;
+	err = tc_attach(ifindex, true, t->egress, o->ifname, &created);
+	if (created)
+		note_clsact(p, ifindex);
+	tiu_crash_point("egress");
+	return err;
+}
+
+static void up_summary(const struct up_opts *o, __u32 ifindex, const struct detour *d,
+		       const struct tc_obj *t)
+{
+	struct xdp_info xi = {};
+
+	if (o->decap == DECAP_XDP)
+		xdp_query(ifindex, &xi);
+	printf("%s: up: decap %s%s%s, TC egress (%s), detour %s -> %s, %d endpoint%s\n",
+	       o->ifname, o->decap == DECAP_XDP ? "XDP " : "TC ingress",
+	       o->decap == DECAP_XDP ? xdp_mode_name(xi.mode) : "",
+	       o->decap == DECAP_XDP ? (xi.dispatcher ? " (dispatcher)" : " (single program)") : "",
+	       t->kfunc ? "reads ip_summed" : "compat: all tunnelled TCP via detour",
+	       d->name, d->peer, o->n_eps, o->n_eps == 1 ? "" : "s");
+}
+
+int cmd_up(int argc, char **argv)
+{
+	static struct tiu_endpoint_key keys[TIU_MAX_CLI_ENDPOINTS];
+	struct up_opts o = { .xdp_mode = XDPM_AUTO, .decap = DECAP_XDP };
+	struct tc_obj t;
+	struct detour d = {};
+	struct pins p;
+	__u32 ifindex;
+	bool had_pins;
+	int err;
+
+	if (parse_up(argc, argv, &o) || up_prepare(&o, &ifindex, keys, &p, &t))
+		return -1;
+	had_pins = pins_exist(&p);
+	err = pins_mkdir(&p) || tc_obj_load(&t, o.ifname);
+	if (!err) {
+		tiu_crash_point("pins");
+		err = detour_create(ifindex, o.ifname, &d);
+	}
+	if (!err) {
+		tiu_crash_point("detour");
+		err = fill_maps(&p, ifindex, &d, keys, o.n_eps, o.ifname);
+	}
+	if (!err) {
+		tiu_crash_point("endpoints");
+		err = attach_all(&o, ifindex, &p, &t, &d);
+	}
+	if (err) {
+		teardown(ifindex, o.ifname, &p, !had_pins, NULL, 0);
+		fprintf(stderr, "tiu: %s: nothing changed (everything `up` did was undone)\n", o.ifname);
+	} else {
+		up_summary(&o, ifindex, &d, &t);
+	}
+	tc_obj_close(&t);
+	return err ? -1 : 0;
+}
