@@ -77,6 +77,7 @@ tiu_down_all() {
 cleanup() {
 	local n pids i
 	trap - EXIT INT TERM HUP
+	trap '' PIPE  # a closed stdout must not stop the cleanup
 	tiu_down_all
 	for n in $C $R $S; do
 		ip netns list 2>/dev/null | grep -qw "^$n" || continue
@@ -100,6 +101,7 @@ cleanup() {
 trap 'cleanup' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM HUP
+trap 'exit 141' PIPE
 
 # ------------------------------------------------------------ topology --
 setup() {
