@@ -54,7 +54,7 @@ my %desc = (
 	'tiu-tc'            => 'tiu, TC decap, tx off',
 	'tiu-tc-txon'       => 'tiu, TC decap, tx on',
 	'tiu-xdpN-gro-txon' => 'tiu, XDP native decap, GRO on, tx on',
-	'tiu-tc-64k'        => 'tiu, TC decap, tx off, 65,536 endpoints in each map',
+	'tiu-tc-64k'        => 'tiu, TC decap, tx off, 65,536 endpoints in the map of each side (scale case)',
 );
 
 open(my $md, '>', $md_out) or die "$md_out: $!\n";

@@ -20,6 +20,8 @@
 #   tiu-tc             tiu, TC ingress decap, tx off
 #   tiu-tc-txon        tiu, TC ingress decap, tx on
 #   tiu-xdpN-gro-txon  tiu, XDP native decap, GRO on, tx on
+#   tiu-tc-64k         tiu-tc with the endpoint maps of both sides filled to
+#                      65,536 entries ($BUILD/bench/epfill): the scale case
 # The tiu rows need the loader ($BUILD/tiu): without it they are skipped with
 # a SKIP line. Every tiu row checks on the router (nftables counters) that the
 # client->server packets were UDP and none TCP, and every plain row the reverse.
@@ -37,7 +39,7 @@
 set -u
 
 T=5 N=3 FLOWS="1 4"
-CONFIGS="plain-default plain-swgso plain-seg1 tiu-xdpN tiu-xdpN-gro tiu-xdpG tiu-tc tiu-tc-txon tiu-xdpN-gro-txon"
+CONFIGS="plain-default plain-swgso plain-seg1 tiu-xdpN tiu-xdpN-gro tiu-xdpG tiu-tc tiu-tc-txon tiu-xdpN-gro-txon tiu-tc-64k"
 while getopts "t:n:f:c:h" o; do
 	case $o in
 	t) T=$OPTARG ;;
@@ -58,6 +60,7 @@ HZ=$(getconf CLK_TCK)
 TIU_UP=""          # "ns:iface ..." that tiu is up on
 NS_INODES=""       # netns inodes of cli and srv: their pin directories
 PIN_BASE=/sys/fs/bpf/tiu
+MAX_EP=65536
 PIN_BASE_EXISTED=0
 [ -d $PIN_BASE ] && PIN_BASE_EXISTED=1
 
@@ -184,7 +187,7 @@ tiu_up() {
 
 # apply_cfg NAME: 0 ready, 1 skip (reason in SKIP_WHY)
 apply_cfg() {
-	local c=$1 dec mode tx=off gro=off
+	local c=$1 dec mode tx=off gro=off fill=0
 	SKIP_WHY=""
 	case $c in
 	plain-default) return 0 ;;
@@ -199,6 +202,7 @@ apply_cfg() {
 	tiu-tc) dec=tc mode=native ;;
 	tiu-tc-txon) dec=tc mode=native tx=on ;;
 	tiu-xdpN-gro-txon) dec=xdp mode=native gro=on tx=on ;;
+	tiu-tc-64k) dec=tc mode=native fill=$MAX_EP ;;
 	*) SKIP_WHY="unknown configuration"; return 1 ;;
 	esac
 	if [ ! -x "$TIU" ]; then
@@ -208,7 +212,20 @@ apply_cfg() {
 	offl $C c0 tx $tx gro $gro; offl $S s0 tx $tx gro $gro
 	tiu_up $C c0 remote=$SRV_IP:$PORT --decap $dec --xdp-mode $mode || return 1
 	tiu_up $S s0 local=$SRV_IP:$PORT --decap $dec --xdp-mode $mode || return 1
+	[ "$fill" = 0 ] || { fill_endpoints $C c0 $fill && fill_endpoints $S s0 $fill; } || return 1
 	return 0
+}
+
+# fill_endpoints NS IFACE TOTAL: pad the namespace's endpoint map (pinned by
+# tiu under PIN_BASE/netns-INODE) with endpoints that match nothing
+fill_endpoints() {
+	local n=$1 i=$2 ino ifx out
+	ino=$(in_ns "$n" stat -L -c %i /proc/self/ns/net)
+	ifx=$(in_ns "$n" cat /sys/class/net/"$i"/ifindex)
+	[ -x "$BUILD/bench/epfill" ] || { SKIP_WHY="$BUILD/bench/epfill missing: run make"; return 1; }
+	out=$("$BUILD/bench/epfill" "$PIN_BASE/netns-$ino/tiu_endpoints" "$ifx" "$3" 2>&1) ||
+		{ SKIP_WHY="filling the endpoint map failed: $out"; return 1; }
+	log "$out"
 }
 
 # --------------------------------------------------------------- measure --
