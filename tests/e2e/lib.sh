@@ -32,6 +32,9 @@ e2e_log() { [ -n "${E2E_QUIET:-}" ] || echo "# $*" >&2; }
 e2e_init() {
 	C=tiue-$$-cli R=tiue-$$-mbx S=tiue-$$-srv
 	WORK=$(mktemp -d /tmp/tiue.$$.XXXX)
+	# a private copy of tiu (its BPF objects are embedded): a rebuild of
+	# build/tiu during a long run must not change the binary under test
+	if [ -x "$TIU" ]; then cp "$TIU" "$WORK/tiu" && TIU=$WORK/tiu; fi
 	trap e2e_cleanup EXIT
 	trap 'exit 130' INT TERM
 }
@@ -200,26 +203,27 @@ tiu_ends_up() {
 	tiu_up $S s0 $dec --endpoint "local=*:$PORT" || return 1
 }
 
-# Captures on every middlebox link, full packets, no filter (the checker
-# picks the tunnelled port).
+# Captures on every middlebox link (E2E_CAP_LINKS: "NS:IFACE ..." to pick
+# others), full packets, no filter (the checker picks the tunnelled port).
 cap_start() { # LABEL
-	local ifc f
+	local l ns ifc f i
 	E2E_CAPS=()
-	for ifc in rc rc2 rs; do
+	for l in ${E2E_CAP_LINKS:-$R:rc $R:rc2 $R:rs}; do
+		ns=${l%%:*} ifc=${l#*:}
 		f=$WORK/$1.$ifc.pcap
-		ip netns exec $R timeout 300 tcpdump -i $ifc -s 0 -B 65536 -U -n -w "$f" 2>"$f.log" &
+		ip netns exec $ns timeout 300 tcpdump -i $ifc -s 0 -B 65536 -U -n -w "$f" 2>"$f.log" &
 		E2E_PIDS+=($!)
 		E2E_CAPS+=("$! $f")
 	done
-	local i
 	for i in $(seq 50); do
-		[ "$(grep -l 'listening on' "$WORK/$1".*.pcap.log 2>/dev/null | wc -l)" = 3 ] && return 0
+		[ "$(grep -l 'listening on' "$WORK/$1".*.pcap.log 2>/dev/null | wc -l)" = ${#E2E_CAPS[@]} ] && return 0
 		sleep 0.1
 	done
 	echo "# capture did not start" >&2; return 1
 }
-# Stop the captures; prints the number of packets the kernel dropped from
-# them (ring full). tcpdump's "received by filter" also counts packets that
+
+# Stop the captures; sets E2E_CAP_MISSED to the number of packets the kernel
+# dropped from them (ring full). Not in a subshell: it waits for tcpdump. tcpdump's "received by filter" also counts packets that
 # arrive after its last read (a late neighbour probe), so it is not used:
 # the verdict compares the captures with tiu's own counters instead.
 cap_stop() {
@@ -236,7 +240,7 @@ cap_stop() {
 		fi
 		miss=$((miss + d))
 	done
-	echo $miss
+	E2E_CAP_MISSED=$miss
 }
 
 # xfer_run LABEL FAMILY(4|6) PROTO(tcp|mptcp) BYTES [TIMEOUT]: a full-duplex
@@ -280,6 +284,7 @@ e2e_run() {
 	local peer ifc ns sn0 sn1 missed rc opt=""
 	mbox "$mb" || return 1
 	tiu_ends_up "$mode" || { tiu_down_all; return 1; }
+	[ -z "${E2E_ON_UP:-}" ] || $E2E_ON_UP   # a caller's look at tiu while it is up
 	set_txcsum "$tx" || { echo "# ethtool -K tx $tx failed" >&2; tiu_down_all; return 1; }
 	for ifc in c0 c1 s0; do
 		ns=$C; [ $ifc = s0 ] && ns=$S
@@ -289,7 +294,8 @@ e2e_run() {
 	sn0=$(softnet_drops)
 	cap_start "$lab" || { tiu_down_all; return 1; }
 	xfer_run "$lab" "$fam" "$proto" "$bytes" "$to"
-	missed=$(cap_stop)
+	cap_stop
+	missed=$E2E_CAP_MISSED
 	sn1=$(softnet_drops)
 	nstat_json $C >"$WORK/$lab.nstat.cli.json"
 	nstat_json $S >"$WORK/$lab.nstat.srv.json"
@@ -307,6 +313,52 @@ e2e_run() {
 		--results "$WORK/results.jsonl"
 	rc=$?
 	# the captures are large: keep them only for a failed run
+	[ $rc = 0 ] && [ "${E2E_KEEP:-0}" != 1 ] && rm -f "$WORK/$lab".*.pcap
+	return $rc
+}
+
+# e2e_router_run LABEL FAMILY MODE(native|skb|tc) BYTES [TIMEOUT]
+# (MODE: the client's decap. The middlebox decaps in TC: an XDP program on rc
+# would rewrite packets before the capture on rc sees them.)
+# Router decap: tiu on the client (c0) and on the middlebox's client-side
+# link (rc, local=SERVER:PORT); the server runs plain TCP. The middlebox
+# turns the client's UDP back into TCP and forwards it out of rs with TX
+# checksum offload off (nothing downstream fixes a checksum), the server
+# too sends with TX offload off: every TCP packet on rs must carry a valid
+# checksum, the server must count no checksum error.
+e2e_router_run() {
+	local lab=$1 fam=$2 mode=$3 bytes=$4 to=${5:-60} dec missed ifc ns rc
+	case $mode in
+	native|skb) dec="--decap xdp --xdp-mode $mode" ;;
+	tc) dec="--decap tc" ;;
+	esac
+	mbox none || return 1
+	tiu_up $C c0 $dec --endpoint remote=$SRV4:$PORT --endpoint "remote=[$SRV6]:$PORT" || { tiu_down_all; return 1; }
+	tiu_up $R rc --decap tc --endpoint local=$SRV4:$PORT --endpoint "local=[$SRV6]:$PORT" || { tiu_down_all; return 1; }
+	in_ns $R ethtool -K rs tx off >/dev/null 2>&1 && in_ns $S ethtool -K s0 tx off >/dev/null 2>&1 &&
+		in_ns $C ethtool -K c0 tx off >/dev/null 2>&1 || { echo "# ethtool failed" >&2; tiu_down_all; return 1; }
+	for ifc in c0 rc; do
+		ns=$C; [ $ifc = rc ] && ns=$R
+		tiu_stats_json $ns $ifc >"$WORK/$lab.stats0.$ifc.json"
+	done
+	nstat_reset $C $S
+	E2E_CAP_LINKS="$R:rc $R:rs" cap_start "$lab" || { tiu_down_all; return 1; }
+	xfer_run "$lab" "$fam" tcp "$bytes" "$to"
+	cap_stop
+	missed=$E2E_CAP_MISSED
+	nstat_json $C >"$WORK/$lab.nstat.cli.json"
+	nstat_json $S >"$WORK/$lab.nstat.srv.json"
+	for ifc in c0 rc; do
+		ns=$C; [ $ifc = rc ] && ns=$R
+		tiu_stats_json $ns $ifc >"$WORK/$lab.stats1.$ifc.json"
+	done
+	tiu_down_all
+	in_ns $R ethtool -K rs tx on >/dev/null 2>&1; set_txcsum on
+	PORT=$PORT python3 "$E2E_DIR/verdict.py" --work "$WORK" --label "$lab" --bytes "$bytes" \
+		--peer "$([ "$fam" = 6 ] && echo $CLI6 || echo $CLI4)" --cap-missed "$missed" \
+		--ifaces c0:rc:client,rc:rc:server --udp-links rc --tcp-links rs \
+		--results "$WORK/results.jsonl"
+	rc=$?
 	[ $rc = 0 ] && [ "${E2E_KEEP:-0}" != 1 ] && rm -f "$WORK/$lab".*.pcap
 	return $rc
 }

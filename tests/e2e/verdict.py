@@ -31,8 +31,9 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pcapcheck  # noqa: E402
 
-# link on the middlebox next to each tiu interface
-IFACES = (('c0', 'rc', 'cli'), ('c1', 'rc2', 'cli'), ('s0', 'rs', 'srv'))
+# tiu interface : middlebox link whose capture sees its packets : which side
+# of the connection it plays (client: sends to the port, server: from it)
+IFACES = 'c0:rc:client,c1:rc2:client,s0:rs:server'
 NSTAT_ZERO = ('TcpInCsumErrors', 'UdpInCsumErrors', 'Udp6InCsumErrors',
               'UdpNoPorts', 'Udp6NoPorts', 'UdpInErrors', 'Udp6InErrors')
 
@@ -63,6 +64,10 @@ def main():
     ap.add_argument('--cap-missed', type=int, default=0)
     ap.add_argument('--softnet-drops', type=int, default=0)
     ap.add_argument('--results')
+    ap.add_argument('--ifaces', default=IFACES,
+                    help='IFACE:LINK:client|server,... (default %(default)s)')
+    ap.add_argument('--udp-links', default='rc,rc2,rs', help='captures that must hold only UDP')
+    ap.add_argument('--tcp-links', default='', help='captures of plain TCP: every checksum valid')
     a = ap.parse_args()
     w = lambda name: os.path.join(a.work, '%s.%s' % (a.label, name))  # noqa: E731
     fails = []
@@ -88,8 +93,10 @@ def main():
              (cj.get('received', 0) if sj.get('sent_sha256') == cj.get('received_sha256') else 0)
 
     # 2. the capture
-    pcaps = [w('%s.pcap' % mb) for _, mb, _ in IFACES]
-    pc = pcapcheck.Checker(int(os.environ.get('PORT', '7001')), 'udp').run(pcaps)
+    ifaces = [tuple(x.split(':')) for x in a.ifaces.split(',')]
+    pcaps = [w('%s.pcap' % mb) for mb in a.udp_links.split(',')]
+    port = int(os.environ.get('PORT', '7001'))
+    pc = pcapcheck.Checker(port, 'udp').run(pcaps)
     t = pc['total']
     check(pc['ok'], 'capture: %d packets on port %s checked: %d UDP, checksum valid %d, bad %d, zero %d, '
           'length bad %d, inner TCP bad %d, ack ahead %d, plain TCP %d, truncated %d'
@@ -97,6 +104,14 @@ def main():
              t['udp_len_bad'], t['inner_tcp_bad'], t['ack_ahead'], t['tcp'], t['truncated']))
     for e in pc['examples']:
         print('#        ', e)
+    for mb in filter(None, a.tcp_links.split(',')):
+        tc = pcapcheck.Checker(port, 'tcp').run([w('%s.pcap' % mb)])
+        tt = tc['total']
+        check(tc['ok'] and tt['udp'] == 0, 'capture %s (plain TCP side): %d TCP packets, checksum valid %d, bad %d, '
+              'ack ahead %d, UDP %d' % (mb, tt['tcp'], tt['tcp_ok'], tt['tcp_bad'], tt['ack_ahead'], tt['udp']))
+        for e in tc['examples']:
+            print('#        ', e)
+        t = dict(t, packets=t['packets'] + tt['packets'])
     check(a.cap_missed == 0, 'capture complete (%d packets missed by tcpdump)' % a.cap_missed)
 
     # 3. the kernel's view on both ends
@@ -114,7 +129,7 @@ def main():
     # 4. tiu's counters against the capture next to each interface
     files = pc['files']
     conv = {'enc': 0, 'dec': 0}
-    for ifc, mb, _ in IFACES:
+    for ifc, mb, side in ifaces:
         c0, c1 = counters(w('stats0.%s.json' % ifc), ifc), counters(w('stats1.%s.json' % ifc), ifc)
         if c0 is None or c1 is None:
             check(False, 'tiu stats of %s readable' % ifc)
@@ -128,9 +143,9 @@ def main():
         bad = {k: v for k, v in d.items() if v and ('drop' in k or 'skip' in k)}
         check(not bad, '%s: no drop/skip counter moved%s' % (ifc, ' -- got %s' % bad if bad else ''))
         f = files.get(w('%s.pcap' % mb), {})
-        out_p, out_b = (f.get('udp_to_port', 0), f.get('l3_to_port', 0)) if ifc != 's0' else \
+        out_p, out_b = (f.get('udp_to_port', 0), f.get('l3_to_port', 0)) if side == 'client' else \
             (f.get('udp_from_port', 0), f.get('l3_from_port', 0))
-        in_p, in_b = (f.get('udp_from_port', 0), f.get('l3_from_port', 0)) if ifc != 's0' else \
+        in_p, in_b = (f.get('udp_from_port', 0), f.get('l3_from_port', 0)) if side == 'client' else \
             (f.get('udp_to_port', 0), f.get('l3_to_port', 0))
         if ifc == 'c1' and not a.mptcp:
             check(enc == 0 and dec == 0 and out_p == 0, 'c1: unused (no MPTCP)')
