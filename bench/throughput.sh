@@ -58,7 +58,7 @@ C=$P-cli R=$P-rtr S=$P-srv
 CLI_IP=10.77.1.1 SRV_IP=10.77.2.1
 HZ=$(getconf CLK_TCK)
 TIU_UP=""          # "ns:iface ..." that tiu is up on
-NS_INODES=""       # netns inodes of cli and srv: their pin directories
+PIN_DIRS=""        # pin directories tiu used for our namespaces
 PIN_BASE=/sys/fs/bpf/tiu
 MAX_EP=65536
 PIN_BASE_EXISTED=0
@@ -94,9 +94,10 @@ cleanup() {
 		[ -n "$pids" ] && kill -9 $pids 2>/dev/null
 		ip netns del "$n" 2>/dev/null
 	done
-	# pins of our namespaces that a failed `tiu down` may have left
-	for i in $NS_INODES; do
-		[ -d "$PIN_BASE/netns-$i" ] && { log "removing leftover pins $PIN_BASE/netns-$i"; rm -rf "$PIN_BASE/netns-$i"; }
+	# pins of our namespaces (as tiu named them) that a failed `tiu down` left
+	for i in $PIN_DIRS; do
+		case $i in "$PIN_BASE"/netns-*) ;; *) continue ;; esac
+		[ -d "$i" ] && { log "removing leftover pins $i"; rm -rf "$i"; }
 	done
 	[ $PIN_BASE_EXISTED = 0 ] && [ -d $PIN_BASE ] && rmdir $PIN_BASE 2>/dev/null
 	return 0
@@ -138,7 +139,6 @@ setup() {
 	# reachability without ping: a refused connection proves the path
 	in_ns $C timeout 3 bash -c "echo >/dev/tcp/$SRV_IP/9" 2>&1 | grep -q refused ||
 		{ log "no connectivity in the topology"; return 1; }
-	NS_INODES="$(in_ns $C stat -L -c %i /proc/self/ns/net) $(in_ns $S stat -L -c %i /proc/self/ns/net)"
 	GSO_SEGS_DEFAULT=$(ip -n $C -d link show c0 | sed -n 's/.*gso_max_segs \([0-9]*\).*/\1/p')
 }
 
@@ -176,18 +176,26 @@ reset_cfg() {
 	ip -n $S link set s0 gso_max_segs "${GSO_SEGS_DEFAULT:-65535}"
 }
 
+# pin_dir NS: where tiu pins the maps of that namespace (its own naming)
+pin_dir() {
+	timeout 10 ip netns exec "$1" "$TIU" status --json 2>/dev/null |
+		sed -n 's/.*"pin_dir":"\([^"]*\)".*/\1/p' | sed 's|^/proc/[0-9]*/root/|/|' | head -1
+}
+
 # tiu_up NS IFACE ENDPOINT ARGS...
 tiu_up() {
 	local n=$1 i=$2 out
 	out=$(timeout 30 ip netns exec "$n" "$TIU" up "$i" --endpoint "$3" "${@:4}" 2>&1)
 	local rc=$?
 	TIU_UP="$TIU_UP $n:$i"  # down even after a partial failure
+	local d; d=$(pin_dir "$n")
+	case " $PIN_DIRS " in *" $d "*) ;; *) [ -n "$d" ] && PIN_DIRS="$PIN_DIRS $d" ;; esac
 	[ $rc = 0 ] || { SKIP_WHY="tiu up $i ${*:3} failed: $(echo "$out" | tail -1)"; return 1; }
 }
 
 # apply_cfg NAME: 0 ready, 1 skip (reason in SKIP_WHY)
 apply_cfg() {
-	local c=$1 dec mode tx=off gro=off fill=0
+	local c=$1 dec mode tx=off gro=off fill=1
 	SKIP_WHY=""
 	case $c in
 	plain-default) return 0 ;;
@@ -212,20 +220,23 @@ apply_cfg() {
 	offl $C c0 tx $tx gro $gro; offl $S s0 tx $tx gro $gro
 	tiu_up $C c0 remote=$SRV_IP:$PORT --decap $dec --xdp-mode $mode || return 1
 	tiu_up $S s0 local=$SRV_IP:$PORT --decap $dec --xdp-mode $mode || return 1
-	[ "$fill" = 0 ] || { fill_endpoints $C c0 $fill && fill_endpoints $S s0 $fill; } || return 1
+	# fill=1 checks that each map holds only our endpoint (no stale pins)
+	fill_endpoints $C c0 $fill && fill_endpoints $S s0 $fill || return 1
 	return 0
 }
 
 # fill_endpoints NS IFACE TOTAL: pad the namespace's endpoint map (pinned by
 # tiu under PIN_BASE/netns-INODE) with endpoints that match nothing
 fill_endpoints() {
-	local n=$1 i=$2 ino ifx out
-	ino=$(in_ns "$n" stat -L -c %i /proc/self/ns/net)
+	local n=$1 i=$2 dir ifx out
+	dir=$(pin_dir "$n")
 	ifx=$(in_ns "$n" cat /sys/class/net/"$i"/ifindex)
 	[ -x "$BUILD/bench/epfill" ] || { SKIP_WHY="$BUILD/bench/epfill missing: run make"; return 1; }
-	out=$("$BUILD/bench/epfill" "$PIN_BASE/netns-$ino/tiu_endpoints" "$ifx" "$3" 2>&1) ||
-		{ SKIP_WHY="filling the endpoint map failed: $out"; return 1; }
-	log "$out"
+	[ -n "$dir" ] || { SKIP_WHY="tiu status --json names no pin_dir"; return 1; }
+	out=$("$BUILD/bench/epfill" "$dir/tiu_endpoints" "$ifx" "$3" 2>&1) ||
+		{ SKIP_WHY="endpoint map of $i: want $3 entries: $out"; return 1; }
+	[ "$3" -gt 1 ] && log "$out"
+	return 0
 }
 
 # --------------------------------------------------------------- measure --
