@@ -9,7 +9,7 @@ set -u
 cd "$(dirname "$0")/.." || exit 1
 source tests/e2e/lib.sh
 
-BYTES=${DEMO_BYTES:-50000000}
+BYTES=${DEMO_BYTES:-20000000}
 if [ "$(id -u)" != 0 ]; then echo "demo: run as root (sudo make demo)" >&2; exit 1; fi
 [ -x "$TIU" ] || { echo "demo: $TIU not built: run make" >&2; exit 1; }
 

@@ -37,7 +37,7 @@ RUNS+=(
 	"v4-mptcp-nat-native-txon 4 mptcp nat native on $SMALL_BYTES"
 	"v4-tcp-loss1-native-txoff 4 tcp loss1 native off $LOSS_BYTES"
 	"v6-tcp-loss5-tc-txon 6 tcp loss5 tc on $LOSS_BYTES"
-	"v4-mptcp-loss5-skb-txoff 4 mptcp loss5 skb off $LOSS_BYTES"
+	"v4-mptcp-loss1-skb-txoff 4 mptcp loss1 skb off $LOSS_BYTES"
 )
 NCONTROL=2
 # router decap: label family client-decap bytes
