@@ -39,6 +39,8 @@ static void drop_clsact(const struct pins *p, __u32 ifindex, char *done, size_t 
 	if (tc_hook_empty(ifindex) && !tc_hook_destroy(ifindex))
 		add_done(done, len, "clsact qdisc");
 	unlink(note);
+	*strrchr(note, '/') = '\0';
+	rmdir(note); /* the namespace's note directory, if now empty */
 }
 
 /* Other interfaces still up in this pin directory (those that exist). */

@@ -130,10 +130,11 @@ static void usage(FILE *f)
 "  -v, --verbose   show libbpf and libxdp messages (verifier logs)\n"
 "\n"
 "Pins: the maps are pinned under /sys/fs/bpf/tiu in the initial network\n"
-"namespace and under /sys/fs/bpf/tiu/netns-INODE in any other one (INODE:\n"
-"`stat -L -c %%i /proc/self/ns/net`). Under `ip netns exec`, which hides the\n"
-"host's bpffs, tiu uses the host's through /proc/1/root/sys/fs/bpf (or\n"
-"/proc/2/root/... where PID 1 cannot be inspected).\n");
+"namespace and under /sys/fs/bpf/tiu/netns-ID in any other one (ID: the\n"
+"namespace's cookie, never reused; `tiu status` shows the directory).\n"
+"`ip netns exec` hides the host's bpffs: tiu then uses it through\n"
+"/proc/1/root/sys/fs/bpf (/proc/2/root/... where PID 1 cannot be inspected).\n"
+"`nsenter --net=/run/netns/NAME tiu ...` needs nothing special.\n");
 }
 
 int main(int argc, char **argv)

@@ -3,7 +3,7 @@
  * pins.c - where the shared maps are pinned, and whether those pins are ours.
  *
  * One pin directory per network namespace: TIU_PIN_ROOT in the namespace of
- * PID 1, TIU_PIN_ROOT/netns-INODE in any other, so that containers on one
+ * PID 1, TIU_PIN_ROOT/netns-COOKIE in any other (the namespace's cookie), so that containers on one
  * host do not share endpoints or statistics. The bpffs is found at
  * /sys/fs/bpf; `ip netns exec` hides it (it remounts /sys), so there the
  * host's bpffs is reached through /proc/1/root (or 2). Pins left by another version
@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <linux/magic.h>
@@ -71,6 +72,25 @@ static bool same_ns(const char *kind)
 	snprintf(self, sizeof(self), "/proc/self/ns/%s", kind);
 	snprintf(host, sizeof(host), "/proc/%s/ns/%s", host_pid(), kind);
 	return ns_inode(self) == ns_inode(host);
+}
+
+/*
+ * The network namespace's cookie (SO_NETNS_COOKIE, Linux 5.14): unique for
+ * the life of the system, unlike the inode of /proc/self/ns/net, which a new
+ * namespace reuses as soon as an old one is gone (its pins would then look
+ * like ours). Falls back to the inode on older kernels.
+ */
+static unsigned long long netns_id(void)
+{
+	unsigned long long cookie = 0;
+	socklen_t len = sizeof(cookie);
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd >= 0 && getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len))
+		cookie = 0;
+	if (fd >= 0)
+		close(fd);
+	return cookie ? cookie : ns_inode("/proc/self/ns/net");
 }
 
 static int user_pin_dir(const char *dir, struct pins *p)
@@ -136,7 +156,7 @@ int pins_resolve(const char *pin_dir_opt, bool mount_ok, struct pins *p)
 	int err;
 
 	memset(p, 0, sizeof(*p));
-	p->netns = ns_inode("/proc/self/ns/net");
+	p->netns = netns_id();
 	p->initial_netns = same_ns("net");
 	if (pin_dir_opt)
 		return user_pin_dir(pin_dir_opt, p);
@@ -146,7 +166,7 @@ int pins_resolve(const char *pin_dir_opt, bool mount_ok, struct pins *p)
 	if (p->initial_netns)
 		snprintf(p->dir, sizeof(p->dir), "%s/tiu", base);
 	else
-		snprintf(p->dir, sizeof(p->dir), "%s/tiu/netns-%lu", base, p->netns);
+		snprintf(p->dir, sizeof(p->dir), "%s/tiu/netns-%llu", base, p->netns);
 	return 0;
 }
 
@@ -294,7 +314,7 @@ int pins_purge(const struct pins *p)
 	if (rmdir(p->dir) && errno != ENOENT && errno != ENOTEMPTY && errno != EEXIST)
 		err = tiu_fail("%s: cannot remove pin directory: %s", p->dir, strerror(errno));
 	if (!p->initial_netns && !p->user_dir) {
-		/* .../tiu/netns-INODE: also .../tiu if that was the last one */
+		/* .../tiu/netns-ID: also .../tiu if that was the last one */
 		char parent[sizeof(p->dir)], *slash;
 
 		snprintf(parent, sizeof(parent), "%s", p->dir);
@@ -310,5 +330,5 @@ int pins_purge(const struct pins *p)
 
 void run_state_path(const struct pins *p, __u32 ifindex, char *buf, size_t len)
 {
-	snprintf(buf, len, TIU_RUN_DIR "/netns-%lu/%u.clsact", p->netns, ifindex);
+	snprintf(buf, len, TIU_RUN_DIR "/netns-%llu/%u.clsact", p->netns, ifindex);
 }

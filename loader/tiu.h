@@ -72,7 +72,7 @@ int read_config(struct up_opts *o, const char *path);
 struct pins {
 	char dir[256];        /* where the maps are pinned */
 	char note[160];       /* how dir was found, for status */
-	unsigned long netns;  /* inode of our network namespace */
+	unsigned long long netns; /* cookie (or inode) of our netns */
 	bool initial_netns;
 	bool user_dir;        /* given with --pin-dir */
 };

@@ -40,7 +40,7 @@ static void up_usage(FILE *f)
 "                    interface with other libxdp programs where the kernel\n"
 "                    allows the dispatcher); tc: in TC ingress instead.\n"
 "  --pin-dir DIR     pin the maps in DIR instead of /sys/fs/bpf/tiu (or\n"
-"                    /sys/fs/bpf/tiu/netns-INODE outside the initial netns).\n"
+"                    /sys/fs/bpf/tiu/netns-ID outside the initial netns).\n"
 "  --config FILE     read options from FILE, one per line, e.g.\n"
 "                    \"endpoint remote=192.0.2.1:5201\", \"xdp-mode skb\"; '#'\n"
 "                    comments. Usually /etc/tiu/IFACE.conf (tiu@IFACE.service).\n"

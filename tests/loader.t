@@ -1,0 +1,470 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# tests/loader.t - the `tiu` command (issue 3), in two network namespaces
+# joined by a veth pair. TAP; every test is a function; the plan is printed
+# at the end. Needs root (skips without), clang (for a foreign BPF program),
+# python3, xdp-tools. Bounded: a watchdog ends the run after 300 s.
+#
+# Covered: up/down round trip leaves nothing; up twice; every bad input gives
+# its message and leaves the system unchanged; kill -9 at every step of `up`
+# and at a random moment, then `down --purge` recovers; endpoint add/del
+# while a TCP transfer runs through the tunnel (SHA-256 of both directions);
+# xdp-loader attaches the same program on the same maps; --json parses and
+# agrees with the text; ip netns exec and nsenter; per-netns pins; config
+# file; foreign filters, qdiscs and XDP programs left alone; --help.
+
+. "$(dirname "$0")/lib/loader.sh"
+
+if [ "$(id -u)" != 0 ]; then
+	echo "1..0 # skip needs root (network namespaces, BPF)"
+	exit 0
+fi
+if [ ! -x "$TIU" ]; then
+	echo "1..0 # skip $TIU not built (make build/tiu)"
+	exit 0
+fi
+
+# watchdog: its own stdout closed so that prove does not wait for it
+( sleep 300; echo "# watchdog: loader.t took more than 300 s" >&2; kill -TERM $$ ) >/dev/null &
+WATCHDOG=$!
+lt_setup || { echo "1..1"; echo "not ok 1 - set up namespaces"; exit 1; }
+build_foreign || echo "# cannot build the foreign BPF program: those tests will fail" >&2
+BASE=$(snapshot_a)
+
+up_a() { tiu_a up la --endpoint remote=$B4:$PORT "$@"; }
+
+# $1 description, $2 expected message (grep -E), rest: the command
+bad_input() {
+	local d=$1 msg=$2 out rc
+	shift 2
+	out=$("$@" 2>&1); rc=$?
+	if [ $rc -ne 0 ] && grep -qE -- "$msg" <<<"$out" && [ "$(snapshot_a)" = "$BASE" ]; then
+		ok "bad input: $d"
+	else
+		not_ok "bad input: $d (rc $rc)"; echo "$out" | diag
+		diff <(echo "$BASE") <(snapshot_a) | diag
+	fi
+}
+
+t_round_trip() {
+	local d
+	for d in xdp tc; do
+		if up_a --decap $d >/dev/null && tiu_a status la | grep -q "tc egress: tiu_tc_egress" &&
+		   in_a ip link show $DA >/dev/null 2>&1 &&
+		   tiu_a down la --purge >/dev/null && [ "$(snapshot_a)" = "$BASE" ] &&
+		   [ ! -e "$(pins_a)" ]; then
+			ok "up/down --purge round trip (decap $d) leaves no pins, filters, XDP, detour, qdisc"
+		else
+			not_ok "up/down round trip (decap $d)"
+			diff <(echo "$BASE") <(snapshot_a) | diag
+			tiu_a down la --purge >/dev/null 2>&1
+		fi
+	done
+}
+
+t_detour_settings() {
+	up_a >/dev/null || { not_ok "detour settings (up failed)"; return; }
+	local on6 on mtu_l mtu_d
+	on=$(in_a ethtool -k $DA | grep -E '^\s*(tx-checksum|tx-.*segmentation|tx-gso|rx-gro)[^:]*: on' )
+	on6=$(in_a cat /proc/sys/net/ipv6/conf/$DA/disable_ipv6 /proc/sys/net/ipv6/conf/$PA/disable_ipv6 | tr -d '\n')
+	mtu_l=$(in_a cat /sys/class/net/la/mtu)
+	mtu_d=$(in_a cat /sys/class/net/$DA/mtu)
+	if [ -z "$on" ] && [ "$on6" = 11 ] && [ "$mtu_d" -ge "$mtu_l" ] &&
+	   in_a ip link show $PA | grep -q 'state UP\|,UP'; then
+		ok "detour $DA/$PA: checksum/segmentation/GRO offloads off, IPv6 off, MTU >= la's, up"
+	else
+		not_ok "detour settings"; echo "on: $on ipv6-off: $on6 mtu $mtu_d vs $mtu_l" | diag
+	fi
+}
+
+t_up_twice() {
+	local out
+	up_a >/dev/null
+	out=$(up_a 2>&1)
+	if [ $? -ne 0 ] && grep -q "already up" <<<"$out" &&
+	   tiu_a status la | grep -q "xdp: tiu_xdp_decap"; then
+		ok "up twice: clear error, the first up keeps running"
+	else
+		not_ok "up twice"; echo "$out" | diag
+	fi
+	tiu_a down la --purge >/dev/null
+}
+
+t_bad_inputs() {
+	bad_input "unknown interface" "nosuch0: no such interface" tiu_a up nosuch0
+	bad_input "bad address" "'10.1.2' is not an IPv4 address" tiu_a up la --endpoint remote=10.1.2:80
+	bad_input "IPv6 without brackets" "is not an IPv4 address, \[IPv6\]" tiu_a up la --endpoint remote=fd78::2:80
+	bad_input "bad port" "'99999' is not a port number" tiu_a up la --endpoint remote=$B4:99999
+	bad_input "port 0" "port 0 is not allowed" tiu_a up la --endpoint local=*:0
+	bad_input "bad role" "write local=ADDR:PORT or remote=ADDR:PORT" tiu_a up la --endpoint server=$B4:80
+	bad_input "duplicate endpoint in up" "duplicate endpoint remote=$B4:$PORT" \
+		tiu_a up la --endpoint remote=$B4:$PORT --endpoint remote=$B4:$PORT
+	bad_input "bad --xdp-mode" "bad --xdp-mode 'fast'" tiu_a up la --xdp-mode fast
+	bad_input "endpoint add on an interface that is not up" "la: not up" \
+		tiu_a endpoint add la remote=$B4:80
+	bad_input "pin dir not on bpffs" "not on a bpffs" tiu_a up la --pin-dir "$LT_WORK/pins"
+	bad_input "not root" "needs root or CAP_BPF and CAP_NET_ADMIN" \
+		timeout 10 nsenter --net=/run/netns/"$NA" setpriv --reuid=65534 --regid=65534 --clear-groups "$TIU" up la
+	# detour name taken by something that is not tiu's
+	in_a ip link add $DA type veth peer name $PA
+	BASE_TAKEN=$(snapshot_a)
+	local out rc
+	out=$(up_a 2>&1); rc=$?
+	if [ $rc -ne 0 ] && grep -q "$DA: exists but is not a tiu detour" <<<"$out" &&
+	   [ "$(snapshot_a)" = "$BASE_TAKEN" ]; then
+		ok "bad input: detour name taken by a foreign device"
+	else
+		not_ok "bad input: detour name taken (rc $rc)"; echo "$out" | diag
+	fi
+	in_a ip link del $DA
+	# foreign XDP program without the dispatcher
+	in_a ip link set dev la xdpgeneric obj "$LT_WORK/foreign_xdp.bpf.o" sec xdp
+	BASE_X=$(snapshot_a)
+	out=$(up_a 2>&1); rc=$?
+	if [ $rc -ne 0 ] && grep -q "another XDP program (foreign_xdp" <<<"$out" &&
+	   [ "$(snapshot_a)" = "$BASE_X" ]; then
+		ok "bad input: another non-dispatcher XDP program on the interface"
+	else
+		not_ok "bad input: foreign XDP (rc $rc)"; echo "$out" | diag
+	fi
+	in_a ip link set dev la xdpgeneric off
+}
+
+t_endpoint_errors() {
+	up_a >/dev/null || { not_ok "endpoint errors (up failed)"; return; }
+	local before out rc
+	before=$(tiu_a endpoint list la)
+	out=$(tiu_a endpoint add la remote=$B4:$PORT 2>&1); rc=$?
+	if [ $rc -ne 0 ] && grep -q "duplicate endpoint remote=$B4:$PORT" <<<"$out" &&
+	   [ "$(tiu_a endpoint list la)" = "$before" ]; then
+		ok "bad input: duplicate endpoint on add"
+	else
+		not_ok "duplicate endpoint on add"; echo "$out" | diag
+	fi
+	out=$(tiu_a endpoint del la remote=$B4:1234 2>&1); rc=$?
+	if [ $rc -ne 0 ] && grep -q "no endpoint remote=$B4:1234 to delete" <<<"$out"; then
+		ok "bad input: missing endpoint on del"
+	else
+		not_ok "missing endpoint on del"; echo "$out" | diag
+	fi
+	# all or nothing: the second endpoint is a duplicate, the first must not stay
+	out=$(tiu_a endpoint add la local=*:9000 remote=$B4:$PORT 2>&1); rc=$?
+	if [ $rc -ne 0 ] && [ "$(tiu_a endpoint list la)" = "$before" ]; then
+		ok "endpoint add of several is all or nothing"
+	else
+		not_ok "endpoint add all or nothing"; tiu_a endpoint list la | diag
+	fi
+	tiu_a endpoint add la 'local=[::]:443' 'remote=[fd78::2]:80' '*:1' >/dev/null 2>&1
+	tiu_a endpoint add la 'local=[::]:443' 'remote=[fd78::2]:80' local=0.0.0.0:444
+	out=$(tiu_a endpoint list la | sort | tr '\n' ' ')
+	if [ "$out" = "local=*:443 local=*:444 remote=$B4:$PORT remote=[fd78::2]:80 " ]; then
+		ok "endpoint list: wildcards ([::], 0.0.0.0) and IPv6 round-trip"
+	else
+		not_ok "endpoint list: got '$out'"
+	fi
+	tiu_a down la --purge >/dev/null
+}
+
+t_stale_pins() {
+	local dir out rc
+	dir=$(pins_a)
+	mkdir -p "$dir"
+	bpftool map create "$dir/tiu_config" type array key 4 value 16 entries 1 name tiu_config
+	out=$(up_a 2>&1); rc=$?
+	if [ $rc -ne 0 ] && grep -q "stale pins from another version.*run \`tiu down la --purge\`" <<<"$out" &&
+	   ! in_a ip link show $DA >/dev/null 2>&1; then
+		ok "stale pins (other map layout): clear error, nothing attached"
+	else
+		not_ok "stale pins (layout) rc $rc"; echo "$out" | diag
+	fi
+	tiu_a down la --purge >/dev/null
+	mkdir -p "$dir"
+	bpftool map create "$dir/tiu_config" type array key 4 value 8 entries 1 name tiu_config
+	bpftool map update pinned "$dir/tiu_config" key 0 0 0 0 value 99 0 0 0 0 0 0 0
+	out=$(up_a 2>&1); rc=$?
+	if [ $rc -ne 0 ] && grep -q "stale pins from another version (ABI 99" <<<"$out"; then
+		ok "stale pins (other ABI version): clear error"
+	else
+		not_ok "stale pins (ABI) rc $rc"; echo "$out" | diag
+	fi
+	if tiu_a down la --purge >/dev/null && up_a >/dev/null && tiu_a down la --purge >/dev/null &&
+	   [ "$(snapshot_a)" = "$BASE" ]; then
+		ok "down --purge clears stale pins, up works again"
+	else
+		not_ok "recovery from stale pins"
+	fi
+}
+
+t_kill9() {
+	local step rc bad=
+	for step in pins detour links endpoints detour-prog decap egress; do
+		TIU_TEST_CRASH_AT=$step up_a >/dev/null 2>&1; rc=$?
+		[ $rc -eq 137 ] || bad="$bad $step(rc $rc, no crash)"
+		tiu_a down la --purge >/dev/null 2>&1 || bad="$bad $step(down failed)"
+		[ "$(snapshot_a)" = "$BASE" ] || bad="$bad $step(leftovers)"
+	done
+	if [ -z "$bad" ]; then
+		ok "kill -9 at each step of up (pins detour links endpoints detour-prog decap egress), down --purge recovers"
+	else
+		not_ok "kill -9 during up:$bad"; diff <(echo "$BASE") <(snapshot_a) | diag
+	fi
+	# up after a crash without down: names the leftovers
+	TIU_TEST_CRASH_AT=links up_a >/dev/null 2>&1
+	local out
+	out=$(up_a 2>&1)
+	if grep -q "left over from an interrupted \`tiu up\` (found: map entries, detour $DA)" <<<"$out"; then
+		ok "up after a crashed up names the leftovers and says to run down"
+	else
+		not_ok "up after crash"; echo "$out" | diag
+	fi
+	tiu_a down la --purge >/dev/null
+	# a real asynchronous kill at several moments
+	bad=
+	local snap delay
+	for delay in 0.01 0.03 0.06 0.1 0.2; do
+		# nsenter execs tiu: $! is tiu itself
+		nsenter --net=/run/netns/"$NA" "$TIU" up la --endpoint remote=$B4:$PORT --decap tc >/dev/null 2>&1 &
+		local pid=$!
+		sleep $delay
+		kill -9 $pid 2>/dev/null
+		wait $pid 2>/dev/null
+		tiu_a down la --purge >/dev/null 2>&1 || bad="$bad $delay(down failed)"
+		snap=$(snapshot_a)
+		[ "$snap" = "$BASE" ] || { bad="$bad $delay(leftovers)"; diff <(echo "$BASE") <(echo "$snap") | diag; }
+	done
+	if [ -z "$bad" ]; then
+		ok "kill -9 of up after 10-200 ms, down --purge recovers"
+	else
+		not_ok "async kill -9:$bad"; diff <(echo "$BASE") <(snapshot_a) | diag
+	fi
+}
+
+t_foreign_left_alone() {
+	in_a tc qdisc add dev la clsact
+	in_a tc filter add dev la egress pref 1 handle 1 bpf da obj "$LT_WORK/foreign_tc.bpf.o" sec tc
+	local before
+	before=$(snapshot_a)
+	if up_a --decap tc >/dev/null && tiu_a down la --purge >/dev/null &&
+	   [ "$(snapshot_a)" = "$before" ]; then
+		ok "an existing clsact qdisc and a foreign TC filter survive up/down"
+	else
+		not_ok "foreign clsact/filter"; diff <(echo "$before") <(snapshot_a) | diag
+	fi
+	in_a tc qdisc del dev la clsact
+}
+
+t_traffic() {
+	up_a >/dev/null && tiu_b up lb --endpoint local=*:$PORT >/dev/null ||
+		{ not_ok "traffic: up failed"; return; }
+	local eps_before n=0 big=150000000
+	eps_before=$(tiu_a endpoint list la)
+	xfer $B4 $big > "$LT_WORK/xfer.out" 2>&1 &
+	local xpid=$!
+	while kill -0 $xpid 2>/dev/null; do
+		tiu_a endpoint add la remote=10.78.0.99:80 'remote=[fd78::99]:443' local=*:9$((n % 10))00 &&
+		tiu_b endpoint add lb local=$B4:8080 &&
+		tiu_a endpoint del la remote=10.78.0.99:80 'remote=[fd78::99]:443' local=*:9$((n % 10))00 &&
+		tiu_b endpoint del lb local=$B4:8080 || break
+		n=$((n + 1))
+	done
+	wait $xpid; local rc=$?
+	diag < "$LT_WORK/xfer.out"
+	if [ $rc -eq 0 ] && [ $n -gt 0 ] && [ "$(tiu_a endpoint list la)" = "$eps_before" ]; then
+		ok "TCP transfer through the tunnel intact (SHA-256 both ways) during $n endpoint add/del rounds"
+	else
+		not_ok "transfer during endpoint add/del (rc $rc, $n rounds)"
+	fi
+	local det dec
+	det=$(counter a detour_converted) dec=$(counter b dec_converted)
+	if [ "${det:-0}" -gt 0 ] && [ "${dec:-0}" -gt 0 ]; then
+		ok "counters moved: A detour_converted $det, B dec_converted $dec"
+	else
+		not_ok "counters did not move: A detour_converted $det, B dec_converted $dec"
+	fi
+	# endpoints removed on both sides: the flow is plain TCP again
+	tiu_a endpoint del la remote=$B4:$PORT && tiu_b endpoint del lb local=*:$PORT
+	local before after bb ba
+	before=$(counter a detour_converted) bb=$(counter b dec_converted)
+	xfer $B4 200000 >/dev/null 2>&1; rc=$?
+	after=$(counter a detour_converted) ba=$(counter b dec_converted)
+	if [ $rc -eq 0 ] && [ "$before" = "$after" ] && [ "$bb" = "$ba" ]; then
+		ok "after endpoint del on both sides, the flow passes as plain TCP (counters unchanged)"
+	else
+		not_ok "endpoint del (rc $rc, A detour_converted $before -> $after, B dec_converted $bb -> $ba)"
+	fi
+	tiu_b endpoint add lb local=*:$PORT
+	tiu_a endpoint add la remote=$B4:$PORT
+	echo "# tiu status in namespace A:"; tiu_a status | diag
+	echo "# tiu stats in namespace A:"; tiu_a stats | diag
+}
+
+t_json() {
+	local sj st
+	sj=$(tiu_a status --json) st=$(tiu_a status)
+	if python3 -m json.tool <<<"$sj" >/dev/null &&
+	   python3 - "$sj" "$st" <<-'EOF'
+	import json, sys
+	j, text = json.loads(sys.argv[1]), sys.argv[2]
+	i = j["interfaces"][0]
+	want = [f"pins: {j['pin_dir']} (ABI {j['abi_version']};",
+	        f"{i['name']} (ifindex {i['ifindex']})",
+	        f"xdp: {i['xdp']['prog']} id {i['xdp']['prog_id']}, {i['xdp']['mode']}, {i['xdp']['kind']}",
+	        f"tc egress: {i['tc_egress']['prog']} id {i['tc_egress']['prog_id']}",
+	        f"detour: {i['detour']['name']} (ifindex {i['detour']['ifindex']}) -> {i['detour']['peer']}",
+	        "endpoints: " + " ".join(i["endpoints"])]
+	missing = [w for w in want if w not in text]
+	for m in missing: print("# missing in text:", m)
+	sys.exit(1 if missing or len(j["interfaces"]) != 1 else 0)
+	EOF
+	then
+		ok "status --json parses and matches the text output"
+	else
+		not_ok "status --json"; echo "$sj" | diag
+	fi
+	sj=$(tiu_a stats --json) st=$(tiu_a stats)
+	if python3 -m json.tool <<<"$sj" >/dev/null &&
+	   python3 - "$sj" "$st" <<-'EOF'
+	import json, sys
+	j, text = json.loads(sys.argv[1]), sys.argv[2]
+	c = j["interfaces"][0]["counters"]
+	rows = {l.split()[0]: int(l.split()[1]) for l in text.splitlines()[1:]}
+	# counters only grow between the two reads: text >= json, same names
+	bad = [k for k in c if k not in rows or rows[k] < c[k]]
+	print("# differing:", bad) if bad else None
+	sys.exit(1 if bad or set(rows) != set(c) or len(c) < 20 else 0)
+	EOF
+	then
+		ok "stats --json parses and matches the text output ($(grep -c '^  ' <<<"$st") counters)"
+	else
+		not_ok "stats --json"; echo "$sj" | diag
+	fi
+	st=$(timeout 5 nsenter --net=/run/netns/"$NA" "$TIU" stats --watch 1 --json | head -2)
+	if [ "$(wc -l <<<"$st")" = 2 ] && tail -1 <<<"$st" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert "rates" in d["interfaces"][0] and d["interval"] > 0'; then
+		ok "stats --watch 1 --json: a sample per interval with rates"
+	else
+		not_ok "stats --watch"; echo "$st" | diag
+	fi
+}
+
+t_netns_isolation() {
+	local sa sb
+	sa=$(tiu_a status --json) sb=$(tiu_b status --json)
+	if python3 - "$sa" "$sb" <<-'EOF'
+	import json, sys
+	a, b = (json.loads(x) for x in sys.argv[1:])
+	names = lambda s: [i["name"] for i in s["interfaces"]]
+	ok = names(a) == ["la"] and names(b) == ["lb"] and a["pin_dir"] != b["pin_dir"] \
+	     and "/netns-" in a["pin_dir"]
+	sys.exit(0 if ok else 1)
+	EOF
+	then
+		ok "two namespaces: own pin directories, status shows only its own interface"
+	else
+		not_ok "netns isolation"; echo "$sa $sb" | diag
+	fi
+}
+
+t_ip_netns_exec() {
+	local out
+	out=$(in_a "$TIU" status la)
+	if grep -q "xdp: tiu_xdp_decap" <<<"$out" && grep -q "endpoints: remote=$B4:$PORT" <<<"$out"; then
+		ok "ip netns exec (hides /sys/fs/bpf) sees the pins made through nsenter"
+	else
+		not_ok "ip netns exec status"; echo "$out" | diag
+	fi
+}
+
+t_xdp_loader() {
+	# tiu's XDP program replaced by the same object loaded with xdp-loader
+	local dir before after out
+	dir=$(pins_a)
+	timeout 10 nsenter --net=/run/netns/"$NB" xdp-loader unload lb --all &&
+	timeout 10 nsenter --net=/run/netns/"$NB" xdp-loader load -p "$(pins_of b)" lb "$BUILD/tiu_xdp.bpf.o"
+	out=$(tiu_b status lb)
+	before=$(counter b dec_converted)
+	xfer $B4 300000 >/dev/null 2>&1; local rc=$?
+	after=$(counter b dec_converted)
+	if grep -q "xdp: tiu_xdp_decap" <<<"$out" && [ $rc -eq 0 ] && [ "$after" -gt "$before" ]; then
+		ok "xdp-loader load -p PINDIR lb tiu_xdp.bpf.o: same maps (transfer intact, dec_converted $before -> $after)"
+	else
+		not_ok "xdp-loader interop (rc $rc, $before -> $after)"; echo "$out" | diag
+	fi
+	if tiu_b down lb >/dev/null && ! in_b ip link show lb | grep -q xdp; then
+		ok "tiu down removes the xdp-loader-attached tiu program too"
+	else
+		not_ok "down after xdp-loader"
+	fi
+	tiu_a down la --purge >/dev/null
+	tiu_b down lb --purge >/dev/null
+}
+
+t_config() {
+	cat > "$LT_WORK/la.conf" <<-EOF
+	# tiu configuration for la
+	endpoint remote=$B4:$PORT   # the server
+	endpoint local=*:7100
+
+	decap tc
+	EOF
+	if tiu_a up la --config "$LT_WORK/la.conf" >/dev/null &&
+	   [ "$(tiu_a endpoint list la | sort | tr '\n' ' ')" = "local=*:7100 remote=$B4:$PORT " ] &&
+	   tiu_a status la | grep -q "tc ingress: tiu_tc_decap"; then
+		ok "up --config FILE: endpoints and options, comments ignored"
+	else
+		not_ok "config file"
+	fi
+	tiu_a down la --purge >/dev/null
+	echo "xdp-mode turbo" > "$LT_WORK/bad.conf"
+	bad_input "bad line in the config file" "bad.conf:1" tiu_a up la --config "$LT_WORK/bad.conf"
+}
+
+t_dispatcher() {
+	local why
+	why=$(tiu_a status --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print("" if d["dispatcher_possible"] else d["dispatcher_note"])')
+	if [ -n "$why" ]; then
+		skip "$why"
+		return
+	fi
+	timeout 10 nsenter --net=/run/netns/"$NA" xdp-loader load -m skb la "$LT_WORK/foreign_xdp.bpf.o"
+	if up_a --xdp-mode skb >/dev/null && tiu_a status la | grep -q "libxdp dispatcher (2 programs)" &&
+	   tiu_a down la --purge >/dev/null &&
+	   timeout 10 nsenter --net=/run/netns/"$NA" xdp-loader status la | grep -q foreign_xdp; then
+		ok "libxdp dispatcher: tiu joins a foreign program and leaves it on down"
+	else
+		not_ok "dispatcher"
+	fi
+	timeout 10 nsenter --net=/run/netns/"$NA" xdp-loader unload la --all
+}
+
+t_help() {
+	local c bad=
+	for c in up down endpoint status stats; do
+		"$TIU" $c --help | grep -q "usage: tiu $c" || bad="$bad $c"
+	done
+	"$TIU" --help | grep -q "/sys/fs/bpf/tiu/netns-ID" || bad="$bad main(pins)"
+	if [ -z "$bad" ]; then ok "--help of every subcommand"; else not_ok "--help:$bad"; fi
+}
+
+run() { local t0=$SECONDS; "$@"; echo "# $1: $((SECONDS - t0)) s" >&2; }
+run t_help
+run t_round_trip
+run t_detour_settings
+tiu_a down la --purge >/dev/null
+run t_up_twice
+run t_bad_inputs
+run t_endpoint_errors
+run t_stale_pins
+run t_kill9
+run t_foreign_left_alone
+run t_config
+run t_traffic
+run t_json
+run t_netns_isolation
+run t_ip_netns_exec
+run t_dispatcher
+run t_xdp_loader
+if [ "$(snapshot_a)" = "$BASE" ]; then ok "at the end, namespace A is as it was"; else not_ok "leftovers at the end"; fi
+
+kill $WATCHDOG 2>/dev/null
+echo "1..$LT_N"
+[ $LT_FAIL -eq 0 ]
