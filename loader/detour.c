@@ -69,6 +69,10 @@ int detour_create(__u32 ifindex, const char *ifname, struct detour *d)
 	err = nl_link_mtu(ifindex, &mtu);
 	if (err)
 		return tiu_fail("%s: cannot read the MTU: %s", ifname, strerror(-err));
+	/* veth's maximum; no IPv4/IPv6 packet (without BIG TCP) is larger, so
+	 * this still carries every segment of an interface such as lo (65536) */
+	if (mtu > 65535)
+		mtu = 65535;
 	err = nl_veth_create(d->name, d->peer, mtu);
 	if (err == -EEXIST)
 		return tiu_fail("%s: detour device %s or %s already exists: run `tiu down %s` first",

@@ -76,10 +76,14 @@ static int forget_and_purge(__u32 ifindex, const char *ifname, const struct pins
 		}
 		maps_close(&m);
 	}
-	if (purge && pins_exist(p)) {
-		if (pins_purge(p))
+	if (purge) {
+		bool had = pins_exist(p);
+
+		/* also an empty directory left by an `up` killed before pinning */
+		if (p->dir[0] && pins_purge(p))
 			return -1;
-		add_done(done, len, "pins");
+		if (had)
+			add_done(done, len, "pins");
 	}
 	return 0;
 }

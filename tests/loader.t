@@ -436,6 +436,38 @@ t_dispatcher() {
 	timeout 10 nsenter --net=/run/netns/"$NA" xdp-loader unload la --all
 }
 
+t_xdp_modes() {
+	# lo has no native XDP: native must fail with the hint, auto must warn once
+	local out rc
+	out=$(tiu_a up lo --xdp-mode native --endpoint remote=$B4:9 2>&1); rc=$?
+	if [ $rc -ne 0 ] && grep -q "lo: native XDP attach failed: .*try --xdp-mode skb" <<<"$out" &&
+	   ! in_a ip link show tiu1d >/dev/null 2>&1 && ! in_a ip link show lo | grep -q xdp; then
+		ok "--xdp-mode native on a driver without it: names the reason, suggests skb, undoes all"
+	else
+		not_ok "--xdp-mode native failure (rc $rc)"; echo "$out" | diag
+	fi
+	out=$(tiu_a up lo --endpoint remote=$B4:9 2>&1 >/dev/null); rc=$?
+	if [ $rc -eq 0 ] && [ "$(grep -c warning <<<"$out")" = 1 ] &&
+	   tiu_a status lo | grep -q "xdp: tiu_xdp_decap id [0-9]*, skb"; then
+		ok "--xdp-mode auto falls back to skb with one warning line"
+	else
+		not_ok "--xdp-mode auto (rc $rc)"; echo "$out" | diag
+	fi
+	tiu_a down lo --purge >/dev/null
+}
+
+t_unit() {
+	local unit=$LT_WORK/tiu@.service
+	sed "s|@SBINDIR@|$(dirname "$TIU")|g" "$ROOT/loader/tiu@.service" > "$unit"
+	if ! command -v systemd-analyze >/dev/null; then
+		skip "systemd-analyze not installed"
+	elif out=$(systemd-analyze verify "$unit" 2>&1) && [ -z "$out" ]; then
+		ok "tiu@.service passes systemd-analyze verify"
+	else
+		not_ok "tiu@.service: systemd-analyze verify"; echo "$out" | diag
+	fi
+}
+
 t_help() {
 	local c bad=
 	for c in up down endpoint status stats; do
@@ -463,6 +495,8 @@ run t_netns_isolation
 run t_ip_netns_exec
 run t_dispatcher
 run t_xdp_loader
+run t_xdp_modes
+run t_unit
 if [ "$(snapshot_a)" = "$BASE" ]; then ok "at the end, namespace A is as it was"; else not_ok "leftovers at the end"; fi
 
 kill $WATCHDOG 2>/dev/null
