@@ -10,7 +10,8 @@
 # cannot be downloaded is a failure, never a skip.
 #
 # env: BUILD (absolute build folder, default the repository's build/),
-#      VM_TIMEOUT (seconds before the guest is killed, default 600).
+#      VM_TIMEOUT (seconds before the guest is killed, default 600),
+#      LANE_TIU_MODES (XDP modes of the tiu checks, default "native").
 set -u
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -35,7 +36,8 @@ clang -O2 -g -target bpf -Wall -Werror -I"/usr/include/$(cc -dumpmachine)" \
 "$HERE/vm-run.sh" --prepare >&2 || bail "cannot prepare the stock kernel (see the vm-run line above)"
 
 cd "$REPO" || bail "cannot enter $REPO"
-"$HERE/vm-run.sh" -t "${VM_TIMEOUT:-600}" -- bash "$HERE/guest-tests.sh"
+"$HERE/vm-run.sh" -t "${VM_TIMEOUT:-600}" ${LANE_TIU_MODES:+-e "LANE_TIU_MODES=$LANE_TIU_MODES"} \
+	-- bash "$HERE/guest-tests.sh"
 RC=$?
 case $RC in
 0) ;;
