@@ -59,7 +59,7 @@ DEPS_PKGS := clang llvm gcc make libc6-dev pkg-config libbpf-dev libxdp-dev xdp-
 	perl python3
 VM_PKGS := qemu-system-x86 busybox-static
 
-.PHONY: all test test-unit test-vm demo deps deps-check clean install bench bench-quick
+.PHONY: all test test-unit test-vm demo deps deps-check clean install bench bench-quick soak
 
 all: $(BPF_OBJS) $(SKELS) $(LOADER) $(TEST_BINS) $(BENCH_BINS)
 
@@ -124,6 +124,10 @@ test-vm: all
 demo: deps-check
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)BUILD=$(abspath $(BUILD)) tests/demo.sh
+
+# The 10-minute soak (the CI-sized one, 60 s, runs in make test).
+soak: all
+	$(Q)prove -v tests/robust.t :: --soak 600
 
 bench: all
 	$(Q)BUILD=$(abspath $(BUILD)) bench/run.sh full
