@@ -232,6 +232,8 @@ fi
 # ---------------------------------------------------------------------------
 # One run: exchange directory, boot, stream the output, collect the status.
 # ---------------------------------------------------------------------------
+# Failed runs are kept for inspection; forget them after a day.
+find "$VMDIR/runs" -mindepth 1 -maxdepth 1 -name 'run.*' -mmin +1440 -exec rm -rf {} + 2>/dev/null
 RUN=$(mktemp -d "$VMDIR/runs/run.XXXXXX")
 mkdir "$RUN/io"
 : >"$RUN/io/output"
