@@ -68,7 +68,8 @@ static int forget_and_purge(__u32 ifindex, const char *ifname, const struct pins
 	int err = maps_open(p, &m);
 
 	if (!err) {
-		maps_forget_iface(&m, ifindex);
+		if (ifindex)
+			maps_forget_iface(&m, ifindex);
 		if (purge && others_up(&m, ifindex, others, sizeof(others))) {
 			maps_close(&m);
 			return tiu_fail("%s: down, but pins kept in %s: still used by %s (run `tiu down` for those first)",
@@ -91,6 +92,7 @@ static int forget_and_purge(__u32 ifindex, const char *ifname, const struct pins
 /*
  * Remove everything of tiu from ifindex: XDP program, TC filters, detour,
  * the clsact qdisc if tiu created it, map entries; with purge also the pins.
+ * ifindex 0: only the pins.
  * done (may be NULL) receives a list of what was removed.
  */
 int teardown(__u32 ifindex, const char *ifname, const struct pins *p, bool purge,
@@ -101,6 +103,8 @@ int teardown(__u32 ifindex, const char *ifname, const struct pins *p, bool purge
 
 	if (done)
 		done[0] = '\0';
+	if (!ifindex) /* only the pins */
+		return forget_and_purge(0, ifname, p, purge, done, len);
 	if ((r = xdp_detach(ifindex)) > 0)
 		add_done(done, len, "XDP " TIU_PROG_XDP_DECAP);
 	err |= r < 0;
@@ -117,6 +121,74 @@ int teardown(__u32 ifindex, const char *ifname, const struct pins *p, bool purge
 	return err ? -1 : 0;
 }
 
+/* Detour pairs whose alias names ifname: their index N (from "tiuNd"). */
+static int detours_of(const char *ifname, __u32 *out, int max)
+{
+	struct if_nameindex *all = if_nameindex(), *i;
+	char alias[256], want[64];
+	unsigned int n;
+	char end, extra;
+	int found = 0;
+
+	snprintf(want, sizeof(want), TIU_DETOUR_ALIAS "%s", ifname);
+	for (i = all; i && i->if_index && found < max; i++) {
+		if (sscanf(i->if_name, "tiu%u%c%c", &n, &end, &extra) != 2 || end != 'd')
+			continue;
+		if (!nl_link_alias(i->if_index, alias, sizeof(alias)) && !strcmp(alias, want))
+			out[found++] = n;
+	}
+	if (all)
+		if_freenameindex(all);
+	return found;
+}
+
+/* Interfaces in the interface table that no longer exist. */
+static int vanished_ifaces(const struct pins *p, __u32 *out, int max)
+{
+	__u32 ifs[TIU_MAX_IFACES];
+	char name[IF_NAMESIZE];
+	struct tiu_maps m;
+	int n, found = 0;
+
+	if (maps_open(p, &m))
+		return 0;
+	n = maps_real_ifaces(&m, ifs, TIU_MAX_IFACES);
+	for (int i = 0; i < n && found < max; i++)
+		if (!if_indextoname(ifs[i], name))
+			out[found++] = ifs[i];
+	maps_close(&m);
+	return found;
+}
+
+/*
+ * `down IFACE` of an interface that was deleted while tiu was up on it: the
+ * detour pair (found by its alias) and the map entries of interfaces that are
+ * gone remain; remove them, then purge as asked.
+ */
+static int down_vanished(const char *ifname, const struct pins *p, bool purge)
+{
+	__u32 idx[TIU_MAX_IFACES * 2];
+	char done[256], all[512] = "";
+	int n = detours_of(ifname, idx, TIU_MAX_IFACES);
+	int err = 0;
+
+	n += vanished_ifaces(p, idx + n, TIU_MAX_IFACES);
+	for (int i = 0; i < n; i++) {
+		err |= teardown(idx[i], ifname, p, false, done, sizeof(done)) < 0;
+		if (done[0])
+			snprintf(all + strlen(all), sizeof(all) - strlen(all), "%s%s (ifindex %u)",
+				 all[0] ? ", " : "", done, idx[i]);
+	}
+	if (purge)
+		err |= teardown(0, ifname, p, true, done, sizeof(done)) < 0;
+	if (!n && !(purge && done[0]))
+		return tiu_fail("%s: no such interface in this network namespace, and nothing of tiu left for it",
+				ifname);
+	printf("%s: no such interface any more; removed what tiu had for it: %s%s%s\n", ifname,
+	       all[0] ? all : "nothing", purge && done[0] ? ", " : "", purge ? done : "");
+	return err ? -1 : 0;
+}
+
 static void down_usage(FILE *f)
 {
 	fprintf(f,
@@ -126,6 +198,8 @@ static void down_usage(FILE *f)
 "its TC filters (pref %u handle 0x%x), its detour pair tiuNd/tiuNp, and its\n"
 "endpoints and statistics. Other programs and filters are left alone. Works\n"
 "after a crash or kill of an earlier tiu command: it looks at what is attached.\n"
+"If IFACE was deleted while tiu was up, removes its detour pair (found by its\n"
+"alias) and the entries of interfaces that no longer exist.\n"
 "\n"
 "  --purge         also remove the pinned maps (when no other interface of this\n"
 "                  network namespace is up); needed after \"stale pins\" errors.\n"
@@ -173,8 +247,13 @@ int cmd_down(int argc, char **argv)
 	}
 	if (!ifname)
 		return tiu_fail("which interface? usage: tiu down IFACE [--purge] (see tiu down --help)");
-	if (tiu_need_root() || iface_index(ifname, &ifindex) || pins_resolve(pin_dir, false, &p) < 0)
+	if (tiu_need_root() || tiu_lock() || pins_resolve(pin_dir, false, &p) < 0)
 		return -1;
+	if (strlen(ifname) >= IFNAMSIZ)
+		return iface_index(ifname, &ifindex);
+	ifindex = if_nametoindex(ifname);
+	if (!ifindex)
+		return down_vanished(ifname, &p, purge);
 	if (teardown(ifindex, ifname, &p, purge, done, sizeof(done)))
 		return -1;
 	if (done[0])

@@ -140,6 +140,8 @@ int cmd_endpoint(int argc, char **argv)
 	if (!strcmp(args[0], "list") ? n != 2 : n < 3)
 		return tiu_fail("%s: usage: tiu endpoint %s (see tiu endpoint --help)", args[0],
 				!strcmp(args[0], "list") ? "list IFACE" : "add|del IFACE EP...");
+	if (tiu_need_root() || (strcmp(args[0], "list") && tiu_lock()))
+		return -1;
 	if (open_up_iface(args[1], pin_dir, &ifindex, &m))
 		return -1;
 	add = !strcmp(args[0], "add");

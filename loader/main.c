@@ -9,12 +9,15 @@
  * kept so that an error can quote it.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <linux/capability.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
@@ -95,6 +98,25 @@ int tiu_need_root(void)
 	if ((eff & (1ULL << CAP_BPF)) && (eff & (1ULL << CAP_NET_ADMIN)))
 		return 0;
 	return tiu_fail("needs root or CAP_BPF and CAP_NET_ADMIN: run it with sudo");
+}
+
+/*
+ * Commands that change state (up, down, endpoint add/del) hold this lock, so
+ * two of them never interleave: a second `up` waits, then finds the first
+ * one's work and says "already up" instead of undoing it. One lock for the
+ * host: the commands take well under a second.
+ */
+int tiu_lock(void)
+{
+	int fd;
+
+	mkdir(TIU_RUN_DIR, 0755);
+	fd = open(TIU_RUN_DIR "/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return tiu_fail(TIU_RUN_DIR "/lock: %s: is /run writable?", strerror(errno));
+	if (flock(fd, LOCK_EX))
+		return tiu_fail(TIU_RUN_DIR "/lock: %s", strerror(errno));
+	return 0; /* released when the process exits */
 }
 
 /*

@@ -47,6 +47,7 @@ int tiu_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void tiu_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 const char *tiu_libbpf_last(void);
 int tiu_need_root(void);
+int tiu_lock(void);
 void tiu_crash_point(const char *step);
 
 /* ---- cli.c: endpoints, interface names, config files ---- */

@@ -175,7 +175,7 @@ static bool is_detour_name(const char *ifname)
 static int up_prepare(struct up_opts *o, __u32 *ifindex, struct tiu_endpoint_key *keys,
 		      struct pins *p, struct tc_obj *t)
 {
-	if (tiu_need_root() || iface_index(o->ifname, ifindex))
+	if (tiu_need_root() || tiu_lock() || iface_index(o->ifname, ifindex))
 		return -1;
 	if (is_detour_name(o->ifname))
 		return tiu_fail("%s: is a tiu detour device: give the real interface", o->ifname);

@@ -382,7 +382,8 @@ t_xdp_loader() {
 	timeout 10 nsenter --net=/run/netns/"$NB" xdp-loader load -p "$(pins_of b)" lb "$BUILD/tiu_xdp.bpf.o"
 	out=$(tiu_b status lb)
 	before=$(counter b dec_converted)
-	xfer $B4 300000 >/dev/null 2>&1; local rc=$?
+	xfer $B4 300000 > "$LT_WORK/xl.out" 2>&1; local rc=$?
+	diag < "$LT_WORK/xl.out"
 	after=$(counter b dec_converted)
 	if grep -q "xdp: tiu_xdp_decap" <<<"$out" && [ $rc -eq 0 ] && [ "$after" -gt "$before" ]; then
 		ok "xdp-loader load -p PINDIR lb tiu_xdp.bpf.o: same maps (transfer intact, dec_converted $before -> $after)"
@@ -456,6 +457,28 @@ t_xdp_modes() {
 	tiu_a down lo --purge >/dev/null
 }
 
+t_concurrent_and_vanished() {
+	local r1 r2 out
+	in_a ip link add lx0 type veth peer name lx1 && in_a ip link set lx0 up && in_a ip link set lx1 up
+	nsenter --net=/run/netns/"$NA" "$TIU" up lx0 --endpoint remote=$B4:9 >"$LT_WORK/c1" 2>&1 & local p1=$!
+	nsenter --net=/run/netns/"$NA" "$TIU" up lx0 --endpoint remote=$B4:9 >"$LT_WORK/c2" 2>&1 & local p2=$!
+	wait $p1; r1=$?; wait $p2; r2=$?
+	if [ $((r1 + r2)) = 1 ] && grep -q "already up" "$LT_WORK/c1" "$LT_WORK/c2" &&
+	   tiu_a status lx0 | grep -q "xdp: tiu_xdp_decap" &&
+	   [ "$(in_a ip -o link show | grep -c 'tiu[0-9]*d@')" = 1 ]; then
+		ok "two concurrent up: one wins, the other waits and says already up"
+	else
+		not_ok "concurrent up (rc $r1/$r2)"; cat "$LT_WORK/c1" "$LT_WORK/c2" | diag
+	fi
+	in_a ip link del lx0
+	out=$(tiu_a down lx0 --purge 2>&1)
+	if [ $? = 0 ] && ! in_a ip -o link show | grep -q 'tiu[0-9]*[dp]@' && [ ! -e "$(pins_a)" ]; then
+		ok "interface deleted while up: down --purge removes its detour (by alias) and the pins"
+	else
+		not_ok "down of a deleted interface"; echo "$out" | diag
+	fi
+}
+
 t_unit() {
 	local unit=$LT_WORK/tiu@.service
 	sed "s|@SBINDIR@|$(dirname "$TIU")|g" "$ROOT/loader/tiu@.service" > "$unit"
@@ -497,6 +520,7 @@ run t_dispatcher
 run t_xdp_loader
 run t_xdp_modes
 run t_unit
+run t_concurrent_and_vanished
 if [ "$(snapshot_a)" = "$BASE" ]; then ok "at the end, namespace A is as it was"; else not_ok "leftovers at the end"; fi
 
 kill $WATCHDOG 2>/dev/null

@@ -112,18 +112,26 @@ build_foreign() {
 # Bidirectional transfer A (client) -> B (server) through the tunnel;
 # sets XFER_OK when both SHA-256 pairs match. $1: server address.
 xfer() {
-	local srv=$1 bytes=${2:-4000000}
-	rm -f "$LT_WORK"/s.json "$LT_WORK"/c.json
+	local srv=$1 bytes=${2:-4000000} i crc
+	rm -f "$LT_WORK"/s.json* "$LT_WORK"/c.json*
 	in_b python3 "$XFER" server --bind "$srv" --port $PORT --send "$bytes" \
 		--out "$LT_WORK/s.json" --timeout 40 &
 	local spid=$!
-	sleep 0.3
+	# the server touches s.json.ready once it listens
+	for i in $(seq 200); do [ -e "$LT_WORK/s.json.ready" ] && break; sleep 0.05; done
 	in_a python3 "$XFER" client --connect "$srv" --port $PORT --send "$bytes" \
 		--out "$LT_WORK/c.json" --timeout 40
+	crc=$?
+	[ $crc = 0 ] || kill $spid 2>/dev/null
 	wait $spid
 	python3 - "$LT_WORK/c.json" "$LT_WORK/s.json" <<-'EOF'
 	import json, sys
-	c, s = (json.load(open(f)) for f in sys.argv[1:])
+	try:
+	    c, s = (json.load(open(f)) for f in sys.argv[1:])
+	except OSError as e:
+	    print("# no result:", e); sys.exit(1)
+	if c.get("error") or s.get("error"):
+	    print("# client error:", c.get("error"), "/ server error:", s.get("error")); sys.exit(1)
 	ok = c["sent_sha256"] == s["received_sha256"] and s["sent_sha256"] == c["received_sha256"] \
 	     and c["sent"] == s["received"] and s["sent"] == c["received"] and c["sent"] > 0
 	print(f"# client sent {c['sent']} got {c['received']}, server sent {s['sent']} got {s['received']}")
