@@ -281,6 +281,16 @@ t_traffic() {
 	else
 		not_ok "counters did not move: A detour_converted $det, B dec_converted $dec"
 	fi
+	# IPv6: a remote endpoint in brackets on A, the wildcard on B covers it
+	local d6
+	d6=$(counter b dec_converted)
+	if tiu_a endpoint add la "remote=[$B6]:$PORT" && xfer $B6 3000000 > "$LT_WORK/x6.out" 2>&1 &&
+	   [ "$(counter b dec_converted)" -gt "$d6" ]; then
+		ok "IPv6 transfer through the tunnel intact (remote=[$B6]:$PORT, local=*:$PORT)"
+	else
+		not_ok "IPv6 transfer"; diag < "$LT_WORK/x6.out"
+	fi
+	tiu_a endpoint del la "remote=[$B6]:$PORT"
 	# endpoints removed on both sides: the flow is plain TCP again
 	tiu_a endpoint del la remote=$B4:$PORT && tiu_b endpoint del lb local=*:$PORT
 	local before after bb ba
