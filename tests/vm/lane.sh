@@ -10,8 +10,9 @@
 # cannot be downloaded is a failure, never a skip.
 #
 # env: BUILD (absolute build folder, default the repository's build/),
-#      VM_TIMEOUT (seconds before the guest is killed, default 600),
-#      LANE_TIU_MODES (XDP modes of the tiu checks, default "native").
+#      VM_TIMEOUT (seconds before the guest is killed, default 420),
+#      LANE_TIU_MODES (XDP modes of the tiu checks, default "native"),
+#      LANE_ONLY (a regular expression: run only the checks it matches).
 set -u
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -36,12 +37,13 @@ clang -O2 -g -target bpf -Wall -Werror -I"/usr/include/$(cc -dumpmachine)" \
 "$HERE/vm-run.sh" --prepare >&2 || bail "cannot prepare the stock kernel (see the vm-run line above)"
 
 cd "$REPO" || bail "cannot enter $REPO"
-"$HERE/vm-run.sh" -t "${VM_TIMEOUT:-600}" ${LANE_TIU_MODES:+-e "LANE_TIU_MODES=$LANE_TIU_MODES"} \
+"$HERE/vm-run.sh" -t "${VM_TIMEOUT:-420}" ${LANE_TIU_MODES:+-e "LANE_TIU_MODES=$LANE_TIU_MODES"} \
+	${LANE_ONLY:+-e "LANE_ONLY=$LANE_ONLY"} \
 	-- bash "$HERE/guest-tests.sh"
 RC=$?
 case $RC in
 0) ;;
-124) echo "not ok - the guest timed out (VM_TIMEOUT=${VM_TIMEOUT:-600}s)" ;;
+124) echo "not ok - the guest timed out (VM_TIMEOUT=${VM_TIMEOUT:-420}s)" ;;
 125) echo "not ok - the guest could not run the tests (see vm-run's error above)" ;;
 esac
 echo "# stock-kernel lane: $((($(date +%s) - T0)))s wall, exit $RC"
