@@ -31,6 +31,12 @@ struct status {
 	char freplace_why[128];
 };
 
+/* Per-flow order through the detour (see detour.c). */
+static const char *rps_text(int rps)
+{
+	return rps > 0 ? "on" : rps == 0 ? "off (tunnelled TCP may be reordered)" : "unknown (sysfs unreadable)";
+}
+
 static void gather_iface(const struct tiu_maps *m, __u32 ifindex, struct iface_status *s)
 {
 	static struct tiu_endpoint_key keys[64];
@@ -88,10 +94,10 @@ static void text_iface(const struct status *st, const struct iface_status *s)
 	text_tc("tc ingress", s->has_ingress, &s->ingress,
 		s->xdp.prog_id ? "none (decap in XDP)" : "none");
 	if (s->has_detour)
-		printf("  detour: %s (ifindex %u) -> %s (ifindex %u), %s id %u\n", s->detour.name,
-		       s->detour.ifindex, s->detour.peer, s->detour.peer_ifindex,
+		printf("  detour: %s (ifindex %u) -> %s (ifindex %u), %s id %u, RPS %s\n",
+		       s->detour.name, s->detour.ifindex, s->detour.peer, s->detour.peer_ifindex,
 		       s->detour_prog.prog_id ? s->detour_prog.name : "no program",
-		       s->detour_prog.prog_id);
+		       s->detour_prog.prog_id, rps_text(detour_rps(&s->detour)));
 	else
 		printf("  detour: none\n");
 	printf("  endpoints:");
@@ -149,9 +155,10 @@ static void json_iface(const struct status *st, const struct iface_status *s)
 	json_tc("tc_ingress", s->has_ingress, &s->ingress);
 	printf(",\"detour\":");
 	if (s->has_detour)
-		printf("{\"name\":\"%s\",\"ifindex\":%u,\"peer\":\"%s\",\"peer_ifindex\":%u,\"prog\":\"%s\",\"prog_id\":%u}",
+		printf("{\"name\":\"%s\",\"ifindex\":%u,\"peer\":\"%s\",\"peer_ifindex\":%u,\"prog\":\"%s\",\"prog_id\":%u,\"rps\":\"%s\"}",
 		       s->detour.name, s->detour.ifindex, s->detour.peer, s->detour.peer_ifindex,
-		       s->detour_prog.prog_id ? s->detour_prog.name : "", s->detour_prog.prog_id);
+		       s->detour_prog.prog_id ? s->detour_prog.name : "", s->detour_prog.prog_id,
+		       rps_text(detour_rps(&s->detour)));
 	else
 		printf("null");
 	printf(",\"endpoints\":[");

@@ -107,6 +107,8 @@ void detour_names(__u32 ifindex, struct detour *d);
 int detour_create(__u32 ifindex, const char *ifname, struct detour *d);
 int detour_find(__u32 ifindex, struct detour *d);
 int detour_destroy(__u32 ifindex, const char *ifname);
+/* RPS on the peer: 1 on, 0 off, -1 unknown (/sys shows another netns). */
+int detour_rps(const struct detour *d);
 
 /* ---- attach.c: TC through libbpf, XDP through libxdp ---- */
 struct tc_info {

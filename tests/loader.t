@@ -70,16 +70,21 @@ t_round_trip() {
 
 t_detour_settings() {
 	up_a >/dev/null || { not_ok "detour settings (up failed)"; return; }
-	local on6 on mtu_l mtu_d
+	local on6 on mtu_l mtu_d rps st
 	on=$(in_a ethtool -k $DA | grep -E '^\s*(tx-checksum|tx-.*segmentation|tx-gso|rx-gro)[^:]*: on' )
 	on6=$(in_a cat /proc/sys/net/ipv6/conf/$DA/disable_ipv6 /proc/sys/net/ipv6/conf/$PA/disable_ipv6 | tr -d '\n')
 	mtu_l=$(in_a cat /sys/class/net/la/mtu)
 	mtu_d=$(in_a cat /sys/class/net/$DA/mtu)
+	# RPS over every CPU on the peer: one backlog per flow, no reordering
+	rps=$(in_a cat /sys/class/net/$PA/queues/rx-0/rps_cpus | tr -d ',0\n')
+	st=$(in_a "$TIU" status la)
+	[ "$(nproc)" -le 1 ] && rps=skip
 	if [ -z "$on" ] && [ "$on6" = 11 ] && [ "$mtu_d" -ge "$mtu_l" ] &&
-	   in_a ip link show $PA | grep -q 'state UP\|,UP'; then
-		ok "detour $DA/$PA: checksum/segmentation/GRO offloads off, IPv6 off, MTU >= la's, up"
+	   in_a ip link show $PA | grep -q 'state UP\|,UP' && [ -n "$rps" ] &&
+	   { [ "$rps" = skip ] || grep -q 'RPS on' <<<"$st"; }; then
+		ok "detour $DA/$PA: checksum/segmentation/GRO offloads off, IPv6 off, MTU >= la's, up, RPS on the peer"
 	else
-		not_ok "detour settings"; echo "on: $on ipv6-off: $on6 mtu $mtu_d vs $mtu_l" | diag
+		not_ok "detour settings"; echo "on: $on ipv6-off: $on6 mtu $mtu_d vs $mtu_l rps '$rps'; $st" | diag
 	fi
 }
 
