@@ -28,7 +28,13 @@ static int parse_addr(const char *s, size_t len, __u8 addr[16])
 			return -1;
 		memcpy(buf, s + 1, len - 2);
 		buf[len - 2] = '\0';
-		return inet_pton(AF_INET6, buf, addr) == 1 ? 0 : -1;
+		if (inet_pton(AF_INET6, buf, addr) != 1)
+			return -1;
+		/* [::ffff:0.0.0.0] is 0.0.0.0, the wildcard, as it is listed */
+		if (addr[10] == 0xff && addr[11] == 0xff && !memcmp(addr, "\0\0\0\0\0\0\0\0\0\0", 10) &&
+		    !memcmp(addr + 12, "\0\0\0\0", 4))
+			memset(addr, 0, 16);
+		return 0;
 	}
 	memcpy(buf, s, len);
 	buf[len] = '\0';
@@ -151,6 +157,7 @@ int up_opt(struct up_opts *o, const char *name, const char *val)
 		return 0;
 	}
 	if (!strcmp(name, "pin-dir")) {
+		free((char *)o->pin_dir); /* the last --pin-dir wins */
 		o->pin_dir = strdup(val);
 		return o->pin_dir ? 0 : tiu_fail("out of memory");
 	}

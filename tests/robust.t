@@ -25,9 +25,6 @@ n=0 fails=0
 ok() { n=$((n + 1)); echo "ok $n - $*"; }
 nok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $*"; }
 check() { local d=$1; shift; if "$@"; then ok "$d"; else nok "$d"; fi; }
-# A known, reported loader bug: the check stays, marked TODO until fixed.
-check_todo() { local d=$1 why=$2; shift 2; n=$((n + 1))
-	if "$@"; then echo "ok $n - $d # TODO $why"; else echo "not ok $n - $d # TODO $why"; fi; }
 note() { echo "# $*"; }
 
 if [ "$(id -u)" != 0 ]; then echo "1..0 # SKIP needs root (namespaces, BPF)"; exit 0; fi
@@ -146,14 +143,13 @@ note "concurrent up: rc $r1 ($(head -1 "$WORK/c1")), rc $r2 ($(head -1 "$WORK/c2
 st=$(tiu_a status --pin-dir "$PINS" 2>&1)
 ndet=$(ip -n $A -o link show | grep -cE ': tiu[0-9]+d[@:]')
 nfil=$(tc -n $A filter show dev a0 egress | grep -c 'handle 0x7469')
-CONC="loader: concurrent up is not serialised (no lock): the loser's rollback removes the winner's XDP/detour, or both fail on each other's half-made detour"
-check_todo "two concurrent up on a0: at least one succeeds, a failure says why (rc $r1/$r2)" "$CONC" \
+check "two concurrent up on a0: at least one succeeds, a failure says why (rc $r1/$r2)" \
 	test $((r1 == 0 || r2 == 0)) = 1 -a \( $r1 = 0 -o -s "$WORK/c1" \) -a \( $r2 = 0 -o -s "$WORK/c2" \)
-check_todo "after concurrent up: one detour, one egress filter, XDP attached, status shows it" "$CONC" \
+check "after concurrent up: one detour, one egress filter, XDP attached, status shows it" \
 	test "$ndet" = 1 -a "$nfil" = 1 -a -n "$(ip -n $A link show a0 | grep prog/xdp)" -a -n "$(echo "$st" | grep 'xdp: tiu_xdp_decap')"
 note "after concurrent up: detour devices $ndet, egress filters $nfil, XDP: $(ip -n $A link show a0 | grep -c prog/xdp)"
 tiu_a down a0 --purge --pin-dir "$PINS" >/dev/null 2>&1
-check_todo "down --purge after concurrent up: clean ($(leftovers $A a0))" "$CONC" test -z "$(leftovers $A a0)"
+check "down --purge after concurrent up: clean ($(leftovers $A a0))" test -z "$(leftovers $A a0)"
 # start the next checks from a clean a0 whatever happened
 for d in $(ip -n $A -o link show | grep -oE 'tiu[0-9]+d' | sort -u); do ip -n $A link del "$d" 2>/dev/null; done
 
@@ -163,8 +159,7 @@ ip -n $A link del a0
 out=$(tiu_a down a0 --purge --pin-dir "$PINS" 2>&1); rc=$?
 note "down --purge of a removed interface: rc $rc: $(echo "$out" | head -2 | tr '\n' ' ')"
 det=$(ip -n $A -o link show | grep -oE 'tiu[0-9]+[dp]' | sort -u | tr '\n' ' ')
-check_todo "interface removed while up: down --purge leaves no detour device (${det:-none}) and no pins ($(ls "$PINS" 2>/dev/null | tr '\n' ' '))" \
-	"loader: down finds the interface by name only; its detour pair and pins stay" \
+check "interface removed while up: down --purge leaves no detour device (${det:-none}) and no pins ($(ls "$PINS" 2>/dev/null | tr '\n' ' '))" \
 	test -z "$det" -a -z "$(ls -A "$PINS" 2>/dev/null)"
 for d in $det; do ip -n $A link del "$d" 2>/dev/null; done
 rm -f "$PINS"/* 2>/dev/null; rmdir "$PINS" 2>/dev/null
