@@ -35,6 +35,9 @@ e2e_init() {
 	# a private copy of tiu (its BPF objects are embedded): a rebuild of
 	# build/tiu during a long run must not change the binary under test
 	if [ -x "$TIU" ]; then cp "$TIU" "$WORK/tiu" && TIU=$WORK/tiu; fi
+	# `tiu up` mounts a bpffs on /sys/fs/bpf where there is none: undo it after
+	E2E_HAD_BPFFS=0
+	[ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" = bpf_fs ] && E2E_HAD_BPFFS=1
 	trap e2e_cleanup EXIT
 	trap 'exit 130' INT TERM
 }
@@ -57,6 +60,10 @@ e2e_cleanup() {
 		ip netns del "$ns" 2>/dev/null
 	done
 	for p in "${E2E_PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	if [ "${E2E_HAD_BPFFS:-1}" = 0 ] && [ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" = bpf_fs ]; then
+		rmdir /sys/fs/bpf/xdp /sys/fs/bpf/tiu 2>/dev/null # libxdp's and tiu's, empty by now
+		[ -z "$(ls -A /sys/fs/bpf | grep -v -e '^maps.debug$' -e '^progs.debug$')" ] && umount /sys/fs/bpf
+	fi
 	if [ -n "${WORK:-}" ] && [ -d "$WORK" ]; then
 		if [ "${E2E_KEEP:-0}" = 1 ] || { [ "$rc" != 0 ] && [ "${E2E_KEEP:-0}" != never ]; }; then
 			echo "# e2e: work files kept in $WORK" >&2
