@@ -21,28 +21,11 @@
 #include <linux/pkt_cls.h>
 #include "harness.h"
 #include "pkt.h"
+#include "tap.h"
 
 #define IFX 1 /* BPF_PROG_TEST_RUN runs on the loopback device */
 
-static int tap_n, tap_fail;
 
-static void tap(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%sok %d - ", ok ? "" : "not ", ++tap_n);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	if (!ok)
-		tap_fail++;
-}
-
-static void tap_skip(const char *name, const char *why)
-{
-	printf("ok %d - %s # SKIP %s\n", ++tap_n, name, why);
-}
 
 /* ------------------------------------------------------------ addresses -- */
 static const uint8_t CLI4[4] = { 10, 77, 1, 1 }, SRV4[4] = { 10, 77, 2, 1 };
@@ -587,6 +570,5 @@ int main(int argc, char **argv)
 	golden(&h);
 	property(&h, n, seed);
 	harness_close(&h);
-	printf("1..%d\n", tap_n);
-	return tap_fail ? 1 : 0;
+	return tap_done();
 }

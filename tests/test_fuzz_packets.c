@@ -44,25 +44,14 @@
 #include <linux/pkt_cls.h>
 #include "harness.h"
 #include "pkt.h"
+#include "tap.h"
 
 #define IFX 1          /* BPF_PROG_TEST_RUN runs on the loopback device */
 #define IFX_OTHER 101  /* endpoints of another interface: must never match */
 #define BATCH 512      /* frames between changes of the link/endpoint tables */
 
-static int tap_n, tap_fail, verbose;
+static int verbose;
 
-static void tap(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%sok %d - ", ok ? "" : "not ", ++tap_n);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	if (!ok)
-		tap_fail++;
-}
 
 /* ------------------------------------------------------------ randomness -- */
 static uint32_t mix32(uint32_t a, uint32_t b)
@@ -1136,8 +1125,7 @@ int main(int argc, char **argv)
 		int n;
 
 		if (pg->fd < 0) {
-			printf("ok %d - %s # SKIP kernel lacks the bpf_cast_to_kern_ctx kfunc\n", ++tap_n,
-			       pg->name);
+			tap_skip(pg->name, "kernel lacks the bpf_cast_to_kern_ctx kfunc");
 			continue;
 		}
 		n = snprintf(line, sizeof(line), "# %s outcomes: not a candidate %llu", pg->name,
@@ -1182,6 +1170,5 @@ int main(int argc, char **argv)
 			    "at least 1,000,000 frames in a default run (%llu)", (unsigned long long)total);
 	}
 	harness_close(&h);
-	printf("1..%d\n", tap_n);
-	return tap_fail ? 1 : 0;
+	return tap_done();
 }
