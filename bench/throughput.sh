@@ -63,6 +63,12 @@ PIN_BASE=/sys/fs/bpf/tiu
 MAX_EP=65536
 PIN_BASE_EXISTED=0
 [ -d $PIN_BASE ] && PIN_BASE_EXISTED=1
+# tiu under `ip netns exec` pins through the host's bpffs: mount one where the
+# host has none (as `tiu up` itself would on the host), and unmount it after
+BPFFS_MOUNTED=0
+if [ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" != bpf_fs ] && [ "$(id -u)" = 0 ]; then
+	mount -t bpf bpf /sys/fs/bpf && BPFFS_MOUNTED=1
+fi
 
 log() { echo "throughput.sh: $*" >&2; }
 in_ns() { local n=$1; shift; ip netns exec "$n" "$@"; }
@@ -100,6 +106,10 @@ cleanup() {
 		[ -d "$i" ] && { log "removing leftover pins $i"; rm -rf "$i"; }
 	done
 	[ $PIN_BASE_EXISTED = 0 ] && [ -d $PIN_BASE ] && rmdir $PIN_BASE 2>/dev/null
+	if [ $BPFFS_MOUNTED = 1 ]; then
+		rmdir /sys/fs/bpf/xdp 2>/dev/null # libxdp's, empty by now
+		umount /sys/fs/bpf 2>/dev/null
+	fi
 	return 0
 }
 trap 'cleanup' EXIT
@@ -226,7 +236,7 @@ apply_cfg() {
 }
 
 # fill_endpoints NS IFACE TOTAL: pad the namespace's endpoint map (pinned by
-# tiu under PIN_BASE/netns-INODE) with endpoints that match nothing
+# tiu under PIN_BASE/netns-COOKIE) with endpoints that match nothing
 fill_endpoints() {
 	local n=$1 i=$2 dir ifx out
 	dir=$(pin_dir "$n")
