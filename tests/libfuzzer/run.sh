@@ -1,23 +1,23 @@
 #!/usr/bin/env bash
-# tests/fuzz/run.sh - build and run the libFuzzer targets (TAP).
+# tests/libfuzzer/run.sh - build and run the libFuzzer targets (TAP).
 #
-#   tests/fuzz/run.sh [SECONDS]    each target runs SECONDS (default $FUZZ_SECONDS or 30)
+#   tests/libfuzzer/run.sh [SECONDS]    each target runs SECONDS (default $FUZZ_SECONDS or 30)
 #
-# Targets (tests/fuzz/fuzz_*.c), built with clang -fsanitize=fuzzer,address,undefined
-# into $BUILD/fuzz:
+# Targets (tests/libfuzzer/fuzz_*.c), built with clang -fsanitize=fuzzer,address,undefined
+# into $BUILD/libfuzzer:
 #   fuzz_hdrs        headers/tiu_parse.h, tiu_wire.h, tiu_csum.h against tests/lib/pkt.c
 #   fuzz_loader_cli  loader/cli.c: endpoint syntax, config files, `up` options
-# Seeds: tests/fuzz/corpus/TARGET (kept in the repository; new inputs go to
-# $BUILD/fuzz/work-TARGET, never into the repository). Inputs that once failed:
-# tests/fuzz/repro/TARGET, re-run first as regression tests.
-# A failure leaves the input in $BUILD/fuzz/crash-TARGET-* and its log next to it.
+# Seeds: tests/libfuzzer/corpus/TARGET (kept in the repository; new inputs go to
+# $BUILD/libfuzzer/work-TARGET, never into the repository). Inputs that once failed:
+# tests/libfuzzer/repro/TARGET, re-run first as regression tests.
+# A failure leaves the input in $BUILD/libfuzzer/crash-TARGET-* and its log next to it.
 # FUZZ_SEED (default 1) is libFuzzer's -seed.
 set -u
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
 SECS=${1:-${FUZZ_SECONDS:-30}}
 SEED=${FUZZ_SEED:-1}
-OUT=$BUILD/fuzz
+OUT=$BUILD/libfuzzer
 CLANG=${CLANG:-clang}
 CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
  -fno-sanitize=alignment -Iheaders -Itests/lib -Iloader -D_GNU_SOURCE -Wall -Werror"
@@ -32,7 +32,7 @@ tap() { n=$((n + 1)); echo "$1 $n - $2"; }
 # matches one is marked TODO, anything else is a plain failure.
 known_loader_bug() {
 	# none open: the --pin-dir leak and the [::ffff:0.0.0.0] listing are fixed,
-	# their inputs in tests/fuzz/repro now guard against a return
+	# their inputs in tests/libfuzzer/repro now guard against a return
 	return 1
 }
 
@@ -43,8 +43,8 @@ if ! command -v "$CLANG" >/dev/null || ! echo 'int LLVMFuzzerTestOneInput(const 
 fi
 mkdir -p "$OUT"
 declare -A SRCS=(
-	[hdrs]="tests/fuzz/fuzz_hdrs.c tests/lib/pkt.c"
-	[loader_cli]="tests/fuzz/fuzz_loader_cli.c loader/cli.c"
+	[hdrs]="tests/libfuzzer/fuzz_hdrs.c tests/lib/pkt.c"
+	[loader_cli]="tests/libfuzzer/fuzz_loader_cli.c loader/cli.c"
 )
 for t in hdrs loader_cli; do
 	bin=$OUT/fuzz_$t
@@ -54,8 +54,8 @@ for t in hdrs loader_cli; do
 	fi
 	tap ok "fuzz_$t builds with -fsanitize=fuzzer,address,undefined"
 
-	if [ -d "tests/fuzz/repro/$t" ]; then
-		for r in tests/fuzz/repro/$t/*; do
+	if [ -d "tests/libfuzzer/repro/$t" ]; then
+		for r in tests/libfuzzer/repro/$t/*; do
 			log=$OUT/repro-$t-$(basename "$r").log
 			if "$bin" "$r" >"$log" 2>&1; then
 				tap ok "fuzz_$t: regression input $(basename "$r")"
@@ -69,14 +69,14 @@ for t in hdrs loader_cli; do
 
 	work=$OUT/work-$t
 	rm -rf "$work" "$OUT"/crash-"$t"-* && mkdir -p "$work"
-	seeds=$(ls "tests/fuzz/corpus/$t" | wc -l)
+	seeds=$(ls "tests/libfuzzer/corpus/$t" | wc -l)
 	log=$OUT/fuzz-$t.log
 	start=$(date +%s)
 	# The fuzz run (not the regression inputs) skips the known leaks of lsan.supp.
-	LSAN_OPTIONS=suppressions=tests/fuzz/lsan.supp:print_suppressions=0 \
+	LSAN_OPTIONS=suppressions=tests/libfuzzer/lsan.supp:print_suppressions=0 \
 	"$bin" -max_total_time="$SECS" -max_len=2048 -seed="$SEED" -timeout=10 -rss_limit_mb=1024 \
 		-artifact_prefix="$OUT/crash-$t-" -print_final_stats=1 \
-		"$work" "tests/fuzz/corpus/$t" >"$log" 2>&1
+		"$work" "tests/libfuzzer/corpus/$t" >"$log" 2>&1
 	rc=$?
 	secs=$(( $(date +%s) - start ))
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")

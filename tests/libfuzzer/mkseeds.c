@@ -2,7 +2,7 @@
 /*
  * mkseeds.c - writes the seed corpus of fuzz_hdrs (valid TCP and tunnelled
  * UDP frames in every shape tests/lib/pkt.c builds), one file per frame.
- * usage: mkseeds DIR. The output is committed under tests/fuzz/corpus/hdrs.
+ * usage: mkseeds DIR. The output is committed under tests/libfuzzer/corpus/hdrs.
  */
 #include <stdio.h>
 #include <string.h>
