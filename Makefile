@@ -86,9 +86,14 @@ $(LOADER): $(LOADER_SRCS) $(wildcard loader/*.h) $(HEADERS) $(SKELS) | $(BUILD)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) $(LOADER_SRCS) -o $@ $(LOADER_LIBS)
 
-$(BUILD)/tests/%: tests/%.c $(TEST_LIB_SRCS) $(wildcard tests/lib/*.h) $(HEADERS) $(SKELS) | $(BUILD)/tests
+# A test in parts: tests/test_NAME.c links tests/NAME/*.c (e.g. the packet
+# fuzzer: tests/test_pktfuzz.c + tests/pktfuzz/).
+test_parts = $(wildcard tests/$(patsubst test_%,%,$(1))/*.$(2))
+.SECONDEXPANSION:
+$(BUILD)/tests/%: tests/%.c $$(call test_parts,$$*,c) $$(call test_parts,$$*,h) \
+		$(TEST_LIB_SRCS) $(wildcard tests/lib/*.h) $(HEADERS) $(SKELS) | $(BUILD)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(USER_CFLAGS) -Itests/lib $< $(TEST_LIB_SRCS) -o $@ $(USER_LIBS) -lm
+	$(Q)$(CC) $(USER_CFLAGS) -Itests/lib $< $(call test_parts,$*,c) $(TEST_LIB_SRCS) -o $@ $(USER_LIBS) -lm
 
 $(BUILD)/bench/%: bench/%.c $(TEST_LIB_SRCS) $(wildcard tests/lib/*.h) $(HEADERS) $(SKELS) | $(BUILD)/bench
 	$(call msg,CC,$@)

@@ -550,17 +550,11 @@ int main(int argc, char **argv)
 	unsigned n = argc > 1 ? strtoul(argv[1], NULL, 0) : 10000;
 	uint32_t seed = argc > 2 ? strtoul(argv[2], NULL, 0) : 20261123;
 	struct harness h;
-	char err[256];
+	int rc;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (geteuid() != 0) {
-		printf("1..0 # SKIP needs root: BPF_PROG_TEST_RUN loads BPF programs\n");
-		return 0;
-	}
-	if (harness_open(&h, err, sizeof(err))) {
-		printf("1..1\nnot ok 1 - load the BPF objects: %s\n", err);
-		return 1;
-	}
+	if (harness_open_tap(&h, &rc))
+		return rc;
 	printf("# kernel has bpf_cast_to_kern_ctx: %s; random packets: %u, seed %u\n",
 	       h.has_kfunc ? "yes" : "no", n, seed);
 	if (setup_endpoints(&h) || harness_link(&h, IFX, IFX, IFX, TIU_LINK_F_REAL | TIU_LINK_F_DETOUR)) {

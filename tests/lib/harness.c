@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <arpa/inet.h>
 #include <linux/bpf.h>
@@ -110,6 +111,23 @@ int harness_open(struct harness *h, char *err, size_t errlen)
 fail_open:
 	snprintf(err, errlen, "opening a BPF skeleton failed: %s", strerror(errno));
 	return -1;
+}
+
+int harness_open_tap(struct harness *h, int *rc)
+{
+	char err[256];
+
+	if (geteuid() != 0) {
+		printf("1..0 # SKIP needs root: BPF_PROG_TEST_RUN loads BPF programs\n");
+		*rc = 0;
+		return -1;
+	}
+	if (harness_open(h, err, sizeof(err))) {
+		printf("1..1\nnot ok 1 - load the BPF objects: %s\n", err);
+		*rc = 1;
+		return -1;
+	}
+	return 0;
 }
 
 void harness_close(struct harness *h)

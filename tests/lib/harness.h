@@ -31,6 +31,10 @@ struct harness {
 /* Returns 0, or -1 with a reason in err. */
 int harness_open(struct harness *h, char *err, size_t errlen);
 void harness_close(struct harness *h);
+/* For a TAP program's main(): 0 with h open, or -1 after printing the plan
+ * (skip with the reason when not root, a failed test when the load fails)
+ * with the exit code in *rc. */
+int harness_open_tap(struct harness *h, int *rc);
 
 /* addr: 16 bytes (IPv6) or 4 (IPv4, family 4); NULL for the wildcard. */
 int harness_endpoint(struct harness *h, uint32_t ifindex, int family, const uint8_t *addr,

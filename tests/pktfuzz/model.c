@@ -1,0 +1,342 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * model.c - the packet fuzzer's model: the tables the runner installs and
+ * what each program does with a frame (verdict, the one counter that moves,
+ * converted or not). Written from the wire format and the endpoint
+ * semantics, without headers/ (only the counter and role numbers).
+ */
+#include <string.h>
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include "pktfuzz.h"
+
+/* ------------------------------------------------------------- the tables -- */
+const uint8_t CLI4[4] = { 10, 77, 1, 1 }, SRV4[4] = { 10, 77, 2, 1 };
+const uint8_t NEAR4[4] = { 10, 77, 2, 2 };
+const uint8_t CLI6[16] = { 0xfd, 0x77, 0, 1, [15] = 1 };
+const uint8_t SRV6[16] = { 0xfd, 0x77, 0, 2, [15] = 1 };
+const uint8_t MAPPED_SRV4[16] = { [10] = 0xff, [11] = 0xff, 10, 77, 2, 1 };
+const uint8_t MAPPED_CLI4[16] = { [10] = 0xff, [11] = 0xff, 10, 77, 1, 1 };
+const uint16_t PORTS[] = { 5201, 7000, 8000, 9, 40000, 443 };
+const size_t NPORTS = sizeof(PORTS) / sizeof(PORTS[0]);
+
+const struct ep EPS[] = {
+	{ IFX, 4, SRV4, 5201, TIU_ROLE_REMOTE },
+	{ IFX, 6, SRV6, 5201, TIU_ROLE_REMOTE },
+	{ IFX, 0, NULL, 7000, TIU_ROLE_LOCAL },
+	{ IFX, 4, CLI4, 8000, TIU_ROLE_LOCAL },
+	{ IFX, 6, CLI6, 8000, TIU_ROLE_LOCAL },
+	{ IFX_OTHER, 0, NULL, 9, TIU_ROLE_REMOTE },
+	{ IFX_OTHER, 0, NULL, 5201, TIU_ROLE_LOCAL },
+	{ IFX_OTHER, 4, CLI4, 40000, TIU_ROLE_LOCAL },
+};
+const size_t NEPS = sizeof(EPS) / sizeof(EPS[0]);
+
+const char *const link_names[LM__N] = { "real+detour", "none", "real without detour",
+					"detour without out" };
+
+struct model_world world = { .eps_on = 1, .link = LM_BOTH };
+
+/* The model's view of an endpoint key: 16 bytes, IPv4 v4-mapped. */
+static void key_addr(const struct ep *e, uint8_t out[16])
+{
+	memset(out, 0, 16);
+	if (e->family == 4) {
+		out[10] = out[11] = 0xff;
+		memcpy(out + 12, e->addr, 4);
+	} else if (e->family == 6) {
+		memcpy(out, e->addr, 16);
+	}
+}
+
+/* An endpoint of IFX with this role matches (exact address or wildcard). */
+static int match(const uint8_t addr[16], uint16_t port, uint8_t role)
+{
+	static const uint8_t zero[16];
+
+	if (!world.eps_on)
+		return 0;
+	for (size_t i = 0; i < NEPS; i++) {
+		uint8_t k[16];
+
+		if (EPS[i].ifindex != IFX || EPS[i].port != port || EPS[i].role != role)
+			continue;
+		key_addr(&EPS[i], k);
+		if (!memcmp(k, addr, 16) || !memcmp(k, zero, 16))
+			return 1;
+	}
+	return 0;
+}
+
+/* The interface table: IFX is a detour device (its own detour). */
+static int world_is_detour(void)
+{
+	return world.link == LM_BOTH || world.link == LM_REAL_NO_DETOUR;
+}
+
+/* The interface table: IFX has a detour to redirect to. */
+static int world_has_detour(void)
+{
+	return world.link == LM_BOTH || world.link == LM_DETOUR_NO_OUT;
+}
+
+/* ---------------------------------------------------------------- parsing -- */
+/*
+ * Ethernet, up to two 802.1Q/802.1ad tags, IPv4 (IHL >= 5, total length
+ * within the frame), IPv6 (payload length non-zero and within the frame,
+ * up to 6 extension headers of the kinds hop-by-hop, routing, fragment,
+ * destination options, AH, whose total fits in the payload). Lengths come
+ * from the IP header; bytes after it are Ethernet padding.
+ */
+static int is_ext(uint8_t nh)
+{
+	return nh == 0 || nh == 43 || nh == 44 || nh == 51 || nh == 60;
+}
+
+/* Link layer: the offset of the IP header and its ethertype, or 0. */
+static size_t parse_l2(const uint8_t *b, size_t len, uint16_t *et)
+{
+	size_t off = 14;
+
+	if (len < 14)
+		return 0;
+	*et = pkt_get16(b + 12);
+	for (int v = 0; v < 2 && (*et == 0x8100 || *et == 0x88a8); v++) {
+		if (off + 4 > len)
+			return 0;
+		*et = pkt_get16(b + off + 2);
+		off += 4;
+	}
+	return off;
+}
+
+static int parse_ipv4(const uint8_t *b, size_t len, size_t off, struct mparse *m)
+{
+	const uint8_t *ip = b + off;
+	size_t room = len - off;
+	uint32_t ihl, tot;
+
+	if (room < 20 || ip[0] >> 4 != 4)
+		return 0;
+	ihl = (ip[0] & 15) * 4;
+	tot = pkt_get16(ip + 2);
+	if (ihl < 20 || tot < ihl || tot > room)
+		return 0;
+	m->family = 4;
+	m->frag = (pkt_get16(ip + 6) & 0x3fff) != 0;
+	m->proto = ip[9];
+	m->proto_off = off + 9;
+	m->l4_off = off + ihl;
+	m->l4_len = tot - ihl;
+	m->saddr[10] = m->saddr[11] = m->daddr[10] = m->daddr[11] = 0xff;
+	memcpy(m->saddr + 12, ip + 12, 4);
+	memcpy(m->daddr + 12, ip + 16, 4);
+	return 1;
+}
+
+static int parse_ipv6(const uint8_t *b, size_t len, size_t off, struct mparse *m)
+{
+	const uint8_t *ip = b + off;
+	size_t room = len - off, cur = off + 40, nh_off = off + 6;
+	uint32_t payload, ext = 0;
+	uint8_t nh;
+
+	if (room < 40 || ip[0] >> 4 != 6)
+		return 0;
+	payload = pkt_get16(ip + 4);
+	if (payload == 0 || payload + 40 > room)
+		return 0;
+	nh = ip[6];
+	for (int n = 0; is_ext(nh); n++) {
+		uint32_t hl;
+
+		if (n == 6 || cur + 2 > len)
+			return 0;
+		if (nh == 44) {
+			m->frag = 1;
+			hl = 8;
+		} else if (nh == 51) {
+			hl = (b[cur + 1] + 2) * 4;
+		} else {
+			hl = (b[cur + 1] + 1) * 8;
+		}
+		nh_off = cur;
+		nh = b[cur];
+		cur += hl;
+		ext += hl;
+	}
+	if (ext > payload)
+		return 0;
+	m->family = 6;
+	m->proto = nh;
+	m->proto_off = nh_off;
+	m->l4_off = cur;
+	m->l4_len = payload - ext;
+	memcpy(m->saddr, ip + 8, 16);
+	memcpy(m->daddr, ip + 24, 16);
+	return 1;
+}
+
+void model_parse(const uint8_t *b, size_t len, struct mparse *m)
+{
+	uint16_t et = 0;
+	size_t off;
+
+	memset(m, 0, sizeof(*m));
+	off = parse_l2(b, len, &et);
+	if (!off)
+		return;
+	m->l3_off = off;
+	if (et == 0x0800)
+		m->ok = parse_ipv4(b, len, off, m);
+	else if (et == 0x86dd)
+		m->ok = parse_ipv6(b, len, off, m);
+}
+
+/* -------------------------------------------------------------- decisions -- */
+/* The outcome of one decision: a verdict and the counter that moves. */
+struct outcome {
+	enum mverdict v;
+	int stat;
+};
+
+#define NOTHING       ((struct outcome){ MV_PASS, ST_NONE }) /* not a candidate */
+#define PASS(s)       ((struct outcome){ MV_PASS, TIU_STAT_##s })
+#define DROP(s)       ((struct outcome){ MV_DROP, TIU_STAT_##s })
+#define REDIRECT(s)   ((struct outcome){ MV_REDIRECT, TIU_STAT_##s })
+
+/* The bytes counter of a conversion counter; ST_NONE for any other. */
+static int bytes_stat_of(int stat)
+{
+	switch (stat) {
+	case TIU_STAT_DEC_CONVERTED: return TIU_STAT_DEC_BYTES;
+	case TIU_STAT_ENC_CONVERTED: return TIU_STAT_ENC_BYTES;
+	case TIU_STAT_DET_CONVERTED: return TIU_STAT_DET_BYTES;
+	default: return ST_NONE;
+	}
+}
+
+static unsigned doff_bytes(uint8_t b) { return (b >> 4) * 4u; }
+
+/* Decap (XDP and TC ingress): tunnelled UDP to TCP. */
+static struct outcome decap(enum kind kind, const struct mparse *m, const uint8_t *b,
+			    size_t len, uint32_t gso)
+{
+	const uint8_t *l4 = b + m->l4_off;
+
+	if (!m->ok || m->proto != 17)
+		return NOTHING;
+	if (m->frag)
+		return PASS(DEC_SKIP_FRAGMENT);
+	if (m->l4_off + 8 > len) /* ports not in the frame */
+		return NOTHING;
+	if (!match(m->daddr, pkt_get16(l4 + 2), TIU_ROLE_LOCAL) &&
+	    !match(m->saddr, pkt_get16(l4), TIU_ROLE_REMOTE))
+		return PASS(DEC_PASS);
+	if (pkt_get16(l4 + 4) != m->l4_len)
+		return PASS(DEC_SKIP_LENGTH);
+	if (kind == K_TC_DECAP && gso > 1)
+		return PASS(DEC_SKIP_GSO);
+	if (doff_bytes(l4[8]) < 20 || doff_bytes(l4[8]) > m->l4_len)
+		return PASS(DEC_SKIP_SHORT);
+	if (pkt_get16(l4 + 6) == 0)
+		return m->family == 4 ? DROP(DEC_DROP_CSUM0_V4) : DROP(DEC_DROP_CSUM0_V6);
+	return PASS(DEC_CONVERTED);
+}
+
+/* What egress and the detour see in a TCP frame, in the order they look. */
+enum tcp_class { TCP_NONE, TCP_FRAGMENT, TCP_NOT_OURS, TCP_MALFORMED, TCP_URG, TCP_CANDIDATE };
+
+static enum tcp_class tcp_classify(const struct mparse *m, const uint8_t *b, size_t len)
+{
+	const uint8_t *l4 = b + m->l4_off;
+
+	if (!m->ok || m->proto != 6)
+		return TCP_NONE;
+	if (m->frag)
+		return TCP_FRAGMENT;
+	if (m->l4_off + 4 > len ||
+	    (!match(m->saddr, pkt_get16(l4), TIU_ROLE_LOCAL) &&
+	     !match(m->daddr, pkt_get16(l4 + 2), TIU_ROLE_REMOTE)))
+		return TCP_NOT_OURS;
+	if (m->l4_off + 20 > len || doff_bytes(l4[12]) < 20 || doff_bytes(l4[12]) > m->l4_len)
+		return TCP_MALFORMED;
+	if (l4[13] & 0x20)
+		return TCP_URG;
+	return TCP_CANDIDATE;
+}
+
+/* Egress (TC): TCP to UDP in place, or to the detour. */
+static struct outcome egress(int compat, enum tcp_class c, uint32_t gso)
+{
+	switch (c) {
+	case TCP_NONE: return NOTHING;
+	case TCP_FRAGMENT: return PASS(ENC_SKIP_FRAGMENT);
+	case TCP_NOT_OURS: return PASS(ENC_PASS);
+	case TCP_MALFORMED: return DROP(ENC_DROP_MALFORMED);
+	case TCP_URG: return DROP(ENC_DROP_URG);
+	case TCP_CANDIDATE: break;
+	}
+	/* test-run skbs are CHECKSUM_NONE; compat cannot tell */
+	if (compat || gso > 1)
+		return world_has_detour() ? REDIRECT(ENC_DETOURED) : DROP(ENC_DROP_NO_DETOUR);
+	return PASS(ENC_CONVERTED);
+}
+
+/* The detour (TC egress of the detour device): segmented TCP to UDP, then
+ * redirected; nothing else may leave it. */
+static struct outcome detour(enum tcp_class c, uint32_t gso)
+{
+	if (!world_is_detour())
+		return DROP(DET_DROP_UNEXPECTED);
+	switch (c) {
+	case TCP_NONE:
+	case TCP_FRAGMENT:
+	case TCP_NOT_OURS: return DROP(DET_DROP_UNEXPECTED);
+	case TCP_MALFORMED: return DROP(DET_DROP_MALFORMED);
+	case TCP_URG: return DROP(DET_DROP_URG);
+	case TCP_CANDIDATE: break;
+	}
+	if (gso > 1)
+		return DROP(DET_DROP_NOT_SEGMENTED);
+	return REDIRECT(DET_CONVERTED);
+}
+
+void model_predict(enum kind kind, int compat, const uint8_t *b, size_t len, uint32_t gso,
+		   struct expect *e)
+{
+	struct outcome o;
+
+	memset(e, 0, sizeof(*e));
+	model_parse(b, len, &e->m);
+	switch (kind) {
+	case K_XDP_DECAP:
+	case K_TC_DECAP:
+		o = decap(kind, &e->m, b, len, gso);
+		break;
+	case K_EGRESS:
+		o = egress(compat, tcp_classify(&e->m, b, len), gso);
+		break;
+	default:
+		o = detour(tcp_classify(&e->m, b, len), gso);
+		break;
+	}
+	e->v = o.v;
+	e->stat = o.stat;
+	e->bytes_stat = bytes_stat_of(o.stat);
+	e->convert = e->bytes_stat != ST_NONE;
+}
+
+uint32_t model_retval(enum kind kind, enum mverdict v)
+{
+	if (kind == K_XDP_DECAP)
+		return v == MV_DROP ? XDP_DROP : XDP_PASS;
+	return v == MV_DROP ? TC_ACT_SHOT : v == MV_REDIRECT ? TC_ACT_REDIRECT : TC_ACT_OK;
+}
+
+int model_verdict_allowed(enum kind kind, uint32_t r)
+{
+	if (kind == K_XDP_DECAP)
+		return r == XDP_PASS || r == XDP_DROP;
+	return r == TC_ACT_OK || r == TC_ACT_SHOT || r == TC_ACT_REDIRECT;
+}

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pktfuzz.h - the packet fuzzer (tests/test_pktfuzz.c) in parts:
+ *
+ *   model.c  the tables (endpoints, interface table) and what the datapath
+ *            does with a frame: parse, then one decision ladder per program
+ *            kind, each step one line naming the counter it moves
+ *   check.c  what a converted frame must look like, byte for byte, and its
+ *            checksums (through the independent routines of tests/lib/pkt.c)
+ *   gen.c    seeded frames (random bytes, valid frames, mutations) and the
+ *            table states by batch
+ *
+ * The model is written from the wire format and the endpoint semantics, not
+ * from headers/: it includes tiu_common.h only for the counter and role
+ * numbers. To teach it a new decision, add one line to the ladder of the
+ * program kind it belongs to (model.c) and, when the output is not the plain
+ * conversion, a check in check.c.
+ *
+ * Not related to tests/libfuzzer/ (coverage-guided libFuzzer targets of the
+ * header parsers and the loader's command line).
+ */
+#ifndef TIU_TEST_PKTFUZZ_H
+#define TIU_TEST_PKTFUZZ_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "pkt.h"
+#include "tiu_common.h"
+
+#define IFX 1          /* BPF_PROG_TEST_RUN runs on the loopback device */
+#define IFX_OTHER 101  /* endpoints of another interface: must never match */
+#define BATCH 512      /* frames between changes of the link/endpoint tables */
+
+/* ------------------------------------------------------------- the tables -- */
+extern const uint8_t CLI4[4], SRV4[4], NEAR4[4];
+extern const uint8_t CLI6[16], SRV6[16], MAPPED_SRV4[16], MAPPED_CLI4[16];
+extern const uint16_t PORTS[];
+extern const size_t NPORTS;
+
+struct ep {
+	uint32_t ifindex;
+	int family;            /* 0: wildcard */
+	const uint8_t *addr;
+	uint16_t port;
+	uint8_t role;
+};
+
+/* The endpoint table; the first 5 entries are on IFX (gen.c aims at them). */
+extern const struct ep EPS[];
+extern const size_t NEPS;
+
+/* Interface table states, by batch. */
+enum link_mode { LM_BOTH, LM_NONE, LM_REAL_NO_DETOUR, LM_DETOUR_NO_OUT, LM__N };
+extern const char *const link_names[LM__N];
+
+/* What the runner installed: the model predicts against this. */
+struct model_world {
+	int eps_on;            /* the endpoint table is full (1) or empty (0) */
+	enum link_mode link;
+};
+extern struct model_world world;
+
+/* ------------------------------------------------------------------ model -- */
+struct mparse {
+	int ok, family, frag;
+	size_t l3_off, l4_off, proto_off;
+	uint32_t l4_len;
+	uint8_t proto;
+	uint8_t saddr[16], daddr[16];
+};
+
+/* Ethernet, up to two VLAN tags, IPv4 or IPv6 with extension headers. */
+void model_parse(const uint8_t *b, size_t len, struct mparse *m);
+
+enum kind { K_XDP_DECAP, K_TC_DECAP, K_EGRESS, K_DETOUR };
+enum mverdict { MV_PASS, MV_DROP, MV_REDIRECT };
+#define ST_NONE (-1)
+
+struct expect {
+	enum mverdict v;
+	int stat;           /* the one packet counter that moves, or ST_NONE */
+	int bytes_stat;     /* with a *_CONVERTED: its bytes counter */
+	int convert;        /* 1: the output is the converted frame */
+	struct mparse m;
+};
+
+/* What happens to this frame in a program of this kind (compat: the TC
+ * build without the kfunc), with this gso_segs, in the current world. */
+void model_predict(enum kind kind, int compat, const uint8_t *b, size_t len, uint32_t gso,
+		   struct expect *e);
+uint32_t model_retval(enum kind kind, enum mverdict v);
+int model_verdict_allowed(enum kind kind, uint32_t r);
+
+/* ------------------------------------------------------------------ check -- */
+/* A frame as struct pkt with the offsets the model parsed. */
+void as_pkt(struct pkt *p, const uint8_t *b, size_t len, const struct mparse *m);
+
+/* 1 if out is in converted as the wire format says with checksums exactly as
+ * valid as in's (valid_in set), else 0 with a reason. */
+int check_converted(enum kind kind, const uint8_t *in, const uint8_t *out, size_t len,
+		    const struct mparse *m, int *valid_in, char *why, size_t whylen);
+
+/* One TAP line: the checker rejects what it is there to catch. */
+void checker_selftest(void);
+
+/* -------------------------------------------------------------- generator -- */
+struct gen_stats {
+	uint64_t random, tcp, udp, mutations, fixed;
+};
+
+/* The table state of a batch: a pure function of seed and batch. */
+void gen_batch_state(uint32_t seed, unsigned batch, enum link_mode *lm, int *eps_on);
+
+/* Frame number idx of a run with this seed: a pure function of both.
+ * Returns 1 if the frame was built as tunnelled UDP. */
+int gen_frame(uint32_t seed, uint64_t idx, struct pkt *p, uint32_t *gso, struct gen_stats *gs);
+
+#endif

@@ -1,0 +1,346 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_pktfuzz.c - the packet fuzzer: hostile and broken frames through every
+ * program (BPF_PROG_TEST_RUN), seeded and reproducible. TAP output.
+ *
+ * The frames come from tests/pktfuzz/gen.c. Every frame goes through every
+ * program (XDP decap, TC decap, TC egress, the detour; kfunc and compat
+ * builds), with random gso_segs for TC and the interface table (detour or
+ * not) and the endpoint table (full or empty) changing by batch. The model
+ * (tests/pktfuzz/model.c, written without headers/) predicts each outcome:
+ * verdict, the one counter that moves, and whether the frame is converted.
+ * Checked for every frame and program:
+ *  - the test run succeeds; verdict allowed (never XDP_ABORTED; TC only
+ *    OK/SHOT/REDIRECT) and as the model says;
+ *  - output length == input length;
+ *  - a frame that is not converted leaves byte-identical;
+ *  - a converted frame has exactly the wire-format layout of its input, and
+ *    its IPv4 header and L4 checksums are valid exactly when the input's
+ *    were (valid in -> valid out, invalid in -> never made valid); UDP
+ *    checksum never 0 (tests/pktfuzz/check.c);
+ *  - the counters moved by exactly the model's reason (+ bytes): every
+ *    candidate counted once, nothing else; never on another interface.
+ *
+ * usage: test_pktfuzz [FRAMES [SEED]]          (default: enough frames for 1,000,000 program runs; seed 1)
+ *        test_pktfuzz --replay SEED:INDEX       one frame, verbose
+ * A failure prints the program, seed, frame index and the frame in hex.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "harness.h"
+#include "pktfuzz/pktfuzz.h"
+#include "tap.h"
+
+static int verbose;
+
+struct prog {
+	const char *name;
+	int fd;
+	enum kind kind;
+	int compat;
+	/* results */
+	uint64_t runs, fails, out_of_set, errs, converted, valid_in, invalid_in, v4mapped;
+	uint64_t uncounted, refused;
+	uint64_t outcome[TIU_STAT__MAX];
+	unsigned shown;
+};
+
+/* ------------------------------------------------- the tables into the maps -- */
+static int eps_install(struct harness *h, int on)
+{
+	int err = harness_clear_endpoints(h);
+
+	for (size_t i = 0; on && i < NEPS; i++)
+		err |= harness_endpoint(h, EPS[i].ifindex, EPS[i].family ? EPS[i].family : 6,
+					EPS[i].addr, EPS[i].port, EPS[i].role, 1);
+	world.eps_on = on;
+	return err;
+}
+
+static int link_install(struct harness *h, enum link_mode m)
+{
+	world.link = m;
+	switch (m) {
+	case LM_BOTH:
+		return harness_link(h, IFX, IFX, IFX, TIU_LINK_F_REAL | TIU_LINK_F_DETOUR);
+	case LM_NONE:
+		return harness_unlink(h, IFX);
+	case LM_REAL_NO_DETOUR:
+		return harness_link(h, IFX, 0, IFX, TIU_LINK_F_REAL | TIU_LINK_F_DETOUR);
+	default:
+		return harness_link(h, IFX, IFX, 0, TIU_LINK_F_REAL | TIU_LINK_F_DETOUR);
+	}
+}
+
+/* ------------------------------------------------------------------ runner -- */
+static void hexdump(const uint8_t *b, size_t len)
+{
+	for (size_t i = 0; i < len; i += 32) {
+		printf("#   ");
+		for (size_t j = i; j < len && j < i + 32; j++)
+			printf("%02x", b[j]);
+		printf("\n");
+	}
+}
+
+static const char *stat_name(int s)
+{
+	return s == ST_NONE ? "(none)" : tiu_stat_names[s];
+}
+
+static int stats_now(struct harness *h, uint64_t out[TIU_STAT__MAX])
+{
+	return harness_stats(h, IFX, out);
+}
+
+/* Run one frame through one program; 1 if every invariant holds. */
+static int run_one(struct harness *h, struct prog *pg, const struct pkt *in, uint32_t gso,
+		   uint64_t prev[TIU_STAT__MAX], uint32_t seed, uint64_t idx)
+{
+	static struct pkt out;
+	uint64_t now[TIU_STAT__MAX];
+	struct run_result r;
+	struct expect e;
+	char why[200] = "";
+	int ok = 1, valid_in = 0;
+	uint32_t g = pg->kind == K_XDP_DECAP ? 0 : gso;
+
+	model_predict(pg->kind, pg->compat, in->b, in->len, g, &e);
+	pg->runs++;
+	memset(out.b, 0xa5, in->len + 16);
+	if (harness_run(pg->fd, in->b, in->len, out.b, sizeof(out.b), g, &r)) {
+		uint16_t et = pkt_get16(in->b + 12);
+
+		/* The kernel's skb test run refuses (EINVAL) a frame whose
+		 * Ethernet type is IPv4/IPv6 but that is too short for the
+		 * IP header: such frames never reach the program. */
+		if (errno == EINVAL && pg->kind != K_XDP_DECAP &&
+		    ((et == 0x0800 && in->len < 14 + 20) || (et == 0x86dd && in->len < 14 + 40))) {
+			pg->refused++;
+			stats_now(h, prev);
+			return 1;
+		}
+		pg->errs++;
+		snprintf(why, sizeof(why), "BPF_PROG_TEST_RUN failed: %m");
+		stats_now(h, prev);
+		ok = 0;
+		goto report;
+	}
+	stats_now(h, now);
+	if (!model_verdict_allowed(pg->kind, r.retval)) {
+		pg->out_of_set++;
+		snprintf(why, sizeof(why), "verdict %u is not allowed", r.retval);
+		ok = 0;
+	} else if (r.retval != model_retval(pg->kind, e.v)) {
+		snprintf(why, sizeof(why), "verdict %u, model says %u (%s)", r.retval,
+			 model_retval(pg->kind, e.v), stat_name(e.stat));
+		ok = 0;
+	} else if (r.out_len != in->len) {
+		snprintf(why, sizeof(why), "output length %zu, input %zu", r.out_len, in->len);
+		ok = 0;
+	}
+	for (int i = 0; ok && i < TIU_STAT__MAX; i++) {
+		uint64_t want = i == e.stat ? 1 : 0, d = now[i] - prev[i];
+
+		if (i == e.bytes_stat)
+			want = e.m.l4_off - e.m.l3_off + e.m.l4_len;
+		if (d != want) {
+			snprintf(why, sizeof(why), "counter %s moved by %llu, want %llu (model: %s)",
+				 tiu_stat_names[i], (unsigned long long)d, (unsigned long long)want,
+				 stat_name(e.stat));
+			ok = 0;
+		}
+	}
+	memcpy(prev, now, sizeof(now));
+	if (ok && !e.convert && memcmp(out.b, in->b, in->len)) {
+		for (size_t i = 0; i < in->len; i++)
+			if (out.b[i] != in->b[i]) {
+				snprintf(why, sizeof(why), "not converted (%s) but byte %zu changed %02x -> %02x",
+					 stat_name(e.stat), i, in->b[i], out.b[i]);
+				break;
+			}
+		ok = 0;
+	}
+	if (ok && e.convert) {
+		ok = check_converted(pg->kind, in->b, out.b, in->len, &e.m, &valid_in, why, sizeof(why));
+		pg->converted++;
+		if (valid_in)
+			pg->valid_in++;
+		else
+			pg->invalid_in++;
+		if (e.m.family == 6 && e.m.saddr[10] == 0xff && !memcmp(e.m.saddr, MAPPED_SRV4, 10))
+			pg->v4mapped++;
+	}
+	if (e.stat == ST_NONE)
+		pg->uncounted++;
+	else
+		pg->outcome[e.stat]++;
+report:
+	if (!ok) {
+		pg->fails++;
+		if (pg->shown++ < 4 || verbose) {
+			printf("# FAIL %s: seed %u frame %llu (gso_segs %u, links %s, endpoints %s): %s\n",
+			       pg->name, seed, (unsigned long long)idx, g, link_names[world.link],
+			       world.eps_on ? "on" : "off", why);
+			printf("#   replay: %s --replay %u:%llu\n", "build/tests/test_pktfuzz",
+			       seed, (unsigned long long)idx);
+			hexdump(in->b, in->len);
+		}
+	} else if (verbose) {
+		printf("# %s: verdict %u, %s%s\n", pg->name, r.retval, stat_name(e.stat),
+		       e.convert ? (valid_in ? ", converted (checksums valid in and out)"
+					     : ", converted (checksums invalid in and out)") : "");
+	}
+	return ok;
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t frames = 0, replay_idx = 0; /* 0: enough for 1,000,000 program runs */
+	uint32_t seed = 1;
+	int replay = 0;
+	struct harness h;
+	struct gen_stats gs = { 0 };
+	uint64_t prev[TIU_STAT__MAX], other[TIU_STAT__MAX], total = 0;
+	int rc;
+	struct timespec t0, t1;
+	static struct pkt in;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc > 1 && !strcmp(argv[1], "--replay")) {
+		char *colon;
+
+		if (argc < 3 || !(colon = strchr(argv[2], ':'))) {
+			fprintf(stderr, "usage: %s --replay SEED:INDEX\n", argv[0]);
+			return 2;
+		}
+		seed = strtoul(argv[2], NULL, 0);
+		replay_idx = strtoull(colon + 1, NULL, 0);
+		replay = verbose = 1;
+	} else {
+		if (argc > 1)
+			frames = strtoull(argv[1], NULL, 0);
+		if (argc > 2)
+			seed = strtoul(argv[2], NULL, 0);
+	}
+	if (harness_open_tap(&h, &rc))
+		return rc;
+	struct prog progs[] = {
+		{ "xdp_decap", h.xdp_decap, K_XDP_DECAP, 0 },
+		{ "tc_decap", h.tc_decap, K_TC_DECAP, 0 },
+		{ "compat tc_decap", h.compat_decap, K_TC_DECAP, 1 },
+		{ "tc_egress", h.tc_egress, K_EGRESS, 0 },
+		{ "compat tc_egress", h.compat_egress, K_EGRESS, 1 },
+		{ "tc_detour", h.tc_detour, K_DETOUR, 0 },
+		{ "compat tc_detour", h.compat_detour, K_DETOUR, 1 },
+	};
+	const size_t nprogs = sizeof(progs) / sizeof(progs[0]);
+	unsigned cur_batch = ~0u, running = 0;
+	int default_run = frames == 0;
+
+	for (size_t p = 0; p < nprogs; p++)
+		running += progs[p].fd >= 0;
+	if (default_run) /* 7 programs here, 4 where the kfunc build cannot load */
+		frames = (1000000 + running - 1) / running;
+
+	printf("# kernel has bpf_cast_to_kern_ctx: %s; seed %u, %llu frames x every program\n",
+	       h.has_kfunc ? "yes" : "no", seed, (unsigned long long)(replay ? 1 : frames));
+	checker_selftest();
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	stats_now(&h, prev);
+	for (uint64_t i = replay ? replay_idx : 0; i < (replay ? replay_idx + 1 : frames); i++) {
+		uint32_t gso;
+		unsigned batch = i / BATCH;
+
+		if (batch != cur_batch) {
+			enum link_mode lm;
+			int on;
+
+			gen_batch_state(seed, batch, &lm, &on);
+			if ((on != world.eps_on || cur_batch == ~0u) && eps_install(&h, on)) {
+				printf("1..1\nnot ok 1 - install endpoints\n");
+				return 1;
+			}
+			if (link_install(&h, lm)) {
+				printf("1..1\nnot ok 1 - install the interface table\n");
+				return 1;
+			}
+			cur_batch = batch;
+		}
+		gen_frame(seed, i, &in, &gso, &gs);
+		if (replay) {
+			printf("# frame %llu: %zu bytes, gso_segs %u, links %s, endpoints %s\n",
+			       (unsigned long long)i, in.len, gso, link_names[world.link],
+			       world.eps_on ? "on" : "off");
+			hexdump(in.b, in.len);
+		}
+		for (size_t p = 0; p < nprogs; p++) {
+			if (progs[p].fd < 0)
+				continue;
+			run_one(&h, &progs[p], &in, gso, prev, seed, i);
+			total++;
+		}
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	harness_stats(&h, IFX_OTHER, other);
+
+	printf("# generated: %llu random-byte frames, %llu TCP-based, %llu UDP-based, %llu mutations, %llu with checksums refixed\n",
+	       (unsigned long long)gs.random, (unsigned long long)gs.tcp, (unsigned long long)gs.udp,
+	       (unsigned long long)gs.mutations, (unsigned long long)gs.fixed);
+	for (size_t p = 0; p < nprogs; p++) {
+		struct prog *pg = &progs[p];
+		char line[2048];
+		int n;
+
+		if (pg->fd < 0) {
+			tap_skip(pg->name, "kernel lacks the bpf_cast_to_kern_ctx kfunc");
+			continue;
+		}
+		n = snprintf(line, sizeof(line), "# %s outcomes: not a candidate %llu", pg->name,
+			     (unsigned long long)pg->uncounted);
+		for (int i = 0; i < TIU_STAT__MAX; i++)
+			if (pg->outcome[i])
+				n += snprintf(line + n, sizeof(line) - n, ", %s %llu", tiu_stat_names[i],
+					      (unsigned long long)pg->outcome[i]);
+		printf("%s\n", line);
+		printf("# %s converted %llu: %llu with valid checksums in (valid out), %llu invalid in (invalid out); %llu from v4-mapped IPv6 sources\n",
+		       pg->name, (unsigned long long)pg->converted, (unsigned long long)pg->valid_in,
+		       (unsigned long long)pg->invalid_in, (unsigned long long)pg->v4mapped);
+		tap(pg->errs == 0 && pg->out_of_set == 0,
+		    "%s: %llu frames, every test run succeeded with an allowed verdict (%llu errors, %llu out of set; %llu with a truncated IP header refused by the kernel's test run)",
+		    pg->name, (unsigned long long)pg->runs, (unsigned long long)pg->errs,
+		    (unsigned long long)pg->out_of_set, (unsigned long long)pg->refused);
+		tap(pg->fails == 0,
+		    "%s: verdict, length, counters, untouched bytes and converted frames as specified for every frame (%llu failures)",
+		    pg->name, (unsigned long long)pg->fails);
+		if (pg->kind == K_EGRESS && pg->compat) /* every tunnelled packet takes the detour */
+			tap(replay || pg->outcome[TIU_STAT_ENC_DETOURED] > 0,
+			    "%s: the fuzzer reached the detour redirect (%llu frames)", pg->name,
+			    (unsigned long long)pg->outcome[TIU_STAT_ENC_DETOURED]);
+		else
+			tap(replay || pg->converted > 0, "%s: the fuzzer reached the conversion (%llu frames)",
+			    pg->name, (unsigned long long)pg->converted);
+	}
+	{
+		int clean = 1;
+
+		for (int i = 0; i < TIU_STAT__MAX; i++)
+			clean &= other[i] == 0;
+		tap(clean, "no counter moved on the other interface (ifindex %d)", IFX_OTHER);
+	}
+	{
+		double secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+
+		printf("# %llu frames run in %.1f s (%.0f per second), seed %u\n",
+		       (unsigned long long)total, secs, total / secs, seed);
+		if (default_run && !replay)
+			tap(total >= 1000000,
+			    "at least 1,000,000 frames in a default run (%llu)", (unsigned long long)total);
+	}
+	harness_close(&h);
+	return tap_done();
+}
