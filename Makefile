@@ -37,8 +37,10 @@ HEADERS := $(wildcard headers/*.h)
 # BPF objects: the XDP object holds XDP programs only (libxdp's single-program
 # fallback loads every program of the object it is given as XDP). The TC object
 # is built twice: with the bpf_cast_to_kern_ctx kfunc (reads ip_summed) and
-# without it, for kernels that lack the kfunc (Debian 6.1).
-BPF_OBJS := $(BUILD)/tiu_xdp.bpf.o $(BUILD)/tiu_tc.bpf.o $(BUILD)/tiu_tc_compat.bpf.o
+# without it, for kernels that lack the kfunc (Debian 6.1). The sock_ops
+# object (keepalive for tunnelled connections) lives next to the TC programs.
+BPF_OBJS := $(BUILD)/tiu_xdp.bpf.o $(BUILD)/tiu_tc.bpf.o $(BUILD)/tiu_tc_compat.bpf.o \
+	$(BUILD)/tiu_sockops.bpf.o
 SKELS    := $(BPF_OBJS:.bpf.o=.skel.h)
 
 LOADER_SRCS := $(wildcard loader/*.c)
@@ -56,7 +58,7 @@ BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 
 DEPS_PKGS := clang llvm gcc make libc6-dev pkg-config libbpf-dev libxdp-dev xdp-tools \
 	bpftool libelf-dev zlib1g-dev libmnl-dev iproute2 ethtool nftables tcpdump iperf3 \
-	perl python3
+	perl python3 conntrack
 VM_PKGS := qemu-system-x86 busybox-static
 
 .PHONY: all test test-unit test-vm demo deps deps-check clean install bench bench-quick soak
@@ -77,6 +79,10 @@ $(BUILD)/tiu_tc.bpf.o: tc/tiu_tc.bpf.c $(HEADERS) | $(BUILD)
 $(BUILD)/tiu_tc_compat.bpf.o: tc/tiu_tc.bpf.c $(HEADERS) | $(BUILD)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -DTIU_NO_KFUNC -c $< -o $@
+
+$(BUILD)/tiu_sockops.bpf.o: tc/tiu_sockops.bpf.c $(HEADERS) | $(BUILD)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(call msg,SKEL,$@)

@@ -144,4 +144,74 @@ struct tiu_stats {
 	__u64 v[TIU_STAT__MAX];
 };
 
+/*
+ * Keepalive for tunnelled connections (tc/tiu_sockops.bpf.c, a sock_ops
+ * program on the cgroup v2 root). One attachment serves every network
+ * namespace, so its maps are global: pinned once in the host's bpffs under
+ * TIU_PIN_ROOT/TIU_KA_DIR, every entry keyed by the network namespace's
+ * cookie (bpf_get_netns_cookie() in the program, SO_NETNS_COOKIE in the
+ * loader). sock_ops sees no egress interface, so the endpoints are matched
+ * by (netns, address, port, role) and each entry names the interface whose
+ * `tiu up` published it (its counters and its `down`).
+ */
+#define TIU_KA_DIR          "keepalive"      /* TIU_PIN_ROOT/keepalive, host bpffs */
+#define TIU_MAP_KA_EPS      "tiu_ka_eps"
+#define TIU_MAP_KA_IFACES   "tiu_ka_ifaces"
+#define TIU_KA_LINK         "tiu_ka_link"    /* the pinned cgroup link */
+#define TIU_PROG_SOCKOPS    "tiu_sockops"    /* tiu_sockops.bpf.o */
+
+/* Idle time (seconds) given to connections of `remote=` endpoints when `tiu
+ * up` has no --keepalive: below the 30 s that the shortest-lived UDP NAT
+ * mappings last, the value other UDP tunnels use. `local=` endpoints (the
+ * server side) get none unless asked for. */
+#ifndef TIU_KA_DEFAULT_REMOTE
+#define TIU_KA_DEFAULT_REMOTE 25
+#endif
+#define TIU_KA_MAX       32767 /* MAX_TCP_KEEPIDLE, MAX_TCP_KEEPINTVL (include/net/tcp.h) */
+#define TIU_KA_MAX_CNT   127   /* MAX_TCP_KEEPCNT */
+/* Probes are sent every idle seconds; the connection is declared dead only
+ * after this many seconds without an answer (TCP_KEEPCNT is chosen so), not
+ * after the kernel's default 9 probes, which would be 9 s at --keepalive 1. */
+#define TIU_KA_DEAD_AFTER 300
+#ifndef TIU_KA_MAX_EPS
+#define TIU_KA_MAX_EPS   16384 /* endpoint entries over all namespaces */
+#endif
+
+struct tiu_ka_key {
+	__u64 netns;    /* network namespace cookie */
+	__u8 addr[16];  /* as tiu_endpoint_key: v4-mapped, all zero = wildcard */
+	__be16 port;    /* network byte order, never 0 */
+	__u8 role;      /* enum tiu_role */
+	__u8 pad;       /* must be 0 */
+	__u32 pad2;     /* must be 0 */
+};
+_Static_assert(sizeof(struct tiu_ka_key) == 32, "tiu_ka_key layout");
+
+struct tiu_ka_val {
+	__u32 ifindex;  /* the interface that published it (in that netns) */
+	__u32 idle;     /* TCP_KEEPIDLE, seconds */
+	__u32 intvl;    /* TCP_KEEPINTVL, seconds */
+	__u32 cnt;      /* TCP_KEEPCNT */
+};
+_Static_assert(sizeof(struct tiu_ka_val) == 16, "tiu_ka_val layout");
+
+/* Per interface: its setting (for status and for endpoints added later) and
+ * its counters. */
+struct tiu_ka_iface_key {
+	__u64 netns;
+	__u32 ifindex;
+	__u32 pad;      /* must be 0 */
+};
+_Static_assert(sizeof(struct tiu_ka_iface_key) == 16, "tiu_ka_iface_key layout");
+
+#define TIU_KA_F_DEFAULT (1U << 0) /* seconds is the default: remote= endpoints only */
+
+struct tiu_ka_iface {
+	__u32 seconds;  /* idle time; 0: off */
+	__u32 flags;    /* TIU_KA_F_* */
+	__u64 given;    /* connections given a keepalive */
+	__u64 failed;   /* matching connections where bpf_setsockopt failed */
+};
+_Static_assert(sizeof(struct tiu_ka_iface) == 24, "tiu_ka_iface layout");
+
 #endif /* TIU_COMMON_H */
