@@ -2,11 +2,11 @@
 /*
  * tiu_datapath.h - the datapath logic, used ONLY by BPF programs.
  *
- * One body for every program: tiu_decap() serves the XDP program and the TC
- * ingress program, tiu_encap_check() and tiu_encap_apply() serve TC egress and
- * the detour. Each returns a verdict that the program maps to its own return
- * codes; the program-specific parts (ip_summed, GSO, redirects, skb->csum)
- * stay in the programs.
+ * One body for every program: tiu_decap_check() and tiu_decap_apply() serve
+ * the XDP program and the TC ingress program, tiu_encap_check() and
+ * tiu_encap_apply() serve TC egress and the detour. The checks return a
+ * verdict that the program maps to its own return codes; the program-specific
+ * parts (ip_summed, GSO, redirects, skb->csum) stay in the programs.
  */
 #ifndef TIU_DATAPATH_H
 #define TIU_DATAPATH_H
@@ -102,47 +102,95 @@ static __always_inline int tiu_match_ingress(__u32 ifindex, const struct tiu_pkt
 /* Bytes a converted packet counts for: IP header(s) and L4. */
 static __always_inline __u32 tiu_l3_bytes(const struct tiu_pkt *p)
 {
-	return p->l4_off - p->l3_off + p->l4_len;
+	__u32 l3_off = p->l3_off, l4_off = p->l4_off;
+
+	/* Keep clang from rebuilding the offsets out of packet pointers: the
+	 * verifier refuses that arithmetic ("scalar - pointer"). */
+	barrier_var(l3_off);
+	barrier_var(l4_off);
+	return l4_off - l3_off + p->l4_len;
 }
+
+/* ------------------------------------------------------------- counters -- */
+
+/* A counter slot that counts nothing (tiu_count() ignores it). */
+#define TIU_STAT_NONE TIU_STAT__MAX
+
+/*
+ * The counters one caller of the encapsulation counts under: TC egress passes
+ * what is not tunnelled, the detour drops it (only tunnelled TCP is sent
+ * there), and each counts under its own names. Passed by value to always-
+ * inline functions, so every field is a constant in the compiled program.
+ */
+struct tiu_encap_stats {
+	enum tiu_stat not_tcp;   /* not TCP, or not IP at all */
+	enum tiu_stat pass;      /* TCP matching no endpoint */
+	enum tiu_stat fragment;  /* IP fragment of TCP */
+	enum tiu_stat malformed; /* tunnelled, bad data offset or length */
+	enum tiu_stat urg;       /* tunnelled, URG set */
+	enum tiu_stat converted; /* converted to UDP ... */
+	enum tiu_stat bytes;     /* ... and its bytes (L3 and up) */
+};
+
+#define TIU_EGRESS_STATS ((struct tiu_encap_stats){                              \
+	.not_tcp = TIU_STAT_NONE,                .pass = TIU_STAT_ENC_PASS,        \
+	.fragment = TIU_STAT_ENC_SKIP_FRAGMENT,  .malformed = TIU_STAT_ENC_DROP_MALFORMED, \
+	.urg = TIU_STAT_ENC_DROP_URG,            .converted = TIU_STAT_ENC_CONVERTED, \
+	.bytes = TIU_STAT_ENC_BYTES })
+
+#define TIU_DETOUR_STATS ((struct tiu_encap_stats){                              \
+	.not_tcp = TIU_STAT_DET_DROP_UNEXPECTED, .pass = TIU_STAT_DET_DROP_UNEXPECTED, \
+	.fragment = TIU_STAT_DET_DROP_UNEXPECTED, .malformed = TIU_STAT_DET_DROP_MALFORMED, \
+	.urg = TIU_STAT_DET_DROP_URG,            .converted = TIU_STAT_DET_CONVERTED, \
+	.bytes = TIU_STAT_DET_BYTES })
+
+/*
+ * Both directions have the same shape: a check (parse, match, decide) that
+ * counts every packet it does not accept, then - after the program's own
+ * decision (skb state, redirects) - an apply that rewrites the packet and
+ * counts the conversion. So a packet is counted once, by the step that
+ * decided its fate: tiu_*_check() for the reasons, tiu_*_apply() for the
+ * conversion, the program for what only it knows (detour, GSO after the
+ * detour, no detour).
+ */
 
 /* -------------------------------------------------------- decapsulation -- */
 
-/* What tiu_decap() found out, for the caller's checksum bookkeeping. */
+/* What tiu_decap_apply() changed, for the caller's checksum bookkeeping. */
 struct tiu_decap_info {
 	__u32 old_words; /* see tiu_wire_decode() */
 	__u32 new_words;
 };
 
 /*
- * UDP -> TCP for a frame on ingress. Parses, matches, checks and, when the
- * packet is a tunnelled one that can be restored, rewrites it in place.
+ * First half of UDP -> TCP: parse, match and check a frame on ingress.
  * is_gso: the TC caller's skb is a GRO aggregate (XDP: never).
- * Returns TIU_V_CONVERT when it rewrote the packet, otherwise PASS or DROP;
- * every UDP packet is counted in exactly one reason.
+ * Returns TIU_V_CONVERT (p filled) for a tunnelled packet that can be
+ * restored, otherwise PASS or DROP; every UDP packet that is not accepted is
+ * counted in exactly one reason.
  */
-static __always_inline enum tiu_verdict tiu_decap(void *data, void *data_end, __u32 frame_len,
-						  __u32 ifindex, int is_gso,
-						  struct tiu_decap_info *info)
+static __always_inline enum tiu_verdict tiu_decap_check(void *data, void *data_end,
+							__u32 frame_len, __u32 ifindex,
+							int is_gso, struct tiu_pkt *p)
 {
-	struct tiu_pkt p = {};
 	struct tiu_udp20 *u;
 
-	if (tiu_parse(data, data_end, frame_len, &p) != TIU_PARSE_OK)
+	if (tiu_parse(data, data_end, frame_len, p) != TIU_PARSE_OK)
 		return TIU_V_PASS;
-	if (p.proto != IPPROTO_UDP)
+	if (p->proto != IPPROTO_UDP)
 		return TIU_V_PASS;
-	if (p.frag) {
+	if (p->frag) {
 		tiu_count(ifindex, TIU_STAT_DEC_SKIP_FRAGMENT);
 		return TIU_V_PASS;
 	}
-	u = p.l4;
+	u = p->l4;
 	if ((void *)u + 8 > data_end) /* not even a UDP header in sight: not ours */
 		return TIU_V_PASS;
-	if (!tiu_match_ingress(ifindex, &p, u->source, u->dest)) {
+	if (!tiu_match_ingress(ifindex, p, u->source, u->dest)) {
 		tiu_count(ifindex, TIU_STAT_DEC_PASS);
 		return TIU_V_PASS;
 	}
-	if (tiu_htons(u->len) != p.l4_len) {
+	if (tiu_htons(u->len) != p->l4_len) {
 		tiu_count(ifindex, TIU_STAT_DEC_SKIP_LENGTH);
 		return TIU_V_PASS;
 	}
@@ -150,7 +198,7 @@ static __always_inline enum tiu_verdict tiu_decap(void *data, void *data_end, __
 		tiu_count(ifindex, TIU_STAT_DEC_SKIP_GSO);
 		return TIU_V_PASS;
 	}
-	if ((void *)(u + 1) > data_end || !tiu_wire_doff_ok(u->doff_rsv, p.l4_len)) {
+	if ((void *)(u + 1) > data_end || !tiu_wire_doff_ok(u->doff_rsv, p->l4_len)) {
 		tiu_count(ifindex, TIU_STAT_DEC_SKIP_SHORT);
 		return TIU_V_PASS;
 	}
@@ -160,77 +208,82 @@ static __always_inline enum tiu_verdict tiu_decap(void *data, void *data_end, __
 	 * that nothing protected on the way, so such packets are dropped.
 	 */
 	if (u->check == 0) {
-		tiu_count(ifindex, p.family == 4 ? TIU_STAT_DEC_DROP_CSUM0_V4
-						 : TIU_STAT_DEC_DROP_CSUM0_V6);
+		tiu_count(ifindex, p->family == 4 ? TIU_STAT_DEC_DROP_CSUM0_V4
+						  : TIU_STAT_DEC_DROP_CSUM0_V6);
 		return TIU_V_DROP;
 	}
+	return TIU_V_CONVERT;
+}
 
-	tiu_wire_decode(u, &info->old_words, &info->new_words);
-	*p.proto_byte = IPPROTO_TCP;
-	if (p.family == 4) {
-		struct iphdr *iph = p.l3;
+/* Second half: restore a packet that tiu_decap_check() accepted and count
+ * it; info receives what the caller needs for a CHECKSUM_COMPLETE sum. */
+static __always_inline void tiu_decap_apply(struct tiu_pkt *p, void *data_end, __u32 ifindex,
+					    struct tiu_decap_info *info)
+{
+	void *l4 = p->l4;
+
+	if (l4 + TIU_L4_HDR_LEN > data_end) /* checked by tiu_decap_check() */
+		return;
+	tiu_wire_decode(l4, &info->old_words, &info->new_words);
+	*p->proto_byte = IPPROTO_TCP;
+	if (p->family == 4) {
+		struct iphdr *iph = p->l3;
 
 		iph->check = tiu_ipv4_proto_csum(iph->check, IPPROTO_UDP, IPPROTO_TCP);
 	}
-	tiu_count_bytes(ifindex, TIU_STAT_DEC_CONVERTED, TIU_STAT_DEC_BYTES, tiu_l3_bytes(&p));
-	return TIU_V_CONVERT;
+	tiu_count_bytes(ifindex, TIU_STAT_DEC_CONVERTED, TIU_STAT_DEC_BYTES, tiu_l3_bytes(p));
 }
 
 /* -------------------------------------------------------- encapsulation -- */
 
 /*
- * First half of TCP -> UDP: parse, match and check a frame on egress.
- * detour: 0 for TC egress, 1 for the detour program, which counts under its
- * own reasons (and drops what egress would pass). Returns TIU_V_CONVERT (p
- * filled) for a tunnelled TCP packet that can be encoded, TIU_V_DROP for one
- * that cannot (URG, bad header), TIU_V_PASS for anything else. Counters go
- * to ifindex, the real interface. Frames that are not TCP at all set
- * *not_tcp and are not counted.
+ * First half of TCP -> UDP: parse, match and check a frame on egress,
+ * counting under st (TIU_EGRESS_STATS or TIU_DETOUR_STATS) on ifindex, the
+ * real interface. Returns TIU_V_CONVERT (p filled) for a tunnelled TCP packet
+ * that can be encoded, TIU_V_DROP for one that cannot (URG, bad header),
+ * TIU_V_PASS for anything else.
  */
 static __always_inline enum tiu_verdict tiu_encap_check(void *data, void *data_end,
-							__u32 frame_len, __u32 ifindex, int detour,
-							struct tiu_pkt *p, int *not_tcp)
+							__u32 frame_len, __u32 ifindex,
+							const struct tiu_encap_stats st,
+							struct tiu_pkt *p)
 {
-	enum tiu_stat st_pass = detour ? TIU_STAT_DET_DROP_UNEXPECTED : TIU_STAT_ENC_PASS;
-	enum tiu_stat st_frag = detour ? TIU_STAT_DET_DROP_UNEXPECTED : TIU_STAT_ENC_SKIP_FRAGMENT;
-	enum tiu_stat st_bad = detour ? TIU_STAT_DET_DROP_MALFORMED : TIU_STAT_ENC_DROP_MALFORMED;
-	enum tiu_stat st_urg = detour ? TIU_STAT_DET_DROP_URG : TIU_STAT_ENC_DROP_URG;
 	struct tiu_tcp20 *t;
 
-	*not_tcp = 1;
-	if (tiu_parse(data, data_end, frame_len, p) != TIU_PARSE_OK)
+	if (tiu_parse(data, data_end, frame_len, p) != TIU_PARSE_OK ||
+	    p->proto != IPPROTO_TCP) {
+		tiu_count(ifindex, st.not_tcp);
 		return TIU_V_PASS;
-	if (p->proto != IPPROTO_TCP)
-		return TIU_V_PASS;
-	*not_tcp = 0;
+	}
 	if (p->frag) {
-		tiu_count(ifindex, st_frag);
+		tiu_count(ifindex, st.fragment);
 		return TIU_V_PASS;
 	}
 	t = p->l4;
 	if ((void *)t + 4 > data_end) { /* ports out of sight: cannot match */
-		tiu_count(ifindex, st_pass);
+		tiu_count(ifindex, st.pass);
 		return TIU_V_PASS;
 	}
 	if (!tiu_match_egress(ifindex, p, t->source, t->dest)) {
-		tiu_count(ifindex, st_pass);
+		tiu_count(ifindex, st.pass);
 		return TIU_V_PASS;
 	}
 	if ((void *)(t + 1) > data_end || !tiu_wire_doff_ok(t->doff_rsv, p->l4_len)) {
-		tiu_count(ifindex, st_bad);
+		tiu_count(ifindex, st.malformed);
 		return TIU_V_DROP;
 	}
 	if (t->flags & TIU_TCP_FLAG_URG) {
 		/* The urgent pointer has no place on the wire (DESIGN.md 1). */
-		tiu_count(ifindex, st_urg);
+		tiu_count(ifindex, st.urg);
 		return TIU_V_DROP;
 	}
 	return TIU_V_CONVERT;
 }
 
-/* Second half: rewrite a packet that tiu_encap_check() accepted. The TCP
- * checksum must be complete (not CHECKSUM_PARTIAL). */
-static __always_inline void tiu_encap_apply(struct tiu_pkt *p, void *data_end)
+/* Second half: rewrite a packet that tiu_encap_check() accepted and count it
+ * under st. The TCP checksum must be complete (not CHECKSUM_PARTIAL). */
+static __always_inline void tiu_encap_apply(struct tiu_pkt *p, void *data_end, __u32 ifindex,
+					    const struct tiu_encap_stats st)
 {
 	void *l4 = p->l4;
 
@@ -243,6 +296,7 @@ static __always_inline void tiu_encap_apply(struct tiu_pkt *p, void *data_end)
 
 		iph->check = tiu_ipv4_proto_csum(iph->check, IPPROTO_TCP, IPPROTO_UDP);
 	}
+	tiu_count_bytes(ifindex, st.converted, st.bytes, tiu_l3_bytes(p));
 }
 
 #endif /* TIU_DATAPATH_H */

@@ -69,12 +69,11 @@ int tiu_tc_egress(struct __sk_buff *skb)
 	struct tiu_link *link;
 	void *data, *data_end;
 	enum tiu_verdict v;
-	int not_tcp;
 
 	tiu_tc_pull(skb);
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
-	v = tiu_encap_check(data, data_end, skb->len, ifindex, 0, &p, &not_tcp);
+	v = tiu_encap_check(data, data_end, skb->len, ifindex, TIU_EGRESS_STATS, &p);
 	if (v == TIU_V_PASS)
 		return TC_ACT_OK;
 	if (v == TIU_V_DROP)
@@ -90,8 +89,7 @@ int tiu_tc_egress(struct __sk_buff *skb)
 		tiu_count(ifindex, TIU_STAT_ENC_DETOURED);
 		return bpf_redirect(link->detour_ifindex, 0);
 	}
-	tiu_encap_apply(&p, data_end);
-	tiu_count_bytes(ifindex, TIU_STAT_ENC_CONVERTED, TIU_STAT_ENC_BYTES, tiu_l3_bytes(&p));
+	tiu_encap_apply(&p, data_end, ifindex, TIU_EGRESS_STATS);
 	return TC_ACT_OK;
 }
 
@@ -103,7 +101,6 @@ int tiu_tc_detour(struct __sk_buff *skb)
 	struct tiu_link *link;
 	void *data, *data_end;
 	enum tiu_verdict v;
-	int not_tcp;
 
 	link = bpf_map_lookup_elem(&tiu_links, &self);
 	if (!link || !(link->flags & TIU_LINK_F_DETOUR) || !link->out_ifindex) {
@@ -115,36 +112,34 @@ int tiu_tc_detour(struct __sk_buff *skb)
 	tiu_tc_pull(skb);
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
-	v = tiu_encap_check(data, data_end, skb->len, out, 1, &p, &not_tcp);
-	if (v != TIU_V_CONVERT) {
-		/* Only tunnelled TCP is sent here; nothing else may leave. */
-		if (not_tcp)
-			tiu_count(out, TIU_STAT_DET_DROP_UNEXPECTED);
+	v = tiu_encap_check(data, data_end, skb->len, out, TIU_DETOUR_STATS, &p);
+	if (v != TIU_V_CONVERT) /* only tunnelled TCP is sent here; nothing else may leave */
 		return TC_ACT_SHOT;
-	}
 	if (skb->gso_segs > 1 || tiu_csum_partial(skb)) {
 		tiu_count(out, TIU_STAT_DET_DROP_NOT_SEGMENTED);
 		return TC_ACT_SHOT;
 	}
-	tiu_encap_apply(&p, data_end);
-	tiu_count_bytes(out, TIU_STAT_DET_CONVERTED, TIU_STAT_DET_BYTES, tiu_l3_bytes(&p));
+	tiu_encap_apply(&p, data_end, out, TIU_DETOUR_STATS);
 	return bpf_redirect(out, 0);
 }
 
 SEC("tc")
 int tiu_tc_decap(struct __sk_buff *skb)
 {
+	__u32 ifindex = skb->ifindex;
 	struct tiu_decap_info info;
+	struct tiu_pkt p = {};
 	void *data, *data_end;
 	enum tiu_verdict v;
 
 	tiu_tc_pull(skb);
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
-	v = tiu_decap(data, data_end, skb->len, skb->ifindex, skb->gso_segs > 1, &info);
+	v = tiu_decap_check(data, data_end, skb->len, ifindex, skb->gso_segs > 1, &p);
 	if (v == TIU_V_DROP)
 		return TC_ACT_SHOT;
 	if (v == TIU_V_CONVERT) {
+		tiu_decap_apply(&p, data_end, ifindex, &info);
 		/* A CHECKSUM_COMPLETE sum must follow the bytes that changed
 		 * (the IPv4 header's changes cancel out); a no-op otherwise. */
 		__s64 diff = bpf_csum_diff(&info.old_words, sizeof(info.old_words),

@@ -21,13 +21,18 @@ int tiu_xdp_decap(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
+	__u32 ifindex = ctx->ingress_ifindex;
 	struct tiu_decap_info info;
+	struct tiu_pkt p = {};
+	enum tiu_verdict v;
 
 	/* XDP runs before GRO: every frame is one packet (is_gso = 0). A
 	 * restored packet needs no more: XDP has no skb checksum state. */
-	if (tiu_decap(data, data_end, data_end - data, ctx->ingress_ifindex, 0, &info) ==
-	    TIU_V_DROP)
+	v = tiu_decap_check(data, data_end, data_end - data, ifindex, 0, &p);
+	if (v == TIU_V_DROP)
 		return XDP_DROP;
+	if (v == TIU_V_CONVERT)
+		tiu_decap_apply(&p, data_end, ifindex, &info);
 	return XDP_PASS;
 }
 
