@@ -6,7 +6,7 @@
 # Topology (namespaces tiub-PID-{cli,rtr,srv}, veth pairs, IPv4):
 #   cli c0 10.77.1.1 --- rc | rtr (forwards) | rs --- 10.77.2.1 s0 srv
 # iperf3 client in cli sends to the server in srv, port 5201 (outside
-# ip_local_port_range, as DESIGN.md 2 recommends for a server endpoint).
+# ip_local_port_range, as docs/DESIGN.md "Endpoints" recommends for a server endpoint).
 #
 # Configurations (tx = TX checksum offload of c0 and s0; "tx off" is how a
 # veth imitates a real NIC that checksums after TC egress):

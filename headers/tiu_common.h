@@ -47,7 +47,7 @@
 /* libxdp run config of the XDP program: where it sits in the dispatcher. */
 #define TIU_XDP_PRIORITY 20
 
-/* Endpoint roles (see DESIGN.md section 2). */
+/* Endpoint roles (see docs/DESIGN.md "Endpoints"). */
 enum tiu_role {
 	TIU_ROLE_LOCAL  = 1, /* our address:port: encap if src, decap if dst */
 	TIU_ROLE_REMOTE = 2, /* peer's address:port: encap if dst, decap if src */

@@ -82,7 +82,7 @@ static __always_inline int tiu_endpoint_match(__u32 ifindex, const __u8 *addr, _
 }
 
 /* Egress TCP is tunnelled when its source is a local endpoint or its
- * destination a remote one (DESIGN.md 2). */
+ * destination a remote one (docs/DESIGN.md "Endpoints"). */
 static __always_inline int tiu_match_egress(__u32 ifindex, const struct tiu_pkt *p,
 					    __be16 sport, __be16 dport)
 {
@@ -273,7 +273,7 @@ static __always_inline enum tiu_verdict tiu_encap_check(void *data, void *data_e
 		return TIU_V_DROP;
 	}
 	if (t->flags & TIU_TCP_FLAG_URG) {
-		/* The urgent pointer has no place on the wire (DESIGN.md 1). */
+		/* The urgent pointer has no place on the wire (docs/DESIGN.md "Wire format"). */
 		tiu_count(ifindex, st.urg);
 		return TIU_V_DROP;
 	}

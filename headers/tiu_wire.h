@@ -15,7 +15,7 @@
  * words, at even offsets, so the one's complement sum of the segment is the
  * same; the checksum follows two 16-bit changes: the pseudo-header protocol
  * (6 <-> 17, the low byte of a 16-bit word for IPv4 and IPv6 alike) and the
- * word at offset 18 (urgent pointer 0 <-> L4 length). See DESIGN.md 1.
+ * word at offset 18 (urgent pointer 0 <-> L4 length). See docs/DESIGN.md "Wire format".
  */
 #ifndef TIU_WIRE_H
 #define TIU_WIRE_H

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * detour.c - the segmentation detour of one interface (DESIGN.md section 3):
+ * detour.c - the segmentation detour of one interface (docs/DESIGN.md "The segmentation detour"):
  * a veth pair "tiuNd" / "tiuNp" (N = ifindex of the interface) in the same
  * network namespace. tiu_tc_egress redirects PARTIAL/GSO TCP to tiuNd, whose
  * offloads are off so the kernel segments and checksums there; tiu_tc_detour

@@ -4,7 +4,7 @@
  * with the named feature set (ETHTOOL_GSTRINGS/GFEATURES/SFEATURES).
  *
  * The end that tiu_tc_egress redirects to must segment and checksum in
- * software (DESIGN.md section 3): every TX checksum feature and every
+ * software (docs/DESIGN.md "The segmentation detour"): every TX checksum feature and every
  * segmentation feature off, by name, so that features newer than this code
  * (6.18 added tx-tcp-accecn-segmentation, which the old ETHTOOL_STSO does not
  * cover) are caught too. GRO is off on both ends so that nothing merges the

@@ -80,7 +80,7 @@ int tiu_tc_egress(struct __sk_buff *skb)
 		return TC_ACT_SHOT;
 
 	if (TIU_EGRESS_CSUM_UNKNOWN || skb->gso_segs > 1 || tiu_csum_partial(skb)) {
-		/* Let the kernel segment and checksum it first (DESIGN.md 3). */
+		/* Kernel segments and checksums it first (docs/DESIGN.md "The segmentation detour"). */
 		link = bpf_map_lookup_elem(&tiu_links, &ifindex);
 		if (!link || !(link->flags & TIU_LINK_F_REAL) || !link->detour_ifindex) {
 			tiu_count(ifindex, TIU_STAT_ENC_DROP_NO_DETOUR);

@@ -9,7 +9,7 @@ options and IPv6 extension headers parsed) to or from port P:
   - IPv4: the header checksum must be valid;
   - UDP (a tunnelled segment): the UDP length must equal the IP payload
     length, the checksum must not be 0 and must be valid over the
-    pseudo-header; the TCP segment it carries (wire format of DESIGN.md 1,
+    pseudo-header; the TCP segment it carries (docs/DESIGN.md "Wire format",
     undone here from scratch) must have a valid TCP checksum and an
     acknowledgment that does not run ahead of what the peer sent in this
     capture (a checksum written into the acknowledgment shows up there);
