@@ -257,13 +257,13 @@ xfer_run() {
 	if [ "$fam" = 6 ]; then srv=$SRV6 bind=::; else srv=$SRV4 bind=0.0.0.0; fi
 	if [ "$proto" = mptcp ]; then opt=--mptcp want="--want-subflows 2"; fi
 	rm -f "$WORK/$lab".client.json* "$WORK/$lab".server.json*
-	E2E_CMD_TIMEOUT=$((to + 10)) in_ns $S python3 "$E2E_DIR/xfer.py" server --bind $bind --port $PORT \
+	E2E_CMD_TIMEOUT=$((to + 10)) in_ns $S python3 "$ROOT/tests/lib/xfer.py" server --bind $bind --port $PORT \
 		--send "$bytes" --out "$WORK/$lab.server.json" --timeout "$to" $opt &
 	local sp=$!
 	E2E_PIDS+=($sp)
 	local i
 	for i in $(seq 100); do [ -e "$WORK/$lab.server.json.ready" ] && break; sleep 0.05; done
-	E2E_CMD_TIMEOUT=$((to + 10)) in_ns $C python3 "$E2E_DIR/xfer.py" client --connect $srv --port $PORT \
+	E2E_CMD_TIMEOUT=$((to + 10)) in_ns $C python3 "$ROOT/tests/lib/xfer.py" client --connect $srv --port $PORT \
 		--send "$bytes" --out "$WORK/$lab.client.json" --timeout "$to" $opt $want
 	local crc=$?
 	if [ $crc != 0 ] && [ ! -e "$WORK/$lab.server.json" ]; then

@@ -6,7 +6,7 @@
              [--cap-missed N] [--softnet-drops N] [--results FILE]
 
 Files read (written by tests/e2e/lib.sh): L.client.json, L.server.json
-(xfer.py), L.rc.pcap L.rc2.pcap L.rs.pcap (middlebox captures),
+(tests/lib/xfer.py), L.rc.pcap L.rc2.pcap L.rs.pcap (middlebox captures),
 L.nstat.{cli,srv}.json (nstat deltas), L.stats{0,1}.{c0,c1,s0}.json
 (`tiu stats --json` after `up` and before `down`).
 

@@ -13,7 +13,7 @@ LT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ROOT=$(cd "$LT_DIR/.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
 TIU=${TIU:-$BUILD/tiu}
-XFER=$ROOT/tests/e2e/xfer.py
+XFER=$ROOT/tests/lib/xfer.py
 
 A4=10.78.0.1 B4=10.78.0.2 A6=fd78::1 B6=fd78::2
 PORT=7001
