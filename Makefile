@@ -49,7 +49,8 @@ LOADER  := $(BUILD)/tiu
 # C test programs (TAP): tests/*.c, one binary each.
 TEST_SRCS := $(wildcard tests/*.c)
 TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
-TEST_LIB_SRCS := $(wildcard tests/lib/*.c)
+# The tests link the loader's kernel probes (one answer for both).
+TEST_LIB_SRCS := $(wildcard tests/lib/*.c) loader/probe.c
 # Shell tests (TAP): tests/*.t
 TEST_SCRIPTS := $(sort $(wildcard tests/*.t))
 
@@ -97,13 +98,13 @@ $(LOADER): $(LOADER_SRCS) $(wildcard loader/*.h) $(HEADERS) $(SKELS) | $(BUILD)
 test_parts = $(wildcard tests/$(patsubst test_%,%,$(1))/*.$(2))
 .SECONDEXPANSION:
 $(BUILD)/tests/%: tests/%.c $$(call test_parts,$$*,c) $$(call test_parts,$$*,h) \
-		$(TEST_LIB_SRCS) $(wildcard tests/lib/*.h) $(HEADERS) $(SKELS) | $(BUILD)/tests
+		$(TEST_LIB_SRCS) $(wildcard tests/lib/*.h) loader/probe.h $(HEADERS) $(SKELS) | $(BUILD)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(USER_CFLAGS) -Itests/lib $< $(call test_parts,$*,c) $(TEST_LIB_SRCS) -o $@ $(USER_LIBS) -lm
+	$(Q)$(CC) $(USER_CFLAGS) -Itests/lib -Iloader $< $(call test_parts,$*,c) $(TEST_LIB_SRCS) -o $@ $(USER_LIBS) -lm
 
 $(BUILD)/bench/%: bench/%.c $(TEST_LIB_SRCS) $(wildcard tests/lib/*.h) $(HEADERS) $(SKELS) | $(BUILD)/bench
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(USER_CFLAGS) -Itests/lib $< $(TEST_LIB_SRCS) -o $@ $(USER_LIBS) -lm
+	$(Q)$(CC) $(USER_CFLAGS) -Itests/lib -Iloader $< $(TEST_LIB_SRCS) -o $@ $(USER_LIBS) -lm
 
 # Install the packages only when one is missing (make test / make demo call this).
 deps-check:

@@ -3,20 +3,25 @@
  * attach.c - putting tiu's programs on an interface and finding them again.
  *
  * TC: libbpf's bpf_tc_* on clsact, always at (TIU_TC_HANDLE, TIU_TC_PRIO).
- * An existing clsact qdisc is used as it is; the caller records whether tiu
- * created it. A filter at tiu's handle/priority whose program is not tiu's
- * is never replaced or deleted.
+ * A filter at tiu's handle/priority whose program is not tiu's is never
+ * replaced or deleted. An existing clsact qdisc is used as it is and never
+ * removed. The one thing the kernel cannot tell is who created a clsact
+ * qdisc: when tiu creates one, tc_attach leaves a note in the run-state
+ * directory of the namespace (/run/tiu/netns-ID/IFINDEX.clsact), and
+ * tc_clsact_release removes the qdisc only with that note and only when no
+ * filter is left on it.
  * XDP: libxdp, so that tiu_xdp_decap joins the multiprog dispatcher where
  * the kernel allows freplace, and otherwise is attached alone (libxdp's
  * legacy mode). Everything is found again from kernel state (program names
  * on the interface), so `down` works after a crash of `up`.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <linux/pkt_sched.h>
 #include <bpf/bpf.h>
-#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
 
@@ -52,8 +57,37 @@ static void tc_hook(__u32 ifindex, bool egress, struct bpf_tc_hook *hook)
 	hook->attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS;
 }
 
+static void clsact_note_path(const struct pins *p, __u32 ifindex, char *buf, size_t len)
+{
+	char dir[PATH_MAX - 32];
+
+	run_state_dir(p, dir, sizeof(dir));
+	snprintf(buf, len, "%s/%u.clsact", dir, ifindex);
+}
+
+/* Remember that tiu created the clsact qdisc of ifindex. */
+static void clsact_note(const struct pins *p, __u32 ifindex)
+{
+	char path[PATH_MAX], *slash;
+	int fd;
+
+	clsact_note_path(p, ifindex, path, sizeof(path));
+	slash = strrchr(path, '/');
+	*slash = '\0';
+	mkdir(TIU_RUN_DIR, 0755);
+	mkdir(path, 0755);
+	*slash = '/';
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		tiu_warn("%s: %s: `tiu down` will leave the clsact qdisc in place", path, strerror(errno));
+	else
+		close(fd);
+}
+
+/* Attach prog at tiu's handle/priority. note: where to note a clsact qdisc
+ * that tiu creates (NULL: no note, for the detour, which goes as a whole). */
 int tc_attach(__u32 ifindex, bool egress, const struct bpf_program *prog,
-	      const char *ifname, bool *created_hook)
+	      const char *ifname, const struct pins *note)
 {
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TIU_TC_HANDLE, .priority = TIU_TC_PRIO,
 		    .prog_fd = bpf_program__fd(prog));
@@ -65,7 +99,8 @@ int tc_attach(__u32 ifindex, bool egress, const struct bpf_program *prog,
 	err = bpf_tc_hook_create(&hook);
 	if (err && err != -EEXIST)
 		return tiu_fail("%s: cannot add a clsact qdisc: %s", ifname, strerror(-err));
-	*created_hook = !err;
+	if (!err && note)
+		clsact_note(note, ifindex);
 	err = bpf_tc_attach(&hook, &opts);
 	if (err == -EEXIST)
 		return tiu_fail("%s: a TC %s filter already sits at tiu's pref %u handle 0x%x: remove it (`tc filter del dev %s %s pref %u`)",
@@ -115,19 +150,32 @@ int tc_detach(__u32 ifindex, bool egress)
 	return 1;
 }
 
-bool tc_hook_empty(__u32 ifindex)
+static bool tc_hook_empty(__u32 ifindex)
 {
 	return nl_count_filters(ifindex, TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS)) == 0 &&
 	       nl_count_filters(ifindex, TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_EGRESS)) == 0;
 }
 
-int tc_hook_destroy(__u32 ifindex)
+/* The clsact qdisc of ifindex, if tiu's note says tiu created it and no
+ * filter is left: remove it, and the note. 1: removed, 0: not. */
+int tc_clsact_release(const struct pins *p, __u32 ifindex)
 {
 	struct bpf_tc_hook hook;
+	char note[PATH_MAX];
+	int removed = 0;
 
-	tc_hook(ifindex, true, &hook);
-	hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
-	return bpf_tc_hook_destroy(&hook);
+	clsact_note_path(p, ifindex, note, sizeof(note));
+	if (access(note, F_OK))
+		return 0;
+	if (tc_hook_empty(ifindex)) {
+		tc_hook(ifindex, true, &hook);
+		hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+		removed = !bpf_tc_hook_destroy(&hook);
+	}
+	unlink(note);
+	*strrchr(note, '/') = '\0';
+	rmdir(note); /* the namespace's note directory, if now empty */
+	return removed;
 }
 
 /* ---- XDP ---- */
@@ -246,41 +294,4 @@ int xdp_detach(__u32 ifindex)
 		return tiu_fail("ifindex %u: cannot detach %s: %s", ifindex, TIU_PROG_XDP_DECAP,
 				strerror(-err));
 	return prog ? 1 : 0;
-}
-
-/*
- * Can libxdp's dispatcher work here? It needs freplace (BPF_PROG_TYPE_EXT).
- * A minimal EXT load without a target fails with EINVAL where the type is
- * allowed, and with EPERM where the kernel refuses it outright.
- */
-int freplace_probe(char *why, size_t len)
-{
-	const struct bpf_insn insns[] = {
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = XDP_PASS },
-		{ .code = BPF_JMP | BPF_EXIT },
-	};
-	int fd = bpf_prog_load(BPF_PROG_TYPE_EXT, "tiu_probe", "GPL", insns, 2, NULL);
-	int err = fd < 0 ? errno : 0;
-
-	if (fd >= 0)
-		close(fd);
-	if (err == EPERM) {
-		snprintf(why, len, "kernel refuses freplace (EPERM): dispatcher cannot load");
-		return 0;
-	}
-	snprintf(why, len, "freplace allowed");
-	return 1;
-}
-
-/* bpf_cast_to_kern_ctx in vmlinux BTF: tiu_tc can read skb->ip_summed. */
-bool kernel_reads_ip_summed(void)
-{
-	struct btf *btf = btf__load_vmlinux_btf();
-	bool found;
-
-	if (libbpf_get_error(btf))
-		return false;
-	found = btf__find_by_name_kind(btf, "bpf_cast_to_kern_ctx", BTF_KIND_FUNC) >= 0;
-	btf__free(btf);
-	return found;
 }

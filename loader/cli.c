@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * cli.c - what the user types: endpoints, interface names, `up` options and
- * the configuration file that holds the same options.
+ * the configuration file that holds the same options, and the command line
+ * of every subcommand (cli_parse).
  */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -208,4 +210,71 @@ int read_config(struct up_opts *o, const char *path)
 	}
 	fclose(f);
 	return err;
+}
+
+/*
+ * The command line of every subcommand, through getopt_long. The options all
+ * commands share are handled here: -v/--verbose, -h/--help, and, for the
+ * commands that say so, --pin-dir DIR and --json. A command lists only its
+ * own options (struct cli_cmd.opts) and gets each through cli_cmd.opt;
+ * the positional arguments come back in order in struct cli.
+ */
+static const struct option common_opts[] = {
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "pin-dir", required_argument, NULL, CLI_PIN_DIR },
+	{ "json", no_argument, NULL, CLI_JSON },
+};
+
+#define N_COMMON (sizeof(common_opts) / sizeof(common_opts[0]))
+#define MAX_CMD_OPTS 32
+
+static bool common_taken(const struct cli_cmd *cmd, int key)
+{
+	return key == 'v' || key == 'h' || (key == CLI_PIN_DIR && (cmd->common & CLI_F_PIN_DIR)) ||
+	       (key == CLI_JSON && (cmd->common & CLI_F_JSON));
+}
+
+int cli_parse(const struct cli_cmd *cmd, void *ctx, int argc, char **argv, struct cli *out)
+{
+	struct option all[N_COMMON + MAX_CMD_OPTS + 1];
+	int n = 0, c;
+
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < N_COMMON; i++)
+		if (common_taken(cmd, common_opts[i].val))
+			all[n++] = common_opts[i];
+	for (const struct option *o = cmd->opts; o && o->name && n < (int)(N_COMMON + MAX_CMD_OPTS); o++)
+		all[n++] = *o;
+	memset(&all[n], 0, sizeof(all[n]));
+
+	optind = 0; /* GNU: start over, also after an earlier parse */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":vh", all, NULL)) != -1) {
+		if (c == 'v') {
+			tiu_verbose = true;
+		} else if (c == 'h') {
+			cmd->usage(stdout);
+			return 1;
+		} else if (c == '?') {
+			return tiu_fail("unknown option '%s' (see tiu %s --help)", argv[optind - 1],
+					cmd->name);
+		} else if (c == ':') {
+			return tiu_fail("option '%s' needs a value (see tiu %s --help)",
+					argv[optind - 1], cmd->name);
+		} else {
+			if (c == CLI_PIN_DIR)
+				out->pin_dir = optarg;
+			else if (c == CLI_JSON)
+				out->json = true;
+			if (cmd->opt && cmd->opt(ctx, c, optarg))
+				return -1;
+		}
+	}
+	out->argc = argc - optind;
+	out->argv = argv + optind;
+	if (cmd->max_args >= 0 && out->argc > cmd->max_args)
+		return tiu_fail("unexpected argument '%s' (see tiu %s --help)",
+				out->argv[cmd->max_args], cmd->name);
+	return 0;
 }

@@ -28,6 +28,53 @@
 
 #include "tiu.h"
 
+/* Detour veth pair of interface with index N: "tiuNd" is the end TC egress
+ * redirects to (offloads off), "tiuNp" the peer where tiu_tc_detour runs.
+ * "tiu" + 10 digits + 1 letter = 14 characters < IFNAMSIZ. The alias of both
+ * ends reads "tiu detour of IFACE" so that `ip link` tells whose they are.
+ * The names are written and read here only. */
+#define TIU_DETOUR_FMT      "tiu%ud"
+#define TIU_DETOUR_PEER_FMT "tiu%up"
+#define TIU_DETOUR_ALIAS    "tiu detour of "
+
+/* "tiuNd" or "tiuNp": N into *n, the end letter into *end. */
+static bool parse_name(const char *name, unsigned int *n, char *end)
+{
+	char extra;
+
+	return sscanf(name, "tiu%u%c%c", n, end, &extra) == 2 && (*end == 'd' || *end == 'p');
+}
+
+bool detour_is_name(const char *ifname)
+{
+	unsigned int n;
+	char end;
+
+	return parse_name(ifname, &n, &end);
+}
+
+/* Detour pairs whose alias names ifname (which may no longer exist): their
+ * index N (from "tiuNd"), at most max. */
+int detour_of_alias(const char *ifname, __u32 *out, int max)
+{
+	struct if_nameindex *all = if_nameindex(), *i;
+	char alias[256], want[64];
+	unsigned int n;
+	char end;
+	int found = 0;
+
+	snprintf(want, sizeof(want), TIU_DETOUR_ALIAS "%s", ifname);
+	for (i = all; i && i->if_index && found < max; i++) {
+		if (!parse_name(i->if_name, &n, &end) || end != 'd')
+			continue;
+		if (!nl_link_alias(i->if_index, alias, sizeof(alias)) && !strcmp(alias, want))
+			out[found++] = n;
+	}
+	if (all)
+		if_freenameindex(all);
+	return found;
+}
+
 void detour_names(__u32 ifindex, struct detour *d)
 {
 	memset(d, 0, sizeof(*d));

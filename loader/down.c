@@ -7,9 +7,8 @@
  * did: tiu's XDP program by name on the interface, its TC filters at tiu's
  * handle/priority whose program name is tiu's, the detour pair by its name
  * and alias, map entries by ifindex. So `down` also cleans up after a
- * `tiu up` that was killed at any point. The one thing the kernel cannot
- * tell is who created a clsact qdisc: `up` leaves a note in /run/tiu, and
- * `down` removes the qdisc only with that note and only when it is empty.
+ * `tiu up` that was killed at any point. A clsact qdisc goes only if tiu
+ * created it (see attach.c).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -27,20 +26,6 @@ static void add_done(char *done, size_t len, const char *what)
 		return;
 	n = strlen(done);
 	snprintf(done + n, len - n, "%s%s", n ? ", " : "", what);
-}
-
-static void drop_clsact(const struct pins *p, __u32 ifindex, char *done, size_t len)
-{
-	char note[PATH_MAX];
-
-	run_state_path(p, ifindex, note, sizeof(note));
-	if (access(note, F_OK))
-		return;
-	if (tc_hook_empty(ifindex) && !tc_hook_destroy(ifindex))
-		add_done(done, len, "clsact qdisc");
-	unlink(note);
-	*strrchr(note, '/') = '\0';
-	rmdir(note); /* the namespace's note directory, if now empty */
 }
 
 /* Other interfaces still up in this pin directory (those that exist). */
@@ -116,30 +101,10 @@ int teardown(__u32 ifindex, const char *ifname, const struct pins *p, bool purge
 	err |= r < 0;
 	if (detour_find(ifindex, &d) > 0 && !detour_destroy(ifindex, ifname))
 		add_done(done, len, d.name);
-	drop_clsact(p, ifindex, done, len);
+	if (tc_clsact_release(p, ifindex))
+		add_done(done, len, "clsact qdisc");
 	err |= forget_and_purge(ifindex, ifname, p, purge, done, len) < 0;
 	return err ? -1 : 0;
-}
-
-/* Detour pairs whose alias names ifname: their index N (from "tiuNd"). */
-static int detours_of(const char *ifname, __u32 *out, int max)
-{
-	struct if_nameindex *all = if_nameindex(), *i;
-	char alias[256], want[64];
-	unsigned int n;
-	char end, extra;
-	int found = 0;
-
-	snprintf(want, sizeof(want), TIU_DETOUR_ALIAS "%s", ifname);
-	for (i = all; i && i->if_index && found < max; i++) {
-		if (sscanf(i->if_name, "tiu%u%c%c", &n, &end, &extra) != 2 || end != 'd')
-			continue;
-		if (!nl_link_alias(i->if_index, alias, sizeof(alias)) && !strcmp(alias, want))
-			out[found++] = n;
-	}
-	if (all)
-		if_freenameindex(all);
-	return found;
 }
 
 /* Interfaces in the interface table that no longer exist. */
@@ -169,7 +134,7 @@ static int down_vanished(const char *ifname, const struct pins *p, bool purge)
 {
 	__u32 idx[TIU_MAX_IFACES * 2];
 	char done[256], all[512] = "";
-	int n = detours_of(ifname, idx, TIU_MAX_IFACES);
+	int n = detour_of_alias(ifname, idx, TIU_MAX_IFACES);
 	int err = 0;
 
 	n += vanished_ifaces(p, idx + n, TIU_MAX_IFACES);
@@ -207,47 +172,37 @@ static void down_usage(FILE *f)
 		TIU_TC_PRIO, TIU_TC_HANDLE);
 }
 
+static int down_opt(void *ctx, int key, const char *arg)
+{
+	if (key == 'P')
+		*(bool *)ctx = true;
+	return 0;
+}
+
 int cmd_down(int argc, char **argv)
 {
-	static const struct option longopts[] = {
+	static const struct option opts[] = {
 		{ "purge", no_argument, NULL, 'P' },
-		{ "pin-dir", required_argument, NULL, 'p' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	const char *ifname = NULL, *pin_dir = NULL;
+	static const struct cli_cmd cmd = {
+		.name = "down", .common = CLI_F_PIN_DIR, .opts = opts, .opt = down_opt,
+		.usage = down_usage, .max_args = 1,
+	};
+	const char *ifname;
 	bool purge = false;
 	char done[256];
 	struct pins p;
+	struct cli c;
 	__u32 ifindex;
-	int c;
+	int r = cli_parse(&cmd, &purge, argc, argv, &c);
 
-	optind = 1;
-	while (optind < argc) {
-		if (argv[optind][0] != '-') {
-			if (ifname)
-				return tiu_fail("unexpected argument '%s' (see tiu down --help)", argv[optind]);
-			ifname = argv[optind++];
-			continue;
-		}
-		c = getopt_long(argc, argv, "+vh", longopts, NULL);
-		if (c == -1)
-			break;
-		if (c == 'P')
-			purge = true;
-		else if (c == 'p')
-			pin_dir = optarg;
-		else if (c == 'v')
-			tiu_verbose = true;
-		else if (c == 'h')
-			return down_usage(stdout), 0;
-		else
-			return tiu_fail("see tiu down --help");
-	}
-	if (!ifname)
+	if (r)
+		return r > 0 ? 0 : -1;
+	if (!c.argc)
 		return tiu_fail("which interface? usage: tiu down IFACE [--purge] (see tiu down --help)");
-	if (tiu_need_root() || tiu_lock() || pins_resolve(pin_dir, false, &p) < 0)
+	ifname = c.argv[0];
+	if (tiu_need_root() || tiu_lock() || pins_resolve(c.pin_dir, false, &p) < 0)
 		return -1;
 	if (strlen(ifname) >= IFNAMSIZ)
 		return iface_index(ifname, &ifindex);

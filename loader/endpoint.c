@@ -27,32 +27,6 @@ static void endpoint_usage(FILE *f)
 "syntax.\n");
 }
 
-static int open_up_iface(const char *ifname, const char *pin_dir, __u32 *ifindex,
-			 struct tiu_maps *m)
-{
-	struct tiu_link link;
-	struct pins p;
-	int err;
-
-	if (tiu_need_root() || iface_index(ifname, ifindex))
-		return -1;
-	err = pins_resolve(pin_dir, false, &p);
-	if (err < 0)
-		return -1;
-	err = err ? -ENOENT : maps_open(&p, m);
-	if (err == -ESTALE)
-		return tiu_fail("%s: stale pins from another version in %s: run `tiu down %s --purge`",
-				ifname, p.dir, ifname);
-	if (!err && bpf_map_lookup_elem(m->links, ifindex, &link)) {
-		maps_close(m);
-		err = -ENOENT;
-	}
-	if (err)
-		return tiu_fail("%s: not up (no tiu maps for it in %s): run `tiu up %s` first",
-				ifname, p.dir[0] ? p.dir : "/sys/fs/bpf/tiu", ifname);
-	return 0;
-}
-
 static int edit_one(const struct tiu_maps *m, bool add, const struct tiu_endpoint_key *key,
 		    const char *ifname)
 {
@@ -117,38 +91,34 @@ static int list(const struct tiu_maps *m, __u32 ifindex)
 
 int cmd_endpoint(int argc, char **argv)
 {
-	const char *pin_dir = NULL, *args[TIU_MAX_CLI_ENDPOINTS];
-	int n = 0, err = 0;
+	static const struct cli_cmd cmd = {
+		.name = "endpoint", .common = CLI_F_PIN_DIR, .usage = endpoint_usage,
+		.max_args = TIU_MAX_CLI_ENDPOINTS + 2,
+	};
+	const char *verb;
 	struct tiu_maps m;
+	struct pins p;
+	struct cli c;
 	__u32 ifindex;
-	bool add;
+	int err = cli_parse(&cmd, NULL, argc, argv, &c);
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
-			return endpoint_usage(stdout), 0;
-		if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose"))
-			tiu_verbose = true;
-		else if (!strcmp(argv[i], "--pin-dir") && i + 1 < argc)
-			pin_dir = argv[++i];
-		else if (argv[i][0] == '-')
-			return tiu_fail("unknown option '%s' (see tiu endpoint --help)", argv[i]);
-		else if (n < TIU_MAX_CLI_ENDPOINTS)
-			args[n++] = argv[i];
-	}
-	if (n < 2 || (strcmp(args[0], "add") && strcmp(args[0], "del") && strcmp(args[0], "list")))
+	if (err)
+		return err > 0 ? 0 : -1;
+	verb = c.argc ? c.argv[0] : "";
+	if (c.argc < 2 || (strcmp(verb, "add") && strcmp(verb, "del") && strcmp(verb, "list")))
 		return endpoint_usage(stderr), -1;
-	if (!strcmp(args[0], "list") ? n != 2 : n < 3)
-		return tiu_fail("%s: usage: tiu endpoint %s (see tiu endpoint --help)", args[0],
-				!strcmp(args[0], "list") ? "list IFACE" : "add|del IFACE EP...");
-	if (tiu_need_root() || (strcmp(args[0], "list") && tiu_lock()))
+	if (!strcmp(verb, "list") ? c.argc != 2 : c.argc < 3)
+		return tiu_fail("%s: usage: tiu endpoint %s (see tiu endpoint --help)", verb,
+				!strcmp(verb, "list") ? "list IFACE" : "add|del IFACE EP...");
+	if (tiu_need_root() || (strcmp(verb, "list") && tiu_lock()))
 		return -1;
-	if (open_up_iface(args[1], pin_dir, &ifindex, &m))
+	if (maps_open_up(c.argv[1], c.pin_dir, false, &p, &m, &ifindex))
 		return -1;
-	add = !strcmp(args[0], "add");
-	if (!strcmp(args[0], "list"))
+	if (!strcmp(verb, "list"))
 		err = list(&m, ifindex);
 	else
-		err = edit(&m, add, ifindex, args[1], args + 2, n - 2);
+		err = edit(&m, !strcmp(verb, "add"), ifindex, c.argv[1],
+			   (const char **)c.argv + 2, c.argc - 2);
 	maps_close(&m);
 	return err;
 }

@@ -6,8 +6,8 @@
  * PID 1, TIU_PIN_ROOT/netns-COOKIE in any other (the namespace's cookie), so that containers on one
  * host do not share endpoints or statistics. The bpffs is found at
  * /sys/fs/bpf; `ip netns exec` hides it (it remounts /sys), so there the
- * host's bpffs is reached through /proc/1/root (or 2). Pins left by another version
- * are refused before anything is changed.
+ * host's bpffs is reached through /proc/1/root (or 2). Whether the pins are
+ * usable by this tiu is maps.c's question (maps_check_pins).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -24,10 +24,6 @@
 #include "tiu.h"
 
 #define SYS_BPFFS  "/sys/fs/bpf"
-
-static const char *const map_names[] = {
-	TIU_MAP_ENDPOINTS, TIU_MAP_STATS, TIU_MAP_LINKS, TIU_MAP_CONFIG,
-};
 
 static bool is_bpffs(const char *path)
 {
@@ -204,8 +200,8 @@ static bool pins_exist_in(const char *dir)
 {
 	char path[PATH_MAX + 32];
 
-	for (size_t i = 0; i < sizeof(map_names) / sizeof(map_names[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, map_names[i]);
+	for (int i = 0; i < TIU_N_MAPS; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, maps_name(i));
 		if (!access(path, F_OK))
 			return true;
 	}
@@ -227,78 +223,6 @@ int pins_map(const struct pins *p, const char *name)
 	return fd < 0 ? -errno : fd;
 }
 
-/* Does the pinned map agree with the definition libbpf is about to use? */
-static int map_compat(const struct pins *p, const struct bpf_map *map, char *why, size_t len)
-{
-	struct bpf_map_info info = {};
-	__u32 info_len = sizeof(info);
-	int fd = pins_map(p, bpf_map__name(map));
-
-	if (fd == -ENOENT)
-		return 0;
-	if (fd < 0) {
-		snprintf(why, len, "%s: %s", bpf_map__name(map), strerror(-fd));
-		return -1;
-	}
-	if (bpf_obj_get_info_by_fd(fd, &info, &info_len)) {
-		snprintf(why, len, "%s: %s", bpf_map__name(map), strerror(errno));
-		close(fd);
-		return -1;
-	}
-	close(fd);
-	if (info.type == bpf_map__type(map) && info.key_size == bpf_map__key_size(map) &&
-	    info.value_size == bpf_map__value_size(map) &&
-	    info.max_entries == bpf_map__max_entries(map) &&
-	    info.map_flags == bpf_map__map_flags(map))
-		return 0;
-	snprintf(why, len, "%s is type %u key %u value %u entries %u, expected %u/%u/%u/%u",
-		 bpf_map__name(map), info.type, info.key_size, info.value_size, info.max_entries,
-		 bpf_map__type(map), bpf_map__key_size(map), bpf_map__value_size(map),
-		 bpf_map__max_entries(map));
-	return -1;
-}
-
-static int pinned_abi(const struct pins *p, __u32 *abi)
-{
-	struct tiu_config cfg = {};
-	__u32 key = 0;
-	int fd = pins_map(p, TIU_MAP_CONFIG), err = 0;
-
-	*abi = 0;
-	if (fd == -ENOENT)
-		return 0;
-	if (fd < 0)
-		return fd;
-	if (bpf_map_lookup_elem(fd, &key, &cfg))
-		err = -errno;
-	close(fd);
-	*abi = cfg.abi_version;
-	return err;
-}
-
-/* Refuse pins that libbpf would not reuse, or that carry another ABI. */
-int pins_check(const struct pins *p, struct bpf_object *obj, const char *ifname)
-{
-	struct bpf_map *map;
-	char why[200] = "";
-	__u32 abi;
-
-	bpf_object__for_each_map(map, obj) {
-		if (strncmp(bpf_map__name(map), "tiu_", 4))
-			continue;
-		if (map_compat(p, map, why, sizeof(why)))
-			return tiu_fail("%s: stale pins from another version (%s in %s): run `tiu down %s --purge`",
-					ifname, why, p->dir, ifname);
-	}
-	if (pinned_abi(p, &abi))
-		return tiu_fail("%s: cannot read %s/" TIU_MAP_CONFIG ": run `tiu down %s --purge`",
-				ifname, p->dir, ifname);
-	if (abi && abi != TIU_ABI_VERSION)
-		return tiu_fail("%s: stale pins from another version (ABI %u in %s, this tiu has ABI %u): run `tiu down %s --purge`",
-				ifname, abi, p->dir, TIU_ABI_VERSION, ifname);
-	return 0;
-}
-
 /* Remove tiu's pins (not anything else found there) and the directory if
  * that leaves it empty. */
 int pins_purge(const struct pins *p)
@@ -306,8 +230,8 @@ int pins_purge(const struct pins *p)
 	char path[PATH_MAX];
 	int err = 0;
 
-	for (size_t i = 0; i < sizeof(map_names) / sizeof(map_names[0]); i++) {
-		pin_path(p, map_names[i], path, sizeof(path));
+	for (int i = 0; i < TIU_N_MAPS; i++) {
+		pin_path(p, maps_name(i), path, sizeof(path));
 		if (unlink(path) && errno != ENOENT)
 			err = tiu_fail("%s: cannot remove pin: %s", path, strerror(errno));
 	}
@@ -328,7 +252,8 @@ int pins_purge(const struct pins *p)
 	return err;
 }
 
-void run_state_path(const struct pins *p, __u32 ifindex, char *buf, size_t len)
+/* tiu's run-state directory of this network namespace (it may not exist). */
+void run_state_dir(const struct pins *p, char *buf, size_t len)
 {
-	snprintf(buf, len, TIU_RUN_DIR "/netns-%llu/%u.clsact", p->netns, ifindex);
+	snprintf(buf, len, TIU_RUN_DIR "/netns-%llu", p->netns);
 }

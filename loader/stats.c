@@ -5,6 +5,7 @@
  * second over the last interval.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -103,19 +104,9 @@ static int open_stats(const char *ifname, const char *pin_dir, struct tiu_maps *
 {
 	__u32 list[TIU_MAX_IFACES], one;
 	struct pins p;
-	int r;
 
-	if (tiu_need_root() || (ifname && iface_index(ifname, &one)))
+	if ((ifname && iface_index(ifname, &one)) || maps_open_up(NULL, pin_dir, false, &p, m, NULL))
 		return -1;
-	r = pins_resolve(pin_dir, false, &p);
-	if (r < 0)
-		return -1;
-	r = r ? -ENOENT : maps_open(&p, m);
-	if (r == -ESTALE)
-		return tiu_fail("stale pins from another version in %s: run `tiu down IFACE --purge`", p.dir);
-	if (r)
-		return tiu_fail("%s: nothing is up (no tiu maps in %s): run `tiu up IFACE` first",
-				ifname ? ifname : "tiu", p.dir[0] ? p.dir : "/sys/fs/bpf/tiu");
 	if (ifname) {
 		list[0] = one;
 		*n = 1;
@@ -131,36 +122,39 @@ static int open_stats(const char *ifname, const char *pin_dir, struct tiu_maps *
 	return 0;
 }
 
+static int stats_opt(void *ctx, int key, const char *arg)
+{
+	double *watch = ctx;
+	char *end;
+
+	if (key != 'w')
+		return 0;
+	*watch = strtod(arg, &end);
+	if (*end || *watch <= 0)
+		return tiu_fail("bad --watch '%s': give a number of seconds > 0", arg);
+	return 0;
+}
+
 int cmd_stats(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "watch", required_argument, NULL, 'w' },
+		{}
+	};
+	static const struct cli_cmd cmd = {
+		.name = "stats", .common = CLI_F_PIN_DIR | CLI_F_JSON, .opts = opts,
+		.opt = stats_opt, .usage = stats_usage, .max_args = 1,
+	};
 	static struct sample s[TIU_MAX_IFACES];
-	const char *ifname = NULL, *pin_dir = NULL;
 	double watch = 0, t0, t1;
 	struct tiu_maps m;
-	bool json = false;
-	char *end;
-	int n = 0;
+	struct cli c;
+	int n = 0, r = cli_parse(&cmd, &watch, argc, argv, &c);
+	bool json = c.json;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json")) {
-			json = true;
-		} else if (!strcmp(argv[i], "--watch") && i + 1 < argc) {
-			watch = strtod(argv[++i], &end);
-			if (*end || watch <= 0)
-				return tiu_fail("bad --watch '%s': give a number of seconds > 0", argv[i]);
-		} else if (!strcmp(argv[i], "--pin-dir") && i + 1 < argc) {
-			pin_dir = argv[++i];
-		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			return stats_usage(stdout), 0;
-		} else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
-			tiu_verbose = true;
-		} else if (argv[i][0] == '-' || ifname) {
-			return tiu_fail("unexpected '%s' (see tiu stats --help)", argv[i]);
-		} else {
-			ifname = argv[i];
-		}
-	}
-	if (open_stats(ifname, pin_dir, &m, s, &n))
+	if (r)
+		return r > 0 ? 0 : -1;
+	if (open_stats(c.argc ? c.argv[0] : NULL, c.pin_dir, &m, s, &n))
 		return -1;
 	read_all(&m, s, n);
 	(json ? print_json : print_text)(s, n, 0);

@@ -201,15 +201,9 @@ static int open_status(struct status *st, const char *pin_dir, struct tiu_maps *
 	int r;
 
 	memset(st, 0, sizeof(*st));
-	if (tiu_need_root())
-		return -1;
-	r = pins_resolve(pin_dir, false, &st->pins);
+	r = maps_open_up(NULL, pin_dir, true, &st->pins, m, NULL);
 	if (r < 0)
 		return -1;
-	r = r ? -ENOENT : maps_open(&st->pins, m);
-	if (r == -ESTALE)
-		return tiu_fail("stale pins from another version in %s: run `tiu down IFACE --purge`",
-				st->pins.dir);
 	st->have_maps = !r && !maps_abi(m, &st->abi);
 	st->ip_summed = kernel_reads_ip_summed();
 	st->freplace = freplace_probe(st->freplace_why, sizeof(st->freplace_why));
@@ -218,31 +212,24 @@ static int open_status(struct status *st, const char *pin_dir, struct tiu_maps *
 
 int cmd_status(int argc, char **argv)
 {
+	static const struct cli_cmd cmd = {
+		.name = "status", .common = CLI_F_PIN_DIR | CLI_F_JSON, .usage = status_usage,
+		.max_args = 1,
+	};
 	static struct iface_status ifs[TIU_MAX_IFACES];
-	const char *ifname = NULL, *pin_dir = NULL;
+	const char *ifname;
 	__u32 list[TIU_MAX_IFACES], one;
 	struct tiu_maps m = { -1, -1, -1, -1 };
 	struct status st;
-	bool json = false;
-	int n = 0;
+	struct cli c;
+	int n = 0, r = cli_parse(&cmd, NULL, argc, argv, &c);
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json"))
-			json = true;
-		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
-			return status_usage(stdout), 0;
-		else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose"))
-			tiu_verbose = true;
-		else if (!strcmp(argv[i], "--pin-dir") && i + 1 < argc)
-			pin_dir = argv[++i];
-		else if (argv[i][0] == '-' || ifname)
-			return tiu_fail("unexpected '%s' (see tiu status --help)", argv[i]);
-		else
-			ifname = argv[i];
-	}
+	if (r)
+		return r > 0 ? 0 : -1;
+	ifname = c.argc ? c.argv[0] : NULL;
 	if (ifname && iface_index(ifname, &one))
 		return -1;
-	if (open_status(&st, pin_dir, &m))
+	if (open_status(&st, c.pin_dir, &m))
 		return -1;
 	if (ifname) {
 		list[0] = one;
@@ -252,7 +239,7 @@ int cmd_status(int argc, char **argv)
 	}
 	for (int i = 0; i < n; i++)
 		gather_iface(st.have_maps ? &m : NULL, list[i], &ifs[i]);
-	if (json)
+	if (c.json)
 		json_status(&st, ifs, n);
 	else
 		text_status(&st, ifs, n);

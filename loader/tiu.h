@@ -15,6 +15,7 @@
 #include <linux/types.h>
 
 #include "tiu_common.h"
+#include "probe.h"
 
 struct bpf_object;
 struct bpf_program;
@@ -27,25 +28,18 @@ struct bpf_program;
 #define TIU_TC_HANDLE 0x7469 /* "ti" */
 #define TIU_TC_PRIO   0x7469
 
-/* Detour veth pair of interface with index N: "tiuNd" is the end TC egress
- * redirects to (offloads off), "tiuNp" the peer where tiu_tc_detour runs.
- * "tiu" + 10 digits + 1 letter = 14 characters < IFNAMSIZ. The alias of both
- * ends reads "tiu detour of IFACE" so that `ip link` tells whose they are. */
-#define TIU_DETOUR_FMT      "tiu%ud"
-#define TIU_DETOUR_PEER_FMT "tiu%up"
-#define TIU_DETOUR_ALIAS    "tiu detour of "
-
 /* Runtime notes that the kernel cannot hold (whether tiu created a clsact
- * qdisc), one directory per network namespace. */
+ * qdisc: attach.c), one directory per network namespace (run_state_dir). */
 #define TIU_RUN_DIR "/run/tiu"
 
 #define TIU_MAX_CLI_ENDPOINTS 256
 
-/* ---- main.c ---- */
+/* ---- msg.c: messages, logging, root check, lock ---- */
 extern bool tiu_verbose;
 int tiu_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void tiu_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 const char *tiu_libbpf_last(void);
+void tiu_log_init(void);
 int tiu_need_root(void);
 int tiu_lock(void);
 void tiu_crash_point(const char *step);
@@ -69,6 +63,33 @@ int iface_index(const char *ifname, __u32 *ifindex);
 int up_opt(struct up_opts *o, const char *name, const char *val);
 int read_config(struct up_opts *o, const char *path);
 
+/* Keys of the options every command may take (besides 'v' and 'h');
+ * a command's own options use keys from CLI_OWN on, or a letter. */
+enum { CLI_PIN_DIR = 0x100, CLI_JSON, CLI_OWN = 0x200 };
+#define CLI_F_PIN_DIR (1u << 0) /* takes --pin-dir DIR */
+#define CLI_F_JSON    (1u << 1) /* takes --json */
+
+struct option;
+
+struct cli_cmd {
+	const char *name;                /* "up": in "see tiu up --help" */
+	unsigned int common;             /* CLI_F_*: the common options it takes */
+	const struct option *opts;       /* its own options, {} ended, or NULL */
+	int (*opt)(void *ctx, int key, const char *arg); /* every option it takes */
+	void (*usage)(FILE *f);          /* for --help */
+	int max_args;                    /* positional arguments, -1: any number */
+};
+
+struct cli {
+	const char *pin_dir;             /* --pin-dir, or NULL */
+	bool json;
+	int argc;                        /* positional arguments, in order */
+	char **argv;
+};
+
+/* 0: parsed; 1: --help printed (exit 0); -1: error printed. */
+int cli_parse(const struct cli_cmd *cmd, void *ctx, int argc, char **argv, struct cli *out);
+
 /* ---- pins.c ---- */
 struct pins {
 	char dir[256];        /* where the maps are pinned */
@@ -81,10 +102,9 @@ struct pins {
 int pins_resolve(const char *pin_dir_opt, bool mount_ok, struct pins *p);
 int pins_mkdir(const struct pins *p);
 bool pins_exist(const struct pins *p);
-int pins_check(const struct pins *p, struct bpf_object *obj, const char *ifname);
 int pins_map(const struct pins *p, const char *name);
 int pins_purge(const struct pins *p);
-void run_state_path(const struct pins *p, __u32 ifindex, char *buf, size_t len);
+void run_state_dir(const struct pins *p, char *buf, size_t len);
 
 /* ---- netlink.c (libmnl, rtnetlink) ---- */
 int nl_veth_create(const char *name, const char *peer, unsigned int mtu);
@@ -104,6 +124,8 @@ struct detour {
 };
 
 void detour_names(__u32 ifindex, struct detour *d);
+bool detour_is_name(const char *ifname);
+int detour_of_alias(const char *ifname, __u32 *out, int max);
 int detour_create(__u32 ifindex, const char *ifname, struct detour *d);
 int detour_find(__u32 ifindex, struct detour *d);
 int detour_destroy(__u32 ifindex, const char *ifname);
@@ -118,11 +140,10 @@ struct tc_info {
 };
 
 int tc_attach(__u32 ifindex, bool egress, const struct bpf_program *prog,
-	      const char *ifname, bool *created_hook);
+	      const char *ifname, const struct pins *note);
 int tc_query(__u32 ifindex, bool egress, struct tc_info *info);
 int tc_detach(__u32 ifindex, bool egress);
-bool tc_hook_empty(__u32 ifindex);
-int tc_hook_destroy(__u32 ifindex);
+int tc_clsact_release(const struct pins *p, __u32 ifindex);
 
 struct xdp_info {
 	__u32 prog_id;        /* tiu's program, 0 if not attached */
@@ -138,15 +159,18 @@ int xdp_attach(struct bpf_object *obj, __u32 ifindex, const char *ifname,
 	       enum xdp_mode_opt mode);
 int xdp_detach(__u32 ifindex);
 const char *xdp_mode_name(int mode);
-int freplace_probe(char *why, size_t len);
-bool kernel_reads_ip_summed(void);
 
 /* ---- maps.c: the pinned maps seen from user space ---- */
 struct tiu_maps {
 	int endpoints, stats, links, config;
 };
 
+#define TIU_N_MAPS 4
+const char *maps_name(int i);     /* pin name of map i, 0 <= i < TIU_N_MAPS */
+int maps_check_pins(const struct pins *p, const struct bpf_object *obj, const char *ifname);
 int maps_open(const struct pins *p, struct tiu_maps *m);
+int maps_open_up(const char *ifname, const char *pin_dir, bool none_ok, struct pins *p,
+		 struct tiu_maps *m, __u32 *ifindex);
 void maps_close(struct tiu_maps *m);
 int maps_abi(const struct tiu_maps *m, __u32 *abi);
 int maps_set_abi(const struct tiu_maps *m);

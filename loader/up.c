@@ -7,11 +7,9 @@
  * undoes every earlier step from kernel state.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -50,48 +48,41 @@ static void up_usage(FILE *f)
 		TIU_TC_PRIO, TIU_TC_HANDLE);
 }
 
+/* up's own options (key CLI_OWN + index): the names are those of the
+ * configuration file too, so up_opt() handles both. */
 static const struct option up_longopts[] = {
-	{ "endpoint", required_argument, NULL, 'e' },
-	{ "xdp-mode", required_argument, NULL, 'x' },
-	{ "decap", required_argument, NULL, 'd' },
-	{ "pin-dir", required_argument, NULL, 'p' },
+	{ "endpoint", required_argument, NULL, CLI_OWN + 0 },
+	{ "xdp-mode", required_argument, NULL, CLI_OWN + 1 },
+	{ "decap", required_argument, NULL, CLI_OWN + 2 },
 	{ "config", required_argument, NULL, 'c' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
 	{}
 };
 
+static int up_cli_opt(void *ctx, int key, const char *arg)
+{
+	struct up_opts *o = ctx;
+
+	if (key == 'c')
+		return read_config(o, arg);
+	if (key == CLI_PIN_DIR)
+		return up_opt(o, "pin-dir", arg);
+	return up_opt(o, up_longopts[key - CLI_OWN].name, arg);
+}
+
 static int parse_up(int argc, char **argv, struct up_opts *o)
 {
-	int c, idx;
+	static const struct cli_cmd cmd = {
+		.name = "up", .common = CLI_F_PIN_DIR, .opts = up_longopts,
+		.opt = up_cli_opt, .usage = up_usage, .max_args = 1,
+	};
+	struct cli c;
+	int r = cli_parse(&cmd, o, argc, argv, &c);
 
-	optind = 1;
-	while (optind < argc) {
-		if (argv[optind][0] != '-') {
-			if (o->ifname)
-				return tiu_fail("unexpected argument '%s' (see tiu up --help)", argv[optind]);
-			o->ifname = argv[optind++];
-			continue;
-		}
-		c = getopt_long(argc, argv, "+vh", up_longopts, &idx);
-		if (c == -1)
-			break;
-		if (c == 'v') {
-			tiu_verbose = true;
-		} else if (c == 'h') {
-			up_usage(stdout);
-			exit(0);
-		} else if (c == 'c') {
-			if (read_config(o, optarg))
-				return -1;
-		} else if (c == '?') {
-			return tiu_fail("see tiu up --help");
-		} else if (up_opt(o, up_longopts[idx].name, optarg)) {
-			return -1;
-		}
-	}
-	if (!o->ifname)
+	if (r)
+		return r;
+	if (!c.argc)
 		return tiu_fail("which interface? usage: tiu up IFACE [options] (see tiu up --help)");
+	o->ifname = c.argv[0];
 	return 0;
 }
 
@@ -163,51 +154,24 @@ static int check_xdp_free(__u32 ifindex, const char *ifname)
 	return 0;
 }
 
-static bool is_detour_name(const char *ifname)
-{
-	unsigned int n;
-	char end, extra;
-
-	return sscanf(ifname, "tiu%u%c%c", &n, &end, &extra) == 2 && (end == 'd' || end == 'p');
-}
-
 /* Read-only checks: the interface, endpoints, pins, what is attached. */
 static int up_prepare(struct up_opts *o, __u32 *ifindex, struct tiu_endpoint_key *keys,
 		      struct pins *p, struct tc_obj *t)
 {
 	if (tiu_need_root() || tiu_lock() || iface_index(o->ifname, ifindex))
 		return -1;
-	if (is_detour_name(o->ifname))
+	if (detour_is_name(o->ifname))
 		return tiu_fail("%s: is a tiu detour device: give the real interface", o->ifname);
 	if (parse_keys(o, *ifindex, keys) || pins_resolve(o->pin_dir, true, p))
 		return -1;
 	if (tc_obj_open(t, p->dir, o->ifname))
 		return -1;
-	if (pins_check(p, t->obj, o->ifname) || check_not_up(p, *ifindex, o->ifname) ||
+	if (maps_check_pins(p, t->obj, o->ifname) || check_not_up(p, *ifindex, o->ifname) ||
 	    (o->decap == DECAP_XDP && check_xdp_free(*ifindex, o->ifname))) {
 		tc_obj_close(t);
 		return -1;
 	}
 	return 0;
-}
-
-/* Remember that tiu created the clsact qdisc of ifindex (see down.c). */
-static void note_clsact(const struct pins *p, __u32 ifindex)
-{
-	char path[PATH_MAX], *slash;
-	int fd;
-
-	run_state_path(p, ifindex, path, sizeof(path));
-	slash = strrchr(path, '/');
-	*slash = '\0';
-	mkdir(TIU_RUN_DIR, 0755);
-	mkdir(path, 0755);
-	*slash = '/';
-	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0)
-		tiu_warn("%s: %s: `tiu down` will leave the clsact qdisc in place", path, strerror(errno));
-	else
-		close(fd);
 }
 
 static int fill_maps(const struct pins *p, __u32 ifindex, const struct detour *d,
@@ -248,17 +212,14 @@ static int attach_all(const struct up_opts *o, __u32 ifindex, const struct pins 
 {
 	struct tiu_xdp *xskel;
 	struct bpf_object *xobj;
-	bool created = false;
 	int err;
 
-	err = tc_attach(d->peer_ifindex, false, t->detour, d->peer, &created);
+	err = tc_attach(d->peer_ifindex, false, t->detour, d->peer, NULL);
 	if (err)
 		return err;
 	tiu_crash_point("detour-prog");
 	if (o->decap == DECAP_TC) {
-		err = tc_attach(ifindex, false, t->decap, o->ifname, &created);
-		if (created)
-			note_clsact(p, ifindex);
+		err = tc_attach(ifindex, false, t->decap, o->ifname, p);
 	} else {
 		xobj = xdp_obj_open(&xskel, p->dir, o->ifname);
 		err = xobj ? xdp_attach(xobj, ifindex, o->ifname, o->xdp_mode) : -1;
@@ -268,10 +229,7 @@ static int attach_all(const struct up_opts *o, __u32 ifindex, const struct pins 
 	if (err)
 		return err;
 	tiu_crash_point("decap");
-	created = false;
-	err = tc_attach(ifindex, true, t->egress, o->ifname, &created);
-	if (created)
-		note_clsact(p, ifindex);
+	err = tc_attach(ifindex, true, t->egress, o->ifname, p);
 	tiu_crash_point("egress");
 	return err;
 }
@@ -302,7 +260,10 @@ int cmd_up(int argc, char **argv)
 	bool had_pins;
 	int err;
 
-	if (parse_up(argc, argv, &o) || up_prepare(&o, &ifindex, keys, &p, &t))
+	err = parse_up(argc, argv, &o);
+	if (err)
+		return err > 0 ? 0 : -1;
+	if (up_prepare(&o, &ifindex, keys, &p, &t))
 		return -1;
 	had_pins = pins_exist(&p);
 	err = pins_mkdir(&p) || tc_obj_load(&t, o.ifname);

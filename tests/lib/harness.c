@@ -9,8 +9,8 @@
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <bpf/btf.h>
 #include "harness.h"
+#include "probe.h"
 #include "tiu_xdp.skel.h"
 #include "tiu_tc.skel.h"
 #include "tiu_tc_compat.skel.h"
@@ -22,18 +22,6 @@ const char *const tiu_stat_names[TIU_STAT__MAX] = { TIU_STATS(TIU_STAT_NAME_) };
 static int quiet_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	return level == LIBBPF_WARN ? vfprintf(stderr, fmt, ap) : 0;
-}
-
-static int kernel_has_kfunc(void)
-{
-	struct btf *vmlinux = btf__load_vmlinux_btf();
-	int found;
-
-	if (!vmlinux)
-		return 0;
-	found = btf__find_by_name_kind(vmlinux, "bpf_cast_to_kern_ctx", BTF_KIND_FUNC) > 0;
-	btf__free(vmlinux);
-	return found;
 }
 
 /* No pins: the tests must not touch /sys/fs/bpf. */
@@ -92,7 +80,7 @@ int harness_open(struct harness *h, char *err, size_t errlen)
 	h->compat_detour = bpf_program__fd(h->compat->progs.tiu_tc_detour);
 	h->compat_decap = bpf_program__fd(h->compat->progs.tiu_tc_decap);
 
-	h->has_kfunc = kernel_has_kfunc();
+	h->has_kfunc = kernel_reads_ip_summed();
 	if (!h->has_kfunc)
 		return 0;
 	h->tc = tiu_tc__open();
