@@ -7,11 +7,11 @@
 # Two namespaces tiur-PID-a (client, a0 10.88.1.1 fd88::1) and tiur-PID-b
 # (server, b0 10.88.1.2 fd88::2), joined by a veth pair. tiu runs through
 # nsenter (host mount namespace) with its pins in a private bpffs mounted
-# under /tmp/tiur-PID: the host's /sys/fs/bpf is never touched. Everything
-# (namespaces, mounts, processes started here) is removed by the EXIT trap.
+# in the work directory: the host's /sys/fs/bpf is never touched. Everything
+# (namespaces, mounts, processes started here) is removed by the harness
+# (tests/lib/harness.sh); the transfers are tests/lib/xfer.py.
 set -u
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${BUILD:-$ROOT/build}
+. "$(dirname "$0")/lib/harness.sh"
 SOAK=60 KILLS=50
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -21,60 +21,29 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-n=0 fails=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-nok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $*"; }
-check() { local d=$1; shift; if "$@"; then ok "$d"; else nok "$d"; fi; }
-note() { echo "# $*"; }
+need_root
+need_tiu
+need_cmd nsenter ip tc nft python3 timeout tcpdump
 
-if [ "$(id -u)" != 0 ]; then echo "1..0 # SKIP needs root (namespaces, BPF)"; exit 0; fi
-if [ ! -x "$BUILD/tiu" ]; then echo "1..0 # SKIP $BUILD/tiu not built (make build/tiu)"; exit 0; fi
-for c in nsenter ip tc nft python3 timeout; do
-	command -v $c >/dev/null || { echo "1..0 # SKIP $c missing"; exit 0; }
-done
-
-A=tiur-$$-a B=tiur-$$-b
-WORK=/tmp/tiur-$$
+h_init tiur
+WORK=$H_WORK
 PINS=$WORK/bpf/tiu
-PIDS=()
-cleanup() {
-	local p
-	trap - EXIT INT TERM
-	exec 2>/dev/null
-	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
-	for ns in $A $B; do
-		[ -e /run/netns/$ns ] || continue
-		nsenter --net=/run/netns/$ns "$TIU" down a0 --purge --pin-dir "$PINS" >/dev/null 2>&1
-		nsenter --net=/run/netns/$ns "$TIU" down b0 --purge --pin-dir "$PINS" >/dev/null 2>&1
-		for p in $(ip netns pids $ns 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
-		ip netns del $ns 2>/dev/null
-	done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-	for m in $(awk -v w="$WORK" 'index($2, w) == 1 { print $2 }' /proc/mounts | sort -r); do
-		umount -l "$m" 2>/dev/null
-	done
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-mkdir -p "$WORK/bpf" "$WORK/bin"
-cp "$BUILD/tiu" "$WORK/bin/tiu"   # a rebuild during the run must not change the binary
-TIU=$WORK/bin/tiu
-mount -t bpf bpf "$WORK/bpf" || { echo "1..0 # SKIP cannot mount a bpffs"; exit 0; }
+mkdir -p "$WORK/bpf"
+h_mount -t bpf bpf "$WORK/bpf" || skip_all "cannot mount a bpffs"
 
-tiu_a() { timeout 30 nsenter --net=/run/netns/$A "$TIU" "$@"; }
-tiu_b() { timeout 30 nsenter --net=/run/netns/$B "$TIU" "$@"; }
-in_a() { timeout "${T:-30}" ip netns exec $A "$@"; }
-in_b() { timeout "${T:-30}" ip netns exec $B "$@"; }
+tiu_a() { tiu_in "$A" "$@"; }
+tiu_b() { tiu_in "$B" "$@"; }
+in_a() { H_CMD_TIMEOUT=${T:-30} in_ns "$A" "$@"; }
+in_b() { H_CMD_TIMEOUT=${T:-30} in_ns "$B" "$@"; }
 
 make_link() {
-	ip link add a0 netns $A type veth peer name b0 netns $B || return 1
-	ip -n $A addr add 10.88.1.1/24 dev a0 && ip -n $A addr add fd88::1/64 dev a0 nodad
-	ip -n $B addr add 10.88.1.2/24 dev b0 && ip -n $B addr add fd88::2/64 dev b0 nodad
-	ip -n $B addr add 10.88.1.3/24 dev b0   # a peer that is no endpoint
-	ip -n $A link set a0 up && ip -n $B link set b0 up && ip -n $A link set lo up && ip -n $B link set lo up
+	h_veth "$A" a0 "$B" b0 &&
+		h_addr "$A" a0 10.88.1.1/24 fd88::1/64 &&
+		h_addr "$B" b0 10.88.1.2/24 fd88::2/64 10.88.1.3/24 # .3: a peer that is no endpoint
 }
-ip netns add $A && ip netns add $B && make_link || { echo "1..0 # SKIP cannot create namespaces/veth"; exit 0; }
+h_ns A a && h_ns B b && make_link || skip_all "cannot create namespaces/veth"
+h_tiu_track "$A" a0 "$PINS"
+h_tiu_track "$B" b0 "$PINS"
 
 # What tiu leaves on namespace $1, interface $2: empty when clean.
 leftovers() {
@@ -104,10 +73,10 @@ for i in $(seq 1 "$KILLS"); do
 	ms=$((RANDOM % (up_ms + 50)))
 	if [ $((i % 3)) = 0 ]; then
 		tiu_a up "${UP_A[@]}" >/dev/null 2>&1
-		nsenter --net=/run/netns/$A "$TIU" down a0 --pin-dir "$PINS" >/dev/null 2>&1 &
+		ns_enter $A "$TIU" down a0 --pin-dir "$PINS" >/dev/null 2>&1 &
 		kill_down=$((kill_down + 1))
 	else
-		nsenter --net=/run/netns/$A "$TIU" up "${UP_A[@]}" >/dev/null 2>&1 &
+		ns_enter $A "$TIU" up "${UP_A[@]}" >/dev/null 2>&1 &
 		kill_up=$((kill_up + 1))
 	fi
 	p=$!
@@ -129,15 +98,15 @@ check "kill -9 at random points of up/down, $KILLS times: down --purge recovered
 # the loader's own crash points
 bad= 
 for step in pins detour links endpoints detour-prog decap egress; do
-	( TIU_TEST_CRASH_AT=$step timeout 30 nsenter --net=/run/netns/$A "$TIU" up "${UP_A[@]}"; true ) >/dev/null 2>&1
+	( TIU_TEST_CRASH_AT=$step tiu_a up "${UP_A[@]}"; true ) >/dev/null 2>&1
 	tiu_a down a0 --purge --pin-dir "$PINS" >/dev/null 2>&1 || bad+=" $step(down-rc)"
 	left=$(leftovers $A a0); [ -z "$left" ] || bad+=" $step:$left"
 done
 check "crash (SIGKILL) after each step of up, then down --purge: clean${bad:+ -- failed:$bad}" test -z "$bad"
 
 # ---------------------------------------------------- concurrent up --
-nsenter --net=/run/netns/$A "$TIU" up "${UP_A[@]}" >"$WORK/c1" 2>&1 & p1=$!
-nsenter --net=/run/netns/$A "$TIU" up "${UP_A[@]}" >"$WORK/c2" 2>&1 & p2=$!
+ns_enter $A "$TIU" up "${UP_A[@]}" >"$WORK/c1" 2>&1 & p1=$!
+ns_enter $A "$TIU" up "${UP_A[@]}" >"$WORK/c2" 2>&1 & p2=$!
 wait $p1; r1=$?; wait $p2; r2=$?
 note "concurrent up: rc $r1 ($(head -1 "$WORK/c1")), rc $r2 ($(head -1 "$WORK/c2"))"
 st=$(tiu_a status --pin-dir "$PINS" 2>&1)
@@ -174,7 +143,7 @@ check "pin directory not on bpffs (bpffs unmounted): clear error, nothing attach
 	test $rc != 0 -a -n "$out" -a -z "$left"
 tiu_a down a0 --purge --pin-dir "$WORK/notbpf/tiu" >/dev/null 2>&1
 
-mkdir -p "$WORK/robpf" && mount -t bpf -o ro bpf "$WORK/robpf"
+mkdir -p "$WORK/robpf" && h_mount -t bpf -o ro bpf "$WORK/robpf"
 out=$(tiu_a up a0 --endpoint remote=10.88.1.2:7001 --pin-dir "$WORK/robpf/tiu" 2>&1); rc=$?
 note "up with a read-only bpffs: rc $rc: $(echo "$out" | head -1)"
 left=$(PINS=$WORK/robpf/tiu leftovers $A a0)
@@ -187,72 +156,6 @@ umount "$WORK/robpf"
 tiu_a up "${UP_A[@]}" >/dev/null 2>&1 && tiu_b up "${UP_B[@]}" >/dev/null 2>&1
 check "tiu up on both ends" test -n "$(ip -n $A link show a0 | grep prog/xdp)" -a -n "$(ip -n $B link show b0 | grep prog/xdp)"
 
-cat >"$WORK/srv.py" <<'PY'
-import socket, threading, sys
-def serve(c):
-    try:
-        c.settimeout(60)
-        while True:
-            d = c.recv(65536)
-            if not d: break
-            c.sendall(d)
-    except Exception: pass
-    finally: c.close()
-s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-s.bind(("::", int(sys.argv[1]))); s.listen(256)
-while True:
-    c, _ = s.accept()
-    threading.Thread(target=serve, args=(c,), daemon=True).start()
-PY
-cat >"$WORK/cli.py" <<'PY'
-# cli.py SECONDS: short echo connections (v4 and v6, 4 threads) and one long
-# transfer per family, until SECONDS; prints counts. A connection that does
-# not finish within 20 s is stuck.
-import socket, threading, time, os, sys, hashlib
-end = time.time() + float(sys.argv[1])
-st = {"short": 0, "bytes": 0, "fail": 0, "long": 0, "why": []}
-lk = threading.Lock()
-def xfer(addr, size, chunk=65536):
-    s = socket.create_connection((addr, 7001), timeout=20)
-    s.settimeout(20)
-    data = os.urandom(min(size, 1 << 20))
-    want = hashlib.sha256(); got = hashlib.sha256(); sent = rcvd = 0
-    def rx():
-        nonlocal rcvd
-        while rcvd < size:
-            d = s.recv(262144)
-            if not d: break
-            got.update(d); rcvd += len(d)
-    t = threading.Thread(target=rx); t.start()
-    while sent < size:
-        part = data[: min(chunk, size - sent)]
-        s.sendall(part); want.update(part); sent += len(part)
-    t.join(30)
-    s.close()
-    if rcvd != size or want.digest() != got.digest():
-        raise Exception("echo mismatch %d/%d" % (rcvd, size))
-    return size
-def short(addr):
-    while time.time() < end:
-        try:
-            n = xfer(addr, int.from_bytes(os.urandom(2), "big") + 1)
-            with lk: st["short"] += 1; st["bytes"] += n
-        except Exception as e:
-            with lk: st["fail"] += 1; st["why"].append("%s short: %s" % (addr, e))
-def long(addr):
-    while time.time() < end:
-        try:
-            n = xfer(addr, 32 << 20)
-            with lk: st["long"] += 1; st["bytes"] += n
-        except Exception as e:
-            with lk: st["fail"] += 1; st["why"].append("%s long: %s" % (addr, e))
-ts = [threading.Thread(target=f, args=(a,)) for a in ("10.88.1.2", "fd88::2") for f in (short, short, long)]
-for t in ts: t.start()
-for t in ts: t.join()
-print("short %d long %d bytes %d fail %d %s" % (st["short"], st["long"], st["bytes"], st["fail"], "; ".join(st["why"][:3])))
-PY
 nft_loss() { # 1% loss of the tunnelled TCP on both ends (before conversion)
 	ip netns exec $1 nft -f - <<NFT
 table inet tiur_loss {
@@ -264,15 +167,16 @@ table inet tiur_loss {
 NFT
 }
 
-ip netns exec $B python3 "$WORK/srv.py" 7001 & PIDS+=($!)
+# the echo server and the soak client: tests/lib/xfer.py
+h_bg ip netns exec $B python3 "$XFER" echo-server --port 7001
 sleep 0.5
-T=20 in_a python3 "$WORK/cli.py" 2 > "$WORK/quick" 2>&1
+T=20 in_a python3 "$XFER" soak --connect 10.88.1.2 --connect fd88::2 --port 7001 --seconds 2 > "$WORK/quick" 2>&1
 check "tunnelled echo works before the soak: $(cat "$WORK/quick")" grep -q 'fail 0' "$WORK/quick"
 
 # ---------------------------------------------------------------- soak --
 nft_loss $A dport && nft_loss $B sport
-ip netns exec $A tcpdump -i a0 -Q out -nn -s 96 -w "$WORK/a0.pcap" 'tcp port 7001' >/dev/null 2>&1 & PIDS+=($!)
-ip netns exec $B tcpdump -i b0 -Q out -nn -s 96 -w "$WORK/b0.pcap" 'tcp port 7001' >/dev/null 2>&1 & PIDS+=($!)
+h_bg ip netns exec $A tcpdump -i a0 -Q out -nn -s 96 -w "$WORK/a0.pcap" 'tcp port 7001' >/dev/null 2>&1; cap_a=$H_BG
+h_bg ip netns exec $B tcpdump -i b0 -Q out -nn -s 96 -w "$WORK/b0.pcap" 'tcp port 7001' >/dev/null 2>&1; cap_b=$H_BG
 ip netns exec $A nstat -n >/dev/null 2>&1; ip netns exec $B nstat -n >/dev/null 2>&1
 ep0=$(tiu_a endpoint list a0 --pin-dir "$PINS" 2>/dev/null | wc -l)
 (
@@ -287,22 +191,21 @@ ep0=$(tiu_a endpoint list a0 --pin-dir "$PINS" 2>/dev/null | wc -l)
 		echo $i > "$WORK/churn"
 		sleep 1
 	done
-) & churn=$!; PIDS+=($churn)
-T=$((SOAK + 120)) in_a python3 "$WORK/cli.py" "$SOAK" > "$WORK/soak" 2>&1
-touch "$WORK/stop"; T=20 timeout 20 tail --pid=$churn -f /dev/null; kill $churn 2>/dev/null; wait $churn 2>/dev/null
+) & churn=$!; H_PIDS+=($churn)
+T=$((SOAK + 120)) in_a python3 "$XFER" soak --connect 10.88.1.2 --connect fd88::2 --port 7001 --seconds "$SOAK" > "$WORK/soak" 2>&1
+touch "$WORK/stop"; T=20 timeout 20 tail --pid=$churn -f /dev/null; kill $churn 2>/dev/null; h_wait $churn 2>/dev/null
 sleep 1
 ep1=$(tiu_a endpoint list a0 --pin-dir "$PINS" 2>/dev/null | wc -l)
 csum=$( { ip netns exec $A nstat -az TcpInCsumErrors UdpInCsumErrors Udp6InCsumErrors; ip netns exec $B nstat -az TcpInCsumErrors UdpInCsumErrors Udp6InCsumErrors; } 2>/dev/null | awk '/Csum/ { s += $2 } END { print s + 0 }')
 retr=$(ip netns exec $A nstat -az TcpRetransSegs 2>/dev/null | awk '/Retrans/ { print $2 }')
 drops=$(ip netns exec $A nft list table inet tiur_loss 2>/dev/null | grep -o 'packets [0-9]*' | awk '{ print $2 }')
-sa=$(tiu_a stats a0 --pin-dir "$PINS" 2>&1); sb=$(tiu_b stats b0 --pin-dir "$PINS" 2>&1)
 note "soak ${SOAK} s: $(cat "$WORK/soak"); endpoint add/del cycles: $(cat "$WORK/churn" 2>/dev/null || echo 0); 1% loss dropped ${drops:-?} segments on a; retransmissions (a) ${retr:-?}"
-note "client stats: $(echo "$sa" | grep -E 'converted|detoured|drop' | awk '$2 != 0' | tr -s ' ' | tr '\n' ';')"
-note "server stats: $(echo "$sb" | grep -E 'converted|detoured|drop' | awk '$2 != 0' | tr -s ' ' | tr '\n' ';')"
+note "client counters: $(tiu_counters_nonzero $A a0 --pin-dir "$PINS")"
+note "server counters: $(tiu_counters_nonzero $B b0 --pin-dir "$PINS")"
 check "soak: connections completed, none stuck or corrupted" grep -qE 'short [1-9][0-9]* long [1-9][0-9]* bytes [0-9]+ fail 0' "$WORK/soak"
 check "soak: no TCP/UDP checksum errors in either namespace ($csum)" test "$csum" = 0
 check "soak: endpoint map back to its size after the add/del churn ($ep0 -> $ep1 entries)" test "$ep0" = "$ep1"
-for p in "${PIDS[@]:1}"; do kill "$p" 2>/dev/null; done; sleep 0.5
+kill $cap_a $cap_b 2>/dev/null; h_wait $cap_a; h_wait $cap_b
 pa=$(tcpdump -r "$WORK/a0.pcap" -nn 2>/dev/null | wc -l); pb=$(tcpdump -r "$WORK/b0.pcap" -nn 2>/dev/null | wc -l)
 check "soak: no plain TCP to/from the tunnel port left either host ($pa, $pb packets)" test "$pa" = 0 -a "$pb" = 0
 ip netns exec $A nft delete table inet tiur_loss; ip netns exec $B nft delete table inet tiur_loss
@@ -316,37 +219,23 @@ table inet tiur_fw {
 	}
 }
 NFT
-T=20 in_a python3 -c '
-import socket
-try:
-    socket.create_connection(("10.88.1.2", 7001), timeout=5); print("connected")
-except Exception as e: print("refused:", e)' > "$WORK/fw" 2>&1
+T=20 in_a python3 "$XFER" client --connect 10.88.1.2 --port 7001 --out "$WORK/fw.client.json" --timeout 5
+fw=$(xfer_field fw client error)
 hits=$(ip netns exec $B nft list table inet tiur_fw | grep -o 'packets [0-9]*' | awk '{ print $2 }')
-check "an nftables input rule rejecting TCP 7001 also blocks the tunnelled traffic ($(cat "$WORK/fw"), rule hit ${hits:-0} times)" \
-	grep -q refused "$WORK/fw"
+check "an nftables input rule rejecting TCP 7001 also blocks the tunnelled traffic (${fw:-connected}, rule hit ${hits:-0} times)" \
+	grep -q ConnectionRefused <<<"$fw"
 ip netns exec $B nft delete table inet tiur_fw
 
 # UDP from a peer that is no endpoint (10.88.1.3:7001) to the client: untouched
-before=$(tiu_a stats a0 --pin-dir "$PINS" 2>&1 | awk '$1 == "dec_pass" { print $2 }')
-cat >"$WORK/udp.py" <<'PY'
-import socket, sys
+before=$(tiu_counter $A a0 dec_pass --pin-dir "$PINS")
 # 40 bytes shaped like a tunnelled segment (length field right, doff 5)
-pay = bytes.fromhex("00000000500201f5" "11223344" "55667788") + bytes(range(20))
-if sys.argv[1] == "recv":
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("10.88.1.1", 40001)); s.settimeout(5)
-    d, a = s.recvfrom(2048)
-    print("same" if d == pay else "changed", a[0], a[1])
-else:
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("10.88.1.3", 7001))
-    s.sendto(pay, ("10.88.1.1", 40001))
-PY
-T=10 in_a python3 "$WORK/udp.py" recv > "$WORK/udp" 2>&1 & r=$!
-sleep 0.5; T=5 in_b python3 "$WORK/udp.py" send; wait $r
-after=$(tiu_a stats a0 --pin-dir "$PINS" 2>&1 | awk '$1 == "dec_pass" { print $2 }')
+pay=00000000500201f5112233445566778800$(printf '%02x' $(seq 1 19))
+T=10 in_a python3 "$XFER" udp-recv --bind 10.88.1.1 --port 40001 --expect "$pay" --timeout 5 > "$WORK/udp" 2>&1 & r=$!
+sleep 0.5; T=5 in_b python3 "$XFER" udp-send --bind 10.88.1.3 --sport 7001 --connect 10.88.1.1 --port 40001 --data "$pay"; wait $r
+after=$(tiu_counter $A a0 dec_pass --pin-dir "$PINS")
 check "UDP to the client from a non-endpoint peer (10.88.1.3:7001) arrives untouched ($(cat "$WORK/udp"); dec_pass ${before:-?} -> ${after:-?})" \
 	grep -q '^same 10.88.1.3 7001' "$WORK/udp"
 
 tiu_b down b0 --purge --pin-dir "$PINS" >/dev/null 2>&1; tiu_a down a0 --purge --pin-dir "$PINS" >/dev/null 2>&1
 check "final down --purge on both ends: clean ($(leftovers $A a0)$(leftovers $B b0))" test -z "$(leftovers $A a0)$(leftovers $B b0)"
-echo "1..$n"
-[ $fails = 0 ]
+tap_done

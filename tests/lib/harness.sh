@@ -27,9 +27,9 @@
 # h_defer run, last first; tiu goes down (--purge) on every interface of
 # tiu_up / h_tiu_track; the pins and /run/tiu notes of our namespaces are
 # removed; what still runs in our namespaces is killed; the namespaces are
-# deleted; the mounts of h_mount are unmounted; a bpffs that h_init mounted
-# on /sys/fs/bpf is unmounted; the work directory is removed (kept with
-# H_KEEP=1, or after a failure with H_KEEP_ON_FAIL=1).
+# deleted; the mounts of h_mount are unmounted; a bpffs on /sys/fs/bpf that
+# was not there at h_init is unmounted when empty; the work directory is
+# removed (kept with H_KEEP=1, or after a failure with H_KEEP_ON_FAIL=1).
 
 H_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$H_LIB/../.." && pwd)
@@ -38,7 +38,7 @@ TIU=${TIU:-$BUILD/tiu}
 XFER=$H_LIB/xfer.py
 
 H_N=0 H_FAIL=0 H_SKIP=0 H_PLANNED=
-H_PREFIX= H_WORK= H_MOUNTED_BPFFS=
+H_PREFIX= H_WORK= H_HAD_BPFFS=1
 H_PIDS=() H_DEFER=() H_NS=() H_TIU=() H_MOUNTS=()
 
 # ------------------------------------------------------------------ TAP --
@@ -58,7 +58,7 @@ check() {
 	local desc=$1 rc out
 	shift
 	out=$(mktemp "${H_WORK:-/tmp}/check.XXXXXX")
-	"$@" >"$out" 2>&1 </dev/null
+	"$@" >"$out" 2>&1
 	rc=$?
 	case $rc in
 	0) ok "$desc" ;;
@@ -101,17 +101,19 @@ need_built() {
 # ------------------------------------------------------ setup and cleanup --
 # h_init PREFIX: the work directory $H_WORK, the trap, a private copy of tiu
 # (a rebuild of build/tiu during a long run must not change the binary under
-# test), a bpffs on /sys/fs/bpf if there is none (unmounted at the end).
+# test). Notes whether /sys/fs/bpf is a bpffs: `tiu up` mounts one where
+# there is none, and the cleanup unmounts it again (when empty).
 h_init() {
 	H_PREFIX=$1
 	H_WORK=$(mktemp -d "/tmp/$H_PREFIX.$$.XXXX") || bail "cannot create a work directory"
 	trap h_cleanup EXIT
 	trap 'exit 130' INT TERM
 	if [ -x "$TIU" ]; then cp "$TIU" "$H_WORK/tiu" && TIU=$H_WORK/tiu; fi
-	if [ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" != bpf_fs ]; then
-		mount -t bpf bpf /sys/fs/bpf && H_MOUNTED_BPFFS=1
-	fi
+	H_HAD_BPFFS=0
+	[ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" = bpf_fs ] && H_HAD_BPFFS=1
 }
+# h_bpffs: a bpffs on /sys/fs/bpf now (for tests that use it before `tiu up`).
+h_bpffs() { [ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" = bpf_fs ] || mount -t bpf bpf /sys/fs/bpf; }
 
 # h_ns VAR NAME: create the namespace PREFIX-PID-NAME (lo up), store its name
 # in VAR; deleted at the end.
@@ -178,7 +180,7 @@ h_cleanup() {
 	done
 	for p in "${H_PIDS[@]}"; do wait "$p" 2>/dev/null; done
 	for ((i = ${#H_MOUNTS[@]} - 1; i >= 0; i--)); do umount -l "${H_MOUNTS[$i]}" 2>/dev/null; done
-	if [ "${H_MOUNTED_BPFFS:-}" = 1 ]; then
+	if [ "${H_HAD_BPFFS:-1}" = 0 ] && [ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" = bpf_fs ]; then
 		rmdir /sys/fs/bpf/xdp /sys/fs/bpf/tiu 2>/dev/null # libxdp's and tiu's, empty by now
 		[ -z "$(ls -A /sys/fs/bpf | grep -v -e '^maps.debug$' -e '^progs.debug$')" ] && umount /sys/fs/bpf 2>/dev/null
 	fi
@@ -269,6 +271,13 @@ tiu_counter() {
 	shift 3
 	v=$(tiu_stats_json "$ns" "$ifc" "$@" | counter_of "$name")
 	echo "${v:-0}"
+}
+
+# tiu_counters_nonzero NS IFACE [ARGS...]: "name=value ..." of the counters
+# that are not 0 (for notes).
+tiu_counters_nonzero() {
+	tiu_stats_json "$@" | sed -n 's/.*"counters":{\([^}]*\)}.*/\1/p' | tr ',' '\n' | tr -d '"' |
+		awk -F: '$2 != 0 { printf "%s%s=%s", n++ ? " " : "", $1, $2 } END { print "" }'
 }
 
 # ------------------------------------------------------------- transfer --
