@@ -46,6 +46,11 @@ SKELS    := $(BPF_OBJS:.bpf.o=.skel.h)
 LOADER_SRCS := $(wildcard loader/*.c)
 LOADER  := $(BUILD)/tiu
 
+# BPF programs the tests load next to tiu's (tests/bpf/*.bpf.c) and the VM
+# lane's counting program, with the same flags as tiu's objects.
+TEST_BPF_OBJS := $(patsubst tests/bpf/%.bpf.c,$(BUILD)/tests/%.bpf.o,$(wildcard tests/bpf/*.bpf.c)) \
+	$(BUILD)/vm/xdp_count.bpf.o
+
 # C test programs (TAP): tests/*.c, one binary each.
 TEST_SRCS := $(wildcard tests/*.c)
 TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
@@ -64,9 +69,9 @@ VM_PKGS := qemu-system-x86 busybox-static
 
 .PHONY: all test test-unit test-vm demo deps deps-check clean install bench bench-quick soak
 
-all: $(BPF_OBJS) $(SKELS) $(LOADER) $(TEST_BINS) $(BENCH_BINS)
+all: $(BPF_OBJS) $(SKELS) $(LOADER) $(TEST_BINS) $(TEST_BPF_OBJS) $(BENCH_BINS)
 
-$(BUILD) $(BUILD)/tests $(BUILD)/bench:
+$(BUILD) $(BUILD)/tests $(BUILD)/bench $(BUILD)/vm:
 	$(Q)mkdir -p $@
 
 $(BUILD)/tiu_xdp.bpf.o: xdp/tiu_xdp.bpf.c $(HEADERS) | $(BUILD)
@@ -82,6 +87,14 @@ $(BUILD)/tiu_tc_compat.bpf.o: tc/tiu_tc.bpf.c $(HEADERS) | $(BUILD)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -DTIU_NO_KFUNC -c $< -o $@
 
 $(BUILD)/tiu_sockops.bpf.o: tc/tiu_sockops.bpf.c $(HEADERS) | $(BUILD)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/tests/%.bpf.o: tests/bpf/%.bpf.c | $(BUILD)/tests
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/vm/%.bpf.o: tests/vm/%.bpf.c | $(BUILD)/vm
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # tests/loader.t - the `tiu` command (issue 3), in two network namespaces
 # joined by a veth pair. TAP; every test is a function; the plan is printed
-# at the end. Needs root (skips without), clang (for a foreign BPF program),
-# python3, xdp-tools. Bounded: a watchdog ends the run after 300 s.
+# at the end (tests/lib/harness.sh). Needs root (skips without), the foreign
+# BPF programs of tests/bpf/ (built by make), python3, xdp-tools. Bounded: a
+# watchdog ends the run after 300 s.
 #
 # Covered: up/down round trip leaves nothing; up twice; every bad input gives
 # its message and leaves the system unchanged; kill -9 at every step of `up`
@@ -13,28 +14,57 @@
 # agrees with the text; ip netns exec and nsenter; per-netns pins; config
 # file; foreign filters, qdiscs and XDP programs left alone; --help.
 
-. "$(dirname "$0")/lib/loader.sh"
+. "$(dirname "$0")/lib/harness.sh"
+need_root
+need_tiu
+need_cmd python3 xdp-loader bpftool
+need_built "$BUILD/tests/foreign_xdp.bpf.o" "$BUILD/tests/foreign_tc.bpf.o"
+FOREIGN_XDP=$BUILD/tests/foreign_xdp.bpf.o FOREIGN_TC=$BUILD/tests/foreign_tc.bpf.o
 
-if [ "$(id -u)" != 0 ]; then
-	echo "1..0 # skip needs root (network namespaces, BPF)"
-	exit 0
-fi
-if [ ! -x "$TIU" ]; then
-	echo "1..0 # skip $TIU not built (make build/tiu)"
-	exit 0
-fi
+#   ns A (la 10.78.0.1 fd78::1) ---- veth ---- ns B (lb 10.78.0.2 fd78::2)
+A4=10.78.0.1 B4=10.78.0.2 A6=fd78::1 B6=fd78::2
+PORT=7001
 
-# watchdog: ends the run after 300 s. Its output is closed and its sleep
-# is killed with it, so that nothing holds prove's pipes after the end.
-(
-	exec >/dev/null 2>&1
-	sleep 300 & sp=$!
-	trap 'kill $sp; exit 0' TERM
-	wait $sp && kill -TERM $$
-) &
-WATCHDOG=$!
-lt_setup || { echo "1..1"; echo "not ok 1 - set up namespaces"; exit 1; }
-build_foreign || echo "# cannot build the foreign BPF program: those tests will fail" >&2
+h_init tiul
+h_watchdog 300
+h_bpffs
+h_ns NA a && h_ns NB b && h_veth "$NA" la "$NB" lb &&
+	h_addr "$NA" la $A4/24 $A6/64 && h_addr "$NB" lb $B4/24 $B6/64 || bail "set up namespaces"
+for i in la lx0 lo; do h_tiu_track "$NA" $i; done
+h_tiu_track "$NB" lb
+# the detour pair of la is named after its ifindex
+IDX=$(ip netns exec "$NA" cat /sys/class/net/la/ifindex)
+DA=tiu${IDX}d PA=tiu${IDX}p
+
+tiu_a() { tiu_in "$NA" "$@"; }
+tiu_b() { tiu_in "$NB" "$@"; }
+in_a()  { in_ns "$NA" "$@"; }
+in_b()  { in_ns "$NB" "$@"; }
+counter() { if [ "$1" = a ]; then tiu_counter "$NA" la "$2"; else tiu_counter "$NB" lb "$2"; fi; }
+
+# Pin directory of namespace A or B, as tiu computes it (netns-COOKIE).
+pins_of() { tiu_pin_dir "$([ "$1" = a ] && echo "$NA" || echo "$NB")"; }
+pins_a() { [ -n "${PINS_A:-}" ] || PINS_A=$(pins_of a); echo "$PINS_A"; }
+
+# Everything that tiu could leave behind in namespace A, as text: links,
+# qdiscs, TC filters, XDP, pins of A, tiu's notes in /run/tiu.
+snapshot_a() {
+	in_a ip -o link show | sed 's/^[0-9]*: //; s/ link\/.*//; s/state [A-Z]* //'
+	in_a tc qdisc show dev la
+	in_a tc filter show dev la ingress
+	in_a tc filter show dev la egress
+	in_a ip -d link show dev la | grep -o 'prog/xdp.*' || true
+	find "$(pins_a)" 2>/dev/null
+	find "/run/tiu/$(basename "$(pins_a)")" 2>/dev/null
+}
+
+# Bidirectional transfer A (client) -> B (server) through the tunnel
+# (tests/lib/xfer.py); 0 when both directions arrived whole. $1: server address.
+xfer() {
+	h_xfer lt "$NB" "$1" "$NA" "$1" $PORT "${2:-4000000}" --timeout 40
+	xfer_ok lt
+}
+
 BASE=$(snapshot_a)
 
 up_a() { tiu_a up la --endpoint remote=$B4:$PORT "$@"; }
@@ -113,7 +143,7 @@ t_bad_inputs() {
 	bad_input "bad --xdp-mode" "bad --xdp-mode 'fast'" tiu_a up la --xdp-mode fast
 	bad_input "endpoint add on an interface that is not up" "la: not up" \
 		tiu_a endpoint add la remote=$B4:80
-	bad_input "pin dir not on bpffs" "not on a bpffs" tiu_a up la --pin-dir "$LT_WORK/pins"
+	bad_input "pin dir not on bpffs" "not on a bpffs" tiu_a up la --pin-dir "$H_WORK/pins"
 	bad_input "not root" "needs root or CAP_BPF and CAP_NET_ADMIN" \
 		timeout 10 nsenter --net=/run/netns/"$NA" setpriv --reuid=65534 --regid=65534 --clear-groups "$TIU" up la
 	# detour name taken by something that is not tiu's
@@ -129,7 +159,7 @@ t_bad_inputs() {
 	fi
 	in_a ip link del $DA
 	# foreign XDP program without the dispatcher
-	in_a ip link set dev la xdpgeneric obj "$LT_WORK/foreign_xdp.bpf.o" sec xdp
+	in_a ip link set dev la xdpgeneric obj "$FOREIGN_XDP" sec xdp
 	BASE_X=$(snapshot_a)
 	out=$(up_a 2>&1); rc=$?
 	if [ $rc -ne 0 ] && grep -q "another XDP program (foreign_xdp" <<<"$out" &&
@@ -234,7 +264,7 @@ t_kill9() {
 	local snap delay
 	for delay in 0.01 0.03 0.06 0.1 0.2; do
 		# nsenter execs tiu: $! is tiu itself
-		nsenter --net=/run/netns/"$NA" "$TIU" up la --endpoint remote=$B4:$PORT --decap tc >/dev/null 2>&1 &
+		ns_enter "$NA" "$TIU" up la --endpoint remote=$B4:$PORT --decap tc >/dev/null 2>&1 &
 		local pid=$!
 		sleep $delay
 		kill -9 $pid 2>/dev/null
@@ -252,7 +282,7 @@ t_kill9() {
 
 t_foreign_left_alone() {
 	in_a tc qdisc add dev la clsact
-	in_a tc filter add dev la egress pref 1 handle 1 bpf da obj "$LT_WORK/foreign_tc.bpf.o" sec tc
+	in_a tc filter add dev la egress pref 1 handle 1 bpf da obj "$FOREIGN_TC" sec tc
 	local before
 	before=$(snapshot_a)
 	if up_a --decap tc >/dev/null && tiu_a down la --purge >/dev/null &&
@@ -269,7 +299,7 @@ t_traffic() {
 		{ not_ok "traffic: up failed"; return; }
 	local eps_before n=0 big=150000000
 	eps_before=$(tiu_a endpoint list la)
-	xfer $B4 $big > "$LT_WORK/xfer.out" 2>&1 &
+	xfer $B4 $big > "$H_WORK/xfer.out" 2>&1 &
 	local xpid=$!
 	while kill -0 $xpid 2>/dev/null; do
 		tiu_a endpoint add la remote=10.78.0.99:80 'remote=[fd78::99]:443' local=*:9$((n % 10))00 &&
@@ -279,7 +309,7 @@ t_traffic() {
 		n=$((n + 1))
 	done
 	wait $xpid; local rc=$?
-	diag < "$LT_WORK/xfer.out"
+	diag < "$H_WORK/xfer.out"
 	if [ $rc -eq 0 ] && [ $n -gt 0 ] && [ "$(tiu_a endpoint list la)" = "$eps_before" ]; then
 		ok "TCP transfer through the tunnel intact (SHA-256 both ways) during $n endpoint add/del rounds"
 	else
@@ -295,11 +325,11 @@ t_traffic() {
 	# IPv6: a remote endpoint in brackets on A, the wildcard on B covers it
 	local d6
 	d6=$(counter b dec_converted)
-	if tiu_a endpoint add la "remote=[$B6]:$PORT" && xfer $B6 3000000 > "$LT_WORK/x6.out" 2>&1 &&
+	if tiu_a endpoint add la "remote=[$B6]:$PORT" && xfer $B6 3000000 > "$H_WORK/x6.out" 2>&1 &&
 	   [ "$(counter b dec_converted)" -gt "$d6" ]; then
 		ok "IPv6 transfer through the tunnel intact (remote=[$B6]:$PORT, local=*:$PORT)"
 	else
-		not_ok "IPv6 transfer"; diag < "$LT_WORK/x6.out"
+		not_ok "IPv6 transfer"; diag < "$H_WORK/x6.out"
 	fi
 	tiu_a endpoint del la "remote=[$B6]:$PORT"
 	# endpoints removed on both sides: the flow is plain TCP again
@@ -403,8 +433,8 @@ t_xdp_loader() {
 	timeout 10 nsenter --net=/run/netns/"$NB" xdp-loader load -p "$(pins_of b)" lb "$BUILD/tiu_xdp.bpf.o"
 	out=$(tiu_b status lb)
 	before=$(counter b dec_converted)
-	xfer $B4 300000 > "$LT_WORK/xl.out" 2>&1; local rc=$?
-	diag < "$LT_WORK/xl.out"
+	xfer $B4 300000 > "$H_WORK/xl.out" 2>&1; local rc=$?
+	diag < "$H_WORK/xl.out"
 	after=$(counter b dec_converted)
 	if grep -q "xdp: tiu_xdp_decap" <<<"$out" && [ $rc -eq 0 ] && [ "$after" -gt "$before" ]; then
 		ok "xdp-loader load -p PINDIR lb tiu_xdp.bpf.o: same maps (transfer intact, dec_converted $before -> $after)"
@@ -421,14 +451,14 @@ t_xdp_loader() {
 }
 
 t_config() {
-	cat > "$LT_WORK/la.conf" <<-EOF
+	cat > "$H_WORK/la.conf" <<-EOF
 	# tiu configuration for la
 	endpoint remote=$B4:$PORT   # the server
 	endpoint local=*:7100
 
 	decap tc
 	EOF
-	if tiu_a up la --config "$LT_WORK/la.conf" >/dev/null &&
+	if tiu_a up la --config "$H_WORK/la.conf" >/dev/null &&
 	   [ "$(tiu_a endpoint list la | sort | tr '\n' ' ')" = "local=*:7100 remote=$B4:$PORT " ] &&
 	   tiu_a status la | grep -q "tc ingress: tiu_tc_decap"; then
 		ok "up --config FILE: endpoints and options, comments ignored"
@@ -436,18 +466,18 @@ t_config() {
 		not_ok "config file"
 	fi
 	tiu_a down la --purge >/dev/null
-	echo "xdp-mode turbo" > "$LT_WORK/bad.conf"
-	bad_input "bad line in the config file" "bad.conf:1" tiu_a up la --config "$LT_WORK/bad.conf"
+	echo "xdp-mode turbo" > "$H_WORK/bad.conf"
+	bad_input "bad line in the config file" "bad.conf:1" tiu_a up la --config "$H_WORK/bad.conf"
 }
 
 t_dispatcher() {
 	local why
 	why=$(tiu_a status --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print("" if d["dispatcher_possible"] else d["dispatcher_note"])')
 	if [ -n "$why" ]; then
-		skip "$why"
+		skip "libxdp dispatcher: tiu joins a foreign program" "$why"
 		return
 	fi
-	timeout 10 nsenter --net=/run/netns/"$NA" xdp-loader load -m skb la "$LT_WORK/foreign_xdp.bpf.o"
+	timeout 10 nsenter --net=/run/netns/"$NA" xdp-loader load -m skb la "$FOREIGN_XDP"
 	if up_a --xdp-mode skb >/dev/null && tiu_a status la | grep -q "libxdp dispatcher (2 programs)" &&
 	   tiu_a down la --purge >/dev/null &&
 	   timeout 10 nsenter --net=/run/netns/"$NA" xdp-loader status la | grep -q foreign_xdp; then
@@ -481,15 +511,15 @@ t_xdp_modes() {
 t_concurrent_and_vanished() {
 	local r1 r2 out
 	in_a ip link add lx0 type veth peer name lx1 && in_a ip link set lx0 up && in_a ip link set lx1 up
-	nsenter --net=/run/netns/"$NA" "$TIU" up lx0 --endpoint remote=$B4:9 >"$LT_WORK/c1" 2>&1 & local p1=$!
-	nsenter --net=/run/netns/"$NA" "$TIU" up lx0 --endpoint remote=$B4:9 >"$LT_WORK/c2" 2>&1 & local p2=$!
+	ns_enter "$NA" "$TIU" up lx0 --endpoint remote=$B4:9 >"$H_WORK/c1" 2>&1 & local p1=$!
+	ns_enter "$NA" "$TIU" up lx0 --endpoint remote=$B4:9 >"$H_WORK/c2" 2>&1 & local p2=$!
 	wait $p1; r1=$?; wait $p2; r2=$?
-	if [ $((r1 + r2)) = 1 ] && grep -q "already up" "$LT_WORK/c1" "$LT_WORK/c2" &&
+	if [ $((r1 + r2)) = 1 ] && grep -q "already up" "$H_WORK/c1" "$H_WORK/c2" &&
 	   tiu_a status lx0 | grep -q "xdp: tiu_xdp_decap" &&
 	   [ "$(in_a ip -o link show | grep -c 'tiu[0-9]*d@')" = 1 ]; then
 		ok "two concurrent up: one wins, the other waits and says already up"
 	else
-		not_ok "concurrent up (rc $r1/$r2)"; cat "$LT_WORK/c1" "$LT_WORK/c2" | diag
+		not_ok "concurrent up (rc $r1/$r2)"; cat "$H_WORK/c1" "$H_WORK/c2" | diag
 	fi
 	in_a ip link del lx0
 	out=$(tiu_a down lx0 --purge 2>&1)
@@ -501,10 +531,10 @@ t_concurrent_and_vanished() {
 }
 
 t_unit() {
-	local unit=$LT_WORK/tiu@.service
+	local unit=$H_WORK/tiu@.service
 	sed "s|@SBINDIR@|$(dirname "$TIU")|g" "$ROOT/loader/tiu@.service" > "$unit"
 	if ! command -v systemd-analyze >/dev/null; then
-		skip "systemd-analyze not installed"
+		skip "tiu@.service passes systemd-analyze verify" "systemd-analyze not installed"
 	elif out=$(systemd-analyze verify "$unit" 2>&1) && [ -z "$out" ]; then
 		ok "tiu@.service passes systemd-analyze verify"
 	else
@@ -521,29 +551,26 @@ t_help() {
 	if [ -z "$bad" ]; then ok "--help of every subcommand"; else not_ok "--help:$bad"; fi
 }
 
-run() { local t0=$SECONDS; "$@"; echo "# $1: $((SECONDS - t0)) s" >&2; }
-run t_help
-run t_round_trip
-run t_detour_settings
+run_test t_help
+run_test t_round_trip
+run_test t_detour_settings
 tiu_a down la --purge >/dev/null
-run t_up_twice
-run t_bad_inputs
-run t_endpoint_errors
-run t_stale_pins
-run t_kill9
-run t_foreign_left_alone
-run t_config
-run t_traffic
-run t_json
-run t_netns_isolation
-run t_ip_netns_exec
-run t_dispatcher
-run t_xdp_loader
-run t_xdp_modes
-run t_unit
-run t_concurrent_and_vanished
+run_test t_up_twice
+run_test t_bad_inputs
+run_test t_endpoint_errors
+run_test t_stale_pins
+run_test t_kill9
+run_test t_foreign_left_alone
+run_test t_config
+run_test t_traffic
+run_test t_json
+run_test t_netns_isolation
+run_test t_ip_netns_exec
+run_test t_dispatcher
+run_test t_xdp_loader
+run_test t_xdp_modes
+run_test t_unit
+run_test t_concurrent_and_vanished
 if [ "$(snapshot_a)" = "$BASE" ]; then ok "at the end, namespace A is as it was"; else not_ok "leftovers at the end"; fi
 
-kill $WATCHDOG 2>/dev/null
-echo "1..$LT_N"
-[ $LT_FAIL -eq 0 ]
+tap_done

@@ -46,7 +46,7 @@ ok()     { H_N=$((H_N + 1)); echo "ok $H_N - $*"; }
 not_ok() { H_N=$((H_N + 1)); H_FAIL=$((H_FAIL + 1)); echo "not ok $H_N - $*"; }
 skip()   { H_N=$((H_N + 1)); H_SKIP=$((H_SKIP + 1)); echo "ok $H_N - $1 # SKIP ${2:-}"; }
 note()   { echo "# $*"; }
-diag()   { sed 's/^/# /' >&2; }
+diag()   { sed 's/^\(# \)\{0,1\}/# /' >&2; }
 tap_plan() { H_PLANNED=$1; echo "1..$1"; }
 skip_all() { echo "1..0 # SKIP $*"; exit 0; }
 bail()   { echo "Bail out! $*"; exit 1; }
@@ -106,6 +106,7 @@ need_built() {
 h_init() {
 	H_PREFIX=$1
 	H_WORK=$(mktemp -d "/tmp/$H_PREFIX.$$.XXXX") || bail "cannot create a work directory"
+	chmod 755 "$H_WORK" # the private tiu below also runs as another user
 	trap h_cleanup EXIT
 	trap 'exit 130' INT TERM
 	if [ -x "$TIU" ]; then cp "$TIU" "$H_WORK/tiu" && TIU=$H_WORK/tiu; fi
@@ -164,7 +165,7 @@ h_cleanup() {
 	for ((i = ${#H_DEFER[@]} - 1; i >= 0; i--)); do eval "${H_DEFER[$i]}" >/dev/null 2>&1; done
 	for ns in "${H_NS[@]}"; do # the default pin directory of the namespace, while tiu is up
 		[ -e "/run/netns/$ns" ] || continue
-		pd=$(tiu_in "$ns" status --json 2>/dev/null | sed -n 's/.*"pin_dir":"\([^"]*\)".*/\1/p')
+		pd=$(tiu_pin_dir "$ns")
 		[ -n "$pd" ] && pds+=("$pd")
 	done
 	for entry in "${H_TIU[@]}"; do pds+=("${entry#* * }"); done
@@ -221,6 +222,10 @@ in_ns() {
 ns_enter() { local ns=$1; shift; nsenter --net="/run/netns/$ns" "$@"; }
 # tiu_in NS ARGS...: tiu in the namespace (nsenter), bounded to 30 s.
 tiu_in() { local ns=$1; shift; timeout 30 nsenter --net="/run/netns/$ns" "$TIU" "$@"; }
+
+# tiu_pin_dir NS: the pin directory tiu uses in NS (netns-COOKIE), from
+# `tiu status --json`; empty while nothing is pinned.
+tiu_pin_dir() { tiu_in "$1" status --json 2>/dev/null | sed -n 's/.*"pin_dir":"\([^"]*\)".*/\1/p'; }
 
 # h_tiu_track NS IFACE [PIN_DIR]: take tiu down (--purge) on IFACE at the end.
 h_tiu_track() {
