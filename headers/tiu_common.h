@@ -18,7 +18,7 @@
  * definition below changes: the loader refuses pins of another version
  * ("stale pins: run `tiu down IFACE --purge`").
  */
-#define TIU_ABI_VERSION 1
+#define TIU_ABI_VERSION 2
 
 /* Default pin directory. The loader adds one subdirectory per network
  * namespace that is not the initial one (see loader/). */
@@ -103,8 +103,9 @@ _Static_assert(sizeof(struct tiu_config) == 8, "tiu_config layout");
  * Statistics: one per-CPU record per interface (tiu_stats is a per-CPU hash
  * keyed by the real interface's ifindex), summed over possible CPUs in user
  * space. Every packet that tiu looks at as a candidate (TCP on egress, UDP
- * on ingress) lands in exactly one of the packet counters of its direction;
- * *_BYTES counters go with *_CONVERTED.
+ * and ICMP/ICMPv6 errors on ingress) lands in exactly one of the packet
+ * counters of its direction; *_BYTES counters go with *_CONVERTED. Adding a
+ * counter changes the map's value size: bump TIU_ABI_VERSION.
  *
  * X(name, "label", "what it means")
  */
@@ -131,7 +132,10 @@ _Static_assert(sizeof(struct tiu_config) == 8, "tiu_config layout");
 	X(DEC_SKIP_SHORT, "dec_skip_short", "tunnelled UDP too short for a TCP header or with a bad data offset, passed untouched") \
 	X(DEC_SKIP_GSO, "dec_skip_gso", "tunnelled UDP aggregated by GRO (TC decap only), passed untouched") \
 	X(DEC_DROP_CSUM0_V4, "dec_drop_csum0_v4", "tunnelled IPv4 UDP without checksum (0), dropped") \
-	X(DEC_DROP_CSUM0_V6, "dec_drop_csum0_v6", "tunnelled IPv6 UDP with checksum 0 (invalid), dropped")
+	X(DEC_DROP_CSUM0_V6, "dec_drop_csum0_v6", "tunnelled IPv6 UDP with checksum 0 (invalid), dropped") \
+	X(DEC_ICMP_TRANSLATED, "dec_icmp_translated", "ICMP/ICMPv6 error about a tunnelled packet: its quote restored to TCP") \
+	X(DEC_ICMP_SKIP_SHORT, "dec_icmp_skip_short", "ICMP/ICMPv6 error about a tunnelled packet quoting < 16 L4 bytes, passed untouched") \
+	X(DEC_ICMP_PASS, "dec_icmp_pass", "ICMP/ICMPv6 error about a packet that is not tunnelled UDP, passed untouched")
 
 #define TIU_STAT_ENUM_(name, label, help) TIU_STAT_##name,
 enum tiu_stat {

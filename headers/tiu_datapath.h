@@ -16,24 +16,33 @@
 #include "tiu_common.h"
 #include "tiu_maps.h"
 #include "tiu_parse.h"
+#include "tiu_icmp.h"
 
 enum tiu_verdict {
 	TIU_V_PASS,      /* leave the packet as it is */
 	TIU_V_DROP,      /* drop it (counted) */
 	TIU_V_CONVERT,   /* it is ours and may be converted */
+	TIU_V_ICMP,      /* decap: an ICMP message, for tiu_decap_icmp() */
 };
 
 /* ---------------------------------------------------------------- stats -- */
+
+/* Programs attached by xdp-loader alone have no entry yet. Not inlined: the
+ * zero record (TIU_STAT__MAX * 8 bytes) stays out of the callers' stack
+ * frames, which the ICMP subprograms' frames are added to. */
+static __attribute__((noinline)) int tiu_stats_create(__u32 ifindex)
+{
+	struct tiu_stats zero = {};
+
+	return bpf_map_update_elem(&tiu_stats, &ifindex, &zero, BPF_NOEXIST);
+}
 
 static __always_inline struct tiu_stats *tiu_stats_of(__u32 ifindex)
 {
 	struct tiu_stats *s = bpf_map_lookup_elem(&tiu_stats, &ifindex);
 
 	if (!s) {
-		struct tiu_stats zero = {};
-
-		/* Programs attached by xdp-loader alone have no entry yet. */
-		bpf_map_update_elem(&tiu_stats, &ifindex, &zero, BPF_NOEXIST);
+		tiu_stats_create(ifindex);
 		s = bpf_map_lookup_elem(&tiu_stats, &ifindex);
 	}
 	return s;
@@ -41,14 +50,16 @@ static __always_inline struct tiu_stats *tiu_stats_of(__u32 ifindex)
 
 static __always_inline void tiu_count(__u32 ifindex, enum tiu_stat idx)
 {
+	__u64 i = idx; /* one 64-bit register for the check and the index */
 	struct tiu_stats *s;
 
-	if (idx >= TIU_STAT__MAX) /* constant after inlining; keeps the verifier sure */
+	barrier_var(i);
+	if (i >= TIU_STAT__MAX) /* TIU_STAT_NONE; keeps the verifier sure */
 		return;
 	s = tiu_stats_of(ifindex);
 
 	if (s)
-		s->v[idx]++;
+		s->v[i]++;
 }
 
 static __always_inline void tiu_count_bytes(__u32 ifindex, enum tiu_stat pkts,
@@ -162,12 +173,59 @@ struct tiu_decap_info {
 	__u32 new_words;
 };
 
+/* Where tiu_decap_icmp() looks: the ICMP message may start this far in. */
+#define TIU_ICMP_MAX_OFF 512
+
+/*
+ * An ICMP or ICMPv6 message on ingress that tiu_decap_check() handed back
+ * (TIU_V_ICMP): its offset and length (from the IP header) in the frame and
+ * the family. An error that quotes a packet this host sent through the
+ * tunnel - UDP matching the egress rule - gets its quote restored to TCP
+ * (tiu_icmp.h). Returns the counter the program counts it in: every error of
+ * the translated types lands in exactly one of dec_icmp_translated,
+ * dec_icmp_skip_short and dec_icmp_pass (not ours: not UDP, not matching, a
+ * quoted fragment, a quote too short to hold the ports); other ICMP in none
+ * (TIU_STAT_NONE). Nothing is dropped.
+ *
+ * The programs call it from a global subprogram of their own, which the
+ * verifier checks once, not once per path through the outer headers (the
+ * two header walks, inlined one after the other, exceed its budget). The
+ * caller counts, so that the subprogram's stack holds no tiu_stats.
+ */
+static __always_inline enum tiu_stat tiu_decap_icmp(void *data, void *data_end, __u32 ifindex,
+						    __u64 l4_off, __u32 l4_len, __u32 family)
+{
+	struct tiu_pkt q = {};
+	struct tiu_udp20 *u;
+	__u8 *icmp;
+
+	if (l4_off > TIU_ICMP_MAX_OFF || (family != 4 && family != 6))
+		return TIU_STAT_NONE;
+	icmp = data + l4_off;
+	if ((void *)(icmp + TIU_ICMP_HDR_LEN) > data_end || l4_len < TIU_ICMP_HDR_LEN ||
+	    !tiu_icmp_is_error(family, icmp[0]))
+		return TIU_STAT_NONE;
+	if (tiu_icmp_parse_quote(icmp + TIU_ICMP_HDR_LEN, data_end, l4_len - TIU_ICMP_HDR_LEN,
+				 family, &q) ||
+	    q.proto != IPPROTO_UDP)
+		return TIU_STAT_DEC_ICMP_PASS;
+	u = q.l4;
+	if (q.l4_len < 4 || (void *)u + 4 > data_end ||
+	    !tiu_match_egress(ifindex, &q, u->source, u->dest))
+		return TIU_STAT_DEC_ICMP_PASS;
+	if (q.l4_len < TIU_ICMP_MIN_QUOTE || q.l4 + TIU_ICMP_MIN_QUOTE > data_end ||
+	    tiu_icmp_translate(icmp, data_end, &q))
+		return TIU_STAT_DEC_ICMP_SKIP_SHORT;
+	return TIU_STAT_DEC_ICMP_TRANSLATED;
+}
+
 /*
  * First half of UDP -> TCP: parse, match and check a frame on ingress.
  * is_gso: the TC caller's skb is a GRO aggregate (XDP: never).
  * Returns TIU_V_CONVERT (p filled) for a tunnelled packet that can be
- * restored, otherwise PASS or DROP; every UDP packet that is not accepted is
- * counted in exactly one reason.
+ * restored, TIU_V_ICMP (p filled) for an unfragmented ICMP/ICMPv6 message,
+ * otherwise PASS or DROP; every UDP packet that is not accepted is counted
+ * in exactly one reason.
  */
 static __always_inline enum tiu_verdict tiu_decap_check(void *data, void *data_end,
 							__u32 frame_len, __u32 ifindex,
@@ -177,8 +235,11 @@ static __always_inline enum tiu_verdict tiu_decap_check(void *data, void *data_e
 
 	if (tiu_parse(data, data_end, frame_len, p) != TIU_PARSE_OK)
 		return TIU_V_PASS;
-	if (p->proto != IPPROTO_UDP)
+	if (p->proto != IPPROTO_UDP) {
+		if (!p->frag && p->proto == (p->family == 4 ? IPPROTO_ICMP : IPPROTO_ICMPV6))
+			return TIU_V_ICMP;
 		return TIU_V_PASS;
+	}
 	if (p->frag) {
 		tiu_count(ifindex, TIU_STAT_DEC_SKIP_FRAGMENT);
 		return TIU_V_PASS;

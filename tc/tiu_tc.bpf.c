@@ -123,6 +123,19 @@ int tiu_tc_detour(struct __sk_buff *skb)
 	return bpf_redirect(out, 0);
 }
 
+/* ICMP errors about tunnelled packets (tiu_decap_icmp()); a global
+ * subprogram: verified once, on its own. The translation leaves the sum of
+ * the bytes after the IP header as it was (tiu_icmp.h), so a CHECKSUM_COMPLETE
+ * skb->csum needs no update. */
+__attribute__((noinline)) int tiu_tc_icmp(struct __sk_buff *skb, __u64 l4_off, __u32 l4_len,
+					  __u32 family)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+
+	return tiu_decap_icmp(data, data_end, skb->ifindex, l4_off, l4_len, family);
+}
+
 SEC("tc")
 int tiu_tc_decap(struct __sk_buff *skb)
 {
@@ -147,6 +160,8 @@ int tiu_tc_decap(struct __sk_buff *skb)
 
 		if (diff >= 0)
 			bpf_csum_update(skb, (__wsum)diff);
+	} else if (v == TIU_V_ICMP) {
+		tiu_count(ifindex, tiu_tc_icmp(skb, p.l4_off, p.l4_len, p.family));
 	}
 	return TC_ACT_OK;
 }

@@ -163,6 +163,78 @@ B(dec_urgptr)
 	pkt_build_tcp(&s, want);
 }
 
+/*
+ * ICMP errors from a router about a packet that this host sent through the
+ * tunnel. in: the error quoting the packet's UDP form (quote: bytes of L4
+ * quoted after the IP header(s), -1: all). want: the same error quoting the
+ * TCP form, as far as quoted - the TCP acknowledgment number sits at UDP
+ * bytes 16..19, so its bytes that were not quoted are 0 - with the ICMP
+ * checksum computed from scratch; or, untouched, the input itself.
+ */
+enum icmp_want { IW_TCP, IW_SAME };
+
+static void icmp_case(struct pkt_spec s, uint8_t type, uint8_t code, uint32_t info, int quote,
+		      enum icmp_want w, struct pkt *in, struct pkt *want)
+{
+	struct pkt tcp, udp;
+	size_t hl, ql;
+	uint8_t *icmp, *l4;
+
+	pkt_build_tcp(&s, &tcp);
+	pkt_ref_encap(&tcp, &udp);
+	hl = tcp.l4_off - tcp.l3_off;
+	ql = quote < 0 ? 0 : hl + quote;
+	pkt_build_icmp_err(&udp, type, code, info, ql, in);
+	if (w == IW_SAME) {
+		*want = *in;
+		return;
+	}
+	pkt_build_icmp_err(&tcp, type, code, info, ql, want);
+	icmp = want->b + want->l4_off;
+	l4 = icmp + 8 + hl;
+	for (int j = 0; quote >= 0 && j < 4; j++)
+		if (16 + j >= quote && 8 + j < quote)
+			l4[8 + j] = 0; /* ack byte j: not quoted in the UDP form */
+	pkt_put16(icmp + 2, 0);
+	pkt_put16(icmp + 2, pkt_inet_csum(icmp, want->l4_len,
+					  want->family == 6 ? pkt_pseudo_sum(want, 58) : 0));
+}
+
+#define FRAG_NEEDED 3, 4, 1400
+#define PKT_TOO_BIG 2, 0, 1280
+B(icmp4_full) { icmp_case(spec(4, C2S), FRAG_NEEDED, -1, IW_TCP, in, want); }
+B(icmp6_full) { icmp_case(spec(6, C2S), PKT_TOO_BIG, -1, IW_TCP, in, want); }
+B(icmp4_ipopts) { struct pkt_spec s = spec(4, C2S); s.ip_opt_len = 40; icmp_case(s, FRAG_NEEDED, 64, IW_TCP, in, want); }
+B(icmp6_ext) { struct pkt_spec s = spec(6, C2S); s.ext_hdrs = 3; icmp_case(s, PKT_TOO_BIG, -1, IW_TCP, in, want); }
+B(icmp4_vlan) { struct pkt_spec s = spec(4, C2S); s.vlans = 2; icmp_case(s, 11, 0, 0, -1, IW_TCP, in, want); }
+B(icmp4_param) { icmp_case(spec(4, C2S), 12, 0, 0x14000000, 20, IW_TCP, in, want); }
+B(icmp6_unreach16) { icmp_case(spec(6, C2S), 1, 4, 0, 16, IW_TCP, in, want); }
+B(icmp4_time17) { icmp_case(spec(4, C2S), 11, 0, 0, 17, IW_TCP, in, want); }
+B(icmp6_time19) { icmp_case(spec(6, C2S), 3, 0, 0, 19, IW_TCP, in, want); }
+B(icmp4_server) { struct pkt_spec s = spec(4, S2C); s.sport = PORT_WILD; icmp_case(s, FRAG_NEEDED, -1, IW_TCP, in, want); }
+B(icmp4_rfc792) { icmp_case(spec(4, C2S), FRAG_NEEDED, 8, IW_SAME, in, want); }
+B(icmp6_short15) { icmp_case(spec(6, C2S), PKT_TOO_BIG, 15, IW_SAME, in, want); }
+B(icmp6_ports3) { icmp_case(spec(6, C2S), PKT_TOO_BIG, 3, IW_SAME, in, want); }
+B(icmp4_noport) { struct pkt_spec s = spec(4, C2S); s.dport = PORT_SRV + 1; icmp_case(s, FRAG_NEEDED, -1, IW_SAME, in, want); }
+B(icmp6_noaddr) { struct pkt_spec s = spec(6, C2S); memcpy(s.daddr, OTHER6, 16); icmp_case(s, PKT_TOO_BIG, -1, IW_SAME, in, want); }
+B(icmp4_frag) { struct pkt_spec s = spec(4, C2S); s.frag = 1; icmp_case(s, FRAG_NEEDED, -1, IW_SAME, in, want); }
+B(icmp6_tcp)
+{
+	/* an error about plain TCP (not tunnelled): already what the stack wants */
+	struct pkt tcp;
+	struct pkt_spec s = spec(6, C2S);
+
+	s.dport = PORT_SRV + 1;
+	pkt_build_tcp(&s, &tcp);
+	pkt_build_icmp_err(&tcp, PKT_TOO_BIG, 0, in);
+	*want = *in;
+}
+B(icmp4_echo)
+{
+	/* echo reply (type 0) "quoting" tunnelled bytes: not an error */
+	icmp_case(spec(4, C2S), 0, 0, 0x12340001, -1, IW_SAME, in, want);
+}
+
 /* ---------------------------------------------------------------- table -- */
 enum prog {
 	P_XDP = 1 << 0, P_TC_DECAP = 1 << 1, P_C_DECAP = 1 << 2,
@@ -248,6 +320,25 @@ static const struct tcase cases[] = {
 	{ "UDP too short for TCP passes untouched", P_DECAP, dec_short, V_PASS, 0, L_BOTH, { { S(DEC_SKIP_SHORT), 1 } } },
 	{ "bad data offset passes untouched", P_DECAP, dec_doff_bad, V_PASS, 0, L_BOTH, { { S(DEC_SKIP_SHORT), 1 } } },
 	{ "GRO aggregate (gso_segs 2) passes untouched", P_TC_DECAP | P_C_DECAP, dec_gro, V_PASS, 2, L_BOTH, { { S(DEC_SKIP_GSO), 1 } } },
+	/* ICMP errors about tunnelled packets: the quote back in TCP form */
+	{ "ICMP frag needed quoting a whole tunnelled IPv4 packet is translated", P_DECAP, icmp4_full, V_PASS, 0, L_BOTH, { { S(DEC_ICMP_TRANSLATED), 1 } } },
+	{ "ICMPv6 packet too big quoting a whole tunnelled packet is translated", P_DECAP, icmp6_full, V_PASS, 0, L_BOTH, { { S(DEC_ICMP_TRANSLATED), 1 } } },
+	{ "ICMP quoting IPv4 with 40 bytes of options (64 L4 bytes) is translated", P_DECAP, icmp4_ipopts, V_PASS, 0, L_BOTH, { { S(DEC_ICMP_TRANSLATED), 1 } } },
+	{ "ICMPv6 quoting 3 extension headers is translated", P_DECAP, icmp6_ext, V_PASS, 0, L_BOTH, { { S(DEC_ICMP_TRANSLATED), 1 } } },
+	{ "ICMP time exceeded behind 802.1ad+802.1Q is translated", P_DECAP, icmp4_vlan, V_PASS, 0, L_BOTH, { { S(DEC_ICMP_TRANSLATED), 1 } } },
+	{ "ICMP parameter problem quoting 20 L4 bytes is translated", P_DECAP, icmp4_param, V_PASS, 0, L_BOTH, { { S(DEC_ICMP_TRANSLATED), 1 } } },
+	{ "ICMPv6 port unreachable quoting 16 L4 bytes: ports, seq, flags (ack unknown)", P_DECAP, icmp6_unreach16, V_PASS, 0, L_BOTH, { { S(DEC_ICMP_TRANSLATED), 1 } } },
+	{ "ICMP time exceeded quoting 17 L4 bytes (odd length) is translated", P_DECAP, icmp4_time17, V_PASS, 0, L_BOTH, { { S(DEC_ICMP_TRANSLATED), 1 } } },
+	{ "ICMPv6 time exceeded quoting 19 L4 bytes is translated", P_DECAP, icmp6_time19, V_PASS, 0, L_BOTH, { { S(DEC_ICMP_TRANSLATED), 1 } } },
+	{ "server side: ICMP about a packet from a local endpoint is translated", P_DECAP, icmp4_server, V_PASS, 0, L_BOTH, { { S(DEC_ICMP_TRANSLATED), 1 } } },
+	{ "RFC 792 quote (IP header + 8 bytes) is too short: untouched", P_DECAP, icmp4_rfc792, V_PASS, 0, L_BOTH, { { S(DEC_ICMP_SKIP_SHORT), 1 } } },
+	{ "ICMPv6 quoting 15 L4 bytes is too short: untouched", P_DECAP, icmp6_short15, V_PASS, 0, L_BOTH, { { S(DEC_ICMP_SKIP_SHORT), 1 } } },
+	{ "ICMPv6 quoting 3 L4 bytes cannot be matched: not ours", P_DECAP, icmp6_ports3, V_PASS, 0, L_BOTH, { { S(DEC_ICMP_PASS), 1 } } },
+	{ "ICMP about UDP to another port is not ours", P_DECAP, icmp4_noport, V_PASS, 0, L_BOTH, { { S(DEC_ICMP_PASS), 1 } } },
+	{ "ICMPv6 about UDP to another address is not ours", P_DECAP, icmp6_noaddr, V_PASS, 0, L_BOTH, { { S(DEC_ICMP_PASS), 1 } } },
+	{ "ICMP quoting a fragment is not ours", P_DECAP, icmp4_frag, V_PASS, 0, L_BOTH, { { S(DEC_ICMP_PASS), 1 } } },
+	{ "ICMPv6 about plain TCP is not ours", P_DECAP, icmp6_tcp, V_PASS, 0, L_BOTH, { { S(DEC_ICMP_PASS), 1 } } },
+	{ "ICMP echo reply is not looked at", P_DECAP, icmp4_echo, V_PASS, 0, L_BOTH, { { 0 } } },
 };
 #undef S
 

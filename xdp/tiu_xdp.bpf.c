@@ -16,6 +16,17 @@ struct {
 	__uint(XDP_PASS, 1);
 } XDP_RUN_CONFIG(tiu_xdp_decap);
 
+/* ICMP errors about tunnelled packets (tiu_decap_icmp()); a global
+ * subprogram: verified once, on its own. */
+__attribute__((noinline)) int tiu_xdp_icmp(struct xdp_md *ctx, __u64 l4_off, __u32 l4_len,
+					   __u32 family)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+
+	return tiu_decap_icmp(data, data_end, ctx->ingress_ifindex, l4_off, l4_len, family);
+}
+
 SEC("xdp")
 int tiu_xdp_decap(struct xdp_md *ctx)
 {
@@ -33,6 +44,8 @@ int tiu_xdp_decap(struct xdp_md *ctx)
 		return XDP_DROP;
 	if (v == TIU_V_CONVERT)
 		tiu_decap_apply(&p, data_end, ifindex, &info);
+	else if (v == TIU_V_ICMP)
+		tiu_count(ifindex, tiu_xdp_icmp(ctx, p.l4_off, p.l4_len, p.family));
 	return XDP_PASS;
 }
 

@@ -182,6 +182,107 @@ void pkt_ref_encap(const struct pkt *tcp, struct pkt *udp)
 	pkt_put16(u + 6, c ? c : 0xffff);
 }
 
+void pkt_build_icmp_err(const struct pkt *quoted, uint8_t type, uint8_t code, uint32_t info,
+			size_t quote_len, struct pkt *p)
+{
+	static const uint8_t router4[4] = { 10, 77, 9, 1 };
+	static const uint8_t router6[16] = { 0xfd, 0x77, 0, 9, [15] = 1 };
+	const uint8_t *qip = quoted->b + quoted->l3_off;
+	size_t qtot = quoted->l4_off - quoted->l3_off + quoted->l4_len, ip_hl;
+	struct pkt_spec s = { .family = quoted->family };
+	uint8_t *ip, *icmp;
+
+	if (!quote_len || quote_len > qtot)
+		quote_len = qtot;
+	memset(p, 0, sizeof(*p));
+	p->family = quoted->family;
+	p->l3_off = put_eth(&s, p->b);
+	ip = p->b + p->l3_off;
+	if (p->family == 4) {
+		ip_hl = 20;
+		ip[0] = 0x45;
+		ip[1] = 0xc0; /* what Linux routers send errors with */
+		pkt_put16(ip + 2, ip_hl + 8 + quote_len);
+		ip[8] = 64;
+		ip[9] = 1;
+		memcpy(ip + 12, router4, 4);
+		memcpy(ip + 16, qip + 12, 4); /* to the quoted packet's source */
+		p->proto_off = p->l3_off + 9;
+	} else {
+		ip_hl = 40;
+		ip[0] = 0x60;
+		pkt_put16(ip + 4, 8 + quote_len);
+		ip[6] = 58;
+		ip[7] = 64;
+		memcpy(ip + 8, router6, 16);
+		memcpy(ip + 24, qip + 8, 16);
+		p->proto_off = p->l3_off + 6;
+	}
+	p->l4_off = p->l3_off + ip_hl;
+	p->l4_len = 8 + quote_len;
+	p->len = p->l4_off + p->l4_len;
+	icmp = p->b + p->l4_off;
+	icmp[0] = type;
+	icmp[1] = code;
+	put32(icmp + 4, info);
+	memcpy(icmp + 8, qip, quote_len);
+	if (p->family == 4) {
+		pkt_put16(ip + 10, pkt_inet_csum(ip, ip_hl, 0));
+		pkt_put16(icmp + 2, pkt_inet_csum(icmp, p->l4_len, 0));
+	} else {
+		pkt_put16(icmp + 2, pkt_inet_csum(icmp, p->l4_len, pkt_pseudo_sum(p, 58)));
+	}
+}
+
+/* An ICMP error's message checksum and, where quoted in full, the quoted
+ * IPv4 header's and the quoted segment's. */
+static int icmp_checksums_ok(const struct pkt *p, uint8_t proto, char *why, size_t whylen)
+{
+	const uint8_t *icmp = p->b + p->l4_off, *q = icmp + 8;
+	size_t qlen = p->l4_len - 8;
+	struct pkt inner = { .family = p->family };
+
+	if (pkt_inet_csum(icmp, p->l4_len, proto == 58 ? pkt_pseudo_sum(p, 58) : 0) != 0) {
+		snprintf(why, whylen, "bad %s checksum %04x", proto == 58 ? "ICMPv6" : "ICMP",
+			 pkt_get16(icmp + 2));
+		return 0;
+	}
+	if (p->l4_len < 8 || qlen < (p->family == 4 ? 20u : 40u))
+		return 1;
+	/* The quoted packet as a frame of its own (no link layer). */
+	memcpy(inner.b, q, qlen);
+	if (p->family == 4) {
+		size_t ihl = (q[0] & 0xf) * 4;
+
+		if (qlen < ihl)
+			return 1;
+		if (pkt_inet_csum(q, ihl, 0) != 0) {
+			snprintf(why, whylen, "bad quoted IPv4 header checksum %04x", pkt_get16(q + 10));
+			return 0;
+		}
+		inner.proto_off = 9;
+		inner.l4_off = ihl;
+		inner.l4_len = pkt_get16(q + 2) - ihl;
+	} else {
+		/* only quotes without extension headers are checked this deep */
+		if (q[6] != 6 && q[6] != 17)
+			return 1;
+		inner.proto_off = 6;
+		inner.l4_off = 40;
+		inner.l4_len = pkt_get16(q + 4);
+	}
+	if (inner.l4_off + inner.l4_len != qlen) /* not quoted in full */
+		return 1;
+	inner.len = qlen;
+	if (!pkt_checksums_ok(&inner, why, whylen)) {
+		size_t n = strlen(why);
+
+		snprintf(why + n, whylen - n, " (quoted)");
+		return 0;
+	}
+	return 1;
+}
+
 int pkt_checksums_ok(const struct pkt *p, char *why, size_t whylen)
 {
 	const uint8_t *ip = p->b + p->l3_off, *l4 = p->b + p->l4_off;
@@ -191,6 +292,8 @@ int pkt_checksums_ok(const struct pkt *p, char *why, size_t whylen)
 		snprintf(why, whylen, "bad IPv4 header checksum %04x", pkt_get16(ip + 10));
 		return 0;
 	}
+	if ((p->family == 4 && proto == 1) || (p->family == 6 && proto == 58))
+		return icmp_checksums_ok(p, proto, why, whylen);
 	if (proto != 6 && proto != 17) {
 		snprintf(why, whylen, "L4 protocol %u", proto);
 		return 0;

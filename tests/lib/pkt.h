@@ -49,8 +49,22 @@ void pkt_build_tcp(const struct pkt_spec *s, struct pkt *p);
  * with every checksum computed from scratch (UDP 0 sent as 0xffff). */
 void pkt_ref_encap(const struct pkt *tcp, struct pkt *udp);
 
+/*
+ * An ICMP error (IPv4: ICMP; IPv6: ICMPv6, the family of the quoted frame)
+ * from a router to the quoted frame's source, quoting the first quote_len
+ * bytes of its IP packet (0: all of it; never more than it has). info is the
+ * 32-bit word after the checksum (the next-hop MTU of "fragmentation needed"
+ * in its low 16 bits, the MTU of "packet too big"). Every checksum computed
+ * from scratch. p->l4_off is the ICMP header, p->l4_len the message length.
+ */
+void pkt_build_icmp_err(const struct pkt *quoted, uint8_t type, uint8_t code, uint32_t info,
+			size_t quote_len, struct pkt *p);
+
 /* 1 if the frame's IPv4 header checksum (if any) and L4 checksum (for its
- * current protocol, TCP or UDP) are valid, and a UDP checksum is not 0. */
+ * current protocol: TCP, UDP, ICMP or ICMPv6) are valid, and a UDP checksum
+ * is not 0. For an ICMP error: the message checksum (ICMPv6 with its
+ * pseudo-header) and, where quoted in full, the quoted IPv4 header checksum
+ * and the quoted TCP/UDP checksum. */
 int pkt_checksums_ok(const struct pkt *p, char *why, size_t whylen);
 
 /* Read/write helpers in network byte order. */
