@@ -18,7 +18,7 @@
  * definition below changes: the loader refuses pins of another version
  * ("stale pins: run `tiu down IFACE --purge`").
  */
-#define TIU_ABI_VERSION 2
+#define TIU_ABI_VERSION 3 /* 3: enc_drop_no_headroom, TIU_LINK_F_L3 */
 
 /* Default pin directory. The loader adds one subdirectory per network
  * namespace that is not the initial one (see loader/). */
@@ -90,6 +90,23 @@ _Static_assert(sizeof(struct tiu_link) == 16, "tiu_link layout");
 
 #define TIU_LINK_F_REAL   (1U << 0) /* entry of a real interface */
 #define TIU_LINK_F_DETOUR (1U << 1) /* entry of a detour peer */
+#define TIU_LINK_F_L3     (1U << 2) /* the real interface is raw IP (no MAC header) */
+
+/*
+ * Framing of an interface: where the IP header of its packets starts.
+ * Each program reads it from the constant tiu_framing (.rodata), which the
+ * loader sets before it loads the objects for an interface (one loaded copy
+ * per interface): the verifier then prunes the other branch, no cost per
+ * packet. The objects are built with TIU_FRAMING_AUTO, for loaders that do
+ * not set it (xdp-loader): the program then reads TIU_LINK_F_L3 of the
+ * interface's tiu_links entry, one lookup per packet, Ethernet without an
+ * entry. The detour program always sees Ethernet (the detour is a veth).
+ */
+enum tiu_framing {
+	TIU_FRAMING_AUTO = 0, /* per packet from tiu_links (TIU_LINK_F_L3) */
+	TIU_FRAMING_ETH  = 1, /* Ethernet header, then up to two VLAN tags */
+	TIU_FRAMING_L3   = 2, /* raw IP: tun, WireGuard, wwan/rmnet/qmimux, PPP */
+};
 
 /* Configuration: a one-entry array. Written by the loader when it creates
  * the pins; read back to detect pins of another ABI version. */
@@ -118,6 +135,7 @@ _Static_assert(sizeof(struct tiu_config) == 8, "tiu_config layout");
 	X(ENC_DROP_URG, "enc_drop_urg", "tunnelled TCP with URG set: cannot be encoded, dropped") \
 	X(ENC_DROP_MALFORMED, "enc_drop_malformed", "tunnelled TCP with a bad header or length, dropped") \
 	X(ENC_DROP_NO_DETOUR, "enc_drop_no_detour", "needed the detour but the interface has none, dropped") \
+	X(ENC_DROP_NO_HEADROOM, "enc_drop_no_headroom", "raw-IP TCP for the detour: no room for the Ethernet header it needs there, dropped") \
 	X(DET_CONVERTED, "detour_converted", "segment converted to UDP at the detour and sent to the interface") \
 	X(DET_BYTES, "detour_bytes", "bytes (L3 and up) of detour_converted")            \
 	X(DET_DROP_UNEXPECTED, "detour_drop_unexpected", "packet at the detour that is not a tunnelled TCP segment, dropped") \

@@ -18,6 +18,10 @@
 #include "tiu_parse.h"
 #include "tiu_icmp.h"
 
+/* Where the IP header starts on this program's interface (enum tiu_framing):
+ * set by the loader before load, AUTO in the object file. */
+const volatile __u32 tiu_framing = TIU_FRAMING_AUTO;
+
 enum tiu_verdict {
 	TIU_V_PASS,      /* leave the packet as it is */
 	TIU_V_DROP,      /* drop it (counted) */
@@ -71,6 +75,21 @@ static __always_inline void tiu_count_bytes(__u32 ifindex, enum tiu_stat pkts,
 		s->v[pkts]++;
 		s->v[bytes] += len;
 	}
+}
+
+/* -------------------------------------------------------------- framing -- */
+
+/* 1: packets of ifindex start at the IP header (raw IP), 0: at Ethernet.
+ * A constant unless the loader left tiu_framing at AUTO. The detour's frames
+ * are Ethernet whatever its interface: its program does not ask. */
+static __always_inline int tiu_is_l3(__u32 ifindex)
+{
+	struct tiu_link *link;
+
+	if (tiu_framing != TIU_FRAMING_AUTO)
+		return tiu_framing == TIU_FRAMING_L3;
+	link = bpf_map_lookup_elem(&tiu_links, &ifindex);
+	return link && (link->flags & TIU_LINK_F_L3);
 }
 
 /* ------------------------------------------------------------ endpoints -- */
@@ -221,19 +240,20 @@ static __always_inline enum tiu_stat tiu_decap_icmp(void *data, void *data_end, 
 
 /*
  * First half of UDP -> TCP: parse, match and check a frame on ingress.
- * is_gso: the TC caller's skb is a GRO aggregate (XDP: never).
+ * is_gso: the TC caller's skb is a GRO aggregate (XDP: never). l3, l3_proto:
+ * the framing, as for tiu_parse() (TC passes skb->protocol, XDP 0).
  * Returns TIU_V_CONVERT (p filled) for a tunnelled packet that can be
  * restored, TIU_V_ICMP (p filled) for an unfragmented ICMP/ICMPv6 message,
  * otherwise PASS or DROP; every UDP packet that is not accepted is counted
  * in exactly one reason.
  */
 static __always_inline enum tiu_verdict tiu_decap_check(void *data, void *data_end,
-							__u32 frame_len, __u32 ifindex,
-							int is_gso, struct tiu_pkt *p)
+							__u32 frame_len, int l3, __be16 l3_proto,
+							__u32 ifindex, int is_gso, struct tiu_pkt *p)
 {
 	struct tiu_udp20 *u;
 
-	if (tiu_parse(data, data_end, frame_len, p) != TIU_PARSE_OK)
+	if (tiu_parse(data, data_end, frame_len, l3, l3_proto, p) != TIU_PARSE_OK)
 		return TIU_V_PASS;
 	if (p->proto != IPPROTO_UDP) {
 		if (!p->frag && p->proto == (p->family == 4 ? IPPROTO_ICMP : IPPROTO_ICMPV6))
@@ -300,18 +320,20 @@ static __always_inline void tiu_decap_apply(struct tiu_pkt *p, void *data_end, _
 /*
  * First half of TCP -> UDP: parse, match and check a frame on egress,
  * counting under st (TIU_EGRESS_STATS or TIU_DETOUR_STATS) on ifindex, the
- * real interface. Returns TIU_V_CONVERT (p filled) for a tunnelled TCP packet
+ * real interface; l3, l3_proto as for tiu_parse() (the detour: 0, its frames
+ * are Ethernet). Returns TIU_V_CONVERT (p filled) for a tunnelled TCP packet
  * that can be encoded, TIU_V_DROP for one that cannot (URG, bad header),
  * TIU_V_PASS for anything else.
  */
 static __always_inline enum tiu_verdict tiu_encap_check(void *data, void *data_end,
-							__u32 frame_len, __u32 ifindex,
+							__u32 frame_len, int l3, __be16 l3_proto,
+							__u32 ifindex,
 							const struct tiu_encap_stats st,
 							struct tiu_pkt *p)
 {
 	struct tiu_tcp20 *t;
 
-	if (tiu_parse(data, data_end, frame_len, p) != TIU_PARSE_OK ||
+	if (tiu_parse(data, data_end, frame_len, l3, l3_proto, p) != TIU_PARSE_OK ||
 	    p->proto != IPPROTO_TCP) {
 		tiu_count(ifindex, st.not_tcp);
 		return TIU_V_PASS;

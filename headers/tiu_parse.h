@@ -2,10 +2,11 @@
 /*
  * tiu_parse.h - frame parsing shared by the XDP and TC programs.
  *
- * Ethernet, up to two 802.1Q/802.1ad tags, IPv4 with options, IPv6 with
- * extension headers; fragments recognised, never followed. Lengths come from
- * the IP header, checked against the frame (Ethernet padding is allowed, a
- * frame shorter than its IP length is not ours). Plain C on packet pointers.
+ * Ethernet, up to two 802.1Q/802.1ad tags, or raw IP (layer-3 devices: the
+ * frame starts at the IP header); IPv4 with options, IPv6 with extension
+ * headers; fragments recognised, never followed. Lengths come from the IP
+ * header, checked against the frame (trailing padding is allowed, a frame
+ * shorter than its IP length is not ours). Plain C on packet pointers.
  */
 #ifndef TIU_PARSE_H
 #define TIU_PARSE_H
@@ -150,32 +151,65 @@ static __always_inline int tiu_parse_ipv6(void *l3, void *data_end, __u32 room, 
 	return TIU_PARSE_OK;
 }
 
-/*
- * Parse a frame starting at its Ethernet header. frame_len is the whole
- * frame's length (for TC it may exceed data_end - data: non-linear data).
- * On TIU_PARSE_OK, p describes L3 and L4; nothing past L3 is bounds-checked.
- */
-static __always_inline int tiu_parse(void *data, void *data_end, __u32 frame_len, struct tiu_pkt *p)
+/* The Ethernet header and up to two VLAN tags: *l3 and *proto name what follows. */
+static __always_inline int tiu_parse_eth(void *data, void *data_end, void **l3, __be16 *proto)
 {
 	struct ethhdr *eth = data;
 	void *cur = eth + 1;
-	__be16 proto;
-	__u32 l3_off;
-	int ret;
 
 	if ((void *)(eth + 1) > data_end)
 		return TIU_PARSE_NOT_IP;
-	proto = eth->h_proto;
+	*proto = eth->h_proto;
 #pragma unroll
 	for (int i = 0; i < TIU_MAX_VLANS; i++) {
 		struct tiu_vlan_hdr *vh = cur;
 
-		if (proto != tiu_htons(ETH_P_8021Q) && proto != tiu_htons(ETH_P_8021AD))
+		if (*proto != tiu_htons(ETH_P_8021Q) && *proto != tiu_htons(ETH_P_8021AD))
 			break;
 		if ((void *)(vh + 1) > data_end)
 			return TIU_PARSE_NOT_IP;
-		proto = vh->proto;
+		*proto = vh->proto;
 		cur = vh + 1;
+	}
+	*l3 = cur;
+	return TIU_PARSE_OK;
+}
+
+/* Raw IP without a protocol from the kernel (XDP): the version nibble says. */
+static __always_inline __be16 tiu_ip_version_proto(void *data, void *data_end)
+{
+	__u8 *v = data;
+
+	if ((void *)(v + 1) > data_end)
+		return 0;
+	if (*v >> 4 == 4)
+		return tiu_htons(ETH_P_IP);
+	if (*v >> 4 == 6)
+		return tiu_htons(ETH_P_IPV6);
+	return 0;
+}
+
+/*
+ * Parse a frame. l3 = 0: it starts at an Ethernet header. l3 = 1: raw IP,
+ * it starts at the IP header, whose family is l3_proto (ETH_P_IP or
+ * ETH_P_IPV6 in network byte order, TC's skb->protocol) or, for l3_proto 0
+ * (XDP), the IP version nibble. frame_len is the whole frame's length (for
+ * TC it may exceed data_end - data: non-linear data). On TIU_PARSE_OK, p
+ * describes L3 and L4; nothing past L3 is bounds-checked.
+ */
+static __always_inline int tiu_parse(void *data, void *data_end, __u32 frame_len, int l3,
+				     __be16 l3_proto, struct tiu_pkt *p)
+{
+	void *cur = data;
+	__be16 proto = l3_proto;
+	__u32 l3_off;
+	int ret;
+
+	if (!l3) {
+		if (tiu_parse_eth(data, data_end, &cur, &proto) != TIU_PARSE_OK)
+			return TIU_PARSE_NOT_IP;
+	} else if (!proto) {
+		proto = tiu_ip_version_proto(data, data_end);
 	}
 	l3_off = cur - data;
 	if (frame_len < l3_off)

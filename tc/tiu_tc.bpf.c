@@ -11,6 +11,12 @@
  *  tiu_tc_decap   clsact ingress of the real interface: UDP -> TCP, for
  *                 devices or users that cannot use XDP.
  *
+ * On a raw-IP interface (tiu_framing, see tiu_common.h) skb->data is the IP
+ * header and skb->protocol its family. Egress then pushes an Ethernet header
+ * before redirecting into the detour (a veth carries Ethernet frames); the
+ * detour's redirect back to the interface has it stripped by the kernel
+ * (docs/DESIGN.md, "Layer-3 interfaces").
+ *
  * Built twice (see Makefile): normally with the bpf_cast_to_kern_ctx kfunc,
  * which lets egress read skb->ip_summed; with -DTIU_NO_KFUNC for kernels
  * that lack it (6.1), where every tunnelled TCP packet takes the detour.
@@ -61,6 +67,24 @@ static __always_inline void tiu_tc_pull(struct __sk_buff *skb)
 		bpf_skb_pull_data(skb, want);
 }
 
+/*
+ * A raw-IP packet on its way into the detour gets an Ethernet header: the
+ * veth at the other end takes the first 14 bytes as one (eth_type_trans),
+ * and its segmentation follows skb->protocol past mac_len. The helper
+ * zeroes the new bytes (no MAC addresses are needed: the detour program
+ * redirects every frame) and resets the MAC header; the EtherType is ours
+ * to write. 0, or -1 when the headroom cannot be had.
+ */
+static __always_inline int tiu_push_eth(struct __sk_buff *skb, __u8 family)
+{
+	__be16 proto = tiu_htons(family == 4 ? ETH_P_IP : ETH_P_IPV6);
+
+	if (bpf_skb_change_head(skb, sizeof(struct ethhdr), 0))
+		return -1;
+	return bpf_skb_store_bytes(skb, offsetof(struct ethhdr, h_proto), &proto, sizeof(proto),
+				   0) ? -1 : 0;
+}
+
 SEC("tc")
 int tiu_tc_egress(struct __sk_buff *skb)
 {
@@ -73,7 +97,8 @@ int tiu_tc_egress(struct __sk_buff *skb)
 	tiu_tc_pull(skb);
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
-	v = tiu_encap_check(data, data_end, skb->len, ifindex, TIU_EGRESS_STATS, &p);
+	v = tiu_encap_check(data, data_end, skb->len, tiu_is_l3(ifindex), skb->protocol, ifindex,
+			    TIU_EGRESS_STATS, &p);
 	if (v == TIU_V_PASS)
 		return TC_ACT_OK;
 	if (v == TIU_V_DROP)
@@ -84,6 +109,10 @@ int tiu_tc_egress(struct __sk_buff *skb)
 		link = bpf_map_lookup_elem(&tiu_links, &ifindex);
 		if (!link || !(link->flags & TIU_LINK_F_REAL) || !link->detour_ifindex) {
 			tiu_count(ifindex, TIU_STAT_ENC_DROP_NO_DETOUR);
+			return TC_ACT_SHOT;
+		}
+		if (tiu_is_l3(ifindex) && tiu_push_eth(skb, p.family)) {
+			tiu_count(ifindex, TIU_STAT_ENC_DROP_NO_HEADROOM);
 			return TC_ACT_SHOT;
 		}
 		tiu_count(ifindex, TIU_STAT_ENC_DETOURED);
@@ -112,7 +141,7 @@ int tiu_tc_detour(struct __sk_buff *skb)
 	tiu_tc_pull(skb);
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
-	v = tiu_encap_check(data, data_end, skb->len, out, TIU_DETOUR_STATS, &p);
+	v = tiu_encap_check(data, data_end, skb->len, 0, 0, out, TIU_DETOUR_STATS, &p);
 	if (v != TIU_V_CONVERT) /* only tunnelled TCP is sent here; nothing else may leave */
 		return TC_ACT_SHOT;
 	if (skb->gso_segs > 1 || tiu_csum_partial(skb)) {
@@ -120,6 +149,8 @@ int tiu_tc_detour(struct __sk_buff *skb)
 		return TC_ACT_SHOT;
 	}
 	tiu_encap_apply(&p, data_end, out, TIU_DETOUR_STATS);
+	/* To a raw-IP interface the kernel strips the Ethernet header on the
+	 * way (__bpf_redirect_no_mac()): nothing to do here. */
 	return bpf_redirect(out, 0);
 }
 
@@ -148,7 +179,8 @@ int tiu_tc_decap(struct __sk_buff *skb)
 	tiu_tc_pull(skb);
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
-	v = tiu_decap_check(data, data_end, skb->len, ifindex, skb->gso_segs > 1, &p);
+	v = tiu_decap_check(data, data_end, skb->len, tiu_is_l3(ifindex), skb->protocol, ifindex,
+			    skb->gso_segs > 1, &p);
 	if (v == TIU_V_DROP)
 		return TC_ACT_SHOT;
 	if (v == TIU_V_CONVERT) {

@@ -38,8 +38,10 @@ int tiu_xdp_decap(struct xdp_md *ctx)
 	enum tiu_verdict v;
 
 	/* XDP runs before GRO: every frame is one packet (is_gso = 0). A
-	 * restored packet needs no more: XDP has no skb checksum state. */
-	v = tiu_decap_check(data, data_end, data_end - data, ifindex, 0, &p);
+	 * restored packet needs no more: XDP has no skb checksum state. On a
+	 * raw-IP interface (generic XDP, or tun's own hook) the frame starts at
+	 * the IP header and its version nibble gives the family (l3_proto 0). */
+	v = tiu_decap_check(data, data_end, data_end - data, tiu_is_l3(ifindex), 0, ifindex, 0, &p);
 	if (v == TIU_V_DROP)
 		return XDP_DROP;
 	if (v == TIU_V_CONVERT)

@@ -18,6 +18,7 @@ struct tiu_tc;
 struct tiu_tc_compat;
 
 struct harness {
+	enum tiu_framing framing;      /* tiu_framing of every object */
 	struct tiu_xdp *xdp;
 	struct tiu_tc *tc;             /* NULL where the kernel lacks bpf_cast_to_kern_ctx */
 	struct tiu_tc_compat *compat;
@@ -28,8 +29,14 @@ struct harness {
 	int compat_egress, compat_detour, compat_decap;
 };
 
-/* Returns 0, or -1 with a reason in err. */
+/* Returns 0, or -1 with a reason in err. Loads the objects as the loader
+ * does for an Ethernet interface (tiu_framing = TIU_FRAMING_ETH). */
 int harness_open(struct harness *h, char *err, size_t errlen);
+/* The same with another tiu_framing. TIU_FRAMING_L3: the TC egress and
+ * decap programs are loaded as LWT_XMIT so that test runs start at the IP
+ * header, as on a raw-IP device (see harness.c); run them with
+ * harness_run_l3(). Every harness has its own maps. */
+int harness_open_framing(struct harness *h, enum tiu_framing framing, char *err, size_t errlen);
 void harness_close(struct harness *h);
 /* For a TAP program's main(): 0 with h open, or -1 after printing the plan
  * (skip with the reason when not root, a failed test when the load fails)
@@ -55,6 +62,20 @@ struct run_result {
 /* One BPF_PROG_TEST_RUN. gso_segs > 0 passes an __sk_buff context (TC only). */
 int harness_run(int prog_fd, const uint8_t *in, size_t len, uint8_t *out, size_t out_cap,
 		uint32_t gso_segs, struct run_result *r);
+
+/* A raw-IP frame (starting at the IP header) through a program of an
+ * L3 harness. tc: the program is one of the TC programs loaded as LWT_XMIT;
+ * the kernel's 14 bytes in front of input and output are added and removed
+ * here, and skb->protocol follows the IP version nibble of in. */
+#define HARNESS_FRAME_MAX 4096
+#define HARNESS_L3_PAD 14
+int harness_run_l3(int prog_fd, int tc, const uint8_t *in, size_t len, uint8_t *out,
+		   size_t out_cap, uint32_t gso_segs, struct run_result *r);
+/* The same for a TC program of an L3 harness, with skb->protocol given
+ * (ethertype) rather than taken from the frame; output as harness_run() (with
+ * the kernel's 14 zero bytes in front). */
+int harness_run_proto(int prog_fd, uint16_t ethertype, const uint8_t *in, size_t len,
+		      uint8_t *out, size_t out_cap, struct run_result *r);
 
 extern const char *const tiu_stat_names[TIU_STAT__MAX];
 

@@ -95,7 +95,7 @@ void pkt_build_tcp(const struct pkt_spec *s, struct pkt *p)
 
 	memset(p, 0, sizeof(*p));
 	p->family = s->family;
-	p->l3_off = put_eth(s, p->b);
+	p->l3_off = s->l3 ? 0 : put_eth(s, p->b);
 	ip = p->b + p->l3_off;
 	if (s->family == 4) {
 		ip_hl = 20 + s->ip_opt_len;

@@ -16,6 +16,7 @@
 
 struct pkt_spec {
 	int family;            /* 4 or 6 */
+	int l3;                /* raw IP: the frame starts at the IP header (vlans unused) */
 	int vlans;             /* 0, 1 (802.1Q) or 2 (802.1ad + 802.1Q) */
 	int ip_opt_len;        /* IPv4 options, bytes, multiple of 4, <= 40 */
 	int ext_hdrs;          /* IPv6: hop-by-hop / destination options headers, 8 bytes each */
@@ -29,7 +30,7 @@ struct pkt_spec {
 	uint16_t win, urg;
 	int tcp_opt_len;       /* multiple of 4, <= 40 */
 	int payload_len;
-	int eth_pad;           /* bytes after the IP packet (Ethernet padding) */
+	int eth_pad;           /* bytes after the IP packet (Ethernet padding, or trailing bytes) */
 	uint32_t fill;         /* seed for option and payload bytes */
 };
 

@@ -4,15 +4,17 @@
  * tiu_csum.h on the host, checked against the independent routines of
  * tests/lib/pkt.c.
  *
- * Input: one mode byte, then an Ethernet frame. Mode bit 0: make the IPv4
+ * Input: one mode byte, then a frame. Mode bit 0: make the IPv4
  * header and L4 checksums right (from scratch) before the checks, so the
  * canonical-form claims are exercised; bit 1: take L4 as UDP (decap first)
- * rather than TCP (encap first); bit 2: force the L4 protocol byte.
+ * rather than TCP (encap first); bit 2: force the L4 protocol byte; bit 3:
+ * the frame is raw IP (a layer-3 device, family from the version nibble),
+ * otherwise Ethernet.
  *
  * Invariants:
  *  - tiu_parse never reads outside the frame (ASan: the frame is an exact
  *    heap allocation) and, when it accepts, its offsets are consistent:
- *    l3 after Ethernet and at most 2 tags, l4 after the IP header, L4 within
+ *    l3 after Ethernet and at most 2 tags (raw IP: at 0), l4 after the IP header, L4 within
  *    the frame, *proto_byte == proto and lies inside the IP header(s);
  *  - encode then decode gives back the segment (urgent pointer := 0);
  *    decode then encode gives back a UDP datagram whose length was right;
@@ -241,12 +243,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	f = malloc(size ? size : 1);
 	memcpy(f, data + 1, size);
 	memset(&tp, 0, sizeof(tp));
-	if (tiu_parse(f, f + size, size, &tp) != TIU_PARSE_OK) {
+	if (tiu_parse(f, f + size, size, !!(mode & 8), 0, &tp) != TIU_PARSE_OK) {
 		free(f);
 		return 0;
 	}
 	CHECK(tp.family == 4 || tp.family == 6);
-	CHECK(tp.l3_off >= 14 && tp.l3_off <= 22 && (tp.l3_off - 14) % 4 == 0);
+	if (mode & 8)
+		CHECK(tp.l3_off == 0 && f[0] >> 4 == tp.family);
+	else
+		CHECK(tp.l3_off >= 14 && tp.l3_off <= 22 && (tp.l3_off - 14) % 4 == 0);
 	CHECK((uint8_t *)tp.l3 == f + tp.l3_off && (uint8_t *)tp.l4 == f + tp.l4_off);
 	CHECK(tp.l4_off >= tp.l3_off + (tp.family == 4 ? 20 : 40));
 	CHECK((size_t)tp.l4_off + tp.l4_len <= size);
