@@ -38,6 +38,12 @@ int tc_obj_open(struct tc_obj *t, const char *pin_dir, const char *ifname)
 	}
 	if (!t->obj)
 		return open_failed(t->kfunc ? "tiu_tc" : "tiu_tc_compat", ifname);
+	/* Where the IP header starts (enum tiu_framing): a constant for the
+	 * verifier, so the programs spend nothing per packet on it. */
+	if (t->full)
+		t->full->rodata->tiu_framing = TIU_FRAMING_ETH;
+	else
+		t->compat->rodata->tiu_framing = TIU_FRAMING_ETH;
 	t->egress = bpf_object__find_program_by_name(t->obj, TIU_PROG_TC_EGRESS);
 	t->detour = bpf_object__find_program_by_name(t->obj, TIU_PROG_TC_DETOUR);
 	t->decap = bpf_object__find_program_by_name(t->obj, TIU_PROG_TC_DECAP);
@@ -77,6 +83,7 @@ struct bpf_object *xdp_obj_open(struct tiu_xdp **skel, const char *pin_dir, cons
 		open_failed("tiu_xdp", ifname);
 		return NULL;
 	}
+	(*skel)->rodata->tiu_framing = TIU_FRAMING_ETH;
 	return (*skel)->obj;
 }
 
