@@ -100,8 +100,8 @@ static int maps_stale(const struct pins *p, const struct bpf_object *obj, char *
 	int i;
 
 	if (obj) {
-		bpf_object__for_each_map(map, obj)
-			if (!strncmp(bpf_map__name(map), "tiu_", 4) &&
+		bpf_object__for_each_map(map, obj) /* .rodata (tiu_framing) is never pinned */
+			if (!strncmp(bpf_map__name(map), "tiu_", 4) && !bpf_map__is_internal(map) &&
 			    pin_stale(p, bpf_map__name(map), map, 0, 0, why, len))
 				return 1;
 	}
