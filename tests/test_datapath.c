@@ -291,6 +291,9 @@ B(l3_dec_csum0_v4) { dec(l3spec(4, S2C), in, want); pkt_put16(in->b + in->l4_off
 B(l3_dec_csum0_v6) { dec(l3spec(6, S2C), in, want); pkt_put16(in->b + in->l4_off + 6, 0); *want = *in; }
 B(l3_dec_frag6) { struct pkt_spec s = l3spec(6, S2C); s.frag = 1; dec(s, in, want); *want = *in; }
 B(l3_dec_gro) { dec(l3spec(4, S2C), in, want); *want = *in; }
+B(l3_icmp4_full) { icmp_case(l3spec(4, C2S), FRAG_NEEDED, -1, IW_TCP, in, want); }
+B(l3_icmp6_ext) { struct pkt_spec s = l3spec(6, C2S); s.ext_hdrs = 1; icmp_case(s, PKT_TOO_BIG, -1, IW_TCP, in, want); }
+B(l3_icmp6_short) { icmp_case(l3spec(6, C2S), PKT_TOO_BIG, 15, IW_SAME, in, want); }
 /* at the detour of a raw-IP interface: what its egress pushed (zero MACs) */
 B(l3_det_v4) { struct pkt tcp, udp; enc(l3spec(4, C2S), &tcp, &udp); with_eth(&tcp, in); with_eth(&udp, want); }
 B(l3_det_v6_ext) { struct pkt tcp, udp; struct pkt_spec s = l3spec(6, C2S); s.ext_hdrs = 2; enc(s, &tcp, &udp); with_eth(&tcp, in); with_eth(&udp, want); }
@@ -437,6 +440,9 @@ static const struct tcase l3_cases[] = {
 	{ "raw IPv6 UDP checksum 0 is dropped", P_DECAP, l3_dec_csum0_v6, V_DROP, 0, L_BOTH, { { S(DEC_DROP_CSUM0_V6), 1 } } },
 	{ "raw IPv6 fragment passes untouched", P_DECAP, l3_dec_frag6, V_PASS, 0, L_BOTH, { { S(DEC_SKIP_FRAGMENT), 1 } } },
 	{ "raw GRO aggregate passes untouched", P_TC_DECAP | P_C_DECAP, l3_dec_gro, V_PASS, 2, L_BOTH, { { S(DEC_SKIP_GSO), 1 } } },
+	{ "raw ICMP frag needed quoting a tunnelled IPv4 packet is translated", P_DECAP, l3_icmp4_full, V_PASS, 0, L_BOTH, { { S(DEC_ICMP_TRANSLATED), 1 } } },
+	{ "raw ICMPv6 packet too big quoting IPv6 with an extension header is translated", P_DECAP, l3_icmp6_ext, V_PASS, 0, L_BOTH, { { S(DEC_ICMP_TRANSLATED), 1 } } },
+	{ "raw ICMPv6 quoting 15 L4 bytes is too short: untouched", P_DECAP, l3_icmp6_short, V_PASS, 0, L_BOTH, { { S(DEC_ICMP_SKIP_SHORT), 1 } } },
 };
 
 /*

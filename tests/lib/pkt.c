@@ -196,7 +196,7 @@ void pkt_build_icmp_err(const struct pkt *quoted, uint8_t type, uint8_t code, ui
 		quote_len = qtot;
 	memset(p, 0, sizeof(*p));
 	p->family = quoted->family;
-	p->l3_off = put_eth(&s, p->b);
+	p->l3_off = quoted->l3_off ? put_eth(&s, p->b) : 0; /* raw IP quotes raw IP */
 	ip = p->b + p->l3_off;
 	if (p->family == 4) {
 		ip_hl = 20;
