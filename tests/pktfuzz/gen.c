@@ -386,3 +386,39 @@ int gen_frame(uint32_t seed, uint64_t idx, struct pkt *p, uint32_t *gso, struct 
 	}
 	return is_udp;
 }
+
+void gen_raw(const struct pkt *eth, struct pkt *raw)
+{
+	size_t off = eth->l3_off;
+
+	if (!off && eth->len >= 14) { /* random bytes: what the tags say */
+		uint16_t et = pkt_get16(eth->b + 12);
+
+		off = 14;
+		for (int v = 0; v < 2 && (et == 0x8100 || et == 0x88a8) && off + 4 <= eth->len; v++) {
+			et = pkt_get16(eth->b + off + 2);
+			off += 4;
+		}
+	}
+	if (off > eth->len)
+		off = eth->len;
+	memset(raw, 0, sizeof(*raw));
+	memcpy(raw->b, eth->b + off, eth->len - off);
+	raw->len = eth->len - off;
+	raw->family = eth->family;
+	if (eth->l3_off) {
+		raw->l4_off = eth->l4_off - off;
+		raw->proto_off = eth->proto_off - off;
+		raw->l4_len = eth->l4_len;
+	}
+}
+
+void gen_eth_wrap(const struct pkt *raw, struct pkt *out)
+{
+	uint8_t v = raw->len ? raw->b[0] >> 4 : 0;
+
+	memset(out, 0, sizeof(*out));
+	pkt_put16(out->b + 12, v == 4 ? 0x0800 : v == 6 ? 0x86dd : 0);
+	memcpy(out->b + 14, raw->b, raw->len);
+	out->len = raw->len + 14;
+}

@@ -82,7 +82,7 @@ static int world_has_detour(void)
 
 /* ---------------------------------------------------------------- parsing -- */
 /*
- * Ethernet, up to two 802.1Q/802.1ad tags, IPv4 (IHL >= 5, total length
+ * Ethernet, up to two 802.1Q/802.1ad tags (or nothing: raw IP), IPv4 (IHL >= 5, total length
  * within the frame), IPv6 (payload length non-zero and within the frame,
  * up to 6 extension headers of the kinds hop-by-hop, routing, fragment,
  * destination options, AH, whose total fits in the payload). Lengths come
@@ -175,6 +175,15 @@ static int parse_ipv6(const uint8_t *b, size_t len, size_t off, struct mparse *m
 	memcpy(m->saddr, ip + 8, 16);
 	memcpy(m->daddr, ip + 24, 16);
 	return 1;
+}
+
+void model_parse_raw(const uint8_t *b, size_t len, struct mparse *m)
+{
+	memset(m, 0, sizeof(*m));
+	if (len && b[0] >> 4 == 4)
+		m->ok = parse_ipv4(b, len, 0, m);
+	else if (len && b[0] >> 4 == 6)
+		m->ok = parse_ipv6(b, len, 0, m);
 }
 
 void model_parse(const uint8_t *b, size_t len, struct mparse *m)
@@ -308,7 +317,10 @@ void model_predict(enum kind kind, int compat, const uint8_t *b, size_t len, uin
 	struct outcome o;
 
 	memset(e, 0, sizeof(*e));
-	model_parse(b, len, &e->m);
+	if (world.raw && kind != K_DETOUR)
+		model_parse_raw(b, len, &e->m);
+	else
+		model_parse(b, len, &e->m);
 	switch (kind) {
 	case K_XDP_DECAP:
 	case K_TC_DECAP:
@@ -325,6 +337,7 @@ void model_predict(enum kind kind, int compat, const uint8_t *b, size_t len, uin
 	e->stat = o.stat;
 	e->bytes_stat = bytes_stat_of(o.stat);
 	e->convert = e->bytes_stat != ST_NONE;
+	e->pushed_eth = world.raw && kind == K_EGRESS && o.v == MV_REDIRECT;
 }
 
 uint32_t model_retval(enum kind kind, enum mverdict v)

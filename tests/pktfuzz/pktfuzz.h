@@ -57,6 +57,8 @@ extern const char *const link_names[LM__N];
 struct model_world {
 	int eps_on;            /* the endpoint table is full (1) or empty (0) */
 	enum link_mode link;
+	int raw;               /* objects with raw-IP framing: frames start at the
+	                        * IP header, except at the detour (a veth) */
 };
 extern struct model_world world;
 
@@ -71,6 +73,9 @@ struct mparse {
 
 /* Ethernet, up to two VLAN tags, IPv4 or IPv6 with extension headers. */
 void model_parse(const uint8_t *b, size_t len, struct mparse *m);
+/* Raw IP (layer-3 devices): the IP header at 0, the family from its version
+ * nibble (the runner's skb->protocol follows the nibble too). */
+void model_parse_raw(const uint8_t *b, size_t len, struct mparse *m);
 
 enum kind { K_XDP_DECAP, K_TC_DECAP, K_EGRESS, K_DETOUR };
 enum mverdict { MV_PASS, MV_DROP, MV_REDIRECT };
@@ -81,6 +86,9 @@ struct expect {
 	int stat;           /* the one packet counter that moves, or ST_NONE */
 	int bytes_stat;     /* with a *_CONVERTED: its bytes counter */
 	int convert;        /* 1: the output is the converted frame */
+	int pushed_eth;     /* 1: raw-IP egress to the detour: the output is an
+	                     * Ethernet header (zero MACs, the family's type),
+	                     * then the frame */
 	struct mparse m;
 };
 
@@ -114,5 +122,13 @@ void gen_batch_state(uint32_t seed, unsigned batch, enum link_mode *lm, int *eps
 /* Frame number idx of a run with this seed: a pure function of both.
  * Returns 1 if the frame was built as tunnelled UDP. */
 int gen_frame(uint32_t seed, uint64_t idx, struct pkt *p, uint32_t *gso, struct gen_stats *gs);
+
+/* The same frame as a raw-IP device has it: without its link layer (the
+ * built offset, or Ethernet and the tags that fit for random bytes). */
+void gen_raw(const struct pkt *eth, struct pkt *raw);
+
+/* What raw-IP egress hands to the detour: a 14-byte Ethernet header of zero
+ * MACs and the type the version nibble says (0 if neither), then raw. */
+void gen_eth_wrap(const struct pkt *raw, struct pkt *out);
 
 #endif
