@@ -46,8 +46,8 @@ t_no_outside_refs() {
 
 t_title_refs() {
 	local refs missing="" t
-	refs=$(repo_files | grep -vxF tests/docs.t | xargs -d '\n' grep -ohIE 'docs/DESIGN\.md "[^"]+"' 2>/dev/null |
-	       sed 's/^docs\/DESIGN\.md "\(.*\)"$/\1/' | sort -u)
+	refs=$(repo_files | grep -vxF tests/docs.t | xargs -d '\n' grep -ohIE 'docs/DESIGN\.md,? "[^"]+"' 2>/dev/null |
+	       sed 's/^docs\/DESIGN\.md,\{0,1\} "\(.*\)"$/\1/' | sort -u)
 	while IFS= read -r t; do
 		[ -n "$t" ] || continue
 		headings | grep -qxF "$t" || missing+="$t; "
