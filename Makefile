@@ -140,11 +140,12 @@ test: deps-check
 test-unit: all
 	$(Q)prove -v $(TEST_BINS)
 
-# Stock-kernel lane (Debian's 6.1 under qemu): dispatcher and no-kfunc paths.
+# Stock-kernel lanes (Debian 12's 6.1 and 13's 6.12 under qemu; KERNELS=trixie
+# runs one): dispatcher, no-kfunc and kfunc paths.
 test-vm: all
 	$(Q)missing=; for p in $(VM_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; fi
-	$(Q)BUILD=$(abspath $(BUILD)) tests/vm/lane.sh
+	$(Q)BUILD=$(abspath $(BUILD)) $(if $(KERNELS),KERNELS='$(KERNELS)') tests/vm/lane.sh
 
 demo: deps-check
 	$(Q)$(MAKE) --no-print-directory all

@@ -335,16 +335,17 @@ tiu_unload_count() {
 	tiu_a down "$IFA" --purge --pin-dir "$PINS/tiu" || fail "tiu down $IFA --purge failed"
 }
 
-# On 6.1 the bpf_cast_to_kern_ctx kfunc is missing: tiu must say so. Reads
+# Whether tiu's TC egress can read ip_summed: the bpf_cast_to_kern_ctx kfunc
+# (6.2+) is in the kernel's symbol table on 6.12, not on 6.1. The lane's
+# expectation comes from /proc/kallsyms, not from the loader's BTF probe.
+have_kfunc() { grep -q ' bpf_cast_to_kern_ctx$' /proc/kallsyms; }
+
+# tiu status must say which: "ip_summed readable" or "not readable". Reads
 # the `tiu status` output of tiu_status_dispatcher when there is one (a tiu
 # up/down costs seconds under emulation).
 tiu_status_ip_summed() {
 	need_tiu up down status || return
 	local line
-	if grep -q ' bpf_cast_to_kern_ctx$' /proc/kallsyms; then
-		skip "this kernel has bpf_cast_to_kern_ctx: ip_summed is readable here"
-		return
-	fi
 	if [ -s "$LOG/tiu-status" ]; then
 		cat "$LOG/tiu-status"
 	else
@@ -355,31 +356,78 @@ tiu_status_ip_summed() {
 	fi
 	line=$(grep -i 'ip_summed' "$LOG/tiu-status")
 	[ -n "$line" ] || fail "tiu status does not mention ip_summed" || return
-	echo "$line" | grep -Eqi "cannot|can't|not|unavailable|missing|\bno\b" ||
-		fail "tiu status does not say that ip_summed cannot be read: $line"
+	if have_kfunc; then
+		echo "$line" | grep -q 'ip_summed readable' ||
+			fail "bpf_cast_to_kern_ctx is in /proc/kallsyms but tiu status does not say 'ip_summed readable': $line"
+	else
+		echo "$line" | grep -q 'ip_summed not readable' ||
+			fail "this kernel has no bpf_cast_to_kern_ctx but tiu status does not say 'ip_summed not readable': $line"
+	fi
 }
 
-# The no-kfunc path end to end: a client namespace tunnels TCP to a server
-# namespace; the sender's TX checksum offload is off (what a real NIC without
-# offload does); the transfer must complete with the same SHA-256, every
-# tunnelled packet the client sends must carry a valid UDP checksum (captured
-# on the client's interface: packet taps see egress after TC), and since
-# ip_summed cannot be read every tunnelled segment must take the detour.
+# capture NS IFACE PORT FILE: tcpdump of the tunnelled UDP that IFACE sends
+# (taps see egress after TC; received UDP is TCP again by the time a tap sees
+# it, XDP runs first). Waits until it listens; its pid in CAPTURE.
+capture() {
+	in_ns_of "$1" timeout 150 tcpdump -i "$2" -nn -U -w "$4" "udp and port $3" 2>"$4.err" &
+	CAPTURE=$!
+	local i
+	for ((i = 0; i < 100; i++)); do # tcpdump starts slowly under emulation
+		grep -q 'listening on' "$4.err" && return
+		sleep 0.2
+	done
+}
+in_ns_of() { local ns=$1; shift; nsenter --net="/run/netns/$ns" "$@"; }
+
+# wire_check FILE WHO: every captured packet has a valid UDP checksum
+# (tcpdump -vv verifies IPv4 UDP checksums of whole packets, hence no snap
+# length: "[udp sum ok]" or "[bad udp cksum ...]"); at least one packet.
+wire_check() {
+	local n ok
+	tcpdump -r "$1" -nn -vv 2>/dev/null >"$1.txt"
+	n=$(tcpdump -r "$1" -nn 2>/dev/null | wc -l)
+	ok=$(grep -c 'udp sum ok' "$1.txt")
+	echo "on the wire from the $2: $n tunnelled packets, $ok with a valid UDP checksum"
+	grep -m 3 'bad udp cksum' "$1.txt"
+	[ "$n" -gt 0 ] || fail "no tunnelled packet captured from the $2 ($(cat "$1.err"))" || return
+	[ "$ok" = "$n" ] || fail "$((n - ok)) tunnelled packets from the $2 with a bad UDP checksum"
+}
+
+# A tunnelled transfer end to end: a client namespace tunnels TCP to a server
+# namespace, TX checksum offload off on both (what a NIC without offload
+# does). The transfer must complete with the same SHA-256 and every
+# tunnelled packet on the wire, both ways, must carry a valid UDP checksum.
+# Before the server listens, one connection attempt must be refused: the
+# server kernel's RST comes from its control socket (tcp_v4_send_reset ->
+# ip_send_unicast_reply), with a complete checksum, while everything a TCP
+# socket sends is CHECKSUM_PARTIAL (__tcp_transmit_skb; linux commit
+# 98be9b12096f). So on a kernel where tiu reads ip_summed (6.12) that RST is
+# the control packet converted in place (enc_converted) and the data takes
+# the detour; where it cannot (6.1) everything takes the detour.
 tiu_transfer() {
 	need_tiu up down status endpoint || return
 	local size=$((1024 * 1024)) port=46000 want got # a port tcpdump decodes as plain UDP
+	local cap_a cap_b err
 	pair_up || fail "cannot create the veth pair" || return
 	in_a ethtool -K "$IFA" tx off >/dev/null || fail "ethtool -K $IFA tx off failed" || return
+	in_b ethtool -K "$IFB" tx off >/dev/null || fail "ethtool -K $IFB tx off failed" || return
 	in_a "$TIU" up "$IFA" --endpoint "remote=$ADDR_B:$port" --pin-dir "$PINS/a" || fail "tiu up (client) failed" || return
 	in_b "$TIU" up "$IFB" --endpoint "local=$ADDR_B:$port" --pin-dir "$PINS/b" || fail "tiu up (server) failed" || return
 	head -c "$size" /dev/urandom >"$LOG/send"
 	want=$(sha256sum <"$LOG/send" | cut -d' ' -f1)
-	in_a timeout 150 tcpdump -i "$IFA" -nn -U -w "$LOG/wire.pcap" "udp and dst port $port" 2>"$LOG/tcpdump.err" &
-	local capture=$! i
-	for ((i = 0; i < 100; i++)); do # tcpdump starts slowly under emulation
-		grep -q 'listening on' "$LOG/tcpdump.err" && break
-		sleep 0.2
-	done
+	capture "$NSA" "$IFA" "$port" "$LOG/wire-a.pcap"
+	cap_a=$CAPTURE
+	capture "$NSB" "$IFB" "$port" "$LOG/wire-b.pcap"
+	cap_b=$CAPTURE
+
+	# The refused connection: SYN through the tunnel, RST back through it.
+	local conv0 det0 conv1 det1
+	conv0=$(tiu_counter "$PINS/b" ENC_CONVERTED) det0=$(tiu_counter "$PINS/b" ENC_DETOURED)
+	err=$(in_a timeout 20 bash -c "exec 3<>/dev/tcp/$ADDR_B/$port" 2>&1)
+	conv1=$(tiu_counter "$PINS/b" ENC_CONVERTED) det1=$(tiu_counter "$PINS/b" ENC_DETOURED)
+	echo "connection to $ADDR_B:$port before the server listens: ${err:-connected?}"
+	echo "server, for its RST: enc_converted $conv0 -> $conv1, enc_detoured $det0 -> $det1"
+
 	in_b timeout 90 python3 -c '
 import hashlib, socket, sys
 s = socket.create_server(("'"$ADDR_B"'", '"$port"'))
@@ -399,31 +447,36 @@ c.sendall(open(sys.argv[1], "rb").read()); c.shutdown(socket.SHUT_WR); c.recv(1)
 		echo "FAIL: the sender failed"
 	wait "$server"
 	sleep 1 # let tcpdump write out the last packets
-	kill "$capture" # TERM: a background job of a script ignores SIGINT
-	wait "$capture"
+	kill "$cap_a" "$cap_b" # TERM: a background job of a script ignores SIGINT
+	wait "$cap_a" "$cap_b"
 	got=$(cat "$LOG/recv")
 	echo "sha256 sent $want, received ${got:-nothing}"
-	# tcpdump -vv verifies IPv4 UDP checksums of whole packets (hence no
-	# snap length): "[udp sum ok]" or "[bad udp cksum ...]".
-	local wire sum_ok
-	tcpdump -r "$LOG/wire.pcap" -nn -vv 2>/dev/null >"$LOG/wire.txt"
-	wire=$(tcpdump -r "$LOG/wire.pcap" -nn 2>/dev/null | wc -l)
-	sum_ok=$(grep -c 'udp sum ok' "$LOG/wire.txt")
-	echo "on the wire: $wire tunnelled packets from the client, $sum_ok with a valid UDP checksum"
-	grep -m 3 'bad udp cksum' "$LOG/wire.txt"
+	wire_check "$LOG/wire-a.pcap" client
+	local wire_a=$?
+	wire_check "$LOG/wire-b.pcap" server
+	local wire_b=$?
 	in_a "$TIU" stats "$IFA" --pin-dir "$PINS/a"
-	local enc det dec
-	enc=$(tiu_counter "$PINS/a" ENC_CONVERTED) det=$(tiu_counter "$PINS/a" DET_CONVERTED)
-	dec=$(tiu_counter "$PINS/b" DEC_CONVERTED)
-	echo "client enc_converted=$enc detour_converted=$det; server dec_converted=$dec"
+	in_b "$TIU" stats "$IFB" --pin-dir "$PINS/b"
+	local enc_a det_a enc_b dec_b
+	enc_a=$(tiu_counter "$PINS/a" ENC_CONVERTED) det_a=$(tiu_counter "$PINS/a" DET_CONVERTED)
+	enc_b=$(tiu_counter "$PINS/b" ENC_CONVERTED) dec_b=$(tiu_counter "$PINS/b" DEC_CONVERTED)
+	echo "client enc_converted=$enc_a detour_converted=$det_a; server enc_converted=$enc_b dec_converted=$dec_b"
 	in_a "$TIU" down "$IFA" --purge --pin-dir "$PINS/a"
 	in_b "$TIU" down "$IFB" --purge --pin-dir "$PINS/b"
 	[ "$got" = "$want" ] || fail "the received data differs" || return
-	[ "$wire" -gt 0 ] || fail "no tunnelled packet captured ($(cat "$LOG/tcpdump.err"))" || return
-	[ "$sum_ok" = "$wire" ] || fail "$((wire - sum_ok)) tunnelled packets with a bad UDP checksum" || return
-	[ "$det" -gt 0 ] || fail "no segment went through the detour" || return
-	[ "$enc" = 0 ] || fail "$enc segments were converted in place although ip_summed cannot be read" || return
-	[ "$dec" -gt 0 ] || fail "the server decapsulated nothing"
+	[ "$wire_a" = 0 ] && [ "$wire_b" = 0 ] || return 1
+	[[ $err == *"Connection refused"* ]] ||
+		fail "the connection before the server listened was not refused (the RST did not come back through the tunnel)" || return
+	[ "$det_a" -gt 0 ] || fail "no client segment went through the detour" || return
+	[ "$dec_b" -gt 0 ] || fail "the server decapsulated nothing" || return
+	if have_kfunc; then
+		[ $((conv1 - conv0)) -ge 1 ] && [ "$det1" = "$det0" ] ||
+			fail "the server's RST (complete checksum) was not converted in place: enc_converted +$((conv1 - conv0)), enc_detoured +$((det1 - det0))"
+	else
+		[ $((enc_a + enc_b)) = 0 ] ||
+			fail "$((enc_a + enc_b)) packets were converted in place although ip_summed cannot be read" || return
+		[ $((det1 - det0)) -ge 1 ] || fail "the server's RST did not take the detour"
+	fi
 }
 
 # tiu's own attach logic does not depend on the XDP mode (the xdp-loader
@@ -443,10 +496,17 @@ run_tiu_tests() {
 		check "tiu $mode: unloading xdp_count leaves tiu running" tiu_unload_count
 		pair_down
 	done
-	check "tiu status says ip_summed cannot be read on $(uname -r)" tiu_status_ip_summed
-	pair_down
-	check "no-kfunc path: tunnelled transfer, TX offload off: SHA-256 and every UDP checksum valid, all via the detour" \
-		tiu_transfer
+	if have_kfunc; then
+		check "tiu status says ip_summed readable (bpf_cast_to_kern_ctx) on $(uname -r)" tiu_status_ip_summed
+		pair_down
+		check "kfunc path: tunnelled transfer, TX offload off: SHA-256, every UDP checksum both ways, data via the detour, the control-socket RST converted in place" \
+			tiu_transfer
+	else
+		check "tiu status says ip_summed not readable on $(uname -r)" tiu_status_ip_summed
+		pair_down
+		check "no-kfunc path: tunnelled transfer, TX offload off: SHA-256, every UDP checksum both ways, everything via the detour" \
+			tiu_transfer
+	fi
 	pair_down
 }
 

@@ -1,16 +1,23 @@
 #!/bin/bash
-# lane.sh - the stock-kernel test lane (`make test-vm`).
+# lane.sh - the stock-kernel test lanes (`make test-vm`).
 #
-# Boots Debian's stock kernel once under qemu (vm-run.sh) and runs the lane's
-# tests inside it (guest-tests.sh): the unit tests on that kernel's verifier,
-# libxdp's multiprog dispatcher with tiu's XDP program next to another one,
-# and the `tiu` loader's dispatcher and no-kfunc paths. Prints TAP (prove
-# can read it: `prove tests/vm/lane.sh`) and a summary line; exits non-zero
-# if any check failed or the lane could not run at all. A kernel package that
-# cannot be downloaded is a failure, never a skip.
+# Boots Debian's stock kernels under qemu (vm-run.sh), one after the other,
+# and runs the lane's tests inside each (guest-tests.sh): the unit tests on
+# that kernel's verifier, libxdp's multiprog dispatcher with tiu's XDP
+# program next to another one, the `tiu` loader's dispatcher path and a
+# tunnelled transfer, plus what only that kernel can show:
+#   bookworm  Debian 12, 6.1: no bpf_cast_to_kern_ctx (the compat build);
+#   trixie    Debian 13, 6.12: the kfunc and the dispatcher together, and
+#             WireGuard (a real layer-3 device) and netkit.
+# Each lane prints its kernel and its own "N passed, N failed" line. The
+# lanes' TAP is numbered as one stream with one plan (prove can read it:
+# `prove tests/vm/lane.sh`); exits non-zero if any check failed or a lane
+# could not run at all. A kernel package that cannot be downloaded fails its
+# lane with the reason, never a skip.
 #
 # env: BUILD (absolute build folder, default the repository's build/),
-#      VM_TIMEOUT (seconds before the guest is killed, default 420),
+#      KERNELS (the lanes, default "bookworm trixie"),
+#      VM_TIMEOUT (seconds before a guest is killed, default 420),
 #      LANE_TIU_MODES (XDP modes of the tiu checks, default "native"),
 #      LANE_ONLY (a regular expression: run only the checks it matches).
 set -u
@@ -18,6 +25,7 @@ set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 export BUILD=${BUILD:-$REPO/build}
+KERNELS=${KERNELS:-bookworm trixie}
 T0=$(date +%s)
 
 bail() {
@@ -32,19 +40,85 @@ clang -O2 -g -target bpf -Wall -Werror -I"/usr/include/$(cc -dumpmachine)" \
 	-c "$HERE/xdp_count.bpf.c" -o "$BUILD/vm/xdp_count.bpf.o" ||
 	bail "cannot build tests/vm/xdp_count.bpf.c"
 
-# Fetch the kernel and build the initramfs first, so that a missing package
-# is reported as what it is rather than as a failed boot.
-"$HERE/vm-run.sh" --prepare >&2 || bail "cannot prepare the stock kernel (see the vm-run line above)"
+N=0      # TAP numbers so far, over all lanes
+FAILED=0 # lanes that failed
+SUMMARY=()
 
-cd "$REPO" || bail "cannot enter $REPO"
-"$HERE/vm-run.sh" -t "${VM_TIMEOUT:-420}" ${LANE_TIU_MODES:+-e "LANE_TIU_MODES=$LANE_TIU_MODES"} \
-	${LANE_ONLY:+-e "LANE_ONLY=$LANE_ONLY"} \
-	-- bash "$HERE/guest-tests.sh"
-RC=$?
-case $RC in
-0) ;;
-124) echo "not ok - the guest timed out (VM_TIMEOUT=${VM_TIMEOUT:-420}s)" ;;
-125) echo "not ok - the guest could not run the tests (see vm-run's error above)" ;;
-esac
-echo "# stock-kernel lane: $((($(date +%s) - T0)))s wall, exit $RC"
-[ "$RC" = 0 ]
+# Renumber one lane's TAP into the common stream: "ok N - x" becomes
+# "ok M - SUITE: x", the lane's plan is dropped, other lines become TAP
+# comments; the counts (last number, passed, failed, skipped) go to COUNTS-FILE.
+renumber() { # SUITE COUNTS-FILE
+	awk -v suite="$1" -v n="$N" -v counts="$2" '
+		/^(not )?ok [0-9]+/ {
+			n++
+			not = /^not /
+			sub(/^(not )?ok [0-9]+ ?(- )?/, "")
+			if (not) failed++
+			else if (/# SKIP/) skipped++
+			else passed++
+			printf "%s %d - %s: %s\n", not ? "not ok" : "ok", n, suite, $0
+			fflush()
+			next
+		}
+		/^Bail out!/ {
+			n++; failed++
+			sub(/^Bail out! */, "")
+			printf "not ok %d - %s: the guest tests bailed out: %s\n", n, suite, $0
+			fflush()
+			next
+		}
+		/^1\.\.[0-9]+/ { next }
+		/^#/ { print; fflush(); next }
+		{ print "# " $0; fflush() }
+		END { printf "%d %d %d %d\n", n, passed, failed, skipped > counts }'
+}
+
+run_lane() { # SUITE
+	local suite=$1 t0=$SECONDS out=$BUILD/vm/lane-$1 rc prep kver total passed failed skipped
+	echo "# ---- lane $suite"
+	# Fetch the kernel and build the initramfs first, so that a missing
+	# package is reported as what it is rather than as a failed boot.
+	if ! prep=$("$HERE/vm-run.sh" -K "$suite" --prepare 2>"$out.prepare"); then
+		sed 's/^/# /' "$out.prepare"
+		N=$((N + 1))
+		echo "not ok $N - $suite: the kernel could not be prepared: $(grep -m1 'ERROR' "$out.prepare" | sed 's/^vm-run: ERROR: //')"
+		echo "# lane $suite: no kernel, 0 passed, 1 failed, $((SECONDS - t0))s wall"
+		SUMMARY+=("$suite: no kernel (see above)")
+		FAILED=$((FAILED + 1))
+		return
+	fi
+	sed 's/^/# /' "$out.prepare"
+	echo "# $prep"
+	kver=$(echo "$prep" | sed -n 's|.*/boot/vmlinuz-\([^,]*\),.*|\1|p')
+
+	(cd "$REPO" && "$HERE/vm-run.sh" -K "$suite" -t "${VM_TIMEOUT:-420}" \
+		${LANE_TIU_MODES:+-e "LANE_TIU_MODES=$LANE_TIU_MODES"} \
+		${LANE_ONLY:+-e "LANE_ONLY=$LANE_ONLY"} \
+		-- bash "$HERE/guest-tests.sh") 2>&1 | renumber "$suite" "$out.counts"
+	rc=${PIPESTATUS[0]}
+	read -r N passed failed skipped <"$out.counts" || bail "lost the TAP of lane $suite"
+	case $rc in
+	0) ;;
+	124) N=$((N + 1)) failed=$((failed + 1))
+		echo "not ok $N - $suite: the guest timed out (VM_TIMEOUT=${VM_TIMEOUT:-420}s)" ;;
+	125) N=$((N + 1)) failed=$((failed + 1))
+		echo "not ok $N - $suite: the guest could not run the tests (see vm-run's error above)" ;;
+	*) [ "$failed" -gt 0 ] || {
+		N=$((N + 1)) failed=$((failed + 1))
+		echo "not ok $N - $suite: the guest tests exited $rc"
+	} ;;
+	esac
+	echo "# lane $suite ($kver): $passed passed, $failed failed, $skipped skipped, $((SECONDS - t0))s wall"
+	SUMMARY+=("$suite ($kver): $passed passed, $failed failed, $skipped skipped, $((SECONDS - t0))s")
+	[ "$rc" = 0 ] && [ "$failed" = 0 ] || FAILED=$((FAILED + 1))
+}
+
+for suite in $KERNELS; do
+	run_lane "$suite"
+done
+echo "1..$N"
+for line in "${SUMMARY[@]}"; do
+	echo "# lane $line"
+done
+echo "# stock-kernel lanes: $((($(date +%s) - T0)))s wall, $FAILED of $(echo $KERNELS | wc -w) failed"
+[ "$FAILED" = 0 ] && [ "$N" -gt 0 ]

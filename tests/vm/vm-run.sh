@@ -9,10 +9,15 @@
 # bpf_cast_to_kern_ctx kfunc). This boots the distribution's own kernel
 # instead, with qemu's software emulation (KVM is not available here):
 #
-#   - the kernel: the package that linux-image-amd64 currently depends on (the
-#     generic flavour: the cloud one has no 9p), fetched once with
-#     `apt-get download`, extracted with `dpkg-deb -x` (never installed), its
-#     modules.dep/modules.alias generated with busybox depmod;
+#   - the kernel: the package that linux-image-amd64 of a Debian suite
+#     currently depends on (the generic flavour: the cloud one has no 9p),
+#     fetched once with `apt-get download`, extracted with `dpkg-deb -x`
+#     (never installed), its modules.dep/modules.alias generated with busybox
+#     depmod. The machine's own suite (Debian 12, bookworm: 6.1) comes through
+#     the machine's apt; another suite (-K trixie: Debian 13, 6.12) through a
+#     private apt configuration in $BUILD/vm/apt/SUITE (its own sources list,
+#     package lists and cache, on the archive mirror the machine's apt uses;
+#     the machine's apt configuration and state are never changed);
 #   - the initramfs: busybox-static, the modules needed to reach the root
 #     (virtio, 9p, overlay, with their dependencies from modules.dep) and the
 #     two init stages (stage1-init.sh, stage2-init.sh);
@@ -28,8 +33,9 @@
 #     after the timeout is killed (exit 124).
 #
 # Everything generated lives in $BUILD/vm (BUILD defaults to the repository's
-# build/): the kernel and initramfs are reused by later runs; a run's own
-# directory is removed after it unless the run failed or -k was given.
+# build/): one kernel per suite (kernel/SUITE/) and its initramfs are reused
+# by later runs; a run's own directory is removed after it unless the run
+# failed or -k was given.
 #
 # options:
 #   -t SECONDS  kill the guest after this long (default 300, env VM_TIMEOUT)
@@ -39,10 +45,14 @@
 #   -e NAME=VAL set a variable in the command's environment (repeatable)
 #   -M MODULE   load this module before the command (repeatable; also env
 #               VM_MODULES, space-separated)
+#   -K SUITE    the Debian suite whose kernel to boot (default: the machine's
+#               own, env VM_SUITE), e.g. bookworm (6.1) or trixie (6.12)
 #   -k          keep the run directory (console log, qemu command line)
 #   -v          print the guest's console log after the run
 #   --prepare   fetch the kernel and build the initramfs, then exit
-# env: VM_KERNEL_PKG overrides the kernel package name (e.g. to pin one).
+# env: VM_KERNEL_PKG overrides the kernel package name (e.g. to pin one);
+#      VM_DEBIAN_MIRROR the archive URL of a private suite (default: the one
+#      the machine's apt fetches its own suite from).
 #
 # Exit status: the command's; 124 if the guest timed out; 125 if the lane
 # could not run it (download, boot or guest setup failed), always with a
@@ -60,6 +70,8 @@ CPUS=2
 KEEP=0
 SHOW_CONSOLE=0
 PREPARE=0
+HOST_SUITE=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+SUITE=${VM_SUITE:-$HOST_SUITE}
 RW_DIRS=("$REPO" "$BUILD")
 GUEST_ENV=("BUILD=$BUILD")
 # What stage 1 needs to reach the root file system.
@@ -86,6 +98,7 @@ while [ $# -gt 0 ]; do
 	-w) RW_DIRS+=("$(realpath -m "$2")"); shift 2 ;;
 	-e) GUEST_ENV+=("$2"); shift 2 ;;
 	-M) GUEST_MODULES+=" $2"; shift 2 ;;
+	-K) SUITE=$2; shift 2 ;;
 	-k) KEEP=1; shift ;;
 	-v) SHOW_CONSOLE=1; shift ;;
 	--prepare) PREPARE=1; shift ;;
@@ -104,55 +117,109 @@ done
 [ -x /bin/busybox ] || die "/bin/busybox missing: apt-get install busybox-static"
 
 # ---------------------------------------------------------------------------
-# The kernel: resolve, download, extract (once; sets KROOT and KVER).
+# The kernel: resolve, download, extract (once per suite; sets KROOT, KVER).
 # ---------------------------------------------------------------------------
+APT_GET=(apt-get)
+APT_CACHE=(apt-cache)
+APT_NOTE=
+
+# The archive URL the machine's apt fetches its own suite from, e.g.
+# http://deb.debian.org/debian (read from apt, so .list and deb822 sources,
+# proxies and local mirrors all count).
+host_mirror() {
+	apt-cache policy 2>/dev/null |
+		awk -v s="$HOST_SUITE/main" '$3 == s && $2 ~ /^[a-z+]+:/ { print $2; exit }'
+}
+
+# Another suite than the machine's: apt with a private configuration, whose
+# sources list, package lists and cache live in $VMDIR/apt/SUITE. The package
+# lists are refreshed when older than a day; a failed refresh keeps the lists
+# it had, with a warning (the kernel they name is usually cached).
+private_apt() {
+	local dir=$VMDIR/apt/$SUITE mirror keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+	mirror=${VM_DEBIAN_MIRROR:-$(host_mirror)}
+	[ -n "$mirror" ] ||
+		die "cannot find the Debian archive in the machine's apt sources (no '$HOST_SUITE/main' in apt-cache policy): set VM_DEBIAN_MIRROR=URL"
+	[ -r "$keyring" ] || die "$keyring missing: apt-get install debian-archive-keyring"
+	mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial" "$dir/empty"
+	echo "deb [signed-by=$keyring] $mirror $SUITE main" >"$dir/sources.list.new"
+	if ! cmp -s "$dir/sources.list.new" "$dir/sources.list"; then
+		mv "$dir/sources.list.new" "$dir/sources.list"
+		rm -f "$dir/updated"
+	fi
+	rm -f "$dir/sources.list.new"
+	local opts=(-o "Dir::Etc::SourceList=$dir/sources.list" -o "Dir::Etc::SourceParts=$dir/empty"
+		-o "Dir::Etc::Preferences=$dir/empty/none" -o "Dir::Etc::PreferencesParts=$dir/empty"
+		-o "Dir::State::Lists=$dir/lists" -o "Dir::Cache=$dir/cache"
+		-o Acquire::Languages=none -o APT::Sandbox::User=root)
+	APT_GET=(apt-get "${opts[@]}")
+	APT_CACHE=(apt-cache "${opts[@]}")
+	[ -n "$(find "$dir/updated" -mmin -1440 2>/dev/null)" ] && return
+	echo "vm-run: apt-get update for $SUITE from $mirror (private lists in $dir)" >&2
+	if "${APT_GET[@]}" -q update >"$dir/update.log" 2>&1 && ! grep -q '^[WE]:' "$dir/update.log"; then
+		touch "$dir/updated"
+	else
+		APT_NOTE="; apt-get update of $SUITE from $mirror failed: $(grep -m1 '^[WE]:' "$dir/update.log" || tail -n 1 "$dir/update.log")"
+		echo "vm-run: WARNING: using the package lists of $SUITE from before$APT_NOTE" >&2
+	fi
+}
+
 resolve_kernel_pkg() {
 	if [ -n "${VM_KERNEL_PKG:-}" ]; then
 		echo "$VM_KERNEL_PKG"
 		return
 	fi
 	# linux-image-amd64 is the meta-package; its Depends names the current
-	# ABI's generic image, e.g. linux-image-6.1.0-56-amd64.
-	apt-cache depends linux-image-amd64 2>/dev/null |
+	# ABI's generic image, e.g. linux-image-6.1.0-56-amd64 (bookworm) or
+	# linux-image-6.12.48+deb13-amd64 (trixie).
+	"${APT_CACHE[@]}" depends linux-image-amd64 2>/dev/null |
 		awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9][^ ]*-amd64$/ { print $2; exit }'
 }
 
 fetch_kernel() {
-	local pkg ver kdir tmp deb
+	local pkg ver kdir tmp deb top=$VMDIR/kernel/$SUITE
+	[ -n "$SUITE" ] || die "no suite given and /etc/os-release names none: use -K SUITE"
+	case $SUITE in *[!a-z0-9-]*) die "bad suite name '$SUITE' (e.g. bookworm, trixie)" ;; esac
+	[ "$SUITE" = "$HOST_SUITE" ] || private_apt
 	pkg=$(resolve_kernel_pkg)
 	[ -n "$pkg" ] ||
-		die "cannot resolve the kernel package from linux-image-amd64 (apt-cache has no record of it: run apt-get update)"
-	ver=$(apt-cache show --no-all-versions "$pkg" 2>/dev/null | awk '$1 == "Version:" { print $2; exit }')
-	[ -n "$ver" ] || die "apt-cache knows no version of $pkg (run apt-get update)"
-	kdir=$VMDIR/kernel/${pkg}_$ver
+		die "cannot resolve the kernel package from linux-image-amd64 of $SUITE (apt has no record of it: run apt-get update)$APT_NOTE"
+	ver=$("${APT_CACHE[@]}" show --no-all-versions "$pkg" 2>/dev/null | awk '$1 == "Version:" { print $2; exit }')
+	[ -n "$ver" ] || die "apt knows no version of $pkg in $SUITE (run apt-get update)$APT_NOTE"
+	kdir=$top/${pkg}_$ver
 
 	if [ ! -e "$kdir/.complete" ]; then
-		echo "vm-run: fetching $pkg $ver (once; cached in $VMDIR/kernel)" >&2
-		tmp=$(mktemp -d "$VMDIR/kernel/.fetch.XXXXXX")
+		echo "vm-run: fetching $pkg $ver from $SUITE (once; cached in $top)" >&2
+		mkdir -p "$top"
+		tmp=$(mktemp -d "$top/.fetch.XXXXXX")
 		# The sandbox user _apt cannot write into a root-owned build folder.
-		if ! (cd "$tmp" && apt-get download -q -o APT::Sandbox::User=root "$pkg=$ver" >&2); then
+		if ! (cd "$tmp" && "${APT_GET[@]}" download -q -o APT::Sandbox::User=root "$pkg=$ver" >&2); then
 			rm -rf "$tmp"
-			die "cannot download kernel package $pkg=$ver with apt-get download: the stock-kernel lane cannot run"
+			die "cannot download kernel package $pkg=$ver ($SUITE) with apt-get download: the $SUITE lane cannot run$APT_NOTE"
 		fi
 		deb=$(echo "$tmp"/*.deb)
 		[ -f "$deb" ] || die "apt-get download left no .deb for $pkg"
 		mkdir "$tmp/root"
 		dpkg-deb -x "$deb" "$tmp/root" || die "cannot extract $deb"
 		rm -f "$deb"
+		# Debian 13 ships its modules in /usr/lib/modules (merged /usr).
+		[ -e "$tmp/root/lib" ] || ln -s usr/lib "$tmp/root/lib"
 		KVER=$(ls "$tmp/root/lib/modules")
 		[ -f "$tmp/root/boot/vmlinuz-$KVER" ] || die "$pkg has no /boot/vmlinuz-$KVER"
 		# The package leaves modules.dep to its postinst (depmod): make it
-		# here, inside the extracted tree only.
+		# here, inside the extracted tree only. busybox depmod reads the
+		# xz-compressed modules of Debian 13 as well.
 		/bin/busybox depmod -b "$tmp/root" "$KVER" || die "depmod failed for $KVER"
 		rm -rf "$kdir"
 		mv "$tmp/root" "$kdir"
 		rm -rf "$tmp"
 		touch "$kdir/.complete"
-		# Keep one kernel: older ABIs are ~400 MB each.
-		find "$VMDIR/kernel" -mindepth 1 -maxdepth 1 ! -path "$kdir" -exec rm -rf {} +
+		# Keep one kernel per suite: older ABIs are 400-700 MB each.
+		find "$top" -mindepth 1 -maxdepth 1 ! -path "$kdir" -exec rm -rf {} +
 	fi
 	KROOT=$kdir
 	KVER=$(ls "$KROOT/lib/modules")
+	KMODDIR=$(realpath "$KROOT/lib/modules/$KVER")
 	KPKG="$pkg $ver"
 }
 
@@ -161,30 +228,34 @@ fetch_kernel() {
 # ---------------------------------------------------------------------------
 
 # Print MODULE and its dependencies, dependencies first, as paths relative to
-# the modules directory, each once. modules.dep lines: "path: dep-path ...".
+# the modules directory, each once. modules.dep lines: "path: dep-path ...";
+# a module built into the kernel (modules.builtin: virtio_pci on 6.12) needs
+# nothing.
 module_closure() {
 	local moddir=$1
 	shift
 	awk -v want="$*" '
 		function name(path) { sub(/.*\//, "", path); sub(/\.ko(\.[a-z]+)?$/, "", path); gsub(/-/, "_", path); return path }
 		function add(m,    n, i, d) {
-			if (m in done) return
+			if (m in done || m in builtin) return
 			if (!(m in file)) { print "missing " m; exit 1 }
 			done[m] = 1
 			n = split(deps[m], d, " ")
 			for (i = 1; i <= n; i++) add(name(d[i]))
 			print file[m]
 		}
+		FILENAME ~ /modules\.builtin$/ { builtin[name($1)] = 1; next }
 		{ p = $1; sub(/:$/, "", p); m = name(p); file[m] = p; $1 = ""; deps[m] = $0 }
 		END { n = split(want, w, " "); for (i = 1; i <= n; i++) add(w[i]) }
-	' "$moddir/modules.dep"
+	' "$moddir/modules.builtin" "$moddir/modules.dep"
 }
 
 build_initramfs() {
-	local moddir=$KROOT/lib/modules/$KVER key stage list path mod
+	local moddir=$KMODDIR key stage list path mod
 	key=$( { echo "$KVER $BOOT_MODULES"; cat "$HERE/stage1-init.sh" "$HERE/stage2-init.sh"; } |
 		sha256sum | cut -c1-12)
-	INITRD=$VMDIR/initramfs-$KVER-$key.cpio.gz
+	# Beside the kernel: a new kernel of the suite takes its initramfs along.
+	INITRD=$VMDIR/kernel/$SUITE/initramfs-$KVER-$key.cpio.gz
 	[ -s "$INITRD" ] && return
 
 	echo "vm-run: building $INITRD" >&2
@@ -215,17 +286,21 @@ build_initramfs() {
 		die "cannot build the initramfs"
 	mv "$INITRD.tmp" "$INITRD"
 	rm -rf "$stage"
-	find "$VMDIR" -maxdepth 1 -name 'initramfs-*.cpio.gz' ! -path "$INITRD" -delete
+	find "$VMDIR/kernel/$SUITE" -maxdepth 1 -name 'initramfs-*.cpio.gz' ! -path "$INITRD" -delete
 }
 
 mkdir -p "$VMDIR/kernel" "$VMDIR/runs"
 exec 9>"$VMDIR/.lock"
 flock 9 # one fetch/build at a time; boots run in parallel
+# The layout before kernels were kept per suite: one kernel and its
+# initramfs directly in kernel/ and $VMDIR.
+find "$VMDIR/kernel" -mindepth 1 -maxdepth 1 -name 'linux-image-*' -exec rm -rf {} +
+find "$VMDIR" -maxdepth 1 -name 'initramfs-*.cpio.gz' -delete
 fetch_kernel
 build_initramfs
 flock -u 9
 if [ "$PREPARE" = 1 ]; then
-	echo "vm-run: ready: $KPKG, $KROOT/boot/vmlinuz-$KVER, $INITRD"
+	echo "vm-run: ready: $SUITE: $KPKG, $KROOT/boot/vmlinuz-$KVER, $INITRD"
 	exit 0
 fi
 
@@ -258,7 +333,7 @@ for dir in "${RW_DIRS[@]}"; do
 done
 
 VM_KVER=$KVER
-VM_KMODDIR=$KROOT/lib/modules/$KVER
+VM_KMODDIR=$KMODDIR
 VM_MODULES=$GUEST_MODULES
 VM_CWD=$PWD
 VM_ENV=("${GUEST_ENV[@]}")
