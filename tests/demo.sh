@@ -16,7 +16,6 @@ if [ "$(id -u)" != 0 ]; then echo "demo: run as root (sudo make demo)" >&2; exit
 e2e_init
 T0=$(date +%s.%N)
 say() { printf '%s\n' "$*"; }
-json() { python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print($2)" "$1" 2>/dev/null; }
 mptcp_counters() { # non-zero MPTcpExt counters of interest from an nstat JSON file
 	python3 - "$1" <<'PY'
 import json, sys
@@ -41,8 +40,10 @@ cap_start plain >/dev/null || exit 1
 xfer_run plain 4 mptcp $((BYTES / 10)) 30
 cap_stop
 nstat_json $C >"$WORK/plain.nstat.cli.json"
-say "   transfer:      $(json "$WORK/plain.client.json" '"%d bytes each way in %.2f s, error: %s" % (j["sent"], j["seconds"], j["error"])')"
-say "   MPTCP:         fallback to TCP = $(json "$WORK/plain.client.json" 'j["fallback"]'), subflows = $(json "$WORK/plain.client.json" 'j["subflows_max"] or 1')"
+sub=$(xfer_field plain client subflows_max)
+err=$(xfer_field plain client error)
+say "   transfer:      $(xfer_field plain client sent) bytes each way in $(xfer_field plain client seconds) s, error: ${err:-none}"
+say "   MPTCP:         fallback to TCP = $(xfer_field plain client fallback), subflows = ${sub:-1}"
 say "   client nstat:  $(mptcp_counters "$WORK/plain.nstat.cli.json")"
 say "   middlebox:     $(in_ns $R nft list chain inet tiue mbox_forward | grep -o 'counter packets [0-9]*' | sed 's/counter packets/MPTCP options stripped from/') packets"
 say "   on the wire:   $(python3 tests/e2e/pcapcheck.py --port $PORT --expect tcp "$WORK"/plain.{rc,rc2,rs}.pcap | python3 -c '
@@ -70,23 +71,11 @@ r=$(tail -n1 "$WORK/results.jsonl")
 field() { python3 -c "import json,sys; print(json.loads(sys.argv[1])$1)" "$r"; }
 say "   transfer:      $(field '["bytes_hashed"]') bytes hashed (SHA-256 equal both ways: $( [ $rc = 0 ] && echo yes || echo see below)), $(field '["seconds"]') s"
 say "   throughput:    $(field '["mbit_s"]') Mbit/s each way, full duplex, with 3 full-packet captures running"
-say "   MPTCP:         fallback = $(json "$WORK/tiu.client.json" 'j["fallback"]'), subflows = $(field '["subflows"]')"
-say "   client nstat:  $(python3 - "$WORK/tiu.nstat.cli.json" <<'PY'
-import json, sys
-k = json.load(open(sys.argv[1]))['kernel']
-print('  '.join('%s=%d' % (n, k.get('MPTcpExt' + n, 0)) for n in
-      ('MPCapableSYNTX', 'MPCapableSYNACKRX', 'MPJoinSynTx', 'MPJoinSynAckRx', 'MPCapableFallbackSYNACK') ))
-PY
-)"
+say "   MPTCP:         fallback = $(xfer_field tiu client fallback), subflows = $(field '["subflows"]')"
+say "   client nstat:  $(mptcp_counters "$WORK/tiu.nstat.cli.json")"
 say "   tiu counters (tiu stats --json, non-zero):"
 for ifc in c0 c1 s0; do
-	say "     $ifc: $(python3 - "$WORK/tiu.stats1.$ifc.json" "$ifc" <<'PY'
-import json, sys
-for i in json.load(open(sys.argv[1]))['interfaces']:
-    if i['name'] == sys.argv[2]:
-        print(' '.join('%s=%d' % kv for kv in i['counters'].items() if kv[1]))
-PY
-)"
+	say "     $ifc: $(counters_nonzero <"$WORK/tiu.stats1.$ifc.json")"
 done
 say "   on the wire:   $(grep -o 'capture: .*' "$WORK/verdict.txt" | sed 's/capture: //')"
 say "                  $(grep -o 'second link carried [0-9]* tunnelled packets' "$WORK/verdict.txt")"

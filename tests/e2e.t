@@ -46,34 +46,30 @@ ROUTER_RUNS=(
 	"router-decap-v6-client-tc 6 tc $SMALL_BYTES"
 )
 
-if [ "$(id -u)" != 0 ]; then echo "1..0 # SKIP needs root (namespaces, BPF)"; exit 0; fi
-if [ ! -x "$TIU" ]; then echo "1..0 # SKIP $TIU not built (make)"; exit 0; fi
-for t in tcpdump nft ethtool nstat python3 nsenter; do
-	command -v $t >/dev/null || { echo "1..0 # SKIP $t not installed (make deps)"; exit 0; }
-done
+need_root
+need_tiu
+need_cmd tcpdump nft ethtool nstat python3 nsenter
 
-echo "1..$((NCONTROL + ${#RUNS[@]} + ${#ROUTER_RUNS[@]}))"
+tap_plan $((NCONTROL + ${#RUNS[@]} + ${#ROUTER_RUNS[@]}))
 e2e_init
 T0=$(date +%s)
-topo_up || { echo "Bail out! topology"; exit 1; }
-n=0 failed=0
+topo_up || bail "topology"
 
 tap() { # tap RC DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi
+	if [ "$1" = 0 ]; then ok "$2"; else not_ok "$2"; fi
 }
 
 # Controls without tiu: the middleboxes do break what they should.
 mbox droptcp
 xfer_run ctl-droptcp 4 tcp 100000 5 >/dev/null 2>&1
-err=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("error") or "")' "$WORK/ctl-droptcp.client.json" 2>/dev/null)
+err=$(xfer_field ctl-droptcp client error 2>/dev/null)
 echo "# without tiu, plain TCP through the TCP-dropping middlebox: ${err:-connected}"
 [ -n "$err" ]; tap $? "control: without tiu, TCP does not cross the TCP-dropping middlebox"
 
 mbox stripmptcp
 nstat_reset $C
 xfer_run ctl-strip 4 mptcp 1000000 10 >/dev/null 2>&1
-fb=$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(j.get("fallback"), j.get("subflows_max"))' "$WORK/ctl-strip.client.json" 2>/dev/null)
+fb="$(xfer_field ctl-strip client fallback 2>/dev/null) $(xfer_field ctl-strip client subflows_max 2>/dev/null)"
 echo "# without tiu, MPTCP through the option-stripping middlebox: fallback, subflows = $fb;" \
 	"$(nstat_json $C | python3 -c 'import json,sys; k=json.load(sys.stdin)["kernel"]; print(" ".join("%s=%d" % (n[9:], v) for n, v in k.items() if n.startswith("MPTcpExt") and "Fallback" in n and v))')"
 [ "${fb%% *}" = True ]; tap $? "control: without tiu, MPTCP falls back to TCP through the option-stripping middlebox"
@@ -109,4 +105,4 @@ for r in rs:
     print('# %-36s %4s %12d %9d %7.0f %8d %7d %8s' % (r['label'], 'ok' if r['ok'] else 'FAIL', r['bytes_hashed'],
           r['packets_checked'], r['mbit_s'], r['retrans'], r['softnet_drops'], r['subflows'] or '-'))
 PY
-[ $failed = 0 ]
+tap_done
