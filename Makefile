@@ -131,7 +131,7 @@ $(BUILD)/tests/%: tests/%.c $$(call test_parts,$$*,c) $$(call test_parts,$$*,h) 
 	$(Q)$(CC) $(USER_CFLAGS) -Itests/lib -Iloader $< $(call test_parts,$*,c) $(TEST_LIB_SRCS) -o $@ $(USER_LIBS) -lm
 
 $(BUILD)/libfuzzer/fuzz_%: tests/libfuzzer/fuzz_%.c $$(FUZZ_UNDER_TEST_fuzz_$$*) $(HEADERS) \
-		$(wildcard tests/lib/*.h loader/*.h) | $(BUILD)/libfuzzer
+		$(wildcard tests/lib/*.h loader/*.h tests/libfuzzer/*.h) | $(BUILD)/libfuzzer
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $< $(FUZZ_UNDER_TEST_fuzz_$*) -o $@
 

@@ -55,16 +55,15 @@ e2e_init
 T0=$(date +%s)
 topo_up || bail "topology"
 
-tap() { # tap RC DESCRIPTION
-	if [ "$1" = 0 ]; then ok "$2"; else not_ok "$2"; fi
-}
+# timed FUNCTION LABEL ARGS...: one run, one TAP line with its wall time
+timed() { local f=$1 s0=$SECONDS; shift; "$f" "$@" 90; result $? "$1 ($((SECONDS - s0)) s)"; }
 
 # Controls without tiu: the middleboxes do break what they should.
 mbox droptcp
 xfer_run ctl-droptcp 4 tcp 100000 5 >/dev/null 2>&1
 err=$(xfer_field ctl-droptcp client error 2>/dev/null)
 echo "# without tiu, plain TCP through the TCP-dropping middlebox: ${err:-connected}"
-[ -n "$err" ]; tap $? "control: without tiu, TCP does not cross the TCP-dropping middlebox"
+[ -n "$err" ]; result $? "control: without tiu, TCP does not cross the TCP-dropping middlebox"
 
 mbox stripmptcp
 nstat_reset $C
@@ -72,24 +71,18 @@ xfer_run ctl-strip 4 mptcp 1000000 10 >/dev/null 2>&1
 fb="$(xfer_field ctl-strip client fallback 2>/dev/null) $(xfer_field ctl-strip client subflows_max 2>/dev/null)"
 echo "# without tiu, MPTCP through the option-stripping middlebox: fallback, subflows = $fb;" \
 	"$(nstat_json $C | python3 -c 'import json,sys; k=json.load(sys.stdin)["kernel"]; print(" ".join("%s=%d" % (n[9:], v) for n, v in k.items() if n.startswith("MPTcpExt") and "Fallback" in n and v))')"
-[ "${fb%% *}" = True ]; tap $? "control: without tiu, MPTCP falls back to TCP through the option-stripping middlebox"
+[ "${fb%% *}" = True ]; result $? "control: without tiu, MPTCP falls back to TCP through the option-stripping middlebox"
 
 for r in "${RUNS[@]}"; do
 	set -- $r
 	echo "# run $1: IPv$2 $3 through '$4', decap $5, sender TX checksum offload $6, $7 bytes each way"
-	s0=$(date +%s)
-	e2e_run "$@" 90
-	rc=$?
-	tap $rc "$1 ($(( $(date +%s) - s0 )) s)"
+	timed e2e_run "$@"
 done
 
 for r in "${ROUTER_RUNS[@]}"; do
 	set -- $r
 	echo "# run $1: IPv$2 tcp, decap on the middlebox (TC, egress TX offload off), client decap $3, $4 bytes each way"
-	s0=$(date +%s)
-	e2e_router_run "$@" 90
-	rc=$?
-	tap $rc "$1 ($(( $(date +%s) - s0 )) s)"
+	timed e2e_router_run "$@"
 done
 
 # Summary of the matrix

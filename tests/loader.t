@@ -122,12 +122,9 @@ t_up_twice() {
 	local out
 	up_a >/dev/null
 	out=$(up_a 2>&1)
-	if [ $? -ne 0 ] && grep -q "already up" <<<"$out" &&
-	   tiu_a status la | grep -q "xdp: tiu_xdp_decap"; then
-		ok "up twice: clear error, the first up keeps running"
-	else
-		not_ok "up twice"; echo "$out" | diag
-	fi
+	[ $? -ne 0 ] && grep -q "already up" <<<"$out" &&
+		tiu_a status la | grep -q "xdp: tiu_xdp_decap"
+	result $? "up twice: clear error, the first up keeps running" "$out"
 	tiu_a down la --purge >/dev/null
 }
 
@@ -151,23 +148,17 @@ t_bad_inputs() {
 	BASE_TAKEN=$(snapshot_a)
 	local out rc
 	out=$(up_a 2>&1); rc=$?
-	if [ $rc -ne 0 ] && grep -q "$DA: exists but is not a tiu detour" <<<"$out" &&
-	   [ "$(snapshot_a)" = "$BASE_TAKEN" ]; then
-		ok "bad input: detour name taken by a foreign device"
-	else
-		not_ok "bad input: detour name taken (rc $rc)"; echo "$out" | diag
-	fi
+	[ $rc -ne 0 ] && grep -q "$DA: exists but is not a tiu detour" <<<"$out" &&
+		[ "$(snapshot_a)" = "$BASE_TAKEN" ]
+	result $? "bad input: detour name taken by a foreign device" "$out"
 	in_a ip link del $DA
 	# foreign XDP program without the dispatcher
 	in_a ip link set dev la xdpgeneric obj "$FOREIGN_XDP" sec xdp
 	BASE_X=$(snapshot_a)
 	out=$(up_a 2>&1); rc=$?
-	if [ $rc -ne 0 ] && grep -q "another XDP program (foreign_xdp" <<<"$out" &&
-	   [ "$(snapshot_a)" = "$BASE_X" ]; then
-		ok "bad input: another non-dispatcher XDP program on the interface"
-	else
-		not_ok "bad input: foreign XDP (rc $rc)"; echo "$out" | diag
-	fi
+	[ $rc -ne 0 ] && grep -q "another XDP program (foreign_xdp" <<<"$out" &&
+		[ "$(snapshot_a)" = "$BASE_X" ]
+	result $? "bad input: another non-dispatcher XDP program on the interface" "$out"
 	in_a ip link set dev la xdpgeneric off
 }
 
@@ -176,18 +167,12 @@ t_endpoint_errors() {
 	local before out rc
 	before=$(tiu_a endpoint list la)
 	out=$(tiu_a endpoint add la remote=$B4:$PORT 2>&1); rc=$?
-	if [ $rc -ne 0 ] && grep -q "duplicate endpoint remote=$B4:$PORT" <<<"$out" &&
-	   [ "$(tiu_a endpoint list la)" = "$before" ]; then
-		ok "bad input: duplicate endpoint on add"
-	else
-		not_ok "duplicate endpoint on add"; echo "$out" | diag
-	fi
+	[ $rc -ne 0 ] && grep -q "duplicate endpoint remote=$B4:$PORT" <<<"$out" &&
+		[ "$(tiu_a endpoint list la)" = "$before" ]
+	result $? "bad input: duplicate endpoint on add" "$out"
 	out=$(tiu_a endpoint del la remote=$B4:1234 2>&1); rc=$?
-	if [ $rc -ne 0 ] && grep -q "no endpoint remote=$B4:1234 to delete" <<<"$out"; then
-		ok "bad input: missing endpoint on del"
-	else
-		not_ok "missing endpoint on del"; echo "$out" | diag
-	fi
+	[ $rc -ne 0 ] && grep -q "no endpoint remote=$B4:1234 to delete" <<<"$out"
+	result $? "bad input: missing endpoint on del" "$out"
 	# all or nothing: the second endpoint is a duplicate, the first must not stay
 	out=$(tiu_a endpoint add la local=*:9000 remote=$B4:$PORT 2>&1); rc=$?
 	if [ $rc -ne 0 ] && [ "$(tiu_a endpoint list la)" = "$before" ]; then
@@ -198,11 +183,8 @@ t_endpoint_errors() {
 	tiu_a endpoint add la 'local=[::]:443' 'remote=[fd78::2]:80' '*:1' >/dev/null 2>&1
 	tiu_a endpoint add la 'local=[::]:443' 'remote=[fd78::2]:80' local=0.0.0.0:444
 	out=$(tiu_a endpoint list la | sort | tr '\n' ' ')
-	if [ "$out" = "local=*:443 local=*:444 remote=$B4:$PORT remote=[fd78::2]:80 " ]; then
-		ok "endpoint list: wildcards ([::], 0.0.0.0) and IPv6 round-trip"
-	else
-		not_ok "endpoint list: got '$out'"
-	fi
+	[ "$out" = "local=*:443 local=*:444 remote=$B4:$PORT remote=[fd78::2]:80 " ]
+	result $? "endpoint list: wildcards ([::], 0.0.0.0) and IPv6 round-trip"
 	tiu_a down la --purge >/dev/null
 }
 
@@ -212,28 +194,19 @@ t_stale_pins() {
 	mkdir -p "$dir"
 	bpftool map create "$dir/tiu_config" type array key 4 value 16 entries 1 name tiu_config
 	out=$(up_a 2>&1); rc=$?
-	if [ $rc -ne 0 ] && grep -q "stale pins from another version.*run \`tiu down la --purge\`" <<<"$out" &&
-	   ! in_a ip link show $DA >/dev/null 2>&1; then
-		ok "stale pins (other map layout): clear error, nothing attached"
-	else
-		not_ok "stale pins (layout) rc $rc"; echo "$out" | diag
-	fi
+	[ $rc -ne 0 ] && grep -q "stale pins from another version.*run \`tiu down la --purge\`" <<<"$out" &&
+		! in_a ip link show $DA >/dev/null 2>&1
+	result $? "stale pins (other map layout): clear error, nothing attached" "$out"
 	tiu_a down la --purge >/dev/null
 	mkdir -p "$dir"
 	bpftool map create "$dir/tiu_config" type array key 4 value 8 entries 1 name tiu_config
 	bpftool map update pinned "$dir/tiu_config" key 0 0 0 0 value 99 0 0 0 0 0 0 0
 	out=$(up_a 2>&1); rc=$?
-	if [ $rc -ne 0 ] && grep -q "stale pins from another version (ABI 99" <<<"$out"; then
-		ok "stale pins (other ABI version): clear error"
-	else
-		not_ok "stale pins (ABI) rc $rc"; echo "$out" | diag
-	fi
-	if tiu_a down la --purge >/dev/null && up_a >/dev/null && tiu_a down la --purge >/dev/null &&
-	   [ "$(snapshot_a)" = "$BASE" ]; then
-		ok "down --purge clears stale pins, up works again"
-	else
-		not_ok "recovery from stale pins"
-	fi
+	[ $rc -ne 0 ] && grep -q "stale pins from another version (ABI 99" <<<"$out"
+	result $? "stale pins (other ABI version): clear error" "$out"
+	tiu_a down la --purge >/dev/null && up_a >/dev/null && tiu_a down la --purge >/dev/null &&
+		[ "$(snapshot_a)" = "$BASE" ]
+	result $? "down --purge clears stale pins, up works again"
 }
 
 t_kill9() {
@@ -253,11 +226,8 @@ t_kill9() {
 	TIU_TEST_CRASH_AT=links up_a >/dev/null 2>&1
 	local out
 	out=$(up_a 2>&1)
-	if grep -q "left over from an interrupted \`tiu up\` (found: map entries, detour $DA)" <<<"$out"; then
-		ok "up after a crashed up names the leftovers and says to run down"
-	else
-		not_ok "up after crash"; echo "$out" | diag
-	fi
+	grep -q "left over from an interrupted \`tiu up\` (found: map entries, detour $DA)" <<<"$out"
+	result $? "up after a crashed up names the leftovers and says to run down" "$out"
 	tiu_a down la --purge >/dev/null
 	# a real asynchronous kill at several moments
 	bad=
@@ -310,18 +280,12 @@ t_traffic() {
 	done
 	wait $xpid; local rc=$?
 	diag < "$H_WORK/xfer.out"
-	if [ $rc -eq 0 ] && [ $n -gt 0 ] && [ "$(tiu_a endpoint list la)" = "$eps_before" ]; then
-		ok "TCP transfer through the tunnel intact (SHA-256 both ways) during $n endpoint add/del rounds"
-	else
-		not_ok "transfer during endpoint add/del (rc $rc, $n rounds)"
-	fi
+	[ $rc -eq 0 ] && [ $n -gt 0 ] && [ "$(tiu_a endpoint list la)" = "$eps_before" ]
+	result $? "TCP transfer through the tunnel intact (SHA-256 both ways) during $n endpoint add/del rounds"
 	local det dec
 	det=$(counter a detour_converted) dec=$(counter b dec_converted)
-	if [ "${det:-0}" -gt 0 ] && [ "${dec:-0}" -gt 0 ]; then
-		ok "counters moved: A detour_converted $det, B dec_converted $dec"
-	else
-		not_ok "counters did not move: A detour_converted $det, B dec_converted $dec"
-	fi
+	[ "${det:-0}" -gt 0 ] && [ "${dec:-0}" -gt 0 ]
+	result $? "counters moved: A detour_converted $det, B dec_converted $dec"
 	# IPv6: a remote endpoint in brackets on A, the wildcard on B covers it
 	local d6
 	d6=$(counter b dec_converted)
@@ -338,11 +302,8 @@ t_traffic() {
 	before=$(counter a detour_converted) bb=$(counter b dec_converted)
 	xfer $B4 200000 >/dev/null 2>&1; rc=$?
 	after=$(counter a detour_converted) ba=$(counter b dec_converted)
-	if [ $rc -eq 0 ] && [ "$before" = "$after" ] && [ "$bb" = "$ba" ]; then
-		ok "after endpoint del on both sides, the flow passes as plain TCP (counters unchanged)"
-	else
-		not_ok "endpoint del (rc $rc, A detour_converted $before -> $after, B dec_converted $bb -> $ba)"
-	fi
+	[ $rc -eq 0 ] && [ "$before" = "$after" ] && [ "$bb" = "$ba" ]
+	result $? "after endpoint del on both sides, the flow passes as plain TCP (counters unchanged)"
 	tiu_b endpoint add lb local=*:$PORT
 	tiu_a endpoint add la remote=$B4:$PORT
 	echo "# tiu status in namespace A:"; tiu_a status | diag
@@ -418,11 +379,8 @@ t_netns_isolation() {
 t_ip_netns_exec() {
 	local out
 	out=$(in_a "$TIU" status la)
-	if grep -q "xdp: tiu_xdp_decap" <<<"$out" && grep -q "endpoints: remote=$B4:$PORT" <<<"$out"; then
-		ok "ip netns exec (hides /sys/fs/bpf) sees the pins made through nsenter"
-	else
-		not_ok "ip netns exec status"; echo "$out" | diag
-	fi
+	grep -q "xdp: tiu_xdp_decap" <<<"$out" && grep -q "endpoints: remote=$B4:$PORT" <<<"$out"
+	result $? "ip netns exec (hides /sys/fs/bpf) sees the pins made through nsenter" "$out"
 }
 
 t_xdp_loader() {
@@ -436,16 +394,10 @@ t_xdp_loader() {
 	xfer $B4 300000 > "$H_WORK/xl.out" 2>&1; local rc=$?
 	diag < "$H_WORK/xl.out"
 	after=$(counter b dec_converted)
-	if grep -q "xdp: tiu_xdp_decap" <<<"$out" && [ $rc -eq 0 ] && [ "$after" -gt "$before" ]; then
-		ok "xdp-loader load -p PINDIR lb tiu_xdp.bpf.o: same maps (transfer intact, dec_converted $before -> $after)"
-	else
-		not_ok "xdp-loader interop (rc $rc, $before -> $after)"; echo "$out" | diag
-	fi
-	if tiu_b down lb >/dev/null && ! in_b ip link show lb | grep -q xdp; then
-		ok "tiu down removes the xdp-loader-attached tiu program too"
-	else
-		not_ok "down after xdp-loader"
-	fi
+	grep -q "xdp: tiu_xdp_decap" <<<"$out" && [ $rc -eq 0 ] && [ "$after" -gt "$before" ]
+	result $? "xdp-loader load -p PINDIR lb tiu_xdp.bpf.o: same maps (transfer intact, dec_converted $before -> $after)" "$out"
+	tiu_b down lb >/dev/null && ! in_b ip link show lb | grep -q xdp
+	result $? "tiu down removes the xdp-loader-attached tiu program too"
 	tiu_a down la --purge >/dev/null
 	tiu_b down lb --purge >/dev/null
 }
@@ -458,13 +410,10 @@ t_config() {
 
 	decap tc
 	EOF
-	if tiu_a up la --config "$H_WORK/la.conf" >/dev/null &&
-	   [ "$(tiu_a endpoint list la | sort | tr '\n' ' ')" = "local=*:7100 remote=$B4:$PORT " ] &&
-	   tiu_a status la | grep -q "tc ingress: tiu_tc_decap"; then
-		ok "up --config FILE: endpoints and options, comments ignored"
-	else
-		not_ok "config file"
-	fi
+	tiu_a up la --config "$H_WORK/la.conf" >/dev/null &&
+		[ "$(tiu_a endpoint list la | sort | tr '\n' ' ')" = "local=*:7100 remote=$B4:$PORT " ] &&
+		tiu_a status la | grep -q "tc ingress: tiu_tc_decap"
+	result $? "up --config FILE: endpoints and options, comments ignored"
 	tiu_a down la --purge >/dev/null
 	echo "xdp-mode turbo" > "$H_WORK/bad.conf"
 	bad_input "bad line in the config file" "bad.conf:1" tiu_a up la --config "$H_WORK/bad.conf"
@@ -478,13 +427,10 @@ t_dispatcher() {
 		return
 	fi
 	timeout 10 nsenter --net=/run/netns/"$NA" xdp-loader load -m skb la "$FOREIGN_XDP"
-	if up_a --xdp-mode skb >/dev/null && tiu_a status la | grep -q "libxdp dispatcher (2 programs)" &&
-	   tiu_a down la --purge >/dev/null &&
-	   timeout 10 nsenter --net=/run/netns/"$NA" xdp-loader status la | grep -q foreign_xdp; then
-		ok "libxdp dispatcher: tiu joins a foreign program and leaves it on down"
-	else
-		not_ok "dispatcher"
-	fi
+	up_a --xdp-mode skb >/dev/null && tiu_a status la | grep -q "libxdp dispatcher (2 programs)" &&
+		tiu_a down la --purge >/dev/null &&
+		timeout 10 nsenter --net=/run/netns/"$NA" xdp-loader status la | grep -q foreign_xdp
+	result $? "libxdp dispatcher: tiu joins a foreign program and leaves it on down"
 	timeout 10 nsenter --net=/run/netns/"$NA" xdp-loader unload la --all
 }
 
@@ -492,19 +438,13 @@ t_xdp_modes() {
 	# lo has no native XDP: native must fail with the hint, auto must warn once
 	local out rc
 	out=$(tiu_a up lo --xdp-mode native --endpoint remote=$B4:9 2>&1); rc=$?
-	if [ $rc -ne 0 ] && grep -q "lo: native XDP attach failed: .*try --xdp-mode skb" <<<"$out" &&
-	   ! in_a ip link show tiu1d >/dev/null 2>&1 && ! in_a ip link show lo | grep -q xdp; then
-		ok "--xdp-mode native on a driver without it: names the reason, suggests skb, undoes all"
-	else
-		not_ok "--xdp-mode native failure (rc $rc)"; echo "$out" | diag
-	fi
+	[ $rc -ne 0 ] && grep -q "lo: native XDP attach failed: .*try --xdp-mode skb" <<<"$out" &&
+		! in_a ip link show tiu1d >/dev/null 2>&1 && ! in_a ip link show lo | grep -q xdp
+	result $? "--xdp-mode native on a driver without it: names the reason, suggests skb, undoes all" "$out"
 	out=$(tiu_a up lo --endpoint remote=$B4:9 2>&1 >/dev/null); rc=$?
-	if [ $rc -eq 0 ] && [ "$(grep -c warning <<<"$out")" = 1 ] &&
-	   tiu_a status lo | grep -q "xdp: tiu_xdp_decap id [0-9]*, skb"; then
-		ok "--xdp-mode auto falls back to skb with one warning line"
-	else
-		not_ok "--xdp-mode auto (rc $rc)"; echo "$out" | diag
-	fi
+	[ $rc -eq 0 ] && [ "$(grep -c warning <<<"$out")" = 1 ] &&
+		tiu_a status lo | grep -q "xdp: tiu_xdp_decap id [0-9]*, skb"
+	result $? "--xdp-mode auto falls back to skb with one warning line" "$out"
 	tiu_a down lo --purge >/dev/null
 }
 
@@ -523,11 +463,8 @@ t_concurrent_and_vanished() {
 	fi
 	in_a ip link del lx0
 	out=$(tiu_a down lx0 --purge 2>&1)
-	if [ $? = 0 ] && ! in_a ip -o link show | grep -q 'tiu[0-9]*[dp]@' && [ ! -e "$(pins_a)" ]; then
-		ok "interface deleted while up: down --purge removes its detour (by alias) and the pins"
-	else
-		not_ok "down of a deleted interface"; echo "$out" | diag
-	fi
+	[ $? = 0 ] && ! in_a ip -o link show | grep -q 'tiu[0-9]*[dp]@' && [ ! -e "$(pins_a)" ]
+	result $? "interface deleted while up: down --purge removes its detour (by alias) and the pins" "$out"
 }
 
 t_unit() {

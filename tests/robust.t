@@ -135,21 +135,19 @@ rm -f "$PINS"/* 2>/dev/null; rmdir "$PINS" 2>/dev/null
 make_link >/dev/null 2>&1
 
 # ------------------------------------------------ pins on a non-bpffs --
+# bad_pins DIR WHAT DESC: up with pins in DIR fails clearly, attaches nothing
+bad_pins() {
+	local out rc left
+	out=$(tiu_a up a0 --endpoint remote=10.88.1.2:7001 --pin-dir "$1" 2>&1); rc=$?
+	note "up with $2: rc $rc: $(echo "$out" | head -1)"
+	left=$(PINS=$1 leftovers $A a0)
+	check "$3: clear error, nothing attached${left:+ -- left:$left}" test $rc != 0 -a -n "$out" -a -z "$left"
+	tiu_a down a0 --purge --pin-dir "$1" >/dev/null 2>&1
+}
 mkdir -p "$WORK/notbpf"
-out=$(tiu_a up a0 --endpoint remote=10.88.1.2:7001 --pin-dir "$WORK/notbpf/tiu" 2>&1); rc=$?
-note "up with pins on a plain directory: rc $rc: $(echo "$out" | head -1)"
-left=$(PINS=$WORK/notbpf/tiu leftovers $A a0)
-check "pin directory not on bpffs (bpffs unmounted): clear error, nothing attached${left:+ -- left:$left}" \
-	test $rc != 0 -a -n "$out" -a -z "$left"
-tiu_a down a0 --purge --pin-dir "$WORK/notbpf/tiu" >/dev/null 2>&1
-
+bad_pins "$WORK/notbpf/tiu" "pins on a plain directory" "pin directory not on bpffs (bpffs unmounted)"
 mkdir -p "$WORK/robpf" && h_mount -t bpf -o ro bpf "$WORK/robpf"
-out=$(tiu_a up a0 --endpoint remote=10.88.1.2:7001 --pin-dir "$WORK/robpf/tiu" 2>&1); rc=$?
-note "up with a read-only bpffs: rc $rc: $(echo "$out" | head -1)"
-left=$(PINS=$WORK/robpf/tiu leftovers $A a0)
-check "read-only pin directory: clear error, nothing attached${left:+ -- left:$left}" \
-	test $rc != 0 -a -n "$out" -a -z "$left"
-tiu_a down a0 --purge --pin-dir "$WORK/robpf/tiu" >/dev/null 2>&1
+bad_pins "$WORK/robpf/tiu" "a read-only bpffs" "read-only pin directory"
 umount "$WORK/robpf"
 
 # ------------------------------------------------------------- tunnel --

@@ -66,6 +66,30 @@ static void l3_types(struct bpf_program *egress, struct bpf_program *decap)
 	bpf_program__set_type(decap, BPF_PROG_TYPE_LWT_XMIT);
 }
 
+/* A TC object before its load: the framing's program types, no pins, the
+ * XDP object's maps. */
+static int tc_prepare(struct harness *h, struct bpf_object *obj)
+{
+	if (h->framing == TIU_FRAMING_L3)
+		l3_types(bpf_object__find_program_by_name(obj, "tiu_tc_egress"),
+			 bpf_object__find_program_by_name(obj, "tiu_tc_decap"));
+	unpin_all(obj);
+	return share_maps(h, obj);
+}
+
+static void tc_fds(struct bpf_object *obj, int *egress, int *detour, int *decap)
+{
+	*egress = bpf_program__fd(bpf_object__find_program_by_name(obj, "tiu_tc_egress"));
+	*detour = bpf_program__fd(bpf_object__find_program_by_name(obj, "tiu_tc_detour"));
+	*decap = bpf_program__fd(bpf_object__find_program_by_name(obj, "tiu_tc_decap"));
+}
+
+static int load_failed(char *err, size_t errlen, const char *file)
+{
+	snprintf(err, errlen, "opening or loading %s failed: %s", file, strerror(errno));
+	return -1;
+}
+
 int harness_open(struct harness *h, char *err, size_t errlen)
 {
 	return harness_open_framing(h, TIU_FRAMING_ETH, err, errlen);
@@ -80,13 +104,11 @@ int harness_open_framing(struct harness *h, enum tiu_framing framing, char *err,
 
 	h->xdp = tiu_xdp__open();
 	if (!h->xdp)
-		goto fail_open;
+		return load_failed(err, errlen, "tiu_xdp.bpf.o");
 	h->xdp->rodata->tiu_framing = framing;
 	unpin_all(h->xdp->obj);
-	if (tiu_xdp__load(h->xdp)) {
-		snprintf(err, errlen, "loading tiu_xdp.bpf.o failed: %s", strerror(errno));
-		return -1;
-	}
+	if (tiu_xdp__load(h->xdp))
+		return load_failed(err, errlen, "tiu_xdp.bpf.o");
 	h->fd_endpoints = bpf_map__fd(h->xdp->maps.tiu_endpoints);
 	h->fd_stats = bpf_map__fd(h->xdp->maps.tiu_stats);
 	h->fd_links = bpf_map__fd(h->xdp->maps.tiu_links);
@@ -95,41 +117,23 @@ int harness_open_framing(struct harness *h, enum tiu_framing framing, char *err,
 
 	h->compat = tiu_tc_compat__open();
 	if (!h->compat)
-		goto fail_open;
+		return load_failed(err, errlen, "tiu_tc_compat.bpf.o");
 	h->compat->rodata->tiu_framing = framing;
-	if (framing == TIU_FRAMING_L3)
-		l3_types(h->compat->progs.tiu_tc_egress, h->compat->progs.tiu_tc_decap);
-	unpin_all(h->compat->obj);
-	if (share_maps(h, h->compat->obj) || tiu_tc_compat__load(h->compat)) {
-		snprintf(err, errlen, "loading tiu_tc_compat.bpf.o failed: %s", strerror(errno));
-		return -1;
-	}
-	h->compat_egress = bpf_program__fd(h->compat->progs.tiu_tc_egress);
-	h->compat_detour = bpf_program__fd(h->compat->progs.tiu_tc_detour);
-	h->compat_decap = bpf_program__fd(h->compat->progs.tiu_tc_decap);
+	if (tc_prepare(h, h->compat->obj) || tiu_tc_compat__load(h->compat))
+		return load_failed(err, errlen, "tiu_tc_compat.bpf.o");
+	tc_fds(h->compat->obj, &h->compat_egress, &h->compat_detour, &h->compat_decap);
 
 	h->has_kfunc = kernel_reads_ip_summed();
 	if (!h->has_kfunc)
 		return 0;
 	h->tc = tiu_tc__open();
 	if (!h->tc)
-		goto fail_open;
+		return load_failed(err, errlen, "tiu_tc.bpf.o");
 	h->tc->rodata->tiu_framing = framing;
-	if (framing == TIU_FRAMING_L3)
-		l3_types(h->tc->progs.tiu_tc_egress, h->tc->progs.tiu_tc_decap);
-	unpin_all(h->tc->obj);
-	if (share_maps(h, h->tc->obj) || tiu_tc__load(h->tc)) {
-		snprintf(err, errlen, "loading tiu_tc.bpf.o failed: %s", strerror(errno));
-		return -1;
-	}
-	h->tc_egress = bpf_program__fd(h->tc->progs.tiu_tc_egress);
-	h->tc_detour = bpf_program__fd(h->tc->progs.tiu_tc_detour);
-	h->tc_decap = bpf_program__fd(h->tc->progs.tiu_tc_decap);
+	if (tc_prepare(h, h->tc->obj) || tiu_tc__load(h->tc))
+		return load_failed(err, errlen, "tiu_tc.bpf.o");
+	tc_fds(h->tc->obj, &h->tc_egress, &h->tc_detour, &h->tc_decap);
 	return 0;
-
-fail_open:
-	snprintf(err, errlen, "opening a BPF skeleton failed: %s", strerror(errno));
-	return -1;
 }
 
 int harness_open_tap(struct harness *h, int *rc)

@@ -17,7 +17,8 @@
 #   run_test t_something
 #   tap_done                       # the plan (unless tap_plan gave it), summary, status
 #
-# TAP: ok DESC | not_ok DESC | skip DESC REASON | check DESC CMD... (0 ok,
+# TAP: ok DESC | not_ok DESC | skip DESC REASON | result RC DESC [DETAIL] |
+# check DESC CMD... (0 ok,
 # 77 skip with the last "SKIP: why" line printed, else not ok; the output
 # follows as comments) | note MSG (a comment on stdout) | diag (stdin as
 # comments on stderr) | skip_all REASON | bail REASON | tap_plan N | tap_done.
@@ -54,6 +55,12 @@ diag()   { sed 's/^\(# \)\{0,1\}/# /' >&2; }
 tap_plan() { H_PLANNED=$1; echo "1..$1"; }
 skip_all() { echo "1..0 # SKIP $*"; exit 0; }
 bail()   { echo "Bail out! $*"; exit 1; }
+
+# result RC DESC [DETAIL]: ok DESC when RC is 0, else not ok DESC with
+# DETAIL as comments (for `cond...; result $? "desc" "$out"`).
+result() {
+	if [ "$1" = 0 ]; then ok "$2"; else not_ok "$2"; [ -z "${3:-}" ] || echo "$3" | diag; fi
+}
 
 # check DESC CMD...: CMD returns 0 (ok), 77 (skip: the reason is the last
 # "SKIP: ..." line it printed) or anything else (not ok). It runs in this

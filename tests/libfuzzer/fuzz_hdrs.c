@@ -31,14 +31,7 @@
 #include <string.h>
 #include "tiu_parse.h"
 #include "pkt.h"
-
-#define CHECK(c)                                                                     \
-	do {                                                                         \
-		if (!(c)) {                                                          \
-			fprintf(stderr, "fuzz_hdrs: %s:%d: %s\n", __FILE__, __LINE__, #c); \
-			abort();                                                     \
-		}                                                                    \
-	} while (0)
+#include "fuzz_check.h"
 
 static uint64_t words_sum(const uint8_t *b, size_t n)
 {

@@ -24,14 +24,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include "tiu.h"
-
-#define CHECK(c)                                                                      \
-	do {                                                                          \
-		if (!(c)) {                                                           \
-			fprintf(stderr, "fuzz_loader_cli: %s:%d: %s\n", __FILE__, __LINE__, #c); \
-			abort();                                                      \
-		}                                                                     \
-	} while (0)
+#include "fuzz_check.h"
 
 bool tiu_verbose;
 
