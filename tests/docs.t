@@ -10,6 +10,7 @@
 #    docs/DESIGN.md, and every #anchor link into it resolves.
 #  - Every tiu function that README's "Follow one packet" and docs/DESIGN.md
 #    name as `tiu_name()` is defined in the sources.
+#  - Where they say "`func()` in `file`", file defines func.
 #  - Every repository path docs/DESIGN.md names in backticks exists.
 
 . "$(dirname "$0")/lib/harness.sh"
@@ -93,6 +94,24 @@ t_functions() {
 	fi
 }
 
+# "`func()` in `path`": func is defined in that file (catches a function that
+# moved to another file).
+t_func_in_file() {
+	local what=$1 text pairs wrong="" fn path
+	text=$2
+	pairs=$(tr '\n' ' ' <<<"$text" | grep -oE '`[a-z_0-9]+\(\)`( \(`[^`]*`\))? in `[A-Za-z0-9_./-]+\.[ch]`' |
+		sed -E 's/^`([a-z_0-9]+)\(\)`.* in `([^`]+)`$/\1 \2/' | sort -u)
+	while read -r fn path; do
+		[ -n "$fn" ] || continue
+		grep -qE "(^|[ *])$fn\(" "$path" 2>/dev/null || wrong+="$fn() not in $path; "
+	done <<<"$pairs"
+	if [ -z "$wrong" ]; then
+		ok "$what: every \"func() in file\" holds ($(echo "$pairs" | grep -c .) pairs)"
+	else
+		not_ok "$what: $wrong"
+	fi
+}
+
 t_paths() {
 	local paths missing="" p
 	paths=$(grep -oE '`(headers|xdp|tc|loader|tests|bench|docs)/[A-Za-z0-9_./-]+`' "$DESIGN" |
@@ -114,5 +133,8 @@ run_test t_anchor_links
 run_test t_functions "README \"Follow one packet\"" \
 	"$(sed -n '/^## Follow one packet/,/^## /p' README.md)"
 run_test t_functions "docs/DESIGN.md" "$(cat "$DESIGN")"
+run_test t_func_in_file "docs/DESIGN.md" "$(cat "$DESIGN")"
+run_test t_func_in_file "README \"Follow one packet\"" \
+	"$(sed -n '/^## Follow one packet/,/^## /p' README.md)"
 run_test t_paths
 tap_done
