@@ -158,6 +158,8 @@ int up_opt(struct up_opts *o, const char *name, const char *val)
 			return tiu_fail("bad --decap '%s': use xdp or tc", val);
 		return 0;
 	}
+	if (!strcmp(name, "keepalive"))
+		return ka_parse(val, &o->keepalive);
 	if (!strcmp(name, "pin-dir")) {
 		free((char *)o->pin_dir); /* the last --pin-dir wins */
 		o->pin_dir = strdup(val);

@@ -103,6 +103,7 @@ int teardown(__u32 ifindex, const char *ifname, const struct pins *p, bool purge
 		add_done(done, len, d.name);
 	if (tc_clsact_release(p, ifindex))
 		add_done(done, len, "clsact qdisc");
+	err |= ka_down(ifindex, p, done, len) < 0;
 	err |= forget_and_purge(ifindex, ifname, p, purge, done, len) < 0;
 	return err ? -1 : 0;
 }

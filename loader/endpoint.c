@@ -120,5 +120,7 @@ int cmd_endpoint(int argc, char **argv)
 		err = edit(&m, !strcmp(verb, "add"), ifindex, c.argv[1],
 			   (const char **)c.argv + 2, c.argc - 2);
 	maps_close(&m);
+	if (!err && strcmp(verb, "list"))
+		err = ka_sync(&p); /* the keepalive entries follow the endpoints */
 	return err;
 }

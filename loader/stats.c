@@ -24,7 +24,10 @@ struct sample {
 	__u32 ifindex;
 	char name[IF_NAMESIZE];
 	struct tiu_stats now, before;
+	struct ka_state ka;   /* keepalive counters (keepalive.c) */
 };
+
+static struct pins stats_pins;
 
 static void stats_usage(FILE *f)
 {
@@ -36,6 +39,9 @@ static void stats_usage(FILE *f)
 "--json prints one JSON object (per interval with --watch). Counters:\n\n");
 	for (int i = 0; i < TIU_STAT__MAX; i++)
 		fprintf(f, "  %-26s %s\n", stat_labels[i], stat_help[i]);
+	fprintf(f, "  %-26s %s\n  %-26s %s\n", "keepalive_given",
+		"tunnelled connections (and MPTCP subflows) given a TCP keepalive",
+		"keepalive_failed", "matching connections where setting the keepalive failed");
 }
 
 static double rate(const struct sample *s, int i, double dt)
@@ -53,6 +59,9 @@ static void print_text(const struct sample *s, int n, double dt)
 				printf(" %14.1f/s", rate(&s[k], i, dt));
 			printf("\n");
 		}
+		printf("  %-26s %20llu\n  %-26s %20llu\n", "keepalive_given",
+		       (unsigned long long)s[k].ka.v.given, "keepalive_failed",
+		       (unsigned long long)s[k].ka.v.failed);
 	}
 }
 
@@ -76,7 +85,8 @@ static void print_json(const struct sample *s, int n, double dt)
 				printf("%s\"%s\":%.1f", i ? "," : "", stat_labels[i], rate(&s[k], i, dt));
 			printf("}");
 		}
-		printf("}");
+		printf(",\"keepalive\":{\"given\":%llu,\"failed\":%llu}}",
+		       (unsigned long long)s[k].ka.v.given, (unsigned long long)s[k].ka.v.failed);
 	}
 	printf("]}\n");
 }
@@ -87,6 +97,7 @@ static int read_all(const struct tiu_maps *m, struct sample *s, int n)
 		s[k].before = s[k].now;
 		if (maps_stats_sum(m, s[k].ifindex, &s[k].now) && errno != ENOENT)
 			memset(&s[k].now, 0, sizeof(s[k].now));
+		ka_state(&stats_pins, s[k].ifindex, &s[k].ka);
 	}
 	return 0;
 }
@@ -107,6 +118,7 @@ static int open_stats(const char *ifname, const char *pin_dir, struct tiu_maps *
 
 	if ((ifname && iface_index(ifname, &one)) || maps_open_up(NULL, pin_dir, false, &p, m, NULL))
 		return -1;
+	stats_pins = p;
 	if (ifname) {
 		list[0] = one;
 		*n = 1;

@@ -20,6 +20,7 @@ struct iface_status {
 	struct detour detour;
 	int n_eps;
 	char eps[64][80];
+	struct ka_state ka;
 };
 
 struct status {
@@ -104,6 +105,7 @@ static void text_iface(const struct status *st, const struct iface_status *s)
 	for (int i = 0; i < s->n_eps; i++)
 		printf(" %s", s->eps[i]);
 	printf("%s\n", s->n_eps ? "" : " none");
+	ka_print_text(&s->ka);
 }
 
 static void text_status(const struct status *st, const struct iface_status *ifs, int n)
@@ -164,7 +166,9 @@ static void json_iface(const struct status *st, const struct iface_status *s)
 	printf(",\"endpoints\":[");
 	for (int i = 0; i < s->n_eps; i++)
 		printf("%s\"%s\"", i ? "," : "", s->eps[i]);
-	printf("]}");
+	printf("],\"keepalive\":");
+	ka_print_json(stdout, &s->ka);
+	printf("}");
 }
 
 static void json_status(const struct status *st, const struct iface_status *ifs, int n)
@@ -237,8 +241,10 @@ int cmd_status(int argc, char **argv)
 	} else if (st.have_maps) {
 		n = maps_real_ifaces(&m, list, TIU_MAX_IFACES);
 	}
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		gather_iface(st.have_maps ? &m : NULL, list[i], &ifs[i]);
+		ka_state(&st.pins, list[i], &ifs[i].ka);
+	}
 	if (c.json)
 		json_status(&st, ifs, n);
 	else

@@ -55,6 +55,7 @@ struct up_opts {
 	enum decap_opt decap;
 	int n_eps;
 	char *eps[TIU_MAX_CLI_ENDPOINTS]; /* "local=ADDR:PORT" as given */
+	int keepalive;        /* seconds; 0: off; -1: the default (keepalive.c) */
 };
 
 int parse_endpoint(const char *arg, __u32 ifindex, struct tiu_endpoint_key *key);
@@ -180,6 +181,24 @@ int maps_stats_reset(const struct tiu_maps *m, __u32 ifindex);
 int maps_endpoints(const struct tiu_maps *m, __u32 ifindex,
 		   struct tiu_endpoint_key *out, int max);
 int maps_forget_iface(const struct tiu_maps *m, __u32 ifindex);
+
+/* ---- keepalive.c: sock_ops keepalive on the cgroup v2 root ---- */
+struct ka_state {
+	bool on;                  /* this interface has a setting */
+	struct tiu_ka_iface v;    /* the setting and counters */
+	__u32 link_id, prog_id;   /* the pinned cgroup link, 0 if none */
+	int users;                /* interfaces using it, all namespaces */
+	int n_eps;                /* endpoint entries published by this interface */
+	char dir[128];            /* its pin directory */
+};
+
+int ka_parse(const char *val, int *seconds);
+int ka_up(const char *ifname, __u32 ifindex, int seconds, const struct pins *p);
+int ka_down(__u32 ifindex, const struct pins *p, char *done, size_t len);
+int ka_sync(const struct pins *p);
+void ka_state(const struct pins *p, __u32 ifindex, struct ka_state *s);
+void ka_print_text(const struct ka_state *s);
+void ka_print_json(FILE *f, const struct ka_state *s);
 
 /* ---- down.c ---- */
 int teardown(__u32 ifindex, const char *ifname, const struct pins *p, bool purge,

@@ -22,7 +22,7 @@ static void up_usage(FILE *f)
 	fprintf(f,
 "usage: tiu up IFACE [--endpoint local=ADDR:PORT|remote=ADDR:PORT]...\n"
 "                    [--xdp-mode native|skb|auto] [--decap xdp|tc]\n"
-"                    [--pin-dir DIR] [--config FILE]\n"
+"                    [--keepalive SECONDS] [--pin-dir DIR] [--config FILE]\n"
 "\n"
 "Attach tiu to IFACE: TCP from a local endpoint or to a remote endpoint leaves\n"
 "as UDP, UDP to a local endpoint or from a remote endpoint is turned back into\n"
@@ -37,6 +37,16 @@ static void up_usage(FILE *f)
 "  --decap WHERE     xdp (default): decapsulate in XDP (libxdp, shares the\n"
 "                    interface with other libxdp programs where the kernel\n"
 "                    allows the dispatcher); tc: in TC ingress instead.\n"
+"  --keepalive SECONDS\n"
+"                    TCP keepalive for tunnelled connections, so that a NAT\n"
+"                    on the way keeps their UDP mapping while they are idle:\n"
+"                    a sock_ops program on the cgroup v2 root turns it on for\n"
+"                    each connection (and MPTCP subflow) of these endpoints\n"
+"                    with this idle time and probe interval. 0: off. Default:\n"
+"                    %d s for remote= endpoints (clients, the side behind the\n"
+"                    NAT), below the 30 s after which the shortest-lived UDP\n"
+"                    NAT mappings expire; none for local= endpoints. Choose\n"
+"                    less than the UDP timeout of the NAT in the path.\n"
 "  --pin-dir DIR     pin the maps in DIR instead of /sys/fs/bpf/tiu (or\n"
 "                    /sys/fs/bpf/tiu/netns-ID outside the initial netns).\n"
 "  --config FILE     read options from FILE, one per line, e.g.\n"
@@ -45,7 +55,7 @@ static void up_usage(FILE *f)
 "\n"
 "Creates the detour veth pair tiuNd/tiuNp (N = ifindex of IFACE) and TC\n"
 "filters at pref %u handle 0x%x. `tiu down IFACE` removes everything.\n",
-		TIU_TC_PRIO, TIU_TC_HANDLE);
+		TIU_KA_DEFAULT_REMOTE, TIU_TC_PRIO, TIU_TC_HANDLE);
 }
 
 /* up's own options (key CLI_OWN + index): the names are those of the
@@ -54,6 +64,7 @@ static const struct option up_longopts[] = {
 	{ "endpoint", required_argument, NULL, CLI_OWN + 0 },
 	{ "xdp-mode", required_argument, NULL, CLI_OWN + 1 },
 	{ "decap", required_argument, NULL, CLI_OWN + 2 },
+	{ "keepalive", required_argument, NULL, CLI_OWN + 3 },
 	{ "config", required_argument, NULL, 'c' },
 	{}
 };
@@ -252,7 +263,7 @@ static void up_summary(const struct up_opts *o, __u32 ifindex, const struct deto
 int cmd_up(int argc, char **argv)
 {
 	static struct tiu_endpoint_key keys[TIU_MAX_CLI_ENDPOINTS];
-	struct up_opts o = { .xdp_mode = XDPM_AUTO, .decap = DECAP_XDP };
+	struct up_opts o = { .xdp_mode = XDPM_AUTO, .decap = DECAP_XDP, .keepalive = -1 };
 	struct tc_obj t;
 	struct detour d = {};
 	struct pins p;
@@ -279,6 +290,8 @@ int cmd_up(int argc, char **argv)
 		tiu_crash_point("endpoints");
 		err = attach_all(&o, ifindex, &p, &t, &d);
 	}
+	if (!err)
+		err = ka_up(o.ifname, ifindex, o.keepalive, &p);
 	if (err) {
 		teardown(ifindex, o.ifname, &p, !had_pins, NULL, 0);
 		fprintf(stderr, "tiu: %s: nothing changed (everything `up` did was undone)\n", o.ifname);

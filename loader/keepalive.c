@@ -1,0 +1,486 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * keepalive.c - TCP keepalive for tunnelled connections: the sock_ops
+ * program (tc/tiu_sockops.bpf.c) on the cgroup v2 root, and its maps.
+ *
+ * One attachment serves every interface of every network namespace, so its
+ * pins are global: TIU_PIN_ROOT/keepalive in the host's bpffs (found like the
+ * namespaces' pin directories: /sys/fs/bpf, or the host's through
+ * /proc/1/root where `ip netns exec` hides it), holding the cgroup link and
+ * the two maps. Entries are keyed by the network namespace's cookie:
+ *  - tiu_ka_ifaces {netns, ifindex}: each interface's setting and counters;
+ *    the attachment lives while this map has an entry (its users);
+ *  - tiu_ka_eps {netns, addr, port, role}: what the program matches,
+ *    derived by ka_sync() from the settings and the namespace's endpoint map,
+ *    so that `up`, `down` and `endpoint add|del` only ever re-derive it.
+ * Like everything else, `down` works from what is pinned, so a `tiu` killed
+ * at any point leaves nothing that the next `down` does not remove; the
+ * pinned link keeps the program attached after `tiu` exits or crashes.
+ * Where cgroup v2 or sock_ops is missing: one warning, the tunnel still works.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+#include <linux/magic.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "tiu.h"
+#include "tiu_sockops.skel.h"
+
+struct ka_paths {
+	char dir[64];
+	char eps[96], ifaces[96], link[96];
+};
+
+static bool is_fs(const char *path, long magic)
+{
+	struct statfs st;
+
+	return !statfs(path, &st) && st.f_type == magic;
+}
+
+/* The host's bpffs: ours, or the host's where this mount namespace hides it
+ * (ip netns exec). */
+static int ka_paths(struct ka_paths *kp)
+{
+	static const char *const bases[] = {
+		"/sys/fs/bpf", "/proc/1/root/sys/fs/bpf", "/proc/2/root/sys/fs/bpf",
+	};
+	const char *base = NULL;
+
+	for (size_t i = 0; i < sizeof(bases) / sizeof(bases[0]) && !base; i++)
+		if (is_fs(bases[i], BPF_FS_MAGIC))
+			base = bases[i];
+	if (!base)
+		return -1;
+	snprintf(kp->dir, sizeof(kp->dir), "%s/tiu/" TIU_KA_DIR, base);
+	snprintf(kp->eps, sizeof(kp->eps), "%s/" TIU_MAP_KA_EPS, kp->dir);
+	snprintf(kp->ifaces, sizeof(kp->ifaces), "%s/" TIU_MAP_KA_IFACES, kp->dir);
+	snprintf(kp->link, sizeof(kp->link), "%s/" TIU_KA_LINK, kp->dir);
+	return 0;
+}
+
+/* The cgroup v2 mount from /proc/self/mounts, else the host's (ip netns
+ * exec remounts /sys and hides it). */
+static int cgroup2_root(char *buf, size_t len)
+{
+	static const char *const tabs[][2] = {
+		{ "/proc/self/mounts", "" },
+		{ "/proc/1/mounts", "/proc/1/root" },
+	};
+	char dev[256], dir[256], type[64];
+
+	for (size_t i = 0; i < sizeof(tabs) / sizeof(tabs[0]); i++) {
+		FILE *f = fopen(tabs[i][0], "r");
+		int found = 0;
+
+		if (!f)
+			continue;
+		while (!found && fscanf(f, "%255s %255s %63s %*[^\n]", dev, dir, type) == 3) {
+			snprintf(buf, len, "%s%s", tabs[i][1], dir);
+			found = !strcmp(type, "cgroup2") && is_fs(buf, CGROUP2_SUPER_MAGIC);
+		}
+		fclose(f);
+		if (found)
+			return 0;
+	}
+	return -1;
+}
+
+int ka_parse(const char *val, int *seconds)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(val, &end, 10);
+	if (errno || end == val || *end || v < 0 || v > TIU_KA_MAX)
+		return tiu_fail("bad --keepalive '%s': give the idle time in seconds, 1..%d, or 0 to turn it off",
+				val, TIU_KA_MAX);
+	*seconds = (int)v;
+	return 0;
+}
+
+/* TCP_KEEPCNT for an idle time: enough probes that a peer is declared dead
+ * only after TIU_KA_DEAD_AFTER seconds of silence (at most MAX_TCP_KEEPCNT). */
+static __u32 ka_count(__u32 seconds)
+{
+	__u32 n = (TIU_KA_DEAD_AFTER + seconds - 1) / seconds;
+
+	return n < 1 ? 1 : n > TIU_KA_MAX_CNT ? TIU_KA_MAX_CNT : n;
+}
+
+struct ka_fds {
+	int eps, ifaces;
+};
+
+static int ka_open(const struct ka_paths *kp, struct ka_fds *f)
+{
+	f->eps = bpf_obj_get(kp->eps);
+	f->ifaces = bpf_obj_get(kp->ifaces);
+	if (f->eps >= 0 && f->ifaces >= 0)
+		return 0;
+	if (f->eps >= 0)
+		close(f->eps);
+	if (f->ifaces >= 0)
+		close(f->ifaces);
+	f->eps = f->ifaces = -1;
+	return -1;
+}
+
+static void ka_close(struct ka_fds *f)
+{
+	if (f->eps >= 0)
+		close(f->eps);
+	if (f->ifaces >= 0)
+		close(f->ifaces);
+}
+
+/* The pinned link, if it is a sock_ops link on a cgroup: its id, else 0. */
+static __u32 ka_link_id(const struct ka_paths *kp, __u32 *prog_id)
+{
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info);
+	int fd = bpf_obj_get(kp->link);
+	__u32 id = 0;
+
+	if (fd < 0)
+		return 0;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.type == BPF_LINK_TYPE_CGROUP &&
+	    info.cgroup.attach_type == BPF_CGROUP_SOCK_OPS) {
+		id = info.id;
+		if (prog_id)
+			*prog_id = info.prog_id;
+	}
+	close(fd);
+	return id;
+}
+
+static int mkdir_p(const char *dir)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s", dir);
+	for (char *s = path + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(path, 0700) && errno != EEXIST)
+			return -1;
+		*s = '/';
+	}
+	return mkdir(path, 0700) && errno != EEXIST ? -1 : 0;
+}
+
+/*
+ * Load the program with its maps pinned (or reused) in the keepalive
+ * directory and attach it to the cgroup v2 root, unless the pinned link is
+ * there already. Returns 0, or -1 with the reason in why.
+ */
+static int ka_attach(const struct ka_paths *kp, char *why, size_t len)
+{
+	struct tiu_sockops *skel = NULL;
+	struct bpf_link *link;
+	char cg[256];
+	int cgfd = -1, err = -1;
+
+	if (cgroup2_root(cg, sizeof(cg))) {
+		snprintf(why, len, "no cgroup v2 mount in /proc/self/mounts");
+		return -1;
+	}
+	if (mkdir_p(kp->dir)) {
+		snprintf(why, len, "cannot create %s: %s", kp->dir, strerror(errno));
+		return -1;
+	}
+	skel = tiu_sockops__open();
+	if (!skel || bpf_map__set_pin_path(skel->maps.tiu_ka_eps, kp->eps) ||
+	    bpf_map__set_pin_path(skel->maps.tiu_ka_ifaces, kp->ifaces)) {
+		snprintf(why, len, "cannot open the sock_ops object: %s", strerror(errno));
+		goto out;
+	}
+	if (tiu_sockops__load(skel)) {
+		snprintf(why, len, "the kernel refused the sock_ops program or its pinned maps in %s (%.200s): if the maps are stale, `tiu down` every interface, or remove %s",
+			 kp->dir, tiu_libbpf_last(), kp->dir);
+		goto out;
+	}
+	tiu_crash_point("keepalive-maps");
+	if (ka_link_id(kp, NULL)) {
+		err = 0;
+		goto out;
+	}
+	unlink(kp->link); /* not a sock_ops cgroup link: not ours to keep */
+	cgfd = open(cg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cgfd < 0) {
+		snprintf(why, len, "cannot open the cgroup v2 root %.200s: %s", cg, strerror(errno));
+		goto out;
+	}
+	link = bpf_program__attach_cgroup(skel->progs.tiu_sockops, cgfd);
+	if (!link) {
+		snprintf(why, len, "cannot attach sock_ops to the cgroup v2 root %.200s: %s", cg,
+			 strerror(errno));
+		goto out;
+	}
+	if (bpf_link__pin(link, kp->link)) {
+		snprintf(why, len, "cannot pin the sock_ops link at %s: %s", kp->link, strerror(errno));
+		bpf_link__destroy(link);
+		goto out;
+	}
+	bpf_link__disconnect(link);
+	bpf_link__destroy(link);
+	err = 0;
+out:
+	if (cgfd >= 0)
+		close(cgfd);
+	tiu_sockops__destroy(skel);
+	return err;
+}
+
+/* Remove the link and the maps when no interface of any namespace uses them. */
+static bool ka_detach_if_unused(const struct ka_paths *kp, const struct ka_fds *f)
+{
+	struct tiu_ka_iface_key k;
+
+	if (!bpf_map_get_next_key(f->ifaces, NULL, &k))
+		return false;
+	unlink(kp->link);
+	unlink(kp->eps);
+	unlink(kp->ifaces);
+	rmdir(kp->dir);
+	return true;
+}
+
+static bool same_ka_key(const struct tiu_ka_key *a, const struct tiu_ka_key *b)
+{
+	return !memcmp(a, b, sizeof(*a));
+}
+
+/*
+ * Re-derive this namespace's entries of tiu_ka_eps from the settings in
+ * tiu_ka_ifaces and the endpoints in the namespace's own map: add what is
+ * missing, rewrite what changed, delete what no interface publishes any
+ * more. An endpoint published by two interfaces gets the shorter idle time.
+ */
+static int ka_sync_fds(const struct pins *p, const struct ka_fds *f)
+{
+	static struct tiu_endpoint_key eps[TIU_MAX_ENDPOINTS];
+	struct tiu_ka_key *want_k = NULL, *have = NULL, k, prev;
+	struct tiu_ka_val *want_v = NULL, v;
+	struct tiu_ka_iface_key ik, iprev;
+	struct tiu_ka_iface iv;
+	struct tiu_maps m;
+	bool have_maps = !maps_open(p, &m), first = true;
+	int n_want = 0, n_have = 0, err = 0;
+
+	want_k = calloc(TIU_KA_MAX_EPS, sizeof(*want_k));
+	want_v = calloc(TIU_KA_MAX_EPS, sizeof(*want_v));
+	have = calloc(TIU_KA_MAX_EPS, sizeof(*have));
+	if (!want_k || !want_v || !have) {
+		err = tiu_fail("out of memory");
+		goto out;
+	}
+	while (have_maps && !bpf_map_get_next_key(f->ifaces, first ? NULL : &iprev, &ik)) {
+		int n;
+
+		first = false;
+		iprev = ik;
+		if (ik.netns != p->netns || bpf_map_lookup_elem(f->ifaces, &ik, &iv) || !iv.seconds)
+			continue;
+		n = maps_endpoints(&m, ik.ifindex, eps, TIU_MAX_ENDPOINTS);
+		for (int i = 0; i < n; i++) {
+			struct tiu_ka_val nv = { ik.ifindex, iv.seconds, iv.seconds, ka_count(iv.seconds) };
+			int j;
+
+			if ((iv.flags & TIU_KA_F_DEFAULT) && eps[i].role != TIU_ROLE_REMOTE)
+				continue;
+			memset(&k, 0, sizeof(k));
+			k.netns = p->netns;
+			memcpy(k.addr, eps[i].addr, sizeof(k.addr));
+			k.port = eps[i].port;
+			k.role = eps[i].role;
+			for (j = 0; j < n_want && !same_ka_key(&want_k[j], &k); j++)
+				;
+			if (j < n_want) {
+				if (nv.idle < want_v[j].idle)
+					want_v[j] = nv;
+				continue;
+			}
+			if (n_want == TIU_KA_MAX_EPS) {
+				err = tiu_fail("keepalive: more than %d endpoints over all namespaces: some get no keepalive",
+					       TIU_KA_MAX_EPS);
+				break;
+			}
+			want_k[n_want] = k;
+			want_v[n_want++] = nv;
+		}
+	}
+	first = true;
+	while (n_have < TIU_KA_MAX_EPS &&
+	       !bpf_map_get_next_key(f->eps, first ? NULL : &prev, &k)) {
+		first = false;
+		prev = k;
+		if (k.netns == p->netns)
+			have[n_have++] = k;
+	}
+	for (int i = 0; i < n_have; i++) {
+		int j;
+
+		for (j = 0; j < n_want && !same_ka_key(&want_k[j], &have[i]); j++)
+			;
+		if (j == n_want)
+			bpf_map_delete_elem(f->eps, &have[i]);
+	}
+	for (int j = 0; j < n_want; j++) {
+		if (!bpf_map_lookup_elem(f->eps, &want_k[j], &v) && !memcmp(&v, &want_v[j], sizeof(v)))
+			continue;
+		if (bpf_map_update_elem(f->eps, &want_k[j], &want_v[j], BPF_ANY))
+			err = tiu_fail("keepalive: cannot write %s: %s", TIU_MAP_KA_EPS, strerror(errno));
+	}
+out:
+	if (have_maps)
+		maps_close(&m);
+	free(want_k);
+	free(want_v);
+	free(have);
+	return err;
+}
+
+int ka_up(const char *ifname, __u32 ifindex, int seconds, const struct pins *p)
+{
+	struct tiu_ka_iface_key ik = { .netns = p->netns, .ifindex = ifindex };
+	struct tiu_ka_iface iv = {};
+	struct ka_paths kp;
+	struct ka_fds f;
+	char why[512];
+	int err;
+
+	if (seconds == 0)
+		return 0;
+	iv.seconds = seconds < 0 ? TIU_KA_DEFAULT_REMOTE : (__u32)seconds;
+	iv.flags = seconds < 0 ? TIU_KA_F_DEFAULT : 0;
+	if (ka_paths(&kp)) {
+		snprintf(why, sizeof(why), "no bpffs found for its pins");
+		goto unavailable;
+	}
+	if (ka_attach(&kp, why, sizeof(why)))
+		goto unavailable;
+	if (ka_open(&kp, &f)) {
+		snprintf(why, sizeof(why), "cannot open the maps pinned in %s: %s", kp.dir, strerror(errno));
+		goto unavailable;
+	}
+	tiu_crash_point("keepalive-link");
+	err = bpf_map_update_elem(f.ifaces, &ik, &iv, BPF_ANY);
+	if (err)
+		err = tiu_fail("%s: cannot write %s: %s", ifname, TIU_MAP_KA_IFACES, strerror(errno));
+	else
+		err = ka_sync_fds(p, &f);
+	ka_close(&f);
+	return err;
+unavailable:
+	tiu_warn("%s: keepalive not available (%s): the tunnel works, but idle tunnelled connections may lose their NAT mapping",
+		 ifname, why);
+	return 0;
+}
+
+int ka_sync(const struct pins *p)
+{
+	struct ka_paths kp;
+	struct ka_fds f;
+	int err;
+
+	if (ka_paths(&kp) || ka_open(&kp, &f))
+		return 0; /* no keepalive anywhere: nothing to derive */
+	err = ka_sync_fds(p, &f);
+	ka_close(&f);
+	return err;
+}
+
+int ka_down(__u32 ifindex, const struct pins *p, char *done, size_t len)
+{
+	struct tiu_ka_iface_key ik = { .netns = p->netns, .ifindex = ifindex };
+	struct ka_paths kp;
+	struct ka_fds f;
+	int err = 0;
+
+	if (ka_paths(&kp))
+		return 0;
+	if (ka_open(&kp, &f)) {
+		/* maps gone (or never made): a link left alone is unused */
+		if (ka_link_id(&kp, NULL) && !unlink(kp.link) && done)
+			snprintf(done + strlen(done), len - strlen(done), "%ssock_ops link",
+				 done[0] ? ", " : "");
+		rmdir(kp.dir);
+		return 0;
+	}
+	if (!bpf_map_delete_elem(f.ifaces, &ik) && done)
+		snprintf(done + strlen(done), len - strlen(done), "%skeepalive", done[0] ? ", " : "");
+	err = ka_sync_fds(p, &f);
+	if (ka_detach_if_unused(&kp, &f) && done)
+		snprintf(done + strlen(done), len - strlen(done), "%ssock_ops link", done[0] ? ", " : "");
+	ka_close(&f);
+	return err;
+}
+
+void ka_state(const struct pins *p, __u32 ifindex, struct ka_state *s)
+{
+	struct tiu_ka_iface_key ik = { .netns = p->netns, .ifindex = ifindex }, k, prev;
+	struct tiu_ka_key ek, eprev;
+	struct tiu_ka_val ev;
+	struct ka_paths kp;
+	struct ka_fds f;
+	bool first = true;
+
+	memset(s, 0, sizeof(*s));
+	if (ka_paths(&kp) || ka_open(&kp, &f))
+		return;
+	s->link_id = ka_link_id(&kp, &s->prog_id);
+	s->on = !bpf_map_lookup_elem(f.ifaces, &ik, &s->v);
+	while (!bpf_map_get_next_key(f.ifaces, first ? NULL : &prev, &k)) {
+		first = false;
+		prev = k;
+		s->users++;
+	}
+	first = true;
+	while (!bpf_map_get_next_key(f.eps, first ? NULL : &eprev, &ek)) {
+		first = false;
+		eprev = ek;
+		if (ek.netns == p->netns && !bpf_map_lookup_elem(f.eps, &ek, &ev) &&
+		    ev.ifindex == ifindex)
+			s->n_eps++;
+	}
+	snprintf(s->dir, sizeof(s->dir), "%.*s", (int)sizeof(s->dir) - 1, kp.dir);
+	ka_close(&f);
+}
+
+void ka_print_text(const struct ka_state *s)
+{
+	if (!s->on) {
+		printf("  keepalive: off%s\n", s->link_id ? "" : " (no sock_ops attachment)");
+		return;
+	}
+	printf("  keepalive: %u s idle and interval%s, %d endpoint entr%s; %llu connection%s given it, %llu failed; sock_ops link %u%s (cgroup v2 root, %d interface%s of all namespaces), pins %s\n",
+	       s->v.seconds, (s->v.flags & TIU_KA_F_DEFAULT) ? " (default: remote= endpoints only)" : "",
+	       s->n_eps, s->n_eps == 1 ? "y" : "ies",
+	       (unsigned long long)s->v.given, s->v.given == 1 ? "" : "s",
+	       (unsigned long long)s->v.failed, s->link_id,
+	       s->link_id ? "" : " (none: not attached, run `tiu down` and `tiu up` again)",
+	       s->users, s->users == 1 ? "" : "s", s->dir);
+}
+
+void ka_print_json(FILE *f, const struct ka_state *s)
+{
+	if (!s->on) {
+		fprintf(f, "{\"seconds\":0,\"link_id\":%u}", s->link_id);
+		return;
+	}
+	fprintf(f, "{\"seconds\":%u,\"default\":%s,\"endpoints\":%d,\"given\":%llu,\"failed\":%llu,\"link_id\":%u,\"prog_id\":%u,\"users\":%d,\"pin_dir\":",
+		s->v.seconds, (s->v.flags & TIU_KA_F_DEFAULT) ? "true" : "false", s->n_eps,
+		(unsigned long long)s->v.given, (unsigned long long)s->v.failed, s->link_id,
+		s->prog_id, s->users);
+	json_str(f, s->dir);
+	fputc('}', f);
+}
