@@ -1,0 +1,260 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# NAT and idle connections (issue 15): tunnelled connections through a NAT
+# router whose UDP mappings expire after 3 s (nftables masquerade in the
+# middle namespace; port-preserving for ports 7001/7003, fully-random for
+# 7002/7004). Each case holds a connection idle for IDLE s, then the server
+# sends a message; all cases of a phase run at the same time.
+#   phase 1, control, `tiu up --keepalive 0`: the message does not arrive;
+#     through the port-randomizing NAT the client's next segment is reset.
+#   phase 2, `tiu up --keepalive 1`: it arrives at once, the connection is
+#     not reset, the NAT's UDP entries stay, the probes on the wire are valid
+#     tunnelled UDP, the counters count exactly the tunnelled connections and
+#     subflows, and an untunnelled connection keeps SO_KEEPALIVE off.
+# Cases: TCP and MPTCP (two subflows, over both client links) through each
+# NAT, plus plain TCP to port 7009 (not an endpoint, not tunnelled).
+# Then: a `tiu up` killed after attaching the keepalive leaves nothing that
+# `tiu down` does not remove. Standalone: `prove -v tests/keepalive.t` (root).
+# Wall time: about 45 s (two idle phases of IDLE + 3 s).
+#   KA_IDLE=S changes the idle time; E2E_KEEP=1 keeps the work directory.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+source tests/e2e/lib.sh
+
+IDLE=${KA_IDLE:-10}
+WAIT=3                 # how long past IDLE the client waits for the message
+UDP_TIMEOUT=3          # the NAT's conntrack UDP timeouts
+P_TCP=7001 P_TCP_R=7002 P_MP=7003 P_MP_R=7004 P_PLAIN=7009
+TUN_PORTS="$P_TCP $P_TCP_R $P_MP $P_MP_R"
+# case: label port proto nat
+CASES=(
+	"tcp-preserve $P_TCP tcp port-preserving"
+	"tcp-random $P_TCP_R tcp fully-random"
+	"mptcp-preserve $P_MP mptcp port-preserving"
+	"mptcp-random $P_MP_R mptcp fully-random"
+	"plain-tcp $P_PLAIN tcp port-preserving"
+)
+
+if [ "$(id -u)" != 0 ]; then echo "1..0 # SKIP needs root (namespaces, BPF, cgroup)"; exit 0; fi
+if [ ! -x "$TIU" ]; then echo "1..0 # SKIP $TIU not built (make)"; exit 0; fi
+for t in tcpdump nft conntrack ss python3 nsenter; do
+	command -v $t >/dev/null || { echo "1..0 # SKIP $t not installed (make deps)"; exit 0; }
+done
+if ! awk '$3 == "cgroup2" { f = 1 } END { exit !f }' /proc/self/mounts; then
+	echo "1..0 # SKIP no cgroup v2 mount: tiu has no keepalive here (tiu up warns)"; exit 0
+fi
+
+e2e_init
+T0=$(date +%s)
+n=0 failed=0
+tap() { # tap RC DESCRIPTION
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi
+}
+# jq-less JSON field access: jget FILE EXPR (python expression on j)
+jget() { python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2" 2>/dev/null; }
+
+# The NAT: masquerade out of rs, fully-random for the *_R ports; conntrack's
+# UDP timeouts (unreplied and stream) of a few seconds stand for a consumer
+# router's or a carrier-grade NAT's.
+nat_up() {
+	cat >"$WORK/nat.rules" <<-EOF
+	flush ruleset
+	table ip tiuka {
+	  chain post {
+	    type nat hook postrouting priority 100;
+	    oifname "rs" udp dport { $P_TCP_R, $P_MP_R } counter masquerade fully-random
+	    oifname "rs" counter masquerade
+	  }
+	}
+	EOF
+	in_ns $R nft -f "$WORK/nat.rules" || return 1
+	in_ns $R sysctl -qw net.netfilter.nf_conntrack_udp_timeout=$UDP_TIMEOUT \
+		net.netfilter.nf_conntrack_udp_timeout_stream=$UDP_TIMEOUT
+}
+
+# The NAT's conntrack entries of the test's ports, one per line.
+ct_list() { in_ns $R conntrack -L 2>/dev/null | grep -E "dport=($(echo $TUN_PORTS $P_PLAIN | tr ' ' '|')) " | sort; }
+
+# phase LABEL KEEPALIVE: tiu up on both ends, every case at once, the NAT's
+# entries and the client's sockets in the middle of the idle time.
+phase() {
+	local lab=$1 ka=$2 c label port proto nat opt ep="" sep="" i t pids=()
+	for port in $TUN_PORTS; do ep="$ep --endpoint remote=$SRV4:$port"; sep="$sep --endpoint local=*:$port"; done
+	tiu_up $C c0 --decap tc --keepalive "$ka" $ep || return 1
+	tiu_up $C c1 --decap tc --keepalive "$ka" $ep || return 1
+	tiu_up $S s0 --decap tc $sep || return 1   # the server: the default (none for local=)
+	in_ns $R conntrack -F >/dev/null 2>&1
+	cap_start "$lab" || return 1
+	E2E_CMD_TIMEOUT=$((IDLE + 40)) in_ns $S python3 "$E2E_DIR/idle.py" server --bind 0.0.0.0 --mptcp \
+		--ports "$(echo $TUN_PORTS $P_PLAIN | tr ' ' ,)" --idle "$IDLE" --timeout $((IDLE + 25)) \
+		--out "$WORK/$lab.server.jsonl" &
+	local srv=$!
+	E2E_PIDS+=($srv)
+	for i in $(seq 100); do [ -e "$WORK/$lab.server.jsonl.ready" ] && break; sleep 0.05; done
+	for c in "${CASES[@]}"; do
+		set -- $c
+		opt=""; [ "$3" = mptcp ] && opt="--mptcp --want-subflows 2"
+		E2E_CMD_TIMEOUT=$((IDLE + 30)) in_ns $C python3 "$E2E_DIR/idle.py" client --connect $SRV4 \
+			--port "$2" $opt --idle "$IDLE" --wait $WAIT --out "$WORK/$lab.$1.json" &
+		pids+=($!)
+		E2E_PIDS+=($!)
+	done
+	# the middle of the idle time: every mapping has expired unless kept alive
+	sleep $((IDLE - 2))
+	ct_list >"$WORK/$lab.conntrack"
+	in_ns $C ss -tnoH state established "( dport >= :$P_TCP and dport <= :$P_PLAIN )" \
+		>"$WORK/$lab.ss" 2>&1
+	for i in "${pids[@]}"; do wait "$i"; done
+	# the server (python under timeout under ip netns exec) is the only
+	# process in the server's namespace
+	for i in $(ip netns pids $S); do kill "$i" 2>/dev/null; done
+	{ wait $srv; } 2>/dev/null
+	ct_list >"$WORK/$lab.conntrack.end"
+	cap_stop
+	tiu_stats_json $C c0 >"$WORK/$lab.stats.c0.json"
+	tiu_stats_json $C c1 >"$WORK/$lab.stats.c1.json"
+	tiu_stats_json $S s0 >"$WORK/$lab.stats.s0.json"
+	tiu_in $C status --json >"$WORK/$lab.status.c.json" 2>&1
+	tiu_in $S status --json >"$WORK/$lab.status.s.json" 2>&1
+	tiu_down_all
+}
+
+# summary LABEL: one comment line per case
+summary() {
+	local c lab=$1
+	for c in "${CASES[@]}"; do
+		set -- $c
+		echo "#   $(printf '%-15s' $1) $(python3 -c '
+import json, sys
+j = json.load(open(sys.argv[1]))
+print("msg_at=%s after_ping=%s error=%s SO_KEEPALIVE=%s subflows=%s/%s" % (
+    j["msg_at"], ",".join(j["after_ping"] or []) or "-", j["error"], j["keepalive"],
+    j["subflows_before"], j["subflows_after"]))' "$WORK/$lab.$1.json" 2>/dev/null || echo 'no result')"
+	done
+}
+
+topo_up || { echo "Bail out! topology"; exit 1; }
+nat_up || { echo "Bail out! NAT ruleset or conntrack sysctls in $R"; exit 1; }
+
+
+# ---- phase 1: control, no keepalive ----
+echo "# control: --keepalive 0, idle ${IDLE} s, NAT UDP timeout ${UDP_TIMEOUT} s"
+phase ctl 0 || echo "# control phase setup failed"
+summary ctl
+echo "# the NAT's conntrack entries ${IDLE}-2 s into the idle time (control):"
+sed 's/^/#     /' "$WORK/ctl.conntrack"
+for c in "${CASES[@]:0:4}"; do
+	set -- $c
+	[ "$(jget "$WORK/ctl.$1.json" 'j["msg_at"]')" = None ] && [ "$(jget "$WORK/ctl.$1.json" 'j["subflows_before"]')" = "$([ $3 = mptcp ] && echo 2 || echo None)" ]
+	tap $? "control, $1 ($4 NAT): the server's message after ${IDLE} s idle does not arrive within ${WAIT} s"
+done
+[ "$(jget "$WORK/ctl.tcp-random.json" 'j["errno"]')" = 104 ]
+tap $? "control, tcp-random: the client's next segment leaves from a new port and is reset (ECONNRESET)"
+[ "$(jget "$WORK/ctl.plain-tcp.json" 'j["msg_at"] is not None and j["msg_at"] < '$IDLE' + 1')" = True ]
+tap $? "control, plain TCP through the same NAT: the message arrives (TCP mappings last)"
+! grep -qE "^udp .*dport=($(echo $TUN_PORTS | tr ' ' '|')) .*ASSURED" "$WORK/ctl.conntrack"
+tap $? "control: the NAT has no established (assured) UDP entry left for the idle tunnelled connections"
+echo "# the NAT's conntrack entries after the client's ping (control):"
+sed 's/^/#     /' "$WORK/ctl.conntrack.end"
+
+# ---- phase 2: --keepalive 1 ----
+echo "# keepalive: --keepalive 1, idle ${IDLE} s, NAT UDP timeout ${UDP_TIMEOUT} s"
+phase ka 1 || echo "# keepalive phase setup failed"
+summary ka
+echo "# the NAT's conntrack entries ${IDLE}-2 s into the idle time (keepalive):"
+sed 's/^/#     /' "$WORK/ka.conntrack"
+echo "# the client's sockets then (ss -tno):"
+sed 's/^/#     /' "$WORK/ka.ss"
+for c in "${CASES[@]:0:4}"; do
+	set -- $c
+	want_sub=None; [ $3 = mptcp ] && want_sub=2
+	[ "$(jget "$WORK/ka.$1.json" 'j["msg_at"] is not None and j["msg_at"] < '$IDLE' + 1 and j["error"] is None and (j["after_ping"] or [""])[-1].startswith("pong") and j["subflows_before"] == j["subflows_after"]')" = True ] &&
+		[ "$(jget "$WORK/ka.$1.json" 'j["subflows_after"]')" = $want_sub ]
+	tap $? "keepalive, $1 ($4 NAT): the message arrives at once after ${IDLE} s idle, no reset$([ $3 = mptcp ] && echo ', both subflows alive')"
+done
+ok=0
+for p in $TUN_PORTS; do
+	grep -qE "^udp .*dport=$p .*\[ASSURED\]" "$WORK/ka.conntrack" || { ok=1; echo "# no assured UDP entry for port $p"; }
+done
+tap $ok "keepalive: the NAT keeps an assured UDP entry for every tunnelled connection and subflow"
+
+# the tunnelled sockets carry the keepalive timer, the untunnelled one does not
+ka_socks=$(grep -cE ":($(echo $TUN_PORTS | tr ' ' '|')) .*timer:\(keepalive" "$WORK/ka.ss")
+plain_ka=$(grep -E ":$P_PLAIN " "$WORK/ka.ss" | grep -c 'timer:(keepalive')
+[ "$ka_socks" = 6 ] && [ "$plain_ka" = 0 ] && [ "$(jget "$WORK/ka.plain-tcp.json" 'j["keepalive"]')" = 0 ] &&
+	[ "$(jget "$WORK/ka.tcp-preserve.json" 'j["keepalive"]')" = 1 ]
+tap $? "keepalive on the 6 tunnelled sockets (2 TCP + 2x2 MPTCP subflows: $ka_socks); the untunnelled one keeps SO_KEEPALIVE off (ss: $plain_ka, getsockopt: $(jget "$WORK/ka.plain-tcp.json" 'j["keepalive"]'))"
+
+# counters: exactly the tunnelled client connections and subflows; none on the server (local=, default)
+given=$(python3 -c '
+import json, sys
+g = 0
+for f in sys.argv[1:3]:
+    for i in json.load(open(f))["interfaces"]:
+        g += i["keepalive"]["given"]
+s = json.load(open(sys.argv[3]))["interfaces"][0]["keepalive"]
+print(g, s.get("given", 0), s["seconds"], s.get("default"))' "$WORK/ka.stats.c0.json" "$WORK/ka.stats.c1.json" "$WORK/ka.status.s.json" 2>&1)
+echo "# keepalive counters: client given (c0 + c1), server given, server seconds, server default: $given"
+[ "$given" = "6 0 25 True" ]
+tap $? "counters: 6 connections given a keepalive on the client, 0 on the server (local= endpoints, default 25 s)"
+
+# probes on the wire: valid tunnelled UDP, both ways, all through the idle time
+ok=0
+for p in $TUN_PORTS; do
+	r=$(python3 "$E2E_DIR/pcapcheck.py" --port $p "$WORK"/ka.*.pcap)
+	python3 -c 'import json,sys; sys.exit(0 if json.loads(sys.argv[1])["ok"] else 1)' "$r" || {
+		ok=1; echo "# pcapcheck port $p: $r"; }
+done
+tap $ok "keepalive: every packet of the tunnelled ports on rc, rc2 and rs is valid tunnelled UDP (checksums recomputed)"
+s=$(jget "$WORK/ka.tcp-preserve.json" 'j["idle_start"]') e=$(jget "$WORK/ka.tcp-preserve.json" 'j["idle_end"]')
+pr=$(python3 "$E2E_DIR/idle.py" probes --port $P_TCP --start "${s:-0}" --end "${e:-0}" "$WORK"/ka.rs.pcap)
+echo "# tunnelled UDP on rs during the idle time of tcp-preserve (probes, answers): $pr"
+python3 -c 'import json,sys; j=json.loads(sys.argv[1]); sys.exit(0 if j["to_port"] >= '$((IDLE / 2))' and j["from_port"] >= '$((IDLE / 2))' else 1)' "$pr"
+tap $? "keepalive probes and their answers cross the NAT as UDP while the connection is idle"
+[ "$failed" = 0 ] && [ "${E2E_KEEP:-0}" != 1 ] && rm -f "$WORK"/*.pcap
+
+# ---- a tiu killed after attaching the keepalive: down removes it ----
+netns_cookie() { in_ns "$1" python3 -c 'import socket; s=socket.socket(); print(int.from_bytes(s.getsockopt(socket.SOL_SOCKET, 71, 8), "little"))'; }
+ka_entries() { # entries of netns cookie $1 in both keepalive maps (0 when unpinned)
+	local d m c=0
+	for d in /sys/fs/bpf/tiu/keepalive; do
+		for m in tiu_ka_ifaces tiu_ka_eps; do
+			[ -e "$d/$m" ] || continue
+			c=$((c + $(bpftool -j map dump pinned "$d/$m" | python3 -c '
+import json, sys
+print(sum(1 for e in json.load(sys.stdin) if e.get("formatted", e)["key"]["netns"] == int(sys.argv[1])))' "$1")))
+		done
+	done
+	echo $c
+}
+ck=$(netns_cookie $C)
+TIU_TEST_CRASH_AT=keepalive-link tiu_in $C up c0 --decap tc --keepalive 5 --endpoint remote=$SRV4:$P_TCP >/dev/null 2>&1
+rc=$?
+E2E_TIU_UP+=("$C c0")
+before=$(ka_entries "$ck")
+link=$(bpftool -j link show pinned /sys/fs/bpf/tiu/keepalive/tiu_ka_link 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["attach_type"])' 2>/dev/null)
+tiu_in $C up c0 --decap tc --keepalive 5 --endpoint remote=$SRV4:$P_TCP >"$WORK/up-again.log" 2>&1
+again=$?
+tiu_down_all
+after=$(ka_entries "$ck")
+echo "# killed at keepalive-link: exit $rc, link left pinned: ${link:-none}, entries of the netns then: $before; up again: exit $again; after down: $after"
+[ $rc = 137 ] && [ "$link" = cgroup_sock_ops ] && [ "$again" != 0 ] && [ "$after" = 0 ]
+tap $? "a tiu up killed after attaching the keepalive: the pinned link holds, up refuses, down leaves no entry of the netns"
+
+# ---- status text of a keepalive interface, and the endpoint commands ----
+tiu_up $C c0 --decap tc --endpoint remote=$SRV4:$P_TCP >/dev/null
+st=$(tiu_in $C status c0 | grep 'keepalive:')
+tiu_in $C endpoint add c0 "local=*:$P_MP" remote=$SRV4:$P_TCP_R >/dev/null
+n_eps=$(tiu_in $C status c0 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["interfaces"][0]["keepalive"]["endpoints"])')
+tiu_in $C endpoint del c0 remote=$SRV4:$P_TCP >/dev/null
+n_eps2=$(tiu_in $C status c0 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["interfaces"][0]["keepalive"]["endpoints"])')
+tiu_down_all
+echo "#$st"
+echo "# keepalive entries of c0 (default: remote= only): after endpoint add of a local= and a remote=: $n_eps; after del of the first remote=: $n_eps2"
+[[ "$st" == *"25 s idle and interval (default: remote= endpoints only)"* ]] && [ "$n_eps" = 2 ] && [ "$n_eps2" = 1 ]
+tap $? "default keepalive: 25 s for remote= endpoints only, following tiu endpoint add|del"
+
+echo "# wall time $(( $(date +%s) - T0 )) s"
+echo "1..$n"
+[ $failed = 0 ]
