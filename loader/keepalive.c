@@ -4,10 +4,9 @@
  * program (tc/tiu_sockops.bpf.c) on the cgroup v2 root, and its maps.
  *
  * One attachment serves every interface of every network namespace, so its
- * pins are global: TIU_PIN_ROOT/keepalive in the host's bpffs (found like the
- * namespaces' pin directories: /sys/fs/bpf, or the host's through
- * /proc/1/root where `ip netns exec` hides it), holding the cgroup link and
- * the two maps. Entries are keyed by the network namespace's cookie:
+ * pins are global: TIU_PIN_ROOT/keepalive next to the namespaces' pin
+ * directories (see ka_paths()), holding the cgroup link and the two maps.
+ * Entries are keyed by the network namespace's cookie:
  *  - tiu_ka_ifaces {netns, ifindex}: each interface's setting and counters;
  *    the attachment lives while this map has an entry (its users);
  *  - tiu_ka_eps {netns, addr, port, role}: what the program matches,
@@ -33,8 +32,8 @@
 #include "tiu_sockops.skel.h"
 
 struct ka_paths {
-	char dir[64];
-	char eps[96], ifaces[96], link[96];
+	char dir[280];
+	char eps[320], ifaces[320], link[320];
 };
 
 static bool is_fs(const char *path, long magic)
@@ -44,21 +43,25 @@ static bool is_fs(const char *path, long magic)
 	return !statfs(path, &st) && st.f_type == magic;
 }
 
-/* The host's bpffs: ours, or the host's where this mount namespace hides it
- * (ip netns exec). */
-static int ka_paths(struct ka_paths *kp)
+/* The keepalive directory: next to the namespaces' pin directories
+ * (TIU_PIN_ROOT/keepalive in the bpffs that pins.c found, the host's one
+ * where `ip netns exec` hides it), or inside a directory given with
+ * --pin-dir: such a pin root gets its own attachment, which matches only
+ * its own entries. */
+static int ka_paths(const struct pins *p, struct ka_paths *kp)
 {
-	static const char *const bases[] = {
-		"/sys/fs/bpf", "/proc/1/root/sys/fs/bpf", "/proc/2/root/sys/fs/bpf",
-	};
-	const char *base = NULL;
+	char root[sizeof(p->dir)];
+	char *slash;
 
-	for (size_t i = 0; i < sizeof(bases) / sizeof(bases[0]) && !base; i++)
-		if (is_fs(bases[i], BPF_FS_MAGIC))
-			base = bases[i];
-	if (!base)
+	if (!p->dir[0])
 		return -1;
-	snprintf(kp->dir, sizeof(kp->dir), "%s/tiu/" TIU_KA_DIR, base);
+	snprintf(root, sizeof(root), "%s", p->dir);
+	if (!p->user_dir && !p->initial_netns) {
+		slash = strrchr(root, '/'); /* .../tiu/netns-COOKIE */
+		if (slash)
+			*slash = '\0';
+	}
+	snprintf(kp->dir, sizeof(kp->dir), "%s/" TIU_KA_DIR, root);
 	snprintf(kp->eps, sizeof(kp->eps), "%s/" TIU_MAP_KA_EPS, kp->dir);
 	snprintf(kp->ifaces, sizeof(kp->ifaces), "%s/" TIU_MAP_KA_IFACES, kp->dir);
 	snprintf(kp->link, sizeof(kp->link), "%s/" TIU_KA_LINK, kp->dir);
@@ -355,14 +358,14 @@ int ka_up(const char *ifname, __u32 ifindex, int seconds, const struct pins *p)
 	struct tiu_ka_iface iv = {};
 	struct ka_paths kp;
 	struct ka_fds f;
-	char why[512];
+	char why[1024];
 	int err;
 
 	if (seconds == 0)
 		return 0;
 	iv.seconds = seconds < 0 ? TIU_KA_DEFAULT_REMOTE : (__u32)seconds;
 	iv.flags = seconds < 0 ? TIU_KA_F_DEFAULT : 0;
-	if (ka_paths(&kp)) {
+	if (ka_paths(p, &kp)) {
 		snprintf(why, sizeof(why), "no bpffs found for its pins");
 		goto unavailable;
 	}
@@ -392,7 +395,7 @@ int ka_sync(const struct pins *p)
 	struct ka_fds f;
 	int err;
 
-	if (ka_paths(&kp) || ka_open(&kp, &f))
+	if (ka_paths(p, &kp) || ka_open(&kp, &f))
 		return 0; /* no keepalive anywhere: nothing to derive */
 	err = ka_sync_fds(p, &f);
 	ka_close(&f);
@@ -406,7 +409,7 @@ int ka_down(__u32 ifindex, const struct pins *p, char *done, size_t len)
 	struct ka_fds f;
 	int err = 0;
 
-	if (ka_paths(&kp))
+	if (ka_paths(p, &kp))
 		return 0;
 	if (ka_open(&kp, &f)) {
 		/* maps gone (or never made): a link left alone is unused */
@@ -435,7 +438,7 @@ void ka_state(const struct pins *p, __u32 ifindex, struct ka_state *s)
 	bool first = true;
 
 	memset(s, 0, sizeof(*s));
-	if (ka_paths(&kp) || ka_open(&kp, &f))
+	if (ka_paths(p, &kp) || ka_open(&kp, &f))
 		return;
 	s->link_id = ka_link_id(&kp, &s->prog_id);
 	s->on = !bpf_map_lookup_elem(f.ifaces, &ik, &s->v);

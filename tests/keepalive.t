@@ -16,10 +16,17 @@
 # Then: a `tiu up` killed after attaching the keepalive leaves nothing that
 # `tiu down` does not remove. Standalone: `prove -v tests/keepalive.t` (root).
 # Wall time: about 45 s (two idle phases of IDLE + 3 s).
-#   KA_IDLE=S changes the idle time; E2E_KEEP=1 keeps the work directory.
+#   KA_IDLE=S changes the idle time; H_KEEP=1 keeps the work directory.
+#
+#   client C (c0 10.77.1.1, c1 10.77.3.1: MPTCP's second subflow)
+#     c0--rc   c1--rc2
+#   NAT router R (masquerade out of rs 10.77.2.254)
+#     rs--s0
+#   server S (s0 10.77.2.1)
 set -u
-cd "$(dirname "$0")/.." || exit 1
-source tests/e2e/lib.sh
+. "$(dirname "$0")/lib/harness.sh"
+IDLE_PY=$ROOT/tests/e2e/idle.py
+PCAPCHECK=$ROOT/tests/e2e/pcapcheck.py
 
 IDLE=${KA_IDLE:-10}
 WAIT=3                 # how long past IDLE the client waits for the message
@@ -35,24 +42,61 @@ CASES=(
 	"plain-tcp $P_PLAIN tcp port-preserving"
 )
 
-if [ "$(id -u)" != 0 ]; then echo "1..0 # SKIP needs root (namespaces, BPF, cgroup)"; exit 0; fi
-if [ ! -x "$TIU" ]; then echo "1..0 # SKIP $TIU not built (make)"; exit 0; fi
-for t in tcpdump nft conntrack ss python3 nsenter; do
-	command -v $t >/dev/null || { echo "1..0 # SKIP $t not installed (make deps)"; exit 0; }
-done
-if ! awk '$3 == "cgroup2" { f = 1 } END { exit !f }' /proc/self/mounts; then
-	echo "1..0 # SKIP no cgroup v2 mount: tiu has no keepalive here (tiu up warns)"; exit 0
-fi
+SRV4=10.77.2.1 CLI4=10.77.1.1 CLI4B=10.77.3.1 NAT4=10.77.2.254
 
-e2e_init
-T0=$(date +%s)
-n=0 failed=0
-tap() { # tap RC DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi
-}
+need_root
+need_tiu
+need_cmd tcpdump nft conntrack ss python3 nsenter bpftool
+awk '$3 == "cgroup2" { f = 1 } END { exit !f }' /proc/self/mounts ||
+	skip_all "no cgroup v2 mount: tiu has no keepalive here (tiu up warns)"
+
+h_init tiuka
+WORK=$H_WORK
+T0=$SECONDS
+tap() { if [ "$1" = 0 ]; then ok "$2"; else not_ok "$2"; fi; } # tap RC DESCRIPTION
 # jq-less JSON field access: jget FILE EXPR (python expression on j)
 jget() { python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2" 2>/dev/null; }
+
+topo_up() {
+	h_ns C cli && h_ns R nat && h_ns S srv || return 1
+	h_veth "$C" c0 "$R" rc && h_veth "$C" c1 "$R" rc2 && h_veth "$S" s0 "$R" rs || return 1
+	h_addr "$C" c0 $CLI4/24 && h_addr "$C" c1 $CLI4B/24 || return 1
+	h_addr "$R" rc 10.77.1.254/24 && h_addr "$R" rc2 10.77.3.254/24 && h_addr "$R" rs $NAT4/24 || return 1
+	h_addr "$S" s0 $SRV4/24 || return 1
+	in_ns "$R" sysctl -qw net.ipv4.ip_forward=1 || return 1
+	ip -n "$C" route add default via 10.77.1.254 dev c0
+	ip -n "$C" route add default via 10.77.3.254 dev c1 table 100
+	ip -n "$C" rule add from $CLI4B table 100
+	ip -n "$S" route add default via $NAT4 dev s0
+	for ns in "$C" "$S"; do
+		in_ns "$ns" sysctl -qw net.mptcp.enabled=1
+		ip -n "$ns" mptcp limits set subflow 4 add_addr_accepted 4
+	done
+	ip -n "$C" mptcp endpoint add $CLI4B dev c1 subflow
+}
+
+# cap_start LABEL / cap_stop: full captures on the router's three links.
+cap_start() {
+	local l i
+	CAPS=()
+	for l in rc rc2 rs; do
+		ip netns exec "$R" timeout 300 tcpdump -i $l -s 0 -B 65536 -U -n -w "$WORK/$1.$l.pcap" \
+			2>"$WORK/$1.$l.log" &
+		CAPS+=($!)
+		H_PIDS+=($!)
+	done
+	for i in $(seq 50); do
+		[ "$(grep -l 'listening on' "$WORK/$1".*.log 2>/dev/null | wc -l)" = 3 ] && return 0
+		sleep 0.1
+	done
+	echo "# capture did not start" >&2; return 1
+}
+cap_stop() {
+	local p
+	sleep 1.2 # TPACKET_V3 hands over a partly filled block after its timeout
+	for p in "${CAPS[@]}"; do kill -INT "$p" 2>/dev/null; done
+	for p in "${CAPS[@]}"; do h_wait "$p" 2>/dev/null; done
+}
 
 # The NAT: masquerade out of rs, fully-random for the *_R ports; conntrack's
 # UDP timeouts (unreplied and stream) of a few seconds stand for a consumer
@@ -86,30 +130,30 @@ phase() {
 	tiu_up $S s0 --decap tc $sep || return 1   # the server: the default (none for local=)
 	in_ns $R conntrack -F >/dev/null 2>&1
 	cap_start "$lab" || return 1
-	E2E_CMD_TIMEOUT=$((IDLE + 40)) in_ns $S python3 "$E2E_DIR/idle.py" server --bind 0.0.0.0 --mptcp \
+	H_CMD_TIMEOUT=$((IDLE + 40)) in_ns $S python3 "$IDLE_PY" server --bind 0.0.0.0 --mptcp \
 		--ports "$(echo $TUN_PORTS $P_PLAIN | tr ' ' ,)" --idle "$IDLE" --timeout $((IDLE + 25)) \
-		--out "$WORK/$lab.server.jsonl" &
+		--out "$WORK/$lab.server.jsonl" 2>"$WORK/$lab.server.err" &
 	local srv=$!
-	E2E_PIDS+=($srv)
+	H_PIDS+=($srv)
 	for i in $(seq 100); do [ -e "$WORK/$lab.server.jsonl.ready" ] && break; sleep 0.05; done
 	for c in "${CASES[@]}"; do
 		set -- $c
 		opt=""; [ "$3" = mptcp ] && opt="--mptcp --want-subflows 2"
-		E2E_CMD_TIMEOUT=$((IDLE + 30)) in_ns $C python3 "$E2E_DIR/idle.py" client --connect $SRV4 \
+		H_CMD_TIMEOUT=$((IDLE + 30)) in_ns $C python3 "$IDLE_PY" client --connect $SRV4 \
 			--port "$2" $opt --idle "$IDLE" --wait $WAIT --out "$WORK/$lab.$1.json" &
 		pids+=($!)
-		E2E_PIDS+=($!)
+		H_PIDS+=($!)
 	done
 	# the middle of the idle time: every mapping has expired unless kept alive
 	sleep $((IDLE - 2))
 	ct_list >"$WORK/$lab.conntrack"
 	in_ns $C ss -tnoH state established "( dport >= :$P_TCP and dport <= :$P_PLAIN )" \
 		>"$WORK/$lab.ss" 2>&1
-	for i in "${pids[@]}"; do wait "$i"; done
+	for i in "${pids[@]}"; do h_wait "$i"; done
 	# the server (python under timeout under ip netns exec) is the only
 	# process in the server's namespace
 	for i in $(ip netns pids $S); do kill "$i" 2>/dev/null; done
-	{ wait $srv; } 2>/dev/null
+	{ h_wait $srv; } 2>/dev/null
 	ct_list >"$WORK/$lab.conntrack.end"
 	cap_stop
 	tiu_stats_json $C c0 >"$WORK/$lab.stats.c0.json"
@@ -134,8 +178,8 @@ print("msg_at=%s after_ping=%s error=%s SO_KEEPALIVE=%s subflows=%s/%s" % (
 	done
 }
 
-topo_up || { echo "Bail out! topology"; exit 1; }
-nat_up || { echo "Bail out! NAT ruleset or conntrack sysctls in $R"; exit 1; }
+topo_up || bail "topology"
+nat_up || bail "NAT ruleset or conntrack sysctls in $R"
 
 
 # ---- phase 1: control, no keepalive ----
@@ -202,17 +246,17 @@ tap $? "counters: 6 connections given a keepalive on the client, 0 on the server
 # probes on the wire: valid tunnelled UDP, both ways, all through the idle time
 ok=0
 for p in $TUN_PORTS; do
-	r=$(python3 "$E2E_DIR/pcapcheck.py" --port $p "$WORK"/ka.*.pcap)
+	r=$(python3 "$PCAPCHECK" --port $p "$WORK"/ka.*.pcap)
 	python3 -c 'import json,sys; sys.exit(0 if json.loads(sys.argv[1])["ok"] else 1)' "$r" || {
 		ok=1; echo "# pcapcheck port $p: $r"; }
 done
 tap $ok "keepalive: every packet of the tunnelled ports on rc, rc2 and rs is valid tunnelled UDP (checksums recomputed)"
 s=$(jget "$WORK/ka.tcp-preserve.json" 'j["idle_start"]') e=$(jget "$WORK/ka.tcp-preserve.json" 'j["idle_end"]')
-pr=$(python3 "$E2E_DIR/idle.py" probes --port $P_TCP --start "${s:-0}" --end "${e:-0}" "$WORK"/ka.rs.pcap)
+pr=$(python3 "$IDLE_PY" probes --port $P_TCP --start "${s:-0}" --end "${e:-0}" "$WORK"/ka.rs.pcap)
 echo "# tunnelled UDP on rs during the idle time of tcp-preserve (probes, answers): $pr"
 python3 -c 'import json,sys; j=json.loads(sys.argv[1]); sys.exit(0 if j["to_port"] >= '$((IDLE / 2))' and j["from_port"] >= '$((IDLE / 2))' else 1)' "$pr"
 tap $? "keepalive probes and their answers cross the NAT as UDP while the connection is idle"
-[ "$failed" = 0 ] && [ "${E2E_KEEP:-0}" != 1 ] && rm -f "$WORK"/*.pcap
+[ "$H_FAIL" = 0 ] && [ "${H_KEEP:-0}" != 1 ] && rm -f "$WORK"/*.pcap
 
 # ---- a tiu killed after attaching the keepalive: down removes it ----
 netns_cookie() { in_ns "$1" python3 -c 'import socket; s=socket.socket(); print(int.from_bytes(s.getsockopt(socket.SOL_SOCKET, 71, 8), "little"))'; }
@@ -231,7 +275,7 @@ print(sum(1 for e in json.load(sys.stdin) if e.get("formatted", e)["key"]["netns
 ck=$(netns_cookie $C)
 TIU_TEST_CRASH_AT=keepalive-link tiu_in $C up c0 --decap tc --keepalive 5 --endpoint remote=$SRV4:$P_TCP >/dev/null 2>&1
 rc=$?
-E2E_TIU_UP+=("$C c0")
+h_tiu_track "$C" c0
 before=$(ka_entries "$ck")
 link=$(bpftool -j link show pinned /sys/fs/bpf/tiu/keepalive/tiu_ka_link 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["attach_type"])' 2>/dev/null)
 tiu_in $C up c0 --decap tc --keepalive 5 --endpoint remote=$SRV4:$P_TCP >"$WORK/up-again.log" 2>&1
@@ -255,6 +299,5 @@ echo "# keepalive entries of c0 (default: remote= only): after endpoint add of a
 [[ "$st" == *"25 s idle and interval (default: remote= endpoints only)"* ]] && [ "$n_eps" = 2 ] && [ "$n_eps2" = 1 ]
 tap $? "default keepalive: 25 s for remote= endpoints only, following tiu endpoint add|del"
 
-echo "# wall time $(( $(date +%s) - T0 )) s"
-echo "1..$n"
-[ $failed = 0 ]
+note "wall time $((SECONDS - T0)) s"
+tap_done

@@ -31,7 +31,9 @@ import sys
 import threading
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, '..', 'lib'))  # xfer.py, the transfer helper
+sys.path.insert(0, HERE)                             # pcapcheck.py
 from xfer import IPPROTO_MPTCP, established_subflows, mptcp_info, wait_subflows  # noqa: E402
 
 
