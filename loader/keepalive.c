@@ -78,6 +78,8 @@ static int cgroup2_root(char *buf, size_t len)
 	};
 	char dev[256], dir[256], type[64];
 
+	if (getenv("TIU_TEST_NO_CGROUP2")) /* tests: a system without cgroup v2 */
+		return -1;
 	for (size_t i = 0; i < sizeof(tabs) / sizeof(tabs[0]); i++) {
 		FILE *f = fopen(tabs[i][0], "r");
 		int found = 0;
@@ -480,7 +482,7 @@ void ka_print_json(FILE *f, const struct ka_state *s)
 		fprintf(f, "{\"seconds\":0,\"link_id\":%u}", s->link_id);
 		return;
 	}
-	fprintf(f, "{\"seconds\":%u,\"default\":%s,\"endpoints\":%d,\"given\":%llu,\"failed\":%llu,\"link_id\":%u,\"prog_id\":%u,\"users\":%d,\"pin_dir\":",
+	fprintf(f, "{\"seconds\":%u,\"default\":%s,\"endpoints\":%d,\"given\":%llu,\"failed\":%llu,\"link_id\":%u,\"prog_id\":%u,\"users\":%d,\"dir\":",
 		s->v.seconds, (s->v.flags & TIU_KA_F_DEFAULT) ? "true" : "false", s->n_eps,
 		(unsigned long long)s->v.given, (unsigned long long)s->v.failed, s->link_id,
 		s->prog_id, s->users);

@@ -24,8 +24,11 @@ struct sample {
 	__u32 ifindex;
 	char name[IF_NAMESIZE];
 	struct tiu_stats now, before;
-	struct ka_state ka;   /* keepalive counters (keepalive.c) */
+	__u64 ka_now[2], ka_before[2]; /* keepalive_given, keepalive_failed (keepalive.c) */
 };
+
+/* The keepalive counters follow the datapath's in every output. */
+static const char *const ka_labels[2] = { "keepalive_given", "keepalive_failed" };
 
 static struct pins stats_pins;
 
@@ -39,9 +42,9 @@ static void stats_usage(FILE *f)
 "--json prints one JSON object (per interval with --watch). Counters:\n\n");
 	for (int i = 0; i < TIU_STAT__MAX; i++)
 		fprintf(f, "  %-26s %s\n", stat_labels[i], stat_help[i]);
-	fprintf(f, "  %-26s %s\n  %-26s %s\n", "keepalive_given",
-		"tunnelled connections (and MPTCP subflows) given a TCP keepalive",
-		"keepalive_failed", "matching connections where setting the keepalive failed");
+	fprintf(f, "  %-26s %s\n  %-26s %s\n", ka_labels[0],
+		"tunnelled connections (and MPTCP subflows) given a TCP keepalive (sock_ops)",
+		ka_labels[1], "matching connections where bpf_setsockopt() failed");
 }
 
 static double rate(const struct sample *s, int i, double dt)
@@ -59,9 +62,12 @@ static void print_text(const struct sample *s, int n, double dt)
 				printf(" %14.1f/s", rate(&s[k], i, dt));
 			printf("\n");
 		}
-		printf("  %-26s %20llu\n  %-26s %20llu\n", "keepalive_given",
-		       (unsigned long long)s[k].ka.v.given, "keepalive_failed",
-		       (unsigned long long)s[k].ka.v.failed);
+		for (int i = 0; i < 2; i++) {
+			printf("  %-26s %20llu", ka_labels[i], (unsigned long long)s[k].ka_now[i]);
+			if (dt > 0)
+				printf(" %14.1f/s", (double)(s[k].ka_now[i] - s[k].ka_before[i]) / dt);
+			printf("\n");
+		}
 	}
 }
 
@@ -78,26 +84,36 @@ static void print_json(const struct sample *s, int n, double dt)
 		for (int i = 0; i < TIU_STAT__MAX; i++)
 			printf("%s\"%s\":%llu", i ? "," : "", stat_labels[i],
 			       (unsigned long long)s[k].now.v[i]);
+		for (int i = 0; i < 2; i++)
+			printf(",\"%s\":%llu", ka_labels[i], (unsigned long long)s[k].ka_now[i]);
 		printf("}");
 		if (dt > 0) {
 			printf(",\"rates\":{");
 			for (int i = 0; i < TIU_STAT__MAX; i++)
 				printf("%s\"%s\":%.1f", i ? "," : "", stat_labels[i], rate(&s[k], i, dt));
+			for (int i = 0; i < 2; i++)
+				printf(",\"%s\":%.1f", ka_labels[i],
+				       (double)(s[k].ka_now[i] - s[k].ka_before[i]) / dt);
 			printf("}");
 		}
-		printf(",\"keepalive\":{\"given\":%llu,\"failed\":%llu}}",
-		       (unsigned long long)s[k].ka.v.given, (unsigned long long)s[k].ka.v.failed);
+		printf("}");
 	}
 	printf("]}\n");
 }
 
 static int read_all(const struct tiu_maps *m, struct sample *s, int n)
 {
+	struct ka_state ka;
+
 	for (int k = 0; k < n; k++) {
 		s[k].before = s[k].now;
 		if (maps_stats_sum(m, s[k].ifindex, &s[k].now) && errno != ENOENT)
 			memset(&s[k].now, 0, sizeof(s[k].now));
-		ka_state(&stats_pins, s[k].ifindex, &s[k].ka);
+		ka_state(&stats_pins, s[k].ifindex, &ka);
+		s[k].ka_before[0] = s[k].ka_now[0];
+		s[k].ka_before[1] = s[k].ka_now[1];
+		s[k].ka_now[0] = ka.v.given;
+		s[k].ka_now[1] = ka.v.failed;
 	}
 	return 0;
 }
