@@ -144,8 +144,13 @@ phase() {
 		pids+=($!)
 		H_PIDS+=($!)
 	done
-	# the middle of the idle time: every mapping has expired unless kept alive
-	sleep $((IDLE - 2))
+	# late in the idle time of every case (each says when it begins): every
+	# mapping has expired unless kept alive
+	for i in $(seq 300); do
+		[ "$(ls "$WORK/$lab".*.json.idle 2>/dev/null | wc -l)" -ge ${#CASES[@]} ] && break
+		sleep 0.1
+	done
+	sleep $((IDLE - 3))
 	ct_list >"$WORK/$lab.conntrack"
 	in_ns $C ss -tnoH state established "( dport >= :$P_TCP and dport <= :$P_PLAIN )" \
 		>"$WORK/$lab.ss" 2>&1
@@ -186,7 +191,7 @@ nat_up || bail "NAT ruleset or conntrack sysctls in $R"
 echo "# control: --keepalive 0, idle ${IDLE} s, NAT UDP timeout ${UDP_TIMEOUT} s"
 phase ctl 0 || echo "# control phase setup failed"
 summary ctl
-echo "# the NAT's conntrack entries ${IDLE}-2 s into the idle time (control):"
+echo "# the NAT's conntrack entries ${IDLE}-3 s into the idle time (control):"
 sed 's/^/#     /' "$WORK/ctl.conntrack"
 for c in "${CASES[@]:0:4}"; do
 	set -- $c
@@ -206,7 +211,7 @@ sed 's/^/#     /' "$WORK/ctl.conntrack.end"
 echo "# keepalive: --keepalive 1, idle ${IDLE} s, NAT UDP timeout ${UDP_TIMEOUT} s"
 phase ka 1 || echo "# keepalive phase setup failed"
 summary ka
-echo "# the NAT's conntrack entries ${IDLE}-2 s into the idle time (keepalive):"
+echo "# the NAT's conntrack entries ${IDLE}-3 s into the idle time (keepalive):"
 sed 's/^/#     /' "$WORK/ka.conntrack"
 echo "# the client's sockets then (ss -tno):"
 sed 's/^/#     /' "$WORK/ka.ss"

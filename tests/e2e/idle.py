@@ -130,6 +130,7 @@ def client(a):
         s.sendall(b'go\n')
         t0 = time.monotonic()
         res['idle_start'] = time.time()
+        open(a.out + '.idle', 'w').close()  # for a look at the NAT while idle
         res['keepalive'] = s.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE)
         line = readline(s, buf, t0 + a.idle + a.wait)
         if line == b'msg':
