@@ -127,6 +127,21 @@ int iface_index(const char *ifname, __u32 *ifindex)
 
 /* One `up` option, from the command line ("--endpoint", VAL) or from a
  * configuration file line ("endpoint VAL"). */
+/* --keepalive SECONDS: 0 (off) .. TIU_KA_MAX (keepalive.c applies it). */
+int ka_parse(const char *val, int *seconds)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(val, &end, 10);
+	if (errno || end == val || *end || v < 0 || v > TIU_KA_MAX)
+		return tiu_fail("bad --keepalive '%s': give the idle time in seconds, 1..%d, or 0 to turn it off",
+				val, TIU_KA_MAX);
+	*seconds = (int)v;
+	return 0;
+}
+
 int up_opt(struct up_opts *o, const char *name, const char *val)
 {
 	if (!val)

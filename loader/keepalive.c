@@ -97,20 +97,6 @@ static int cgroup2_root(char *buf, size_t len)
 	return -1;
 }
 
-int ka_parse(const char *val, int *seconds)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(val, &end, 10);
-	if (errno || end == val || *end || v < 0 || v > TIU_KA_MAX)
-		return tiu_fail("bad --keepalive '%s': give the idle time in seconds, 1..%d, or 0 to turn it off",
-				val, TIU_KA_MAX);
-	*seconds = (int)v;
-	return 0;
-}
-
 /* TCP_KEEPCNT for an idle time: enough probes that a peer is declared dead
  * only after TIU_KA_DEAD_AFTER seconds of silence (at most MAX_TCP_KEEPCNT). */
 static __u32 ka_count(__u32 seconds)

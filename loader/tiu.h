@@ -62,6 +62,7 @@ int parse_endpoint(const char *arg, __u32 ifindex, struct tiu_endpoint_key *key)
 void format_endpoint(const struct tiu_endpoint_key *key, char *buf, size_t len);
 int iface_index(const char *ifname, __u32 *ifindex);
 int up_opt(struct up_opts *o, const char *name, const char *val);
+int ka_parse(const char *val, int *seconds);
 int read_config(struct up_opts *o, const char *path);
 
 /* Keys of the options every command may take (besides 'v' and 'h');
@@ -192,7 +193,6 @@ struct ka_state {
 	char dir[128];            /* its pin directory */
 };
 
-int ka_parse(const char *val, int *seconds);
 int ka_up(const char *ifname, __u32 ifindex, int seconds, const struct pins *p);
 int ka_down(__u32 ifindex, const struct pins *p, char *done, size_t len);
 int ka_sync(const struct pins *p);
