@@ -18,7 +18,8 @@
  * definition below changes: the loader refuses pins of another version
  * ("stale pins: run `tiu down IFACE --purge`").
  */
-#define TIU_ABI_VERSION 3 /* 3: enc_drop_no_headroom, TIU_LINK_F_L3 */
+#define TIU_ABI_VERSION 4 /* 2: dec_icmp_*; 3: enc_drop_no_headroom, TIU_LINK_F_L3;
+			    4: tiu_link.mss, enc_mss_clamped */
 
 /* Default pin directory. The loader adds one subdirectory per network
  * namespace that is not the initial one (see loader/). */
@@ -84,7 +85,8 @@ struct tiu_link {
 	__u32 detour_ifindex;
 	__u32 out_ifindex;
 	__u32 flags;    /* TIU_LINK_F_* */
-	__u32 pad;
+	__u32 mss;      /* real interface: clamp the MSS option of tunnelled SYN
+			 * and SYN-ACK leaving it to this (`tiu up --mss`); 0: off */
 };
 _Static_assert(sizeof(struct tiu_link) == 16, "tiu_link layout");
 
@@ -153,7 +155,8 @@ _Static_assert(sizeof(struct tiu_config) == 8, "tiu_config layout");
 	X(DEC_DROP_CSUM0_V6, "dec_drop_csum0_v6", "tunnelled IPv6 UDP with checksum 0 (invalid), dropped") \
 	X(DEC_ICMP_TRANSLATED, "dec_icmp_translated", "ICMP/ICMPv6 error about a tunnelled packet: its quote restored to TCP") \
 	X(DEC_ICMP_SKIP_SHORT, "dec_icmp_skip_short", "ICMP/ICMPv6 error about a tunnelled packet quoting < 16 L4 bytes, passed untouched") \
-	X(DEC_ICMP_PASS, "dec_icmp_pass", "ICMP/ICMPv6 error about a packet that is not tunnelled UDP, passed untouched")
+	X(DEC_ICMP_PASS, "dec_icmp_pass", "ICMP/ICMPv6 error about a packet that is not tunnelled UDP, passed untouched") \
+	X(ENC_MSS_CLAMPED, "enc_mss_clamped", "tunnelled SYN or SYN-ACK whose MSS option was lowered to --mss (also counted as converted)")
 
 #define TIU_STAT_ENUM_(name, label, help) TIU_STAT_##name,
 enum tiu_stat {

@@ -363,6 +363,94 @@ static __always_inline enum tiu_verdict tiu_encap_check(void *data, void *data_e
 	return TIU_V_CONVERT;
 }
 
+/* ------------------------------------------------------------ MSS clamp -- */
+
+#define TIU_TCP_FLAG_SYN 0x02
+#define TIU_TCPOPT_EOL 0
+#define TIU_TCPOPT_NOP 1
+#define TIU_TCPOPT_MSS 2    /* kind 2, length 4, 16-bit value */
+#define TIU_TCP_MAX_OPT 40  /* bytes of options after the 20-byte header */
+#define TIU_TCP_OPT_WALK 20 /* options (NOPs included) looked at: the verifier's budget */
+
+/*
+ * The MSS clamp of a tunnelled TCP packet that tiu_encap_check() accepted,
+ * at l4_off, with a complete checksum, leaving the real interface ifindex:
+ * if it is a SYN or SYN-ACK and the interface has `tiu up --mss N`, lower
+ * its MSS option to N if larger, the TCP checksum following (RFC 1624), and
+ * count enc_mss_clamped. The options are walked; the value may sit at an
+ * odd offset, where its two bytes belong to two 16-bit words of the sum:
+ * their contribution is then the byte-swapped value. A SYN without an MSS
+ * option is left alone (the peer assumes 536 / 1220). Returns 1 if it
+ * clamped.
+ *
+ * The programs call it from a global subprogram: its loop and branches are
+ * verified once, not on every path through the headers before it.
+ */
+static __always_inline int tiu_encap_clamp_mss(void *data, void *data_end, __u64 l4_off,
+					       __u32 ifindex)
+{
+	struct tiu_link *link;
+	struct tiu_tcp20 *t;
+	__u32 optlen, off = 0, mss;
+	__u8 *l4;
+
+	if (l4_off > TIU_ICMP_MAX_OFF)
+		return 0;
+	l4 = data + l4_off;
+	barrier_var(l4);
+	t = (struct tiu_tcp20 *)l4;
+	if ((void *)(t + 1) > data_end || !(t->flags & TIU_TCP_FLAG_SYN))
+		return 0;
+	link = bpf_map_lookup_elem(&tiu_links, &ifindex);
+	if (!link || !(link->flags & TIU_LINK_F_REAL))
+		return 0;
+	mss = link->mss;
+	if (!mss || mss > 0xffff)
+		return 0;
+	optlen = tiu_doff_bytes(t->doff_rsv);
+	if (optlen < TIU_L4_HDR_LEN)
+		return 0;
+	optlen -= TIU_L4_HDR_LEN;
+#pragma clang loop unroll(disable)
+	for (int i = 0; i < TIU_TCP_OPT_WALK; i++) {
+		__u8 *o;
+		__u16 old, new;
+
+		if (off >= optlen || off >= TIU_TCP_MAX_OPT)
+			return 0;
+		o = l4 + TIU_L4_HDR_LEN + off;
+		if ((void *)(o + 2) > data_end)
+			return 0;
+		if (o[0] == TIU_TCPOPT_EOL)
+			return 0;
+		if (o[0] == TIU_TCPOPT_NOP) {
+			off++;
+			continue;
+		}
+		if (o[1] < 2)
+			return 0; /* malformed: stop */
+		if (o[0] != TIU_TCPOPT_MSS) {
+			off += o[1];
+			continue;
+		}
+		if (o[1] != 4 || (void *)(o + 4) > data_end || off + 4 > optlen)
+			return 0;
+		old = *(__u16 *)(o + 2);
+		if (tiu_htons(old) <= mss)
+			return 0;
+		new = tiu_htons(mss);
+		*(__u16 *)(o + 2) = new;
+		if (off & 1) /* odd offset from the header: each byte in another word */
+			t->check = tiu_csum_replace16(t->check, __builtin_bswap16(old),
+						      __builtin_bswap16(new));
+		else
+			t->check = tiu_csum_replace16(t->check, old, new);
+		tiu_count(ifindex, TIU_STAT_ENC_MSS_CLAMPED);
+		return 1;
+	}
+	return 0;
+}
+
 /* Second half: rewrite a packet that tiu_encap_check() accepted and count it
  * under st. The TCP checksum must be complete (not CHECKSUM_PARTIAL). */
 static __always_inline void tiu_encap_apply(struct tiu_pkt *p, void *data_end, __u32 ifindex,

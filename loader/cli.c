@@ -175,6 +175,18 @@ int up_opt(struct up_opts *o, const char *name, const char *val)
 	}
 	if (!strcmp(name, "keepalive"))
 		return ka_parse(val, &o->keepalive);
+	if (!strcmp(name, "mss")) {
+		char *end;
+		unsigned long v;
+
+		errno = 0;
+		v = strtoul(val, &end, 10);
+		if (errno || end == val || *end || val[0] == '-' || v < TIU_MSS_MIN || v > TIU_MSS_MAX)
+			return tiu_fail("bad --mss '%s': give the MSS in bytes, %u..%u (e.g. 1360 for a 1400-byte IPv4 path)",
+					val, TIU_MSS_MIN, TIU_MSS_MAX);
+		o->mss = v;
+		return 0;
+	}
 	if (!strcmp(name, "pin-dir")) {
 		free((char *)o->pin_dir); /* the last --pin-dir wins */
 		o->pin_dir = strdup(val);

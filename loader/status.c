@@ -14,6 +14,7 @@ struct iface_status {
 	char name[IF_NAMESIZE];
 	__u32 ifindex;
 	bool up;                  /* has an interface table entry */
+	__u32 mss;                /* its MSS clamp (`up --mss`), 0: none */
 	struct xdp_info xdp;
 	struct tc_info egress, ingress, detour_prog;
 	bool has_egress, has_ingress, has_detour;
@@ -48,6 +49,7 @@ static void gather_iface(const struct tiu_maps *m, __u32 ifindex, struct iface_s
 	if (!if_indextoname(ifindex, s->name))
 		snprintf(s->name, sizeof(s->name), "?");
 	s->up = m && !bpf_map_lookup_elem(m->links, &ifindex, &link);
+	s->mss = s->up ? link.mss : 0;
 	xdp_query(ifindex, &s->xdp);
 	s->has_egress = tc_query(ifindex, true, &s->egress) && s->egress.ours;
 	s->has_ingress = tc_query(ifindex, false, &s->ingress) && s->ingress.ours;
@@ -101,6 +103,10 @@ static void text_iface(const struct status *st, const struct iface_status *s)
 		       s->detour_prog.prog_id, rps_text(detour_rps(&s->detour)));
 	else
 		printf("  detour: none\n");
+	if (s->mss)
+		printf("  mss clamp: %u (tunnelled SYN and SYN-ACK)\n", s->mss);
+	else if (s->up)
+		printf("  mss clamp: none\n");
 	printf("  endpoints:");
 	for (int i = 0; i < s->n_eps; i++)
 		printf(" %s", s->eps[i]);
@@ -161,6 +167,11 @@ static void json_iface(const struct status *st, const struct iface_status *s)
 		       s->detour.name, s->detour.ifindex, s->detour.peer, s->detour.peer_ifindex,
 		       s->detour_prog.prog_id ? s->detour_prog.name : "", s->detour_prog.prog_id,
 		       rps_text(detour_rps(&s->detour)));
+	else
+		printf("null");
+	printf(",\"mss\":");
+	if (s->mss)
+		printf("%u", s->mss);
 	else
 		printf("null");
 	printf(",\"endpoints\":[");

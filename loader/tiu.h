@@ -33,6 +33,9 @@ struct bpf_program;
 #define TIU_RUN_DIR "/run/tiu"
 
 #define TIU_MAX_CLI_ENDPOINTS 256
+/* --mss: Linux's smallest MSS (TCP_MIN_MSS), the largest an IPv4 packet holds */
+#define TIU_MSS_MIN 88
+#define TIU_MSS_MAX 65495
 
 /* ---- msg.c: messages, logging, root check, lock ---- */
 extern bool tiu_verbose;
@@ -56,6 +59,7 @@ struct up_opts {
 	int n_eps;
 	char *eps[TIU_MAX_CLI_ENDPOINTS]; /* "local=ADDR:PORT" as given */
 	int keepalive;        /* seconds; 0: off; -1: the default (keepalive.c) */
+	__u32 mss;            /* --mss: clamp tunnelled SYN/SYN-ACK MSS; 0: off */
 };
 
 int parse_endpoint(const char *arg, __u32 ifindex, struct tiu_endpoint_key *key);

@@ -21,7 +21,7 @@ static void up_usage(FILE *f)
 {
 	fprintf(f,
 "usage: tiu up IFACE [--endpoint local=ADDR:PORT|remote=ADDR:PORT]...\n"
-"                    [--xdp-mode native|skb|auto] [--decap xdp|tc]\n"
+"                    [--xdp-mode native|skb|auto] [--decap xdp|tc] [--mss N]\n"
 "                    [--keepalive SECONDS] [--pin-dir DIR] [--config FILE]\n"
 "\n"
 "Attach tiu to IFACE: TCP from a local endpoint or to a remote endpoint leaves\n"
@@ -47,11 +47,15 @@ static void up_usage(FILE *f)
 "                    NAT), below the 30 s after which the shortest-lived UDP\n"
 "                    NAT mappings expire; none for local= endpoints. Choose\n"
 "                    less than the UDP timeout of the NAT in the path.\n"
+"  --mss N           clamp the MSS option of tunnelled SYN and SYN-ACK leaving\n"
+"                    IFACE to N bytes: for paths that drop the ICMP errors of\n"
+"                    path-MTU discovery (path MTU - 40 for IPv4, - 60 for\n"
+"                    IPv6, e.g. 1360 and 1220 for 1400 and 1280).\n"
 "  --pin-dir DIR     pin the maps in DIR instead of /sys/fs/bpf/tiu (or\n"
 "                    /sys/fs/bpf/tiu/netns-ID outside the initial netns).\n"
 "  --config FILE     read options from FILE, one per line, e.g.\n"
-"                    \"endpoint remote=192.0.2.1:5201\", \"xdp-mode skb\"; '#'\n"
-"                    comments. Usually /etc/tiu/IFACE.conf (tiu@IFACE.service).\n"
+"                    \"endpoint remote=192.0.2.1:5201\", \"xdp-mode skb\", \"mss 1360\";\n"
+"                    '#' comments. Usually /etc/tiu/IFACE.conf (tiu@IFACE.service).\n"
 "\n"
 "Creates the detour veth pair tiuNd/tiuNp (N = ifindex of IFACE) and TC\n"
 "filters at pref %u handle 0x%x. `tiu down IFACE` removes everything.\n",
@@ -65,6 +69,7 @@ static const struct option up_longopts[] = {
 	{ "xdp-mode", required_argument, NULL, CLI_OWN + 1 },
 	{ "decap", required_argument, NULL, CLI_OWN + 2 },
 	{ "keepalive", required_argument, NULL, CLI_OWN + 3 },
+	{ "mss", required_argument, NULL, CLI_OWN + 4 },
 	{ "config", required_argument, NULL, 'c' },
 	{}
 };
@@ -186,9 +191,9 @@ static int up_prepare(struct up_opts *o, __u32 *ifindex, struct tiu_endpoint_key
 }
 
 static int fill_maps(const struct pins *p, __u32 ifindex, const struct detour *d,
-		     const struct tiu_endpoint_key *keys, int n_keys, const char *ifname)
+		     const struct tiu_endpoint_key *keys, int n_keys, const char *ifname, __u32 mss)
 {
-	struct tiu_link real = { .detour_ifindex = d->ifindex, .flags = TIU_LINK_F_REAL };
+	struct tiu_link real = { .detour_ifindex = d->ifindex, .flags = TIU_LINK_F_REAL, .mss = mss };
 	struct tiu_link peer = { .out_ifindex = ifindex, .flags = TIU_LINK_F_DETOUR };
 	struct tiu_endpoint_val val = {};
 	struct tiu_maps m;
@@ -249,15 +254,18 @@ static void up_summary(const struct up_opts *o, __u32 ifindex, const struct deto
 		       const struct tc_obj *t)
 {
 	struct xdp_info xi = {};
+	char mss[32] = "";
 
 	if (o->decap == DECAP_XDP)
 		xdp_query(ifindex, &xi);
-	printf("%s: up: decap %s%s%s, TC egress (%s), detour %s -> %s, %d endpoint%s\n",
+	if (o->mss)
+		snprintf(mss, sizeof(mss), ", MSS clamp %u", o->mss);
+	printf("%s: up: decap %s%s%s, TC egress (%s), detour %s -> %s, %d endpoint%s%s\n",
 	       o->ifname, o->decap == DECAP_XDP ? "XDP " : "TC ingress",
 	       o->decap == DECAP_XDP ? xdp_mode_name(xi.mode) : "",
 	       o->decap == DECAP_XDP ? (xi.dispatcher ? " (dispatcher)" : " (single program)") : "",
 	       t->kfunc ? "reads ip_summed" : "compat: all tunnelled TCP via detour",
-	       d->name, d->peer, o->n_eps, o->n_eps == 1 ? "" : "s");
+	       d->name, d->peer, o->n_eps, o->n_eps == 1 ? "" : "s", mss);
 }
 
 int cmd_up(int argc, char **argv)
@@ -284,7 +292,7 @@ int cmd_up(int argc, char **argv)
 	}
 	if (!err) {
 		tiu_crash_point("detour");
-		err = fill_maps(&p, ifindex, &d, keys, o.n_eps, o.ifname);
+		err = fill_maps(&p, ifindex, &d, keys, o.n_eps, o.ifname, o.mss);
 	}
 	if (!err) {
 		tiu_crash_point("endpoints");

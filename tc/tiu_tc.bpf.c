@@ -85,6 +85,17 @@ static __always_inline int tiu_push_eth(struct __sk_buff *skb, __u8 family)
 				   0) ? -1 : 0;
 }
 
+/* The MSS clamp of tunnelled SYNs (tiu_encap_clamp_mss()), for egress and
+ * the detour; a global subprogram: verified once, and the caller's paths
+ * do not fork on its outcome. */
+__attribute__((noinline)) int tiu_tc_clamp_mss(struct __sk_buff *skb, __u64 l4_off, __u32 ifindex)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+
+	return tiu_encap_clamp_mss(data, data_end, l4_off, ifindex);
+}
+
 SEC("tc")
 int tiu_tc_egress(struct __sk_buff *skb)
 {
@@ -118,6 +129,7 @@ int tiu_tc_egress(struct __sk_buff *skb)
 		tiu_count(ifindex, TIU_STAT_ENC_DETOURED);
 		return bpf_redirect(link->detour_ifindex, 0);
 	}
+	tiu_tc_clamp_mss(skb, p.l4_off, ifindex);
 	tiu_encap_apply(&p, data_end, ifindex, TIU_EGRESS_STATS);
 	return TC_ACT_OK;
 }
@@ -148,6 +160,7 @@ int tiu_tc_detour(struct __sk_buff *skb)
 		tiu_count(out, TIU_STAT_DET_DROP_NOT_SEGMENTED);
 		return TC_ACT_SHOT;
 	}
+	tiu_tc_clamp_mss(skb, p.l4_off, out);
 	tiu_encap_apply(&p, data_end, out, TIU_DETOUR_STATS);
 	/* To a raw-IP interface the kernel strips the Ethernet header on the
 	 * way (__bpf_redirect_no_mac()): nothing to do here. */

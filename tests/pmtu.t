@@ -73,7 +73,7 @@ drop_icmp() {
 		fi
 }
 
-# tiu on both ends: the client with decap MODE (native|tc) and more options.
+# tiu on both ends: the client with decap MODE (native|tc); more options to both.
 ends_up() {
 	local mode=$1 dec
 	shift
@@ -82,7 +82,7 @@ ends_up() {
 	tc) dec=(--decap tc) ;;
 	esac
 	tiu_up "$C" c0 "${dec[@]}" --endpoint "remote=$SRV4:$PORT" --endpoint "remote=[$SRV6]:$PORT" "$@" &&
-		tiu_up "$S" s0 --endpoint "local=*:$PORT"
+		tiu_up "$S" s0 --endpoint "local=*:$PORT" "$@"
 }
 
 # A capture of the router's client-side link (r0), whole packets with a big
@@ -162,6 +162,109 @@ t_pmtu() {
 	done
 }
 
+# The MSS options of the tunnelled SYN and SYN-ACK in a capture, from the
+# wire format (UDP byte 9 holds the TCP flags, the options start at L4 byte
+# 20): "SYN 1360 SYN-ACK 1360", or what is missing.
+syn_mss() {
+	python3 - "$1" $PORT <<'PY'
+import struct, sys
+data, port = open(sys.argv[1], 'rb').read(), int(sys.argv[2])
+off, seen = 24, {}
+while off + 16 <= len(data):
+    incl = struct.unpack_from('<I', data, off + 8)[0]
+    pkt, off = data[off + 16:off + 16 + incl], off + 16 + incl
+    et, l3 = struct.unpack_from('!H', pkt, 12)[0], 14
+    if et == 0x0800:
+        proto, l4 = pkt[l3 + 9], l3 + (pkt[l3] & 15) * 4
+    elif et == 0x86dd:
+        proto, l4 = pkt[l3 + 6], l3 + 40
+    else:
+        continue
+    if proto != 17 or len(pkt) < l4 + 20:
+        continue
+    sport, dport = struct.unpack_from('!HH', pkt, l4)
+    flags, doff = pkt[l4 + 9], (pkt[l4 + 8] >> 4) * 4
+    if port not in (sport, dport) or not flags & 2:
+        continue
+    o, mss = l4 + 20, None
+    while o < l4 + doff and o < len(pkt):
+        if pkt[o] == 0:
+            break
+        if pkt[o] == 1:
+            o += 1
+            continue
+        if pkt[o] == 2 and pkt[o + 1] == 4:
+            mss = struct.unpack_from('!H', pkt, o + 2)[0]
+        o += max(pkt[o + 1], 2)
+    seen.setdefault('SYN-ACK' if flags & 0x10 else 'SYN', mss)
+print(' '.join('%s %s' % (k, seen.get(k)) for k in ('SYN', 'SYN-ACK')))
+PY
+}
+
+# ICMP errors dropped at the router: a black hole. lab, family, tiu options.
+blackhole_run() {
+	local lab=$1 fam=$2 bytes=$3 to=$4 srv
+	shift 4
+	[ "$fam" = 4 ] && srv=$SRV4 || srv=$SRV6
+	set_mtu 1400 1280 && drop_icmp 1 || { echo "FAIL: router setup"; return 1; }
+	ends_up native "$@" || { tiu_down_all; return 1; }
+	cap_start "$lab" || { tiu_down_all; return 1; }
+	h_xfer "$lab" "$S" "$srv" "$C" "$srv" $PORT "$bytes" --timeout "$to"
+	cap_stop
+	note "$lab: client: $(tiu_counters_nonzero "$C" c0); server: $(tiu_counters_nonzero "$S" s0)"
+	tiu_down_all
+}
+
+t_clamp() {
+	local got secs
+	# control: without --mss nothing crosses the hole (the handshake does,
+	# the first full-size segment does not; the client is killed at 15 s)
+	local dropped syns
+	blackhole_run hole-v4 4 2000000 5
+	dropped=$(in_ns "$R" nft list chain inet tiu_pmtu sent | grep -o 'packets [0-9]*' | head -1 | cut -d' ' -f2)
+	syns=$(syn_mss "$H_WORK/hole-v4.pcap")
+	note "no --mss, ICMP dropped: handshake on the wire: $syns; the router dropped ${dropped:-0} ICMP errors;" \
+		"client result: $(cat "$H_WORK/hole-v4.client.json" 2>/dev/null || echo none: still sending when killed)"
+	if ! xfer_ok hole-v4 >/dev/null 2>&1 && [ "$syns" = "SYN 1460 SYN-ACK 1460" ] && [ "${dropped:-0}" -gt 0 ]; then
+		ok "control: without --mss the ICMP black hole stalls the transfer after the handshake"
+	else
+		not_ok "control: without --mss the ICMP black hole stalls the transfer after the handshake"
+	fi
+	for fam in 4 6; do
+		local mss=1360 lab=clamp-v$fam
+		[ $fam = 6 ] && mss=1220
+		blackhole_run $lab $fam "$BYTES" 60 --mss $mss
+		got=$(syn_mss "$H_WORK/$lab.pcap")
+		secs=$(xfer_field $lab client seconds 2>/dev/null)
+		note "$lab: --mss $mss on both ends, ICMP dropped: $BYTES bytes each way in ${secs:-?} s; on the wire: $got"
+		if xfer_ok $lab && [ "$got" = "SYN $mss SYN-ACK $mss" ] && [ "${CAP_MISSED:-x}" = 0 ]; then
+			ok "IPv$fam: --mss $mss through the ICMP black hole: 20 MB each way, SYN and SYN-ACK carry MSS $mss"
+		else
+			not_ok "IPv$fam: --mss $mss through the ICMP black hole (wire: $got, capture missed ${CAP_MISSED:-?})"
+		fi
+	done
+}
+
+# `mss N` in the configuration file; status and status --json show it.
+t_mss_status() {
+	local js txt
+	printf '# client\nendpoint remote=%s:%s\nmss 1360\n' $SRV4 $PORT >"$H_WORK/c0.conf"
+	tiu_up "$C" c0 --config "$H_WORK/c0.conf" || { not_ok "mss from the config file: tiu up"; return; }
+	js=$(tiu_in "$C" status c0 --json)
+	txt=$(tiu_in "$C" status c0)
+	tiu_down_all
+	if grep -q '"mss":1360' <<<"$js" && grep -q 'mss clamp: 1360' <<<"$txt"; then
+		ok "mss 1360 from the config file: status shows 'mss clamp: 1360', --json \"mss\":1360"
+	else
+		not_ok "mss from the config file in status"; echo "$txt"; echo "$js" | diag
+	fi
+	tiu_up "$C" c0 --endpoint "remote=$SRV4:$PORT" && js=$(tiu_in "$C" status c0 --json)
+	tiu_down_all
+	if grep -q '"mss":null' <<<"$js"; then ok "without --mss: --json \"mss\":null"; else not_ok "without --mss in status --json"; fi
+}
+
+run_test t_mss_status
 run_test t_baseline
 run_test t_pmtu
+run_test t_clamp
 tap_done

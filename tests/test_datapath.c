@@ -299,6 +299,62 @@ B(l3_det_v4) { struct pkt tcp, udp; enc(l3spec(4, C2S), &tcp, &udp); with_eth(&t
 B(l3_det_v6_ext) { struct pkt tcp, udp; struct pkt_spec s = l3spec(6, C2S); s.ext_hdrs = 2; enc(s, &tcp, &udp); with_eth(&tcp, in); with_eth(&udp, want); }
 B(l3_det_udp) { struct pkt tcp, udp; enc(l3spec(6, C2S), &tcp, &udp); with_eth(&udp, in); *want = *in; }
 
+/*
+ * MSS clamp: a tunnelled TCP packet with these option bytes (end-of-list up
+ * to a multiple of 4), no payload, TCP checksum from scratch.
+ */
+static void with_opts(struct pkt_spec s, const uint8_t *opts, size_t n, struct pkt *p)
+{
+	uint8_t *th;
+
+	s.tcp_opt_len = (n + 3) & ~3u;
+	s.payload_len = 0;
+	pkt_build_tcp(&s, p);
+	th = p->b + p->l4_off;
+	memset(th + 20, 0, s.tcp_opt_len);
+	memcpy(th + 20, opts, n);
+	pkt_put16(th + 16, 0);
+	pkt_put16(th + 16, pkt_inet_csum(th, p->l4_len, pkt_pseudo_sum(p, 6)));
+}
+
+/* in: the TCP with opts_in; want: the reference UDP of the TCP with opts_want. */
+static void mss_case(struct pkt_spec s, const uint8_t *opts_in, const uint8_t *opts_want, size_t n,
+		     struct pkt *in, struct pkt *want)
+{
+	struct pkt tcp;
+
+	with_opts(s, opts_in, n, in);
+	with_opts(s, opts_want, n, &tcp);
+	pkt_ref_encap(&tcp, want);
+}
+
+#define MSS(v) 2, 4, (v) >> 8, (v) & 0xff
+static const uint8_t OPT_LINUX_1460[] = { MSS(1460), 4, 2, 8, 10, 1, 2, 3, 4, 0, 0, 0, 0, 1, 3, 3, 7 };
+static const uint8_t OPT_LINUX_1300[] = { MSS(1300), 4, 2, 8, 10, 1, 2, 3, 4, 0, 0, 0, 0, 1, 3, 3, 7 };
+static const uint8_t OPT_ODD_1440[] = { 1, MSS(1440), 1, 1, 4, 2 };  /* the value at an odd offset */
+static const uint8_t OPT_ODD_1300[] = { 1, MSS(1300), 1, 1, 4, 2 };
+static const uint8_t OPT_LATE_9000[] = { 1, 1, 4, 2, 8, 10, 9, 9, 9, 9, 8, 8, 8, 8, 1, 3, 3, 7, MSS(9000) };
+static const uint8_t OPT_LATE_1300[] = { 1, 1, 4, 2, 8, 10, 9, 9, 9, 9, 8, 8, 8, 8, 1, 3, 3, 7, MSS(1300) };
+static const uint8_t OPT_SMALL[] = { MSS(1200), 1, 1, 4, 2 };
+static const uint8_t OPT_NO_MSS[] = { 1, 1, 4, 2, 1, 3, 3, 7 };
+
+static struct pkt_spec syn(int family, uint8_t flags)
+{
+	struct pkt_spec s = spec(family, C2S);
+
+	s.flags = flags;
+	s.ack = flags & 0x10 ? s.ack : 0;
+	return s;
+}
+
+B(mss_syn4) { mss_case(syn(4, 0x02), OPT_LINUX_1460, OPT_LINUX_1300, sizeof(OPT_LINUX_1460), in, want); }
+B(mss_synack6_odd) { mss_case(syn(6, 0x12), OPT_ODD_1440, OPT_ODD_1300, sizeof(OPT_ODD_1440), in, want); }
+B(mss_syn6_late) { mss_case(syn(6, 0x02), OPT_LATE_9000, OPT_LATE_1300, sizeof(OPT_LATE_9000), in, want); }
+B(mss_small) { mss_case(syn(4, 0x02), OPT_SMALL, OPT_SMALL, sizeof(OPT_SMALL), in, want); }
+B(mss_none) { mss_case(syn(6, 0x02), OPT_NO_MSS, OPT_NO_MSS, sizeof(OPT_NO_MSS), in, want); }
+B(mss_not_syn) { mss_case(syn(4, 0x10), OPT_LINUX_1460, OPT_LINUX_1460, sizeof(OPT_LINUX_1460), in, want); }
+B(mss_syn_tcp) { struct pkt u; mss_case(syn(4, 0x02), OPT_LINUX_1460, OPT_LINUX_1300, sizeof(OPT_LINUX_1460), in, &u); *want = *in; }
+
 /* ---------------------------------------------------------------- table -- */
 enum prog {
 	P_XDP = 1 << 0, P_TC_DECAP = 1 << 1, P_C_DECAP = 1 << 2,
@@ -307,7 +363,9 @@ enum prog {
 #define P_DECAP (P_XDP | P_TC_DECAP | P_C_DECAP)
 
 enum verdict { V_PASS, V_DROP, V_REDIRECT };
-enum link { L_BOTH, L_NONE, L_L3 }; /* L_L3: both, and TIU_LINK_F_L3 */
+/* L_L3: both, and TIU_LINK_F_L3; L_MSS: both, the interface clamps to MSS_CLAMP */
+enum link { L_BOTH, L_NONE, L_L3, L_MSS };
+#define MSS_CLAMP 1300
 #define BYTES UINT64_MAX /* delta placeholder: the packet's IP length */
 
 struct delta {
@@ -347,6 +405,17 @@ static const struct tcase cases[] = {
 	{ "data offset beyond the segment is dropped", P_EGRESS | P_C_EGRESS, enc_doff_long, V_DROP, 0, L_BOTH, { { S(ENC_DROP_MALFORMED), 1 } } },
 	{ "IPv4 fragment passes untouched", P_EGRESS | P_C_EGRESS, enc_frag4, V_PASS, 0, L_BOTH, { { S(ENC_SKIP_FRAGMENT), 1 } } },
 	{ "IPv6 fragment passes untouched", P_EGRESS | P_C_EGRESS, enc_frag6, V_PASS, 0, L_BOTH, { { S(ENC_SKIP_FRAGMENT), 1 } } },
+	/* MSS clamp (`tiu up --mss 1300`) of tunnelled SYN and SYN-ACK, in place and at the detour */
+	{ "SYN: MSS 1460 clamped to 1300, then converted", P_EGRESS, mss_syn4, V_PASS, 0, L_MSS, { { S(ENC_CONVERTED), 1 }, { S(ENC_BYTES), BYTES }, { S(ENC_MSS_CLAMPED), 1 } } },
+	{ "SYN-ACK: MSS at an odd offset clamped, checksum right", P_EGRESS, mss_synack6_odd, V_PASS, 0, L_MSS, { { S(ENC_CONVERTED), 1 }, { S(ENC_BYTES), BYTES }, { S(ENC_MSS_CLAMPED), 1 } } },
+	{ "SYN: MSS after 12 other options clamped", P_EGRESS, mss_syn6_late, V_PASS, 0, L_MSS, { { S(ENC_CONVERTED), 1 }, { S(ENC_BYTES), BYTES }, { S(ENC_MSS_CLAMPED), 1 } } },
+	{ "SYN: MSS below the clamp left alone", P_EGRESS, mss_small, V_PASS, 0, L_MSS, { { S(ENC_CONVERTED), 1 }, { S(ENC_BYTES), BYTES } } },
+	{ "SYN without an MSS option left alone", P_EGRESS, mss_none, V_PASS, 0, L_MSS, { { S(ENC_CONVERTED), 1 }, { S(ENC_BYTES), BYTES } } },
+	{ "not a SYN: an MSS option is not looked at", P_EGRESS, mss_not_syn, V_PASS, 0, L_MSS, { { S(ENC_CONVERTED), 1 }, { S(ENC_BYTES), BYTES } } },
+	{ "SYN without --mss: MSS untouched", P_EGRESS, mss_not_syn, V_PASS, 0, L_BOTH, { { S(ENC_CONVERTED), 1 }, { S(ENC_BYTES), BYTES } } },
+	{ "detour: SYN's MSS clamped, then converted", P_DETOUR | P_C_DETOUR, mss_syn4, V_REDIRECT, 0, L_MSS, { { S(DET_CONVERTED), 1 }, { S(DET_BYTES), BYTES }, { S(ENC_MSS_CLAMPED), 1 } } },
+	{ "detour: SYN-ACK MSS at an odd offset clamped", P_DETOUR | P_C_DETOUR, mss_synack6_odd, V_REDIRECT, 0, L_MSS, { { S(DET_CONVERTED), 1 }, { S(DET_BYTES), BYTES }, { S(ENC_MSS_CLAMPED), 1 } } },
+	{ "egress to the detour leaves the SYN for the detour to clamp", P_C_EGRESS, mss_syn_tcp, V_REDIRECT, 0, L_MSS, { { S(ENC_DETOURED), 1 } } },
 	/* the segmentation detour */
 	{ "non-tunnelled GSO TCP passes untouched", P_EGRESS | P_C_EGRESS, enc_nomatch_port, V_PASS, 3, L_BOTH, { { S(ENC_PASS), 1 } } },
 	{ "GSO tunnelled TCP is redirected to the detour", P_EGRESS | P_C_EGRESS, tcp_v4, V_REDIRECT, 3, L_BOTH, { { S(ENC_DETOURED), 1 } } },
@@ -548,6 +617,8 @@ static void run_case(struct harness *h, const struct tcase *c, const struct prog
 		harness_unlink(h, IFX);
 	if (c->link == L_L3)
 		harness_link(h, IFX, IFX, IFX, LINK_FLAGS | TIU_LINK_F_L3);
+	if (c->link == L_MSS)
+		harness_link_mss(h, IFX, MSS_CLAMP);
 	harness_stats(h, IFX, before);
 	if ((raw_frames(h, c, pd) ? harness_run_l3(prog_fd(h, pd->bit), !pd->xdp, in.b, in.len, out.b,
 						  sizeof(out.b), c->gso_segs, &r)

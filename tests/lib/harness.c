@@ -196,6 +196,16 @@ int harness_link(struct harness *h, uint32_t ifindex, uint32_t detour, uint32_t 
 	return bpf_map_update_elem(h->fd_links, &ifindex, &l, BPF_ANY);
 }
 
+int harness_link_mss(struct harness *h, uint32_t ifindex, uint32_t mss)
+{
+	struct tiu_link l;
+
+	if (bpf_map_lookup_elem(h->fd_links, &ifindex, &l))
+		return -1;
+	l.mss = mss;
+	return bpf_map_update_elem(h->fd_links, &ifindex, &l, BPF_ANY);
+}
+
 int harness_unlink(struct harness *h, uint32_t ifindex)
 {
 	int err = bpf_map_delete_elem(h->fd_links, &ifindex);

@@ -50,6 +50,8 @@ int harness_clear_endpoints(struct harness *h);
 int harness_link(struct harness *h, uint32_t ifindex, uint32_t detour, uint32_t out,
 		 uint32_t flags);
 int harness_unlink(struct harness *h, uint32_t ifindex);
+/* The MSS clamp of an interface's tiu_links entry (`tiu up --mss`; 0: off). */
+int harness_link_mss(struct harness *h, uint32_t ifindex, uint32_t mss);
 /* Counters of ifindex summed over possible CPUs (zeros if none yet). */
 int harness_stats(struct harness *h, uint32_t ifindex, uint64_t out[TIU_STAT__MAX]);
 
