@@ -198,7 +198,10 @@ static int run_one(struct harness *h, struct prog *pg, const struct pkt *in, uin
 		ok = 0;
 	}
 	if (ok && e.convert) {
-		ok = check_converted(pg->kind, in->b, out.b, in->len, &e.m, &valid_in, why, sizeof(why));
+		ok = e.icmp ? check_icmp_translated(in->b, out.b, in->len, &e.m, &e.q, &valid_in, why,
+						    sizeof(why))
+			    : check_converted(pg->kind, in->b, out.b, in->len, &e.m, &valid_in, why,
+					      sizeof(why));
 		pg->converted++;
 		if (valid_in)
 			pg->valid_in++;
@@ -428,9 +431,10 @@ int main(int argc, char **argv)
 	}
 	harness_close(&h3);
 
-	printf("# generated: %llu random-byte frames, %llu TCP-based, %llu UDP-based, %llu mutations, %llu with checksums refixed\n",
+	printf("# generated: %llu random-byte frames, %llu TCP-based, %llu UDP-based, %llu ICMP errors (and others), %llu mutations, %llu with checksums refixed\n",
 	       (unsigned long long)pt.gs.random, (unsigned long long)pt.gs.tcp,
-	       (unsigned long long)pt.gs.udp, (unsigned long long)pt.gs.mutations,
+	       (unsigned long long)pt.gs.udp, (unsigned long long)pt.gs.icmp,
+	       (unsigned long long)pt.gs.mutations,
 	       (unsigned long long)pt.gs.fixed);
 	printf("# %llu frames run in %.1f s (%.0f per second), seed %u\n",
 	       (unsigned long long)pt.total, pt.secs, pt.total / pt.secs, seed);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * gen.c - the packet fuzzer's frames, seeded and reproducible: random bytes,
- * and valid TCP and tunnelled UDP frames (built by tests/lib/pkt.c) with 0-4
+ * ICMP/ICMPv6 messages quoting TCP or tunnelled UDP (icmp_frame()), and
+ * valid TCP and tunnelled UDP frames (built by tests/lib/pkt.c) with 0-4
  * mutations: truncation at every header boundary, truncation with the IP
  * length fixed up, bad IHL, IPv4 total length and IPv6 payload length lies,
  * extension-header chains (long, looping kinds, bad lengths), VLAN stacks of
@@ -125,7 +126,16 @@ static void fix_checksums(struct pkt *p)
 		pkt_put16(ip + 10, 0);
 		pkt_put16(ip + 10, pkt_inet_csum(ip, (ip[0] & 15) * 4, 0));
 	}
-	if ((m.proto != 6 && m.proto != 17) || m.l4_off + m.l4_len > p->len)
+	if (m.l4_off + m.l4_len > p->len)
+		return;
+	if (m.proto == (m.family == 4 ? 1 : 58) && m.l4_len >= 4) { /* ICMP / ICMPv6 */
+		l4 = p->b + m.l4_off;
+		pkt_put16(l4 + 2, 0);
+		as_pkt(&tmp, p->b, p->len, &m);
+		pkt_put16(l4 + 2, pkt_inet_csum(l4, m.l4_len, m.family == 6 ? pkt_pseudo_sum(&tmp, 58) : 0));
+		return;
+	}
+	if (m.proto != 6 && m.proto != 17)
 		return;
 	l4 = p->b + m.l4_off;
 	if (m.proto == 6 && m.l4_len < 18)
@@ -347,6 +357,63 @@ static void random_frame(uint32_t *st, struct pkt *p)
 	}
 }
 
+/*
+ * An ICMP/ICMPv6 message from a router about a TCP packet or (mostly) its
+ * tunnelled UDP form: error types and others, quotes of every length that
+ * matters (whole, the IP header + 0..23 L4 bytes, 16..19 L4 bytes, shorter
+ * than the IP header), then mutations of the quote: its protocol, fragment
+ * bits, version, ports, the quoted IPv4 header checksum.
+ */
+static void icmp_frame(uint32_t *st, struct pkt *p)
+{
+	static const uint8_t types4[] = { 3, 3, 3, 11, 12, 0, 8, 4, 5 };
+	static const uint8_t types6[] = { 1, 2, 2, 3, 4, 128, 129, 135 };
+	static struct pkt tcp, udp;
+	struct pkt_spec s;
+	const struct pkt *q = &tcp;
+	size_t hl, ql;
+	uint32_t r = below(st, 10);
+	uint8_t type, *qip;
+
+	random_spec(st, &s);
+	s.payload_len = below(st, 200);
+	pkt_build_tcp(&s, &tcp);
+	if (chance(st, 85)) {
+		pkt_ref_encap(&tcp, &udp);
+		q = &udp;
+	}
+	hl = tcp.l4_off - tcp.l3_off;
+	ql = r < 4 ? 0 : r < 7 ? hl + below(st, 24) : r < 9 ? hl + 16 + below(st, 4) : below(st, hl + 8);
+	type = s.family == 4 ? types4[below(st, sizeof(types4))] : types6[below(st, sizeof(types6))];
+	pkt_build_icmp_err(q, type, below(st, 6), rnd(st), ql, p);
+	qip = p->b + p->l4_off + 8;
+	if (p->l4_len < 8 + (s.family == 4 ? 20u : 40u) || !chance(st, 30))
+		return;
+	switch (below(st, 5)) {
+	case 0: /* the quoted protocol */
+		if (s.family == 4)
+			qip[9] = chance(st, 50) ? 6 : rnd(st);
+		else
+			qip[6] = chance(st, 50) ? 44 : rnd(st);
+		break;
+	case 1: /* quoted fragment bits */
+		if (s.family == 4)
+			pkt_put16(qip + 6, rnd(st) & 0x3fff);
+		break;
+	case 2: /* the quoted version */
+		qip[0] = (uint8_t)(below(st, 16) << 4) | (qip[0] & 15);
+		break;
+	case 3: /* the quoted ports onto endpoint ports */
+		if (p->l4_len >= 8 + hl + 4)
+			pkt_put16(qip + hl + below(st, 2) * 2, PORTS[below(st, 3)]);
+		break;
+	default: /* the quoted IPv4 header checksum */
+		if (s.family == 4)
+			pkt_put16(qip + 10, rnd(st));
+		break;
+	}
+}
+
 /* Frame number idx of a run with this seed: a pure function of both. */
 int gen_frame(uint32_t seed, uint64_t idx, struct pkt *p, uint32_t *gso, struct gen_stats *gs)
 {
@@ -358,6 +425,13 @@ int gen_frame(uint32_t seed, uint64_t idx, struct pkt *p, uint32_t *gso, struct 
 	if (kind < 12) {
 		gs->random++;
 		random_frame(&st, p);
+	} else if (kind < 24) {
+		gs->icmp++;
+		icmp_frame(&st, p);
+		if (chance(&st, 30)) {
+			gs->mutations++;
+			mutate(&st, p, 0);
+		}
 	} else {
 		struct pkt_spec s;
 		static struct pkt tcp;

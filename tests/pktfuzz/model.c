@@ -227,12 +227,98 @@ static int bytes_stat_of(int stat)
 
 static unsigned doff_bytes(uint8_t b) { return (b >> 4) * 4u; }
 
+/* ----------------------------------------------------------- ICMP errors -- */
+/*
+ * Errors that quote a packet we sent: ICMP destination unreachable (3), time
+ * exceeded (11), parameter problem (12); ICMPv6 destination unreachable (1),
+ * packet too big (2), time exceeded (3), parameter problem (4).
+ */
+static int icmp_is_error(int family, uint8_t type)
+{
+	if (family == 4)
+		return type == 3 || type == 11 || type == 12;
+	return type >= 1 && type <= 4;
+}
+
+void model_parse_quote(const uint8_t *b, const struct mparse *m, struct mquote *q)
+{
+	size_t off = m->l4_off + 8;
+	uint32_t qlen = m->l4_len - 8, hl;
+	const uint8_t *ip = b + off;
+
+	memset(q, 0, sizeof(*q));
+	q->off = off;
+	q->len = qlen;
+	if (m->family == 4) {
+		if (qlen < 20 || ip[0] >> 4 != 4)
+			return;
+		hl = (ip[0] & 15) * 4;
+		if (hl < 20 || hl > qlen || (pkt_get16(ip + 6) & 0x3fff))
+			return;
+		q->proto = ip[9];
+		q->proto_off = off + 9;
+		q->saddr[10] = q->saddr[11] = q->daddr[10] = q->daddr[11] = 0xff;
+		memcpy(q->saddr + 12, ip + 12, 4);
+		memcpy(q->daddr + 12, ip + 16, 4);
+	} else {
+		uint8_t nh;
+
+		if (qlen < 40 || ip[0] >> 4 != 6)
+			return;
+		hl = 40;
+		nh = ip[6];
+		q->proto_off = off + 6;
+		/* hop-by-hop, routing, destination options, AH; at most 6; a
+		 * fragment header (44) ends the walk: a fragment is not ours */
+		for (int n = 0; n < 6 && (nh == 0 || nh == 43 || nh == 60 || nh == 51); n++) {
+			uint32_t ext;
+
+			if (hl + 2 > qlen)
+				return;
+			ext = nh == 51 ? (ip[hl + 1] + 2) * 4u : (ip[hl + 1] + 1) * 8u;
+			q->proto_off = off + hl;
+			nh = ip[hl];
+			hl += ext;
+		}
+		if (hl > qlen)
+			return;
+		q->proto = nh;
+		memcpy(q->saddr, ip + 8, 16);
+		memcpy(q->daddr, ip + 24, 16);
+	}
+	q->ok = 1;
+	q->l4_off = off + hl;
+	q->l4_len = qlen - hl;
+}
+
+/* ICMP/ICMPv6 on ingress: an error quoting a packet we sent through the
+ * tunnel (UDP matching the egress rule) gets its quote restored. */
+static struct outcome icmp(const struct mparse *m, const uint8_t *b, struct mquote *q)
+{
+	const uint8_t *l4;
+
+	if (m->l4_off > 512 || m->l4_len < 8 || !icmp_is_error(m->family, b[m->l4_off]))
+		return NOTHING; /* not an error of those types (or further in than tiu looks) */
+	model_parse_quote(b, m, q);
+	if (!q->ok || q->proto != 17 || q->l4_len < 4)
+		return PASS(DEC_ICMP_PASS);
+	l4 = b + q->l4_off;
+	if (!match(q->saddr, pkt_get16(l4), TIU_ROLE_LOCAL) &&
+	    !match(q->daddr, pkt_get16(l4 + 2), TIU_ROLE_REMOTE))
+		return PASS(DEC_ICMP_PASS);
+	if (q->l4_len < 16) /* the wire's sequence number ends at byte 16 */
+		return PASS(DEC_ICMP_SKIP_SHORT);
+	return PASS(DEC_ICMP_TRANSLATED);
+}
+
 /* Decap (XDP and TC ingress): tunnelled UDP to TCP. */
 static struct outcome decap(enum kind kind, const struct mparse *m, const uint8_t *b,
-			    size_t len, uint32_t gso)
+			    size_t len, uint32_t gso, struct mquote *q)
 {
 	const uint8_t *l4 = b + m->l4_off;
 
+	if (m->ok && !m->frag && m->proto == (m->family == 4 ? 1 : 58))
+		return icmp(m, b, q);
 	if (!m->ok || m->proto != 17)
 		return NOTHING;
 	if (m->frag)
@@ -324,7 +410,7 @@ void model_predict(enum kind kind, int compat, const uint8_t *b, size_t len, uin
 	switch (kind) {
 	case K_XDP_DECAP:
 	case K_TC_DECAP:
-		o = decap(kind, &e->m, b, len, gso);
+		o = decap(kind, &e->m, b, len, gso, &e->q);
 		break;
 	case K_EGRESS:
 		o = egress(compat, tcp_classify(&e->m, b, len), gso);
@@ -336,7 +422,8 @@ void model_predict(enum kind kind, int compat, const uint8_t *b, size_t len, uin
 	e->v = o.v;
 	e->stat = o.stat;
 	e->bytes_stat = bytes_stat_of(o.stat);
-	e->convert = e->bytes_stat != ST_NONE;
+	e->icmp = o.stat == TIU_STAT_DEC_ICMP_TRANSLATED;
+	e->convert = e->bytes_stat != ST_NONE || e->icmp;
 	e->pushed_eth = world.raw && kind == K_EGRESS && o.v == MV_REDIRECT;
 }
 

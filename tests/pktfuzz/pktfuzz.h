@@ -4,7 +4,8 @@
  *
  *   model.c  the tables (endpoints, interface table) and what the datapath
  *            does with a frame: parse, then one decision ladder per program
- *            kind, each step one line naming the counter it moves
+ *            kind (decap: ICMP errors first), each step one line naming the
+ *            counter it moves
  *   check.c  what a converted frame must look like, byte for byte, and its
  *            checksums (through the independent routines of tests/lib/pkt.c)
  *   gen.c    seeded frames (random bytes, valid frames, mutations) and the
@@ -77,6 +78,18 @@ void model_parse(const uint8_t *b, size_t len, struct mparse *m);
  * nibble (the runner's skb->protocol follows the nibble too). */
 void model_parse_raw(const uint8_t *b, size_t len, struct mparse *m);
 
+/* The packet an ICMP/ICMPv6 error quotes: its IP header parsed within the
+ * quote (the outer IP length), IPv4 options and IPv6 extension headers
+ * walked. ok: a whole, unfragmented IP header of the outer family. */
+struct mquote {
+	int ok;
+	size_t off, l4_off, proto_off; /* in the frame */
+	uint32_t len, l4_len;          /* bytes quoted: all, and of L4 */
+	uint8_t proto;
+	uint8_t saddr[16], daddr[16];
+};
+void model_parse_quote(const uint8_t *b, const struct mparse *m, struct mquote *q);
+
 enum kind { K_XDP_DECAP, K_TC_DECAP, K_EGRESS, K_DETOUR };
 enum mverdict { MV_PASS, MV_DROP, MV_REDIRECT };
 #define ST_NONE (-1)
@@ -86,6 +99,9 @@ struct expect {
 	int stat;           /* the one packet counter that moves, or ST_NONE */
 	int bytes_stat;     /* with a *_CONVERTED: its bytes counter */
 	int convert;        /* 1: the output is the converted frame */
+	int icmp;           /* with convert: an ICMP error whose quote (q) is
+	                     * translated, not a converted segment */
+	struct mquote q;
 	int pushed_eth;     /* 1: raw-IP egress to the detour: the output is an
 	                     * Ethernet header (zero MACs, the family's type),
 	                     * then the frame */
@@ -108,12 +124,19 @@ void as_pkt(struct pkt *p, const uint8_t *b, size_t len, const struct mparse *m)
 int check_converted(enum kind kind, const uint8_t *in, const uint8_t *out, size_t len,
 		    const struct mparse *m, int *valid_in, char *why, size_t whylen);
 
+/* 1 if out is in with the quote of its ICMP error (e->q) in TCP form as far
+ * as quoted, the quoted protocol 6, and the message checksum and the quoted
+ * IPv4 header checksum exactly as valid as in's; else 0 with a reason. */
+int check_icmp_translated(const uint8_t *in, const uint8_t *out, size_t len,
+			  const struct mparse *m, const struct mquote *q, int *valid_in,
+			  char *why, size_t whylen);
+
 /* One TAP line: the checker rejects what it is there to catch. */
 void checker_selftest(void);
 
 /* -------------------------------------------------------------- generator -- */
 struct gen_stats {
-	uint64_t random, tcp, udp, mutations, fixed;
+	uint64_t random, tcp, udp, icmp, mutations, fixed;
 };
 
 /* The table state of a batch: a pure function of seed and batch. */
