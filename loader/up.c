@@ -251,21 +251,28 @@ static int attach_all(const struct up_opts *o, __u32 ifindex, const struct pins 
 }
 
 static void up_summary(const struct up_opts *o, __u32 ifindex, const struct detour *d,
-		       const struct tc_obj *t)
+		       const struct tc_obj *t, const struct pins *p)
 {
+	static struct ka_state ka;
 	struct xdp_info xi = {};
-	char mss[32] = "";
+	char mss[32] = "", kas[64];
 
 	if (o->decap == DECAP_XDP)
 		xdp_query(ifindex, &xi);
 	if (o->mss)
 		snprintf(mss, sizeof(mss), ", MSS clamp %u", o->mss);
-	printf("%s: up: decap %s%s%s, TC egress (%s), detour %s -> %s, %d endpoint%s%s\n",
+	ka_state(p, ifindex, &ka);
+	if (ka.on)
+		snprintf(kas, sizeof(kas), ", keepalive %u s%s", ka.v.seconds,
+			 (ka.v.flags & TIU_KA_F_DEFAULT) ? " (remote=)" : "");
+	else
+		snprintf(kas, sizeof(kas), ", keepalive off");
+	printf("%s: up: decap %s%s%s, TC egress (%s), detour %s -> %s, %d endpoint%s%s%s\n",
 	       o->ifname, o->decap == DECAP_XDP ? "XDP " : "TC ingress",
 	       o->decap == DECAP_XDP ? xdp_mode_name(xi.mode) : "",
 	       o->decap == DECAP_XDP ? (xi.dispatcher ? " (dispatcher)" : " (single program)") : "",
 	       t->kfunc ? "reads ip_summed" : "compat: all tunnelled TCP via detour",
-	       d->name, d->peer, o->n_eps, o->n_eps == 1 ? "" : "s", mss);
+	       d->name, d->peer, o->n_eps, o->n_eps == 1 ? "" : "s", mss, kas);
 }
 
 int cmd_up(int argc, char **argv)
@@ -304,7 +311,7 @@ int cmd_up(int argc, char **argv)
 		teardown(ifindex, o.ifname, &p, !had_pins, NULL, 0);
 		fprintf(stderr, "tiu: %s: nothing changed (everything `up` did was undone)\n", o.ifname);
 	} else {
-		up_summary(&o, ifindex, &d, &t);
+		up_summary(&o, ifindex, &d, &t, &p);
 	}
 	tc_obj_close(&t);
 	return err ? -1 : 0;
