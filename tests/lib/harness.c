@@ -77,6 +77,13 @@ static int tc_prepare(struct harness *h, struct bpf_object *obj)
 	return share_maps(h, obj);
 }
 
+/* Open the TC skeleton NAME (tiu_tc or tiu_tc_compat) into h->FIELD, with
+ * the harness's framing, prepared and loaded; true on success. */
+#define OPEN_TC(h, FIELD, NAME)                                                  \
+	(((h)->FIELD = NAME##__open()) &&                                         \
+	 ((h)->FIELD->rodata->tiu_framing = (h)->framing, 1) &&                   \
+	 !tc_prepare(h, (h)->FIELD->obj) && !NAME##__load((h)->FIELD))
+
 static void tc_fds(struct bpf_object *obj, int *egress, int *detour, int *decap)
 {
 	*egress = bpf_program__fd(bpf_object__find_program_by_name(obj, "tiu_tc_egress"));
@@ -115,22 +122,14 @@ int harness_open_framing(struct harness *h, enum tiu_framing framing, char *err,
 	h->fd_config = bpf_map__fd(h->xdp->maps.tiu_config);
 	h->xdp_decap = bpf_program__fd(h->xdp->progs.tiu_xdp_decap);
 
-	h->compat = tiu_tc_compat__open();
-	if (!h->compat)
-		return load_failed(err, errlen, "tiu_tc_compat.bpf.o");
-	h->compat->rodata->tiu_framing = framing;
-	if (tc_prepare(h, h->compat->obj) || tiu_tc_compat__load(h->compat))
+	if (!OPEN_TC(h, compat, tiu_tc_compat))
 		return load_failed(err, errlen, "tiu_tc_compat.bpf.o");
 	tc_fds(h->compat->obj, &h->compat_egress, &h->compat_detour, &h->compat_decap);
 
 	h->has_kfunc = kernel_reads_ip_summed();
 	if (!h->has_kfunc)
 		return 0;
-	h->tc = tiu_tc__open();
-	if (!h->tc)
-		return load_failed(err, errlen, "tiu_tc.bpf.o");
-	h->tc->rodata->tiu_framing = framing;
-	if (tc_prepare(h, h->tc->obj) || tiu_tc__load(h->tc))
+	if (!OPEN_TC(h, tc, tiu_tc))
 		return load_failed(err, errlen, "tiu_tc.bpf.o");
 	tc_fds(h->tc->obj, &h->tc_egress, &h->tc_detour, &h->tc_decap);
 	return 0;
