@@ -113,6 +113,31 @@ void format_endpoint(const struct tiu_endpoint_key *key, char *buf, size_t len)
 	}
 }
 
+/*
+ * A local endpoint's port inside net.ipv4.ip_local_port_range (which also
+ * serves IPv6) is a port this host picks as the source of its own outgoing
+ * connections: those to any peer would then match local=ADDR:PORT and be
+ * tunnelled. A warning, not an error: the range may be changed later.
+ */
+void warn_local_port(const char *ifname, const struct tiu_endpoint_key *key)
+{
+	unsigned int lo, hi, port = ntohs(key->port);
+	char ep[80];
+	FILE *f;
+
+	if (key->role != TIU_ROLE_LOCAL)
+		return;
+	f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+	if (!f)
+		return;
+	if (fscanf(f, "%u %u", &lo, &hi) == 2 && port >= lo && port <= hi) {
+		format_endpoint(key, ep, sizeof(ep));
+		tiu_warn("%s: %s: port %u is inside net.ipv4.ip_local_port_range (%u-%u): this host's own outgoing connections may use it as their source port and be tunnelled; pick a port outside the range",
+			 ifname, ep, port, lo, hi);
+	}
+	fclose(f);
+}
+
 int iface_index(const char *ifname, __u32 *ifindex)
 {
 	if (strlen(ifname) >= IFNAMSIZ)
@@ -246,13 +271,15 @@ int read_config(struct up_opts *o, const char *path)
  * commands share are handled here: -v/--verbose, -h/--help, and, for the
  * commands that say so, --pin-dir DIR and --json. A command lists only its
  * own options (struct cli_cmd.opts) and gets each through cli_cmd.opt;
+ * -j is --json, as in iproute2 and bpftool (also before the command:
+ * `tiu -j status`).
  * the positional arguments come back in order in struct cli.
  */
 static const struct option common_opts[] = {
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "pin-dir", required_argument, NULL, CLI_PIN_DIR },
-	{ "json", no_argument, NULL, CLI_JSON },
+	{ "json", no_argument, NULL, 'j' },
 };
 
 #define N_COMMON (sizeof(common_opts) / sizeof(common_opts[0]))
@@ -261,7 +288,7 @@ static const struct option common_opts[] = {
 static bool common_taken(const struct cli_cmd *cmd, int key)
 {
 	return key == 'v' || key == 'h' || (key == CLI_PIN_DIR && (cmd->common & CLI_F_PIN_DIR)) ||
-	       (key == CLI_JSON && (cmd->common & CLI_F_JSON));
+	       (key == 'j' && (cmd->common & CLI_F_JSON));
 }
 
 int cli_parse(const struct cli_cmd *cmd, void *ctx, int argc, char **argv, struct cli *out)
@@ -270,6 +297,7 @@ int cli_parse(const struct cli_cmd *cmd, void *ctx, int argc, char **argv, struc
 	int n = 0, c;
 
 	memset(out, 0, sizeof(*out));
+	out->json = tiu_json && (cmd->common & CLI_F_JSON); /* tiu -j COMMAND */
 	for (size_t i = 0; i < N_COMMON; i++)
 		if (common_taken(cmd, common_opts[i].val))
 			all[n++] = common_opts[i];
@@ -279,13 +307,17 @@ int cli_parse(const struct cli_cmd *cmd, void *ctx, int argc, char **argv, struc
 
 	optind = 0; /* GNU: start over, also after an earlier parse */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":vh", all, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, cmd->common & CLI_F_JSON ? ":vhj" : ":vh", all,
+				NULL)) != -1) {
 		if (c == 'v') {
 			tiu_verbose = true;
 		} else if (c == 'h') {
 			cmd->usage(stdout);
 			return 1;
 		} else if (c == '?') {
+			if (optopt && optopt < 0x100)
+				return tiu_fail("unknown option '-%c' (see tiu %s --help)", optopt,
+						cmd->name);
 			return tiu_fail("unknown option '%s' (see tiu %s --help)", argv[optind - 1],
 					cmd->name);
 		} else if (c == ':') {
@@ -294,7 +326,7 @@ int cli_parse(const struct cli_cmd *cmd, void *ctx, int argc, char **argv, struc
 		} else {
 			if (c == CLI_PIN_DIR)
 				out->pin_dir = optarg;
-			else if (c == CLI_JSON)
+			else if (c == 'j')
 				out->json = true;
 			if (cmd->opt && cmd->opt(ctx, c, optarg))
 				return -1;

@@ -65,11 +65,16 @@ static int forget_and_purge(__u32 ifindex, const char *ifname, const struct pins
 	if (purge) {
 		bool had = pins_exist(p);
 
+		char what[sizeof(p->dir) + 16];
+
 		/* also an empty directory left by an `up` killed before pinning */
 		if (p->dir[0] && pins_purge(p))
 			return -1;
+		if (ifindex)
+			pins_unrecord(p, ifindex);
+		snprintf(what, sizeof(what), "pins in %s", p->dir);
 		if (had)
-			add_done(done, len, "pins");
+			add_done(done, len, what);
 	}
 	return 0;
 }
@@ -131,16 +136,23 @@ static int vanished_ifaces(const struct pins *p, __u32 *out, int max)
  * detour pair (found by its alias) and the map entries of interfaces that are
  * gone remain; remove them, then purge as asked.
  */
-static int down_vanished(const char *ifname, const struct pins *p, bool purge)
+static int down_vanished(const char *ifname, const char *pin_dir, const struct pins *p,
+			 bool purge)
 {
 	__u32 idx[TIU_MAX_IFACES * 2];
 	char done[256], all[512] = "";
-	int n = detour_of_alias(ifname, idx, TIU_MAX_IFACES);
+	int n = detour_of_alias(ifname, idx, TIU_MAX_IFACES), n_alias = n;
 	int err = 0;
 
 	n += vanished_ifaces(p, idx + n, TIU_MAX_IFACES);
 	for (int i = 0; i < n; i++) {
-		err |= teardown(idx[i], ifname, p, false, done, sizeof(done)) < 0;
+		struct pins own;
+
+		/* a detour found by alias: the pins recorded for its interface */
+		if (i >= n_alias || pins_of_iface(pin_dir, idx[i], false, &own))
+			own = *p;
+		err |= teardown(idx[i], ifname, &own, purge && strcmp(own.dir, p->dir), done,
+				sizeof(done)) < 0;
 		if (done[0])
 			snprintf(all + strlen(all), sizeof(all) - strlen(all), "%s%s (ifindex %u)",
 				 all[0] ? ", " : "", done, idx[i]);
@@ -158,7 +170,8 @@ static int down_vanished(const char *ifname, const struct pins *p, bool purge)
 static void down_usage(FILE *f)
 {
 	fprintf(f,
-"usage: tiu down IFACE [--purge] [--pin-dir DIR]\n"
+"usage: tiu down IFACE [--purge] [--config FILE] [--pin-dir DIR]\n"
+"       tiu down --stale\n"
 "\n"
 "Detach tiu from IFACE: its XDP program (from libxdp's dispatcher or alone),\n"
 "its TC filters (pref %u handle 0x%x), its detour pair tiuNd/tiuNp, and its\n"
@@ -167,16 +180,31 @@ static void down_usage(FILE *f)
 "If IFACE was deleted while tiu was up, removes its detour pair (found by its\n"
 "alias) and the entries of interfaces that no longer exist.\n"
 "\n"
-"  --purge         also remove the pinned maps (when no other interface of this\n"
-"                  network namespace is up); needed after \"stale pins\" errors.\n"
-"  --pin-dir DIR   the pin directory given to `tiu up --pin-dir`.\n",
+"  --purge         also remove the pinned maps (when no other interface using\n"
+"                  them is up); needed after \"stale pins\" errors.\n"
+"  --config FILE   the configuration file of `tiu up --config`: its pin-dir.\n"
+"  --pin-dir DIR   the pin directory; without it, the one `tiu up` recorded\n"
+"                  for IFACE (see `tiu status`).\n"
+"  --stale         instead: remove the pins and run state of network\n"
+"                  namespaces that no longer exist (`tiu status` lists them).\n",
 		TIU_TC_PRIO, TIU_TC_HANDLE);
 }
 
+struct down_opts {
+	bool purge, stale;
+	struct up_opts config;  /* --config FILE: its pin-dir */
+};
+
 static int down_opt(void *ctx, int key, const char *arg)
 {
+	struct down_opts *o = ctx;
+
 	if (key == 'P')
-		*(bool *)ctx = true;
+		o->purge = true;
+	else if (key == 'S')
+		o->stale = true;
+	else if (key == 'c')
+		return read_config(&o->config, arg);
 	return 0;
 }
 
@@ -184,33 +212,46 @@ int cmd_down(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "purge", no_argument, NULL, 'P' },
+		{ "stale", no_argument, NULL, 'S' },
+		{ "config", required_argument, NULL, 'c' },
 		{}
 	};
 	static const struct cli_cmd cmd = {
 		.name = "down", .common = CLI_F_PIN_DIR, .opts = opts, .opt = down_opt,
 		.usage = down_usage, .max_args = 1,
 	};
-	const char *ifname;
-	bool purge = false;
-	char done[256];
+	struct down_opts o = {};
+	const char *ifname, *pin_dir;
+	char done[512];
 	struct pins p;
 	struct cli c;
 	__u32 ifindex;
-	int r = cli_parse(&cmd, &purge, argc, argv, &c);
+	int r = cli_parse(&cmd, &o, argc, argv, &c);
 
 	if (r)
 		return r > 0 ? 0 : -1;
+	if (o.stale) {
+		if (c.argc)
+			return tiu_fail("down --stale takes no interface: it removes the state of namespaces that no longer exist (see tiu down --help)");
+		return tiu_need_root() || tiu_lock() ? -1 : stale_remove();
+	}
 	if (!c.argc)
 		return tiu_fail("which interface? usage: tiu down IFACE [--purge] (see tiu down --help)");
 	ifname = c.argv[0];
-	if (tiu_need_root() || tiu_lock() || pins_resolve(c.pin_dir, false, &p) < 0)
+	pin_dir = c.pin_dir ? c.pin_dir : o.config.pin_dir;
+	if (tiu_need_root() || tiu_lock())
 		return -1;
 	if (strlen(ifname) >= IFNAMSIZ)
 		return iface_index(ifname, &ifindex);
 	ifindex = if_nametoindex(ifname);
-	if (!ifindex)
-		return down_vanished(ifname, &p, purge);
-	if (teardown(ifindex, ifname, &p, purge, done, sizeof(done)))
+	if (!ifindex) {
+		if (pins_resolve(pin_dir, false, &p) < 0)
+			return -1;
+		return down_vanished(ifname, pin_dir, &p, o.purge);
+	}
+	if (pins_of_iface(pin_dir, ifindex, false, &p) < 0)
+		return -1;
+	if (teardown(ifindex, ifname, &p, o.purge, done, sizeof(done)))
 		return -1;
 	if (done[0])
 		printf("%s: down (removed: %s)\n", ifname, done);

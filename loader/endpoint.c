@@ -62,6 +62,8 @@ static int edit(const struct tiu_maps *m, bool add, __u32 ifindex, const char *i
 	for (i = 0; i < n; i++)
 		if (parse_endpoint(args[i], ifindex, &keys[i]))
 			return -1;
+	for (i = 0; add && i < n; i++)
+		warn_local_port(ifname, &keys[i]);
 	for (i = 0; i < n; i++)
 		if (edit_one(m, add, &keys[i], ifname))
 			break;
@@ -105,10 +107,16 @@ int cmd_endpoint(int argc, char **argv)
 	if (err)
 		return err > 0 ? 0 : -1;
 	verb = c.argc ? c.argv[0] : "";
-	if (c.argc < 2 || (strcmp(verb, "add") && strcmp(verb, "del") && strcmp(verb, "list")))
-		return endpoint_usage(stderr), -1;
+	if (!c.argc)
+		return tiu_fail("endpoint: which action? add, del or list (see tiu endpoint --help)");
+	if (strcmp(verb, "add") && strcmp(verb, "del") && strcmp(verb, "list"))
+		return tiu_fail("endpoint: unknown action '%s': use add, del or list (see tiu endpoint --help)",
+				verb);
+	if (c.argc < 2)
+		return tiu_fail("endpoint %s: which interface? usage: tiu endpoint %s (see tiu endpoint --help)",
+				verb, !strcmp(verb, "list") ? "list IFACE" : "add|del IFACE EP...");
 	if (!strcmp(verb, "list") ? c.argc != 2 : c.argc < 3)
-		return tiu_fail("%s: usage: tiu endpoint %s (see tiu endpoint --help)", verb,
+		return tiu_fail("endpoint %s: usage: tiu endpoint %s (see tiu endpoint --help)", verb,
 				!strcmp(verb, "list") ? "list IFACE" : "add|del IFACE EP...");
 	if (tiu_need_root() || (strcmp(verb, "list") && tiu_lock()))
 		return -1;

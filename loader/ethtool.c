@@ -10,6 +10,8 @@
  * cover) are caught too. GRO is off on both ends so that nothing merges the
  * segments again before the detour program converts them. The result is
  * read back: a detour that still offloads would send bad packets.
+ *
+ * Also: the UDP receive flow hash of a real interface, for `tiu status`.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -142,4 +144,37 @@ int ethtool_detour_offloads(const char *ifname, bool tx_side)
 	free(f.get);
 	free(f.set);
 	return err;
+}
+
+/*
+ * RSS of the interface for UDP over IPv4 and IPv6 (see rss.h): the verdict
+ * for both, and in which[] the flow types ("udp4", "udp6") whose hash
+ * leaves out the ports. veth and most virtual devices answer EOPNOTSUPP.
+ */
+enum rss_verdict ethtool_udp_rss(const char *ifname, const char *which[2], int *n_which)
+{
+	static const struct { __u32 flow; const char *name; } types[] = {
+		{ UDP_V4_FLOW, "udp4" }, { UDP_V6_FLOW, "udp6" },
+	};
+	struct ethtool_rxnfc rings = { .cmd = ETHTOOL_GRXRINGS };
+	enum rss_verdict worst = RSS_SILENT, v;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	*n_which = 0;
+	if (fd < 0)
+		return RSS_SILENT;
+	if (ethtool(fd, ifname, &rings))
+		rings.data = 0;
+	for (int i = 0; i < 2; i++) {
+		struct ethtool_rxnfc nfc = { .cmd = ETHTOOL_GRXFH, .flow_type = types[i].flow };
+		int err = ethtool(fd, ifname, &nfc);
+
+		v = rss_verdict(err, nfc.data, rings.data);
+		if (v == RSS_NO_PORTS)
+			which[(*n_which)++] = types[i].name;
+		if (v > worst)
+			worst = v;
+	}
+	close(fd);
+	return worst;
 }

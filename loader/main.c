@@ -6,33 +6,68 @@
  */
 #include <getopt.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/utsname.h>
 
 #include "tiu.h"
+
+#ifndef TIU_VERSION
+#define TIU_VERSION "unknown"
+#endif
+
+bool tiu_json;
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-"usage: tiu [-v] COMMAND [ARGS]   (tiu COMMAND --help for each command)\n"
+"usage: tiu [-v] [-j] COMMAND [ARGS]   (tiu COMMAND --help for each command)\n"
+"       tiu --version\n"
 "\n"
 "TCP-in-UDP tunnel: TCP to or from chosen endpoints travels as UDP of the same\n"
 "length (draft-cheshire-tcp-over-udp), converted by XDP/TC programs.\n"
 "\n"
 "  up IFACE [--endpoint local=|remote=ADDR:PORT]... [--xdp-mode native|skb|auto]\n"
 "           [--decap xdp|tc] [--pin-dir DIR] [--config FILE]\n"
-"  down IFACE [--purge]\n"
+"  down IFACE [--purge] [--config FILE]\n"
+"  down --stale      remove the state of network namespaces that are gone\n"
 "  endpoint add|del IFACE local=ADDR:PORT|remote=ADDR:PORT\n"
 "  endpoint list IFACE\n"
-"  status [IFACE] [--json]\n"
-"  stats [IFACE] [--json] [--watch SECONDS]\n"
+"  status [IFACE] [-j|--json]\n"
+"  stats [IFACE] [-j|--json|--prometheus] [--watch [SECONDS]] [--nonzero]\n"
 "\n"
 "  -v, --verbose   show libbpf and libxdp messages (verifier logs)\n"
+"  -j, --json      JSON output (status, stats)\n"
+"  --version       version, ABI and the kernel features tiu found\n"
 "\n"
 "Pins: the maps are pinned under /sys/fs/bpf/tiu in the initial network\n"
 "namespace and under /sys/fs/bpf/tiu/netns-ID in any other one (ID: the\n"
-"namespace's cookie, never reused; `tiu status` shows the directory).\n"
+"namespace's cookie, never reused; `tiu status` shows the directory), or in\n"
+"the directory given to `up --pin-dir`, which tiu records for the interface:\n"
+"the other commands find it without --pin-dir.\n"
 "`ip netns exec` hides the host's bpffs: tiu then uses it through\n"
 "/proc/1/root/sys/fs/bpf (/proc/2/root/... where PID 1 cannot be inspected).\n"
 "`nsenter --net=/run/netns/NAME tiu ...` needs nothing special.\n");
+}
+
+/* tiu --version: what this build is and what the kernel allows it. */
+static int version(void)
+{
+	struct utsname u = {};
+	char why[128];
+	int fr;
+
+	uname(&u);
+	printf("tiu %s (ABI %u)\n", TIU_VERSION, TIU_ABI_VERSION);
+	printf("kernel %s: ip_summed %s; XDP dispatcher ", u.release,
+	       kernel_reads_ip_summed() ? "readable (bpf_cast_to_kern_ctx)"
+					: "not readable (no bpf_cast_to_kern_ctx: all tunnelled TCP takes the detour)");
+	if (geteuid()) {
+		printf("unknown (probing needs root)\n");
+		return 0;
+	}
+	fr = freplace_probe(why, sizeof(why));
+	printf("%s (%s)\n", fr ? "possible" : "impossible", why);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -47,24 +82,31 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "version", no_argument, NULL, 'V' },
 		{}
 	};
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+vhjV", opts, NULL)) != -1) {
 		if (c == 'v') {
 			tiu_verbose = true;
+		} else if (c == 'j') {
+			tiu_json = true;
 		} else if (c == 'h') {
 			usage(stdout);
 			return 0;
+		} else if (c == 'V') {
+			tiu_log_init();
+			return version();
 		} else {
 			tiu_fail("unknown option '%s' (see tiu --help)", argv[optind - 1]);
 			return 2;
 		}
 	}
 	if (optind >= argc) {
-		usage(stderr);
+		tiu_fail("which command? up, down, endpoint, status or stats (see tiu --help)");
 		return 2;
 	}
 	tiu_log_init();
@@ -75,6 +117,7 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	tiu_fail("unknown command '%s' (see tiu --help)", argv[optind]);
+	tiu_fail("unknown command '%s': use up, down, endpoint, status or stats (see tiu --help)",
+		 argv[optind]);
 	return 2;
 }

@@ -4,6 +4,7 @@
  * stale-pin check: layout and ABI stamp), the ABI stamp, the interface table,
  * endpoints, and the per-CPU statistics summed over possible CPUs.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,7 +169,7 @@ int maps_open_up(const char *ifname, const char *pin_dir, bool none_ok, struct p
 	m->endpoints = m->stats = m->links = m->config = -1;
 	if (tiu_need_root() || (ifname && iface_index(ifname, ifindex)))
 		return -1;
-	err = pins_resolve(pin_dir, false, p);
+	err = ifname ? pins_of_iface(pin_dir, *ifindex, false, p) : pins_resolve(pin_dir, false, p);
 	if (err < 0)
 		return -1;
 	if (!err && maps_stale(p, NULL, why, sizeof(why)))
@@ -272,7 +273,24 @@ int maps_stats_reset(const struct tiu_maps *m, __u32 ifindex)
 	return err;
 }
 
-/* Endpoints of ifindex (all interfaces if 0), at most max. */
+/* Endpoints in a stable order: by interface, locals first, then by address
+ * (IPv4 before IPv6, as the bytes sort) and port. */
+static int ep_cmp(const void *a, const void *b)
+{
+	const struct tiu_endpoint_key *x = a, *y = b;
+	int d;
+
+	if (x->ifindex != y->ifindex)
+		return x->ifindex < y->ifindex ? -1 : 1;
+	if (x->role != y->role)
+		return x->role == TIU_ROLE_LOCAL ? -1 : 1;
+	d = memcmp(x->addr, y->addr, sizeof(x->addr));
+	if (d)
+		return d;
+	return (int)ntohs(x->port) - (int)ntohs(y->port);
+}
+
+/* Endpoints of ifindex (all interfaces if 0), at most max, sorted. */
 int maps_endpoints(const struct tiu_maps *m, __u32 ifindex, struct tiu_endpoint_key *out, int max)
 {
 	struct tiu_endpoint_key key, prev;
@@ -285,6 +303,7 @@ int maps_endpoints(const struct tiu_maps *m, __u32 ifindex, struct tiu_endpoint_
 		if (!ifindex || key.ifindex == ifindex)
 			out[n++] = key;
 	}
+	qsort(out, n, sizeof(out[0]), ep_cmp);
 	return n;
 }
 

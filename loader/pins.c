@@ -9,6 +9,7 @@
  * host's bpffs is reached through /proc/1/root (or 2). Whether the pins are
  * usable by this tiu is maps.c's question (maps_check_pins).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +90,27 @@ static unsigned long long netns_id(void)
 	return cookie ? cookie : ns_inode("/proc/self/ns/net");
 }
 
+/*
+ * A --pin-dir outside any bpffs. The advice must work where tiu runs: under
+ * `ip netns exec` /sys/fs/bpf is not the host's bpffs (the command remounts
+ * /sys), so "a directory under /sys/fs/bpf" would fail the same way there;
+ * mounting a bpffs on the parent would shadow whatever else lives there.
+ */
+static int not_bpffs(const char *dir)
+{
+	char host[64];
+
+	if (is_bpffs(SYS_BPFFS))
+		return tiu_fail("%s: not on a bpffs: pick a directory under " SYS_BPFFS " (e.g. " SYS_BPFFS "/tiu-NAME), or mount a bpffs of its own first (`mkdir -p %s && mount -t bpf bpf %s`)",
+				dir, dir, dir);
+	snprintf(host, sizeof(host), "/proc/%s/root" SYS_BPFFS, host_pid());
+	if (!same_ns("mnt") && is_bpffs(host))
+		return tiu_fail("%s: not on a bpffs: this mount namespace (`ip netns exec`?) hides the host's " SYS_BPFFS ": pick a directory under %s (the host's bpffs), or run tiu through `nsenter --net=/run/netns/NAME`",
+				dir, host);
+	return tiu_fail("%s: not on a bpffs, and none is mounted at " SYS_BPFFS ": run `mount -t bpf bpf " SYS_BPFFS "` and pick a directory under it",
+			dir);
+}
+
 static int user_pin_dir(const char *dir, struct pins *p)
 {
 	char parent[sizeof(p->dir)], *slash;
@@ -105,8 +127,7 @@ static int user_pin_dir(const char *dir, struct pins *p)
 		*slash = '\0';
 	if (is_bpffs(dir) || is_bpffs(parent))
 		return 0;
-	return tiu_fail("%s: not on a bpffs: mount one (`mount -t bpf bpf %s`) or pick a directory under /sys/fs/bpf",
-			dir, parent);
+	return not_bpffs(dir);
 }
 
 /* The bpffs to pin in, into base. Returns 1 if there is none and mount_ok
@@ -256,4 +277,200 @@ int pins_purge(const struct pins *p)
 void run_state_dir(const struct pins *p, char *buf, size_t len)
 {
 	snprintf(buf, len, TIU_RUN_DIR "/netns-%llu", p->netns);
+}
+
+/*
+ * Where the pins of an interface are: `up` records the pin directory it
+ * used for each interface (by ifindex), twice, so that `down`, `status`,
+ * `stats` and `endpoint` find it without --pin-dir:
+ *  - in the run state: /run/tiu/netns-ID/IFINDEX.pin-dir, one line;
+ *  - in the namespace's default pin directory, as the bpffs symlink
+ *    iface-IFINDEX -> DIR (bpffs keeps symlinks: kernel/bpf/inode.c,
+ *    bpf_symlink), which lives as long as the pins do, whatever happens to
+ *    /run/tiu.
+ * The record stays until `down --purge` removes those pins.
+ */
+#define RECORD_LINK "iface-%u"
+
+static void record_path(const struct pins *p, __u32 ifindex, char *buf, size_t len)
+{
+	char dir[PATH_MAX - 32];
+
+	run_state_dir(p, dir, sizeof(dir));
+	snprintf(buf, len, "%s/%u.pin-dir", dir, ifindex);
+}
+
+/* The recorded pin directory of ifindex into dir, "" if none. d: the
+ * namespace's default pins. */
+static void record_read(const struct pins *d, __u32 ifindex, char *dir, size_t len)
+{
+	char path[PATH_MAX];
+	ssize_t n;
+	FILE *f;
+
+	dir[0] = '\0';
+	record_path(d, ifindex, path, sizeof(path));
+	f = fopen(path, "r");
+	if (f) {
+		if (!fgets(dir, (int)len, f))
+			dir[0] = '\0';
+		fclose(f);
+		dir[strcspn(dir, "\n")] = '\0';
+		if (dir[0])
+			return;
+	}
+	if (!d->dir[0])
+		return;
+	snprintf(path, sizeof(path), "%s/" RECORD_LINK, d->dir, ifindex);
+	n = readlink(path, dir, len - 1);
+	dir[n > 0 ? n : 0] = '\0';
+}
+
+/*
+ * A recorded path as this mount namespace reaches it: a path recorded by
+ * `up` in the host's mount namespace is under /proc/N/root here if this one
+ * (`ip netns exec`) hides the host's bpffs, and one recorded under
+ * /proc/N/root works as it is everywhere.
+ */
+static void host_path(char *dir, size_t len)
+{
+	char host[PATH_MAX];
+
+	if (!dir[0] || is_bpffs(dir) || same_ns("mnt"))
+		return;
+	if (snprintf(host, sizeof(host), "/proc/%s/root%s", host_pid(), dir) >= (int)sizeof(host) ||
+	    strlen(host) >= len || !is_bpffs(host))
+		return;
+	memcpy(dir, host, strlen(host) + 1);
+}
+
+/*
+ * The pins of interface ifindex: pin_dir_opt if given, else the directory
+ * `up` recorded for it, else the namespace's default. Returns as
+ * pins_resolve.
+ */
+int pins_of_iface(const char *pin_dir_opt, __u32 ifindex, bool mount_ok, struct pins *p)
+{
+	char dir[sizeof(p->dir)];
+	struct pins d;
+	int err;
+
+	if (pin_dir_opt)
+		return pins_resolve(pin_dir_opt, mount_ok, p);
+	err = pins_resolve(NULL, mount_ok, &d);
+	if (err < 0)
+		return err;
+	record_read(&d, ifindex, dir, sizeof(dir));
+	host_path(dir, sizeof(dir));
+	if (!dir[0] || !strcmp(dir, d.dir)) {
+		*p = d;
+		return err;
+	}
+	err = pins_resolve(dir, false, p);
+	if (!err)
+		snprintf(p->note, sizeof(p->note), "recorded for ifindex %u by `tiu up --pin-dir`",
+			 ifindex);
+	return err;
+}
+
+/* Record p as the pin directory of ifindex (see above); for the default
+ * directory, remove any older record instead (the default needs none, and
+ * its path differs between mount namespaces, e.g. under `ip netns exec`). */
+int pins_record(const struct pins *p, __u32 ifindex)
+{
+	char path[PATH_MAX], link[PATH_MAX];
+	struct pins d;
+	FILE *f;
+
+	if (!p->user_dir) {
+		pins_unrecord(p, ifindex);
+		return 0;
+	}
+	record_path(p, ifindex, path, sizeof(path));
+	mkdir(TIU_RUN_DIR, 0755);
+	*strrchr(path, '/') = '\0';
+	mkdir(path, 0755);
+	record_path(p, ifindex, path, sizeof(path));
+	f = fopen(path, "w");
+	if (!f || fprintf(f, "%s\n", p->dir) < 0 || fclose(f))
+		return tiu_fail("%s: cannot record the pin directory: %s", path, strerror(errno));
+	if (pins_resolve(NULL, false, &d) || !d.dir[0])
+		return 0;
+	snprintf(link, sizeof(link), "%s/" RECORD_LINK, d.dir, ifindex);
+	unlink(link);
+	if (!strcmp(d.dir, p->dir))
+		return 0;
+	if (pins_mkdir(&d))
+		return -1;
+	if (symlink(p->dir, link))
+		return tiu_fail("%s: cannot record the pin directory: %s", link, strerror(errno));
+	return 0;
+}
+
+/* Forget the record of ifindex (its pins are gone). */
+void pins_unrecord(const struct pins *p, __u32 ifindex)
+{
+	char path[PATH_MAX];
+	struct pins d;
+
+	record_path(p, ifindex, path, sizeof(path));
+	unlink(path);
+	*strrchr(path, '/') = '\0';
+	rmdir(path); /* the namespace's run-state directory, if now empty */
+	if (pins_resolve(NULL, false, &d) || !d.dir[0])
+		return;
+	snprintf(path, sizeof(path), "%s/" RECORD_LINK, d.dir, ifindex);
+	if (!unlink(path) && !pins_exist(&d))
+		pins_purge(&d); /* only the directory, now empty */
+}
+
+static int add_dir(struct pins *out, int n, int max, const struct pins *p)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(out[i].dir, p->dir))
+			return n;
+	if (n < max)
+		out[n++] = *p;
+	return n;
+}
+
+/*
+ * Every pin directory in use in this namespace: the default one first (if
+ * there is a bpffs), then those recorded for an interface. Returns how many.
+ */
+int pins_in_use(struct pins *out, int max)
+{
+	char rs[PATH_MAX];
+	struct pins d, u;
+	struct dirent *e;
+	unsigned int idx;
+	int n = 0;
+	DIR *dh;
+
+	if (pins_resolve(NULL, false, &d) < 0)
+		return 0;
+	if (d.dir[0])
+		n = add_dir(out, n, max, &d);
+	run_state_dir(&d, rs, sizeof(rs));
+	dh = opendir(rs);
+	while (dh && (e = readdir(dh))) {
+		char end[16];
+
+		if (sscanf(e->d_name, "%u.%15s", &idx, end) != 2 || strcmp(end, "pin-dir"))
+			continue;
+		if (!pins_of_iface(NULL, idx, false, &u) && u.dir[0])
+			n = add_dir(out, n, max, &u);
+	}
+	if (dh)
+		closedir(dh);
+	dh = d.dir[0] ? opendir(d.dir) : NULL;
+	while (dh && (e = readdir(dh))) {
+		if (sscanf(e->d_name, RECORD_LINK, &idx) != 1)
+			continue;
+		if (!pins_of_iface(NULL, idx, false, &u) && u.dir[0])
+			n = add_dir(out, n, max, &u);
+	}
+	if (dh)
+		closedir(dh);
+	return n;
 }

@@ -5,6 +5,7 @@
  * and the JSON come from the same gathered struct, so they always agree.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <string.h>
 #include <bpf/bpf.h>
 
@@ -22,15 +23,32 @@ struct iface_status {
 	int n_eps;
 	char eps[64][80];
 	struct ka_state ka;
+	int dir;                  /* index in status.dirs of its pins, -1: none */
+	int n_warn;
+	char warn[3][240];        /* warnings (also on stderr) */
+};
+
+#define MAX_DIRS 16
+#define MAX_STALE 32
+
+struct pin_dir_status {
+	struct pins pins;
+	struct tiu_maps maps;
+	bool have_maps;
+	__u32 abi;
 };
 
 struct status {
-	struct pins pins;
+	struct pins pins;         /* the namespace's default pin directory */
 	bool have_maps;
 	__u32 abi;
 	bool ip_summed;
 	bool freplace;
 	char freplace_why[128];
+	int n_dirs;               /* every pin directory in use, default first */
+	struct pin_dir_status dirs[MAX_DIRS];
+	int n_stale;              /* state of namespaces that no longer exist */
+	struct stale_dir stale[MAX_STALE];
 };
 
 /* Per-flow order through the detour (see detour.c). */
@@ -39,12 +57,45 @@ static const char *rps_text(int rps)
 	return rps > 0 ? "on" : rps == 0 ? "off (tunnelled TCP may be reordered)" : "unknown (sysfs unreadable)";
 }
 
-static void gather_iface(const struct tiu_maps *m, __u32 ifindex, struct iface_status *s)
+static void add_warn(struct iface_status *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void add_warn(struct iface_status *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (s->n_warn >= (int)(sizeof(s->warn) / sizeof(s->warn[0])))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(s->warn[s->n_warn++], sizeof(s->warn[0]), fmt, ap);
+	va_end(ap);
+}
+
+/* What an operator must hear about an interface that is up. */
+static void check_iface(struct iface_status *s)
+{
+	const char *which[2];
+	int n;
+
+	if (!s->up)
+		return;
+	if (!s->xdp.prog_id && !s->has_ingress)
+		add_warn(s, "%s: no decapsulation program attached (XDP %s and TC ingress both gone): tunnelled UDP arriving here is not turned back into TCP; run `tiu down %s` and `tiu up %s ...` again",
+			 s->name, TIU_PROG_XDP_DECAP, s->name, s->name);
+	if (ethtool_udp_rss(s->name, which, &n) == RSS_NO_PORTS)
+		add_warn(s, "%s: the NIC hashes %s%s%s without the UDP ports: every tunnelled connection between two hosts lands on one receive queue and CPU; run `ethtool -N %s rx-flow-hash %s sdfn`%s%s%s",
+			 s->name, which[0], n > 1 ? " and " : "", n > 1 ? which[1] : "", s->name,
+			 which[0], n > 1 ? " and `ethtool -N " : "", n > 1 ? s->name : "",
+			 n > 1 ? " rx-flow-hash udp6 sdfn`" : "");
+}
+
+static void gather_iface(const struct tiu_maps *m, __u32 ifindex, int dir, struct iface_status *s)
 {
 	static struct tiu_endpoint_key keys[64];
 	struct tiu_link link;
 
 	memset(s, 0, sizeof(*s));
+	s->dir = dir;
 	s->ifindex = ifindex;
 	if (!if_indextoname(ifindex, s->name))
 		snprintf(s->name, sizeof(s->name), "?");
@@ -59,6 +110,7 @@ static void gather_iface(const struct tiu_maps *m, __u32 ifindex, struct iface_s
 	s->n_eps = m ? maps_endpoints(m, ifindex, keys, 64) : 0;
 	for (int i = 0; i < s->n_eps; i++)
 		format_endpoint(&keys[i], s->eps[i], sizeof(s->eps[i]));
+	check_iface(s);
 }
 
 static const char *xdp_kind(const struct status *st, const struct xdp_info *x, char *buf, size_t len)
@@ -88,6 +140,8 @@ static void text_iface(const struct status *st, const struct iface_status *s)
 	char kind[200];
 
 	printf("%s (ifindex %u)%s\n", s->name, s->ifindex, s->up ? "" : ": not up");
+	if (s->dir >= 0)
+		printf("  pins: %s\n", st->dirs[s->dir].pins.dir);
 	if (s->xdp.prog_id)
 		printf("  xdp: %s id %u, %s, %s\n", TIU_PROG_XDP_DECAP, s->xdp.prog_id,
 		       xdp_mode_name(s->xdp.mode), xdp_kind(st, &s->xdp, kind, sizeof(kind)));
@@ -121,6 +175,13 @@ static void text_status(const struct status *st, const struct iface_status *ifs,
 		printf(" (ABI %u; %s)\n", st->abi, st->pins.note);
 	else
 		printf(" (none)\n");
+	for (int i = 1; i < st->n_dirs; i++)
+		printf("pins: %s (%s%u; %s)\n", st->dirs[i].pins.dir,
+		       st->dirs[i].have_maps ? "ABI " : "none, ABI ", st->dirs[i].abi,
+		       st->dirs[i].pins.note);
+	for (int i = 0; i < st->n_stale; i++)
+		printf("stale: %s (network namespace %llu no longer exists; `tiu down --stale` removes it)\n",
+		       st->stale[i].path, st->stale[i].id);
 	printf("kernel: ip_summed %s; XDP dispatcher %s\n",
 	       st->ip_summed ? "readable (bpf_cast_to_kern_ctx): only PARTIAL/GSO TCP takes the detour"
 			     : "not readable (no bpf_cast_to_kern_ctx): all tunnelled TCP takes the detour",
@@ -147,7 +208,17 @@ static void json_iface(const struct status *st, const struct iface_status *s)
 
 	printf("{\"name\":");
 	json_str(stdout, s->name);
-	printf(",\"ifindex\":%u,\"up\":%s,\"xdp\":", s->ifindex, s->up ? "true" : "false");
+	printf(",\"ifindex\":%u,\"up\":%s,\"pins\":", s->ifindex, s->up ? "true" : "false");
+	if (s->dir >= 0)
+		json_str(stdout, st->dirs[s->dir].pins.dir);
+	else
+		printf("null");
+	printf(",\"warnings\":[");
+	for (int i = 0; i < s->n_warn; i++) {
+		printf("%s", i ? "," : "");
+		json_str(stdout, s->warn[i]);
+	}
+	printf("],\"xdp\":");
 	if (s->xdp.prog_id) {
 		printf("{\"prog\":\"%s\",\"prog_id\":%u,\"mode\":\"%s\",\"dispatcher\":%s,\"programs\":%d,\"kind\":",
 		       TIU_PROG_XDP_DECAP, s->xdp.prog_id, xdp_mode_name(s->xdp.mode),
@@ -191,7 +262,22 @@ static void json_status(const struct status *st, const struct iface_status *ifs,
 	printf(",\"abi_version\":%u,\"ip_summed_readable\":%s,\"dispatcher_possible\":%s,\"dispatcher_note\":",
 	       st->abi, st->ip_summed ? "true" : "false", st->freplace ? "true" : "false");
 	json_str(stdout, st->freplace_why);
-	printf(",\"interfaces\":[");
+	printf(",\"pin_dirs\":[");
+	for (int i = 0; i < st->n_dirs; i++) {
+		printf("%s{\"dir\":", i ? "," : "");
+		json_str(stdout, st->dirs[i].pins.dir);
+		printf(",\"note\":");
+		json_str(stdout, st->dirs[i].pins.note);
+		printf(",\"pins\":%s,\"abi_version\":%u}", st->dirs[i].have_maps ? "true" : "false",
+		       st->dirs[i].abi);
+	}
+	printf("],\"stale\":[");
+	for (int i = 0; i < st->n_stale; i++) {
+		printf("%s{\"path\":", i ? "," : "");
+		json_str(stdout, st->stale[i].path);
+		printf(",\"netns\":%llu}", st->stale[i].id);
+	}
+	printf("],\"interfaces\":[");
 	for (int i = 0; i < n; i++) {
 		printf("%s", i ? "," : "");
 		json_iface(st, &ifs[i]);
@@ -202,27 +288,87 @@ static void json_status(const struct status *st, const struct iface_status *ifs,
 static void status_usage(FILE *f)
 {
 	fprintf(f,
-"usage: tiu status [IFACE] [--json] [--pin-dir DIR]\n"
+"usage: tiu status [IFACE] [-j|--json] [--pin-dir DIR]\n"
 "\n"
 "Show, for IFACE or every interface that is up in this network namespace: the\n"
 "XDP program and the mode in force (native/skb; libxdp dispatcher or single\n"
-"program, and why), the TC filters, the detour pair, the endpoints; and the\n"
-"pin directory with its ABI version, and whether this kernel lets the TC\n"
-"program read ip_summed. --json prints the same as one JSON object.\n");
+"program, and why), the TC filters, the detour pair, the endpoints, where its\n"
+"pins are; every pin directory in use with its ABI version; whether this\n"
+"kernel lets the TC program read ip_summed; state left by network namespaces\n"
+"that no longer exist (`tiu down --stale`). Warnings (stderr, and \"warnings\"\n"
+"in JSON): no decapsulation program attached; the NIC's UDP receive hash\n"
+"leaves out the ports. --json prints the same as one JSON object.\n");
 }
 
-static int open_status(struct status *st, const char *pin_dir, struct tiu_maps *m)
+/* Open the maps of one pin directory; 0, or -1 (stale: error printed). */
+static int open_dir(struct pin_dir_status *d)
 {
-	int r;
+	int r = maps_open(&d->pins, &d->maps);
+
+	if (r == -ESTALE)
+		return maps_check_pins(&d->pins, NULL, NULL);
+	d->have_maps = !r && !maps_abi(&d->maps, &d->abi);
+	return 0;
+}
+
+/* Every pin directory in use (or only that of ifindex), the kernel's
+ * features, stale state. */
+static int open_status(struct status *st, const char *pin_dir, __u32 ifindex)
+{
+	struct pins all[MAX_DIRS];
+	int n, err = 0;
 
 	memset(st, 0, sizeof(*st));
-	r = maps_open_up(NULL, pin_dir, true, &st->pins, m, NULL);
-	if (r < 0)
+	if (tiu_need_root() || pins_resolve(pin_dir, false, &st->pins) < 0)
 		return -1;
-	st->have_maps = !r && !maps_abi(m, &st->abi);
+	if (pin_dir) {
+		all[0] = st->pins;
+		n = 1;
+	} else if (ifindex) {
+		all[0] = st->pins;
+		n = 1;
+		if (pins_of_iface(NULL, ifindex, false, &all[1]) >= 0 &&
+		    strcmp(all[1].dir, all[0].dir))
+			n = 2;
+	} else {
+		n = pins_in_use(all, MAX_DIRS);
+		if (!n || strcmp(all[0].dir, st->pins.dir)) /* no bpffs */
+			all[0] = st->pins, n = n ? n : 1;
+	}
+	for (int i = 0; i < n; i++) {
+		st->dirs[i].pins = all[i];
+		err |= all[i].dir[0] ? open_dir(&st->dirs[i]) : 0;
+		st->n_dirs++;
+	}
+	if (err)
+		return -1;
+	st->have_maps = st->dirs[0].have_maps;
+	st->abi = st->dirs[0].abi;
 	st->ip_summed = kernel_reads_ip_summed();
 	st->freplace = freplace_probe(st->freplace_why, sizeof(st->freplace_why));
+	st->n_stale = stale_find(st->stale, MAX_STALE);
+	if (st->n_stale < 0)
+		st->n_stale = 0;
 	return 0;
+}
+
+static void close_status(struct status *st)
+{
+	for (int i = 0; i < st->n_dirs; i++)
+		if (st->dirs[i].have_maps)
+			maps_close(&st->dirs[i].maps);
+}
+
+/* The pin directory (index) whose interface table holds ifindex, -1. */
+static int dir_of(const struct status *st, __u32 ifindex)
+{
+	struct tiu_link link;
+
+	for (int i = st->n_dirs - 1; i >= 0; i--)
+		if (st->dirs[i].have_maps &&
+		    !bpf_map_lookup_elem(st->dirs[i].maps.links, &ifindex, &link))
+			return i;
+	return -1;
 }
 
 int cmd_status(int argc, char **argv)
@@ -232,10 +378,9 @@ int cmd_status(int argc, char **argv)
 		.max_args = 1,
 	};
 	static struct iface_status ifs[TIU_MAX_IFACES];
+	static struct status st;
+	__u32 list[TIU_MAX_IFACES], one = 0;
 	const char *ifname;
-	__u32 list[TIU_MAX_IFACES], one;
-	struct tiu_maps m = { -1, -1, -1, -1 };
-	struct status st;
 	struct cli c;
 	int n = 0, r = cli_parse(&cmd, NULL, argc, argv, &c);
 
@@ -244,23 +389,48 @@ int cmd_status(int argc, char **argv)
 	ifname = c.argc ? c.argv[0] : NULL;
 	if (ifname && iface_index(ifname, &one))
 		return -1;
-	if (open_status(&st, c.pin_dir, &m))
+	if (open_status(&st, c.pin_dir, one))
 		return -1;
 	if (ifname) {
 		list[0] = one;
 		n = 1;
-	} else if (st.have_maps) {
-		n = maps_real_ifaces(&m, list, TIU_MAX_IFACES);
+	} else {
+		for (int d = 0; d < st.n_dirs; d++) {
+			__u32 got[TIU_MAX_IFACES];
+			int k = st.dirs[d].have_maps ?
+				maps_real_ifaces(&st.dirs[d].maps, got, TIU_MAX_IFACES) : 0;
+
+			for (int i = 0; i < k && n < TIU_MAX_IFACES; i++) {
+				bool seen = false;
+
+				for (int j = 0; j < n; j++)
+					seen |= list[j] == got[i];
+				if (!seen)
+					list[n++] = got[i];
+			}
+		}
 	}
+	for (int i = 1; i < n; i++) /* by ifindex, as `ip link` lists them */
+		for (int j = i; j > 0 && list[j - 1] > list[j]; j--) {
+			__u32 t = list[j];
+
+			list[j] = list[j - 1];
+			list[j - 1] = t;
+		}
 	for (int i = 0; i < n; i++) {
-		gather_iface(st.have_maps ? &m : NULL, list[i], &ifs[i]);
-		ka_state(&st.pins, list[i], &ifs[i].ka);
+		int d = dir_of(&st, list[i]);
+
+		gather_iface(d >= 0 ? &st.dirs[d].maps : NULL, list[i], d, &ifs[i]);
+		ka_state(d >= 0 ? &st.dirs[d].pins : &st.pins, list[i], &ifs[i].ka);
 	}
 	if (c.json)
 		json_status(&st, ifs, n);
 	else
 		text_status(&st, ifs, n);
-	if (st.have_maps)
-		maps_close(&m);
+	fflush(stdout);
+	for (int i = 0; i < n; i++)
+		for (int w = 0; w < ifs[i].n_warn; w++)
+			tiu_warn("%s", ifs[i].warn[w]);
+	close_status(&st);
 	return 0;
 }

@@ -16,6 +16,7 @@
 
 #include "tiu_common.h"
 #include "probe.h"
+#include "rss.h"
 
 struct bpf_object;
 struct bpf_program;
@@ -65,15 +66,17 @@ struct up_opts {
 int parse_endpoint(const char *arg, __u32 ifindex, struct tiu_endpoint_key *key);
 void format_endpoint(const struct tiu_endpoint_key *key, char *buf, size_t len);
 int iface_index(const char *ifname, __u32 *ifindex);
+void warn_local_port(const char *ifname, const struct tiu_endpoint_key *key);
 int up_opt(struct up_opts *o, const char *name, const char *val);
 int ka_parse(const char *val, int *seconds);
 int read_config(struct up_opts *o, const char *path);
 
 /* Keys of the options every command may take (besides 'v' and 'h');
  * a command's own options use keys from CLI_OWN on, or a letter. */
-enum { CLI_PIN_DIR = 0x100, CLI_JSON, CLI_OWN = 0x200 };
+enum { CLI_PIN_DIR = 0x100, CLI_OWN = 0x200 };
 #define CLI_F_PIN_DIR (1u << 0) /* takes --pin-dir DIR */
-#define CLI_F_JSON    (1u << 1) /* takes --json */
+#define CLI_F_JSON    (1u << 1) /* takes -j/--json */
+extern bool tiu_json;           /* tiu -j COMMAND */
 
 struct option;
 
@@ -106,6 +109,10 @@ struct pins {
 };
 
 int pins_resolve(const char *pin_dir_opt, bool mount_ok, struct pins *p);
+int pins_of_iface(const char *pin_dir_opt, __u32 ifindex, bool mount_ok, struct pins *p);
+int pins_record(const struct pins *p, __u32 ifindex);
+void pins_unrecord(const struct pins *p, __u32 ifindex);
+int pins_in_use(struct pins *out, int max);
 int pins_mkdir(const struct pins *p);
 bool pins_exist(const struct pins *p);
 int pins_map(const struct pins *p, const char *name);
@@ -122,6 +129,7 @@ int nl_link_mtu(__u32 ifindex, unsigned int *mtu);
 
 /* ---- ethtool.c ---- */
 int ethtool_detour_offloads(const char *ifname, bool tx_side);
+enum rss_verdict ethtool_udp_rss(const char *ifname, const char *which[2], int *n_which);
 
 /* ---- detour.c ---- */
 struct detour {
@@ -203,6 +211,16 @@ int ka_sync(const struct pins *p);
 void ka_state(const struct pins *p, __u32 ifindex, struct ka_state *s);
 void ka_print_text(const struct ka_state *s);
 void ka_print_json(FILE *f, const struct ka_state *s);
+
+/* ---- stale.c: state of namespaces that no longer exist ---- */
+struct stale_dir {
+	char path[PATH_MAX];
+	unsigned long long id;  /* the namespace's cookie (or inode) */
+	bool pins;              /* a pin directory (else run state) */
+};
+
+int stale_find(struct stale_dir *out, int max);
+int stale_remove(void);
 
 /* ---- down.c ---- */
 int teardown(__u32 ifindex, const char *ifname, const struct pins *p, bool purge,

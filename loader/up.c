@@ -52,10 +52,12 @@ static void up_usage(FILE *f)
 "                    path-MTU discovery (path MTU - 40 for IPv4, - 60 for\n"
 "                    IPv6, e.g. 1360 and 1220 for 1400 and 1280).\n"
 "  --pin-dir DIR     pin the maps in DIR instead of /sys/fs/bpf/tiu (or\n"
-"                    /sys/fs/bpf/tiu/netns-ID outside the initial netns).\n"
+"                    /sys/fs/bpf/tiu/netns-ID outside the initial netns);\n"
+"                    recorded for IFACE: the other commands find it.\n"
 "  --config FILE     read options from FILE, one per line, e.g.\n"
-"                    \"endpoint remote=192.0.2.1:5201\", \"xdp-mode skb\", \"mss 1360\";\n"
-"                    '#' comments. Usually /etc/tiu/IFACE.conf (tiu@IFACE.service).\n"
+"                    \"endpoint remote=192.0.2.1:5201\", \"xdp-mode skb\", \"mss 1360\",\n"
+"                    \"pin-dir DIR\"; '#' comments. Usually /etc/tiu/IFACE.conf\n"
+"                    (tiu@IFACE.service).\n"
 "\n"
 "Creates the detour veth pair tiuNd/tiuNp (N = ifindex of IFACE) and TC\n"
 "filters at pref %u handle 0x%x. `tiu down IFACE` removes everything.\n",
@@ -109,6 +111,7 @@ static int parse_keys(const struct up_opts *o, __u32 ifindex, struct tiu_endpoin
 	for (int i = 0; i < o->n_eps; i++) {
 		if (parse_endpoint(o->eps[i], ifindex, &keys[i]))
 			return -1;
+		warn_local_port(o->ifname, &keys[i]);
 		for (int j = 0; j < i; j++) {
 			if (memcmp(&keys[i], &keys[j], sizeof(keys[i])))
 				continue;
@@ -178,6 +181,9 @@ static int up_prepare(struct up_opts *o, __u32 *ifindex, struct tiu_endpoint_key
 		return -1;
 	if (detour_is_name(o->ifname))
 		return tiu_fail("%s: is a tiu detour device: give the real interface", o->ifname);
+	if (*ifindex == 1 || !strcmp(o->ifname, "lo"))
+		tiu_warn("%s: the loopback interface: both ends of every tunnelled connection are this host, so each packet is converted on the way out and back on the way in; useful for tests only",
+			 o->ifname);
 	if (parse_keys(o, *ifindex, keys) || pins_resolve(o->pin_dir, true, p))
 		return -1;
 	if (tc_obj_open(t, p->dir, o->ifname))
@@ -292,7 +298,7 @@ int cmd_up(int argc, char **argv)
 	if (up_prepare(&o, &ifindex, keys, &p, &t))
 		return -1;
 	had_pins = pins_exist(&p);
-	err = pins_mkdir(&p) || tc_obj_load(&t, o.ifname);
+	err = pins_record(&p, ifindex) || pins_mkdir(&p) || tc_obj_load(&t, o.ifname);
 	if (!err) {
 		tiu_crash_point("pins");
 		err = detour_create(ifindex, o.ifname, &d);
@@ -309,7 +315,7 @@ int cmd_up(int argc, char **argv)
 		err = ka_up(o.ifname, ifindex, o.keepalive, &p);
 	if (err) {
 		teardown(ifindex, o.ifname, &p, !had_pins, NULL, 0);
-		fprintf(stderr, "tiu: %s: nothing changed (everything `up` did was undone)\n", o.ifname);
+		tiu_fail("%s: nothing changed (everything `up` did was undone)", o.ifname);
 	} else {
 		up_summary(&o, ifindex, &d, &t, &p);
 	}

@@ -442,7 +442,7 @@ t_xdp_modes() {
 		! in_a ip link show tiu1d >/dev/null 2>&1 && ! in_a ip link show lo | grep -q xdp
 	result $? "--xdp-mode native on a driver without it: names the reason, suggests skb, undoes all" "$out"
 	out=$(tiu_a up lo --endpoint remote=$B4:9 2>&1 >/dev/null); rc=$?
-	[ $rc -eq 0 ] && [ "$(grep -c warning <<<"$out")" = 1 ] &&
+	[ $rc -eq 0 ] && [ "$(grep -c "warning: lo: native XDP not available" <<<"$out")" = 1 ] &&
 		tiu_a status lo | grep -q "xdp: tiu_xdp_decap id [0-9]*, skb"
 	result $? "--xdp-mode auto falls back to skb with one warning line" "$out"
 	tiu_a down lo --purge >/dev/null

@@ -1,0 +1,406 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# tests/ops.t - operating tiu (issue 12): the pin directory follows the
+# interface, state of deleted namespaces, the command-line conventions and
+# every message they promise, Prometheus output, the systemd unit's
+# start/stop/restart with a pin-dir in the configuration file.
+#
+#   ns A (va 10.79.0.1 fd79::1) ---- veth ---- ns B (vb 10.79.0.2 fd79::2)
+#   ns C: deleted while tiu is up in it (stale state)
+#
+# Needs root (skips without). About 15 s.
+
+. "$(dirname "$0")/lib/harness.sh"
+need_root
+need_tiu
+need_cmd python3 ip nsenter
+
+h_init tiuo
+h_watchdog 240
+h_ns A a && h_ns B b && h_veth "$A" va "$B" vb &&
+	h_addr "$A" va 10.79.0.1/24 fd79::1/64 && h_addr "$B" vb 10.79.0.2/24 fd79::2/64 ||
+	bail "cannot set up the namespaces"
+B4=10.79.0.2
+PD=/sys/fs/bpf/tiu-ops-$$          # a --pin-dir elsewhere
+h_defer rm -rf "$PD" "$PD-cfg" "$PD-c"
+IDX_A=$(ip -n "$A" -o link show va | cut -d: -f1)
+
+ta() { tiu_in "$A" "$@"; }
+# the default pin directory and run state of namespace A, as tiu names them
+default_pins_a() { ta status --json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["pin_dir"])'; }
+run_state_a() { echo "/run/tiu/$(basename "$(default_pins_a)")"; }
+# nothing of tiu in A: no detour, no XDP, no tiu filter, no pins or records
+clean_a() {
+	! ip -n "$A" link show "tiu${IDX_A}d" >/dev/null 2>&1 || fail "detour left" || return
+	! ip -n "$A" link show va | grep -q xdp || fail "XDP left" || return
+	[ ! -e "$PD" ] || fail "$PD left: $(ls "$PD")" || return
+	[ ! -e "$DEF" ] || fail "$DEF left: $(ls "$DEF")" || return
+	[ ! -e "$RUN" ] || fail "$RUN left: $(ls "$RUN")" || return
+}
+DEF=$(default_pins_a) RUN=$(run_state_a)
+[ -n "$DEF" ] || bail "tiu status --json gives no pin_dir"
+
+# one line on stderr, "tiu: " once at its start
+one_error_line() {
+	local err=$1
+	[ "$(wc -l <"$err")" = 1 ] || fail "not one line: $(cat "$err")" || return
+	grep -q '^tiu: ' "$err" || fail "no 'tiu: ' prefix: $(cat "$err")" || return
+	! grep -q 'tiu: .*tiu: ' "$err" || fail "prefix twice: $(cat "$err")"
+}
+
+# ---------------------------------------------------------------- tests --
+
+# The loop of issue 12, step by step, with the pins in another directory.
+t_pin_dir_loop() {
+	local out
+	ta up va --endpoint remote=$B4:7001 --pin-dir "$PD" >/dev/null || fail "up --pin-dir" || return
+	h_tiu_track "$A" va "$PD"
+	# 1. status finds the interface and names the directory
+	out=$(ta status) || fail "status" || return
+	grep -q "^va (ifindex $IDX_A)" <<<"$out" || fail "status lists no va: $out" || return
+	grep -q "^  pins: $PD\$" <<<"$out" || fail "status does not say va's pins are in $PD: $out" || return
+	grep -q "^pins: $PD (ABI" <<<"$out" || fail "status does not list $PD as in use: $out" || return
+	ta status --json | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+dirs = [d["dir"] for d in s["pin_dirs"]]
+assert sys.argv[1] in dirs, dirs
+va = [i for i in s["interfaces"] if i["name"] == "va"][0]
+assert va["pins"] == sys.argv[1], va["pins"]' "$PD" || fail "status --json" || return
+	# stats and endpoint find it too
+	ta stats va --json >/dev/null || fail "stats va without --pin-dir" || return
+	[ "$(ta endpoint list va)" = "remote=$B4:7001" ] || fail "endpoint list without --pin-dir" || return
+	ta endpoint add va 'local=*:443' || fail "endpoint add without --pin-dir" || return
+	# 2. down --purge removes exactly those pins, and says where
+	out=$(ta down va --purge) || fail "down --purge: $out" || return
+	grep -q "pins in $PD" <<<"$out" || fail "down --purge does not name $PD: $out" || return
+	[ ! -e "$PD" ] || fail "pins left in $PD: $(ls "$PD")" || return
+	# 3. up again works, 4. down (no purge) clears the map entries, up works again
+	ta up va --endpoint remote=$B4:7001 --pin-dir "$PD" >/dev/null || fail "second up --pin-dir" || return
+	out=$(ta down va) || fail "down: $out" || return
+	! grep -q "nothing of tiu" <<<"$out" || fail "down found nothing: $out" || return
+	ta up va --endpoint remote=$B4:7001 --pin-dir "$PD" >/dev/null || fail "up after down" || return
+	[ "$(ta endpoint list va)" = "remote=$B4:7001" ] || fail "old endpoints came back" || return
+	ta down va --purge >/dev/null && clean_a
+}
+
+# The record survives the loss of /run/tiu: the bpffs keeps a copy.
+t_record_without_run_state() {
+	ta up va --endpoint remote=$B4:7001 --pin-dir "$PD" >/dev/null || fail "up --pin-dir" || return
+	[ -L "$DEF/iface-$IDX_A" ] || fail "no record in $DEF" || return
+	rm -f "$RUN/$IDX_A.pin-dir"
+	ta status va | grep -q "^  pins: $PD\$" || fail "status lost the pins" || return
+	ta down va --purge | grep -q "pins in $PD" || fail "down --purge without the run state" || return
+	clean_a
+}
+
+# Two interfaces, two directories: status lists both, purge of one keeps the other.
+t_two_dirs() {
+	local out
+	ip -n "$A" link add vx type veth peer name vy && ip -n "$A" link set vx up &&
+		ip -n "$A" link set vy up || fail "veth vx/vy" || return
+	h_defer ip -n "$A" link del vx
+	ta up va --endpoint remote=$B4:7001 --pin-dir "$PD" >/dev/null || fail "up va" || return
+	ta up vx --endpoint remote=$B4:7002 >/dev/null || fail "up vx (default pins)" || return
+	h_tiu_track "$A" vx
+	out=$(ta status)
+	[ "$(grep -c '^pins: ' <<<"$out")" = 2 ] || fail "not two pin directories: $out" || return
+	grep -q "^pins: $DEF (ABI" <<<"$out" && grep -q "^pins: $PD (ABI" <<<"$out" ||
+		fail "status: $out" || return
+	grep -q '^vx ' <<<"$out" && grep -q '^va ' <<<"$out" || fail "status lists not both: $out" || return
+	[ "$(ta stats --json | python3 -c 'import json,sys; print(sorted(i["name"] for i in json.load(sys.stdin)["interfaces"]))')" = "['va', 'vx']" ] ||
+		fail "stats lists not both" || return
+	ta down va --purge >/dev/null || fail "down va" || return
+	[ ! -e "$PD" ] || fail "$PD left" || return
+	[ "$(ta endpoint list vx)" = "remote=$B4:7002" ] || fail "vx lost its endpoints" || return
+	ta down vx --purge >/dev/null || fail "down vx" || return
+	clean_a
+}
+
+# The unit's lines, run as systemd would (start, stop, restart), with a
+# pin-dir line in the configuration file.
+t_config_restart() {
+	local unit=$H_WORK/tiu@.service cfg=$H_WORK/va.conf line out
+	printf 'endpoint remote=%s:7001\npin-dir %s-cfg\n' "$B4" "$PD" >"$cfg"
+	sed -e "s|@SBINDIR@|$H_WORK|g" -e "s|/etc/tiu/|$H_WORK/|g" "$ROOT/loader/tiu@.service" >"$unit"
+	unit_run() { # unit_run KEY: run the unit's KEY= lines that run tiu, for va in A
+		line=$(sed -n "s/^$1=//p" "$unit" | grep "$H_WORK/tiu" | sed 's/%I/va/g; s/^[-@]*//')
+		[ -n "$line" ] || { echo "no $1 in the unit"; return 1; }
+		ns_enter "$A" sh -c "$line"
+	}
+	grep -q -- '^ExecStop=.*--config' "$unit" || fail "ExecStop does not pass the config" || return
+	unit_run ExecStartPre >/dev/null 2>&1
+	unit_run ExecStart >/dev/null || fail "start" || return
+	h_tiu_track "$A" va "$PD-cfg"
+	[ -e "$PD-cfg/tiu_links" ] || fail "config's pin-dir not used" || return
+	out=$(unit_run ExecStop) || fail "stop: $out" || return
+	unit_run ExecStartPre >/dev/null 2>&1
+	out=$(unit_run ExecStart 2>&1) || fail "restart: $out" || return
+	out=$(unit_run ExecReload 2>&1) || fail "reload: $out" || return
+	unit_run ExecStop >/dev/null || fail "stop" || return
+	out=$(ta down va --purge --config "$cfg") || fail "down --purge --config: $out" || return
+	[ ! -e "$PD-cfg" ] || fail "$PD-cfg left" || return
+	clean_a
+}
+
+# A namespace deleted while tiu is up: status names its state, down --stale
+# removes it and nothing of a live namespace.
+t_stale_namespace() {
+	local C pins_c run_c out
+	h_ns C c || fail "ns C" || return
+	ip -n "$C" link add vc type veth peer name vd && ip -n "$C" link set vc up &&
+		ip -n "$C" link set vd up || fail "veth vc/vd" || return
+	tiu_in "$C" up vc --endpoint remote=$B4:7001 >/dev/null || fail "up in C" || return
+	tiu_in "$C" up vd --endpoint remote=$B4:7001 --pin-dir "$PD-c" >/dev/null || fail "up --pin-dir in C" || return
+	pins_c=$(tiu_in "$C" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["pin_dir"])')
+	run_c=/run/tiu/$(basename "$pins_c")
+	[ -d "$pins_c" ] && [ -d "$run_c" ] && [ -d "$PD-c" ] || fail "C's state is not there" || return
+	h_defer rm -rf "$pins_c" "$run_c"
+	ta up va --endpoint remote=$B4:7001 >/dev/null || fail "up in A" || return
+	h_tiu_track "$A" va
+	ip netns del "$C"
+	out=$(ta status) || fail "status" || return
+	grep -q "^stale: $pins_c (network namespace" <<<"$out" && grep -q "^stale: $run_c (" <<<"$out" ||
+		fail "status does not report C's state: $out" || return
+	! grep -q "^stale: $DEF\|^stale: $RUN" <<<"$out" || fail "A's state called stale: $out" || return
+	ta status --json | python3 -c '
+import json, sys
+paths = [s["path"] for s in json.load(sys.stdin)["stale"]]
+assert sys.argv[1] in paths and sys.argv[2] in paths, paths' "$pins_c" "$run_c" || fail "status --json stale" || return
+	out=$(ta down --stale) || fail "down --stale: $out" || return
+	grep -q "removed $pins_c" <<<"$out" || fail "down --stale: $out" || return
+	[ ! -e "$pins_c" ] && [ ! -e "$run_c" ] || fail "C's state left: $(ls "$pins_c" "$run_c" 2>&1)" || return
+	[ ! -e "$PD-c/tiu_links" ] || fail "pins of C's --pin-dir left" || return
+	[ -e "$DEF/tiu_links" ] && [ -d "$RUN" ] || fail "A's state removed" || return
+	[ "$(ta endpoint list va)" = "remote=$B4:7001" ] || fail "A no longer works" || return
+	ta status | grep -q "^stale: $pins_c" && fail "still reported" && return 1
+	ta down va x 2>"$H_WORK/err"; one_error_line "$H_WORK/err" || return
+	out=$(ta down --stale va 2>&1) && fail "down --stale IFACE accepted" && return 1
+	ta down va --purge >/dev/null && clean_a
+}
+
+# Messages: one line, one prefix, a hint; exit codes.
+t_messages() {
+	local err=$H_WORK/err rc
+	expect_error() { # expect_error PATTERN CMD...: fails with one line matching PATTERN
+		local pat=$1
+		shift
+		"$@" >/dev/null 2>"$err" && { echo "succeeded: $*"; return 1; }
+		one_error_line "$err" || return
+		grep -qE -- "$pat" "$err" || fail "$*: '$(cat "$err")' does not match '$pat'"
+	}
+	expect_error "which command\\?.*tiu --help" "$TIU" || return
+	expect_error "unknown command 'frob'.*tiu --help" "$TIU" frob || return
+	expect_error "unknown option '--frob'.*tiu status --help" ta status --frob || return
+	expect_error "unknown action 'frob'.*tiu endpoint --help" ta endpoint frob || return
+	expect_error "endpoint list: which interface\\?" ta endpoint list || return
+	expect_error "endpoint: which action\\?" ta endpoint || return
+	expect_error "which interface\\?" ta up || return
+	expect_error "option '--pin-dir' needs a value" ta down va --pin-dir || return
+	# stats of an interface where tiu is not up: an error, exit 1
+	ta stats lo >/dev/null 2>"$err"; rc=$?
+	[ $rc = 1 ] || fail "stats lo: rc $rc" || return
+	one_error_line "$err" && grep -q "lo: not up" "$err" || fail "stats lo: $(cat "$err")" || return
+	# nothing up at all
+	expect_error "^tiu: nothing is up .*tiu up IFACE" ta stats || return
+	expect_error "^tiu: nothing is up" ta stats --watch || return
+	# a pin directory outside any bpffs: the advice names a bpffs directory
+	expect_error "not on a bpffs: pick a directory under /sys/fs/bpf" ta up va --pin-dir "$H_WORK/pins" || return
+	! grep -q "mount -t bpf bpf $H_WORK\$\|mount -t bpf bpf $H_WORK\`" "$err" || fail "advises to mount over $H_WORK" || return
+	# under ip netns exec, /sys/fs/bpf is no bpffs: the advice names the host's
+	in_ns "$A" "$TIU" up va --endpoint remote=$B4:7001 --pin-dir /sys/fs/bpf/tiu-ops-$$-x >/dev/null 2>"$err" &&
+		fail "ip netns exec: a --pin-dir under the hidden /sys/fs/bpf worked?" && return 1
+	one_error_line "$err" || return
+	local host
+	host=$(sed -n 's/.*pick a directory under \([^ ]*\) (the host.s bpffs).*/\1/p' "$err")
+	[ -n "$host" ] || fail "ip netns exec advice: $(cat "$err")" || return
+	# ... and following it works
+	in_ns "$A" "$TIU" up va --endpoint remote=$B4:7001 --pin-dir "$host/tiu-ops-$$-x" >/dev/null 2>"$err" ||
+		fail "following the advice failed: $(cat "$err")" || return
+	h_defer rm -rf "/sys/fs/bpf/tiu-ops-$$-x"
+	ta status va | grep -q "^  pins: $host/tiu-ops-$$-x" || fail "status after ip netns exec up" || return
+	ta down va --purge >/dev/null || fail "down" || return
+	[ ! -e "/sys/fs/bpf/tiu-ops-$$-x" ] || fail "pins left after ip netns exec up" || return
+	clean_a
+}
+
+# Warning lines (not errors): local port inside ip_local_port_range, up lo,
+# decapsulation program gone; none on veth for RSS.
+t_warnings() {
+	local err=$H_WORK/err range lo hi out
+	read -r lo hi < <(in_ns "$A" cat /proc/sys/net/ipv4/ip_local_port_range)
+	ta up va --endpoint "local=*:$lo" >/dev/null 2>"$err" || fail "up with a port in the range" || return
+	h_tiu_track "$A" va
+	[ "$(wc -l <"$err")" = 1 ] && grep -q "^tiu: warning: va: local=\*:$lo: port $lo is inside net.ipv4.ip_local_port_range ($lo-$hi)" "$err" ||
+		fail "no range warning: $(cat "$err")" || return
+	ta endpoint add va "local=*:$((lo - 1))" 2>"$err" || fail "endpoint add" || return
+	[ ! -s "$err" ] || fail "warning for a port outside the range: $(cat "$err")" || return
+	ta endpoint add va "local=10.79.0.1:$hi" 2>"$err" || fail "endpoint add" || return
+	grep -q "^tiu: warning: va: local=10.79.0.1:$hi: port $hi is inside" "$err" || fail "endpoint add: no warning" || return
+	ta endpoint add va "remote=$B4:$hi" 2>"$err" || fail "endpoint add remote" || return
+	[ ! -s "$err" ] || fail "warning for a remote endpoint: $(cat "$err")" || return
+	# status: clean on veth (no RSS answer), then XDP removed behind tiu's back
+	ta status >/dev/null 2>"$err" || fail "status" || return
+	[ ! -s "$err" ] || fail "status warns on a healthy veth: $(cat "$err")" || return
+	ip -n "$A" link set dev va xdp off 2>/dev/null || ip -n "$A" link set dev va xdpgeneric off
+	out=$(ta status 2>"$err") || fail "status" || return
+	[ "$(wc -l <"$err")" = 1 ] && grep -q "^tiu: warning: va: no decapsulation program attached" "$err" ||
+		fail "no decap warning: $(cat "$err")" || return
+	ta status --json 2>/dev/null | python3 -c '
+import json, sys
+va = json.load(sys.stdin)["interfaces"][0]
+assert any("no decapsulation program" in w for w in va["warnings"]), va["warnings"]' || fail "json warnings" || return
+	ta down va --purge >/dev/null || fail "down" || return
+	# up lo: a warning, and it works
+	ta up lo --endpoint remote=$B4:7001 >/dev/null 2>"$err" || fail "up lo" || return
+	h_tiu_track "$A" lo
+	grep -q "^tiu: warning: lo: the loopback interface" "$err" || fail "no lo warning: $(cat "$err")" || return
+	ta down lo --purge >/dev/null && clean_a
+}
+
+# -j, --version, --watch without a value, --nonzero, timestamps, sorted list.
+t_cli() {
+	local out a b
+	out=$("$TIU" --version) || fail "--version" || return
+	grep -qE "^tiu [0-9][^ ]* \(ABI [0-9]+\)$" <<<"$out" || fail "--version line 1: $out" || return
+	grep -qE "^kernel [^ ]+: ip_summed (readable|not readable).*; XDP dispatcher (possible|impossible)" <<<"$out" ||
+		fail "--version line 2: $out" || return
+	ta up va --endpoint remote=$B4:7001 --endpoint "remote=[fd79::2]:80" --endpoint 'local=*:9' \
+		--endpoint local=10.79.0.1:8 --endpoint "remote=$B4:6" >/dev/null 2>&1 || fail "up" || return
+	h_tiu_track "$A" va
+	out=$(ta endpoint list va | tr '\n' ' ')
+	[ "$out" = "local=*:9 local=10.79.0.1:8 remote=$B4:6 remote=$B4:7001 remote=[fd79::2]:80 " ] ||
+		fail "endpoint list not sorted: $out" || return
+	a=$(ta status -j | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["interfaces"][0]["name"])')
+	b=$(tiu_in "$A" -j status | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["interfaces"][0]["name"])')
+	[ "$a" = va ] && [ "$b" = va ] || fail "-j: '$a' '$b'" || return
+	# some traffic: a SYN to the remote endpoint, one to another port
+	in_ns "$A" timeout 1 bash -c "echo > /dev/tcp/$B4/7001" 2>/dev/null
+	in_ns "$A" timeout 1 bash -c "echo > /dev/tcp/$B4/7009" 2>/dev/null
+	ta stats va -j --nonzero | python3 -c '
+import json, subprocess, sys
+nz = json.load(sys.stdin)["interfaces"][0]["counters"]
+assert nz and all(v > 0 for v in nz.values()), nz
+full = json.loads(subprocess.run(sys.argv[1:], capture_output=True, check=True).stdout)["interfaces"][0]["counters"]
+want = {k: v for k, v in full.items() if v}
+assert set(nz) == set(want), (nz, want)' timeout 30 nsenter --net=/run/netns/"$A" "$TIU" stats va -j || fail "--nonzero" || return
+	# --watch without a value: every 1 s, each block with a timestamp
+	out=$(timeout 2.5 nsenter --net=/run/netns/"$A" "$TIU" stats va --watch --nonzero)
+	[ "$(grep -cE '^time: [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z' <<<"$out")" -ge 2 ] || fail "--watch: $out" || return
+	grep -qE '^  enc_pass +[0-9]+ +[0-9.]+/s$' <<<"$out" || fail "--watch rates: $out" || return
+	! grep -q "dec_drop_csum0_v6" <<<"$out" || fail "--nonzero printed a zero: $out" || return
+	out=$(timeout 1.5 nsenter --net=/run/netns/"$A" "$TIU" stats va --watch 1 -j | head -1)
+	python3 -c 'import json,sys; assert "time" in json.loads(sys.argv[1])' "$out" || fail "--watch 1 -j: $out" || return
+	ta down va --purge >/dev/null && clean_a
+}
+
+# --prometheus, read by a parser of the text exposition format written here:
+# one HELP and TYPE per family, before its samples; names, labels, values
+# equal to --json's.
+t_prometheus() {
+	ta up va --endpoint remote=$B4:7001 >/dev/null || fail "up" || return
+	h_tiu_track "$A" va
+	in_ns "$A" timeout 1 bash -c "echo > /dev/tcp/$B4/7001" 2>/dev/null
+	in_ns "$A" timeout 1 bash -c "echo > /dev/tcp/$B4/7009" 2>/dev/null
+	ta stats --prometheus >"$H_WORK/prom" || fail "--prometheus" || return
+	ta stats -j >"$H_WORK/json" || fail "-j" || return
+	python3 - "$H_WORK/prom" "$H_WORK/json" <<'EOF' || fail "prometheus output" || return
+import json, re, sys
+text = open(sys.argv[1]).read()
+counters = {i["name"]: i["counters"] for i in json.load(open(sys.argv[2]))["interfaces"]}
+NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
+help_, type_, seen, samples = {}, {}, set(), []
+def labels(s):
+    out, i = {}, 0
+    while i < len(s):
+        m = re.compile(r'\s*([a-zA-Z_][a-zA-Z0-9_]*)="').match(s, i)
+        assert m, "bad label at %r" % s[i:]
+        i, v = m.end(), ""
+        while s[i] != '"':
+            if s[i] == "\\":
+                v += {"n": "\n", "\\": "\\", '"': '"'}[s[i + 1]]; i += 2
+            else:
+                v += s[i]; i += 1
+        out[m.group(1)] = v
+        i += 1
+        if i < len(s):
+            assert s[i] == ",", s; i += 1
+    return out
+for line in text.splitlines():
+    m = re.fullmatch(r"# (HELP|TYPE) (%s) (.*)" % NAME, line)
+    if m:
+        d = help_ if m.group(1) == "HELP" else type_
+        assert m.group(2) not in d, "second %s for %s" % (m.group(1), m.group(2))
+        assert m.group(2) not in seen, "%s after samples of %s" % (m.group(1), m.group(2))
+        d[m.group(2)] = m.group(3)
+        continue
+    m = re.fullmatch(r"(%s)\{(.*)\} ([0-9]+)" % NAME, line)
+    assert m, "not a sample line: %r" % line
+    name = m.group(1)
+    assert name in help_ and type_.get(name) == "counter", "no HELP/TYPE counter before %s" % name
+    assert name.endswith("_total"), name
+    seen.add(name)
+    samples.append((name, labels(m.group(2)), int(m.group(3))))
+assert set(help_) == set(type_) == seen, (help_, type_, seen)
+# back to tiu's counter names: DIR_WHAT, with DIR enc/detour/dec
+direction = {"encap": "enc", "detour": "detour", "decap": "dec"}
+got = {}
+for name, lab, v in samples:
+    d = direction[lab["direction"]]
+    what = {"tiu_converted_packets_total": lambda: "converted",
+            "tiu_converted_bytes_total": lambda: "bytes",
+            "tiu_passed_packets_total": lambda: "pass" if lab["reason"] == "no_endpoint" else "skip_" + lab["reason"],
+            "tiu_dropped_packets_total": lambda: "drop_" + lab["reason"],
+            "tiu_events_total": lambda: lab["event"]}[name]()
+    key = (lab["interface"], d + "_" + what)
+    assert key not in got, "twice: %s" % (key,)
+    got[key] = v
+want = {(i, c): v for i, cs in counters.items() for c, v in cs.items()}
+assert got == want, set(got.items()) ^ set(want.items())
+assert any(v for v in want.values()), "all counters zero: the test would prove little"
+print("%d samples in %d families agree with --json" % (len(samples), len(help_)))
+EOF
+	ta down va --purge >/dev/null && clean_a
+}
+
+# The unit's capability bounding set and no_new_privs are enough for tiu:
+# up, status, stats, down under exactly those (setpriv; systemd's other
+# settings need systemd as PID 1).
+t_unit_capabilities() {
+	local caps out
+	caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$ROOT/loader/tiu@.service" | tr 'A-Z' 'a-z' |
+		sed 's/cap_/+/g; s/ /,/g')
+	[ -n "$caps" ] || fail "no CapabilityBoundingSet in the unit" || return
+	grep -q '^NoNewPrivileges=yes' "$ROOT/loader/tiu@.service" || fail "no NoNewPrivileges" || return
+	limited() { ns_enter "$A" setpriv --no-new-privs --bounding-set "-all,$caps" --inh-caps "-all" "$TIU" "$@"; }
+	out=$(limited up va --endpoint remote=$B4:7001 2>&1) || fail "up with $caps: $out" || return
+	h_tiu_track "$A" va
+	limited status va | grep -q "tc egress: tiu_tc_egress" || fail "status with $caps" || return
+	limited stats va >/dev/null || fail "stats with $caps" || return
+	grep -q "RPS on" < <(limited status va) || fail "RPS not set on the detour with $caps" || return
+	out=$(limited down va --purge 2>&1) || fail "down with $caps: $out" || return
+	out=$(ns_enter "$A" setpriv --bounding-set "-all,+bpf" --inh-caps "-all" "$TIU" up va 2>&1) &&
+		fail "up worked with CAP_BPF alone: the test proves nothing" && return 1
+	clean_a
+}
+
+# each test starts from a clean namespace A, also after a failure before it
+T() {
+	local t0=$SECONDS
+	check "$1" "$2"
+	echo "# $2: $((SECONDS - t0)) s" >&2
+	ta down va --purge >/dev/null 2>&1
+	ta down lo --purge >/dev/null 2>&1
+	rm -rf "$PD" "$PD-cfg"
+}
+T "the pin-dir loop: up --pin-dir, status, stats, endpoint, down --purge, up, down, up" t_pin_dir_loop
+T "the pin-dir record survives the loss of /run/tiu (bpffs symlink)" t_record_without_run_state
+T "two interfaces, two pin directories: status and stats list both" t_two_dirs
+T "the unit's start/stop/restart/reload with a pin-dir in the config file" t_config_restart
+T "a namespace deleted while tiu is up: status reports its state, down --stale removes only it" t_stale_namespace
+T "messages: one line, one prefix, a hint; stats IFACE not up exits 1; bpffs advice" t_messages
+T "warnings: port in ip_local_port_range, up lo, decap program gone; none for RSS on veth" t_warnings
+T "-j, --version, --watch default 1 s with timestamps, --nonzero, sorted endpoint list" t_cli
+T "--prometheus: format, one HELP/TYPE per family, values equal to --json" t_prometheus
+T "the unit's CapabilityBoundingSet and NoNewPrivileges are enough for up/status/stats/down" t_unit_capabilities
+tap_done
