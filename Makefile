@@ -8,9 +8,16 @@
 .SUFFIXES:
 
 BUILD    ?= build
+# The version `tiu --version` and the Debian package carry.
+VERSION  := 0.2.0
 PREFIX   ?= /usr/local
 DESTDIR  ?=
+SBINDIR  ?= $(PREFIX)/sbin
 BPFDIR   ?= $(PREFIX)/lib/bpf
+UNITDIR  ?= $(PREFIX)/lib/systemd/system
+DOCDIR   ?= $(PREFIX)/share/doc/tiu
+# The unit reads /etc/tiu/IFACE.conf whatever PREFIX is.
+CONFDIR  ?= /etc/tiu
 
 CLANG    ?= clang
 BPFTOOL  ?= bpftool
@@ -81,7 +88,7 @@ DEPS_PKGS := clang llvm gcc make libc6-dev pkg-config libbpf-dev libxdp-dev xdp-
 	perl python3 libclang-rt-dev conntrack
 VM_PKGS := qemu-system-x86 busybox-static
 
-.PHONY: all test test-unit test-vm demo deps deps-check clean install bench bench-quick soak
+.PHONY: all test test-unit test-vm demo deps deps-check clean install uninstall deb bench bench-quick soak
 
 all: $(BPF_OBJS) $(SKELS) $(LOADER) $(TEST_BINS) $(TEST_BPF_OBJS) $(FUZZ_BINS) $(FUZZ_TOOLS) \
 	$(BENCH_BINS)
@@ -119,14 +126,14 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 
 $(LOADER): $(LOADER_SRCS) $(wildcard loader/*.h) $(HEADERS) $(SKELS) | $(BUILD)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(USER_CFLAGS) $(LOADER_SRCS) -o $@ $(LOADER_LIBS)
+	$(Q)$(CC) $(USER_CFLAGS) -DTIU_VERSION='"$(VERSION)"' $(LOADER_SRCS) -o $@ $(LOADER_LIBS)
 
 # A test in parts: tests/test_NAME.c links tests/NAME/*.c (e.g. the packet
 # fuzzer: tests/test_pktfuzz.c + tests/pktfuzz/).
 test_parts = $(wildcard tests/$(patsubst test_%,%,$(1))/*.$(2))
 .SECONDEXPANSION:
 $(BUILD)/tests/%: tests/%.c $$(call test_parts,$$*,c) $$(call test_parts,$$*,h) \
-		$(TEST_LIB_SRCS) $(wildcard tests/lib/*.h) loader/probe.h $(HEADERS) $(SKELS) | $(BUILD)/tests
+		$(TEST_LIB_SRCS) $(wildcard tests/lib/*.h) loader/probe.h loader/rss.h $(HEADERS) $(SKELS) | $(BUILD)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -Itests/lib -Iloader $< $(call test_parts,$*,c) $(TEST_LIB_SRCS) -o $@ $(USER_LIBS) -lm
 
@@ -185,11 +192,42 @@ bench: all
 bench-quick: all
 	$(Q)BUILD=$(abspath $(BUILD)) bench/run.sh quick
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(BPFDIR) $(DESTDIR)/lib/systemd/system $(DESTDIR)/etc/tiu
-	install -m 0755 $(LOADER) $(DESTDIR)$(PREFIX)/sbin/tiu
+# make install [PREFIX=/usr/local] [DESTDIR=...]; make uninstall with the same
+# variables removes exactly what it installed (a configuration of your own in
+# /etc/tiu stays).
+INSTALLED := $(SBINDIR)/tiu $(addprefix $(BPFDIR)/,$(notdir $(BPF_OBJS))) \
+	$(UNITDIR)/tiu@.service $(CONFDIR)/example.conf $(DOCDIR)/README.md
+
+install: $(LOADER) $(BPF_OBJS)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BPFDIR) $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(CONFDIR) $(DESTDIR)$(DOCDIR)
+	install -m 0755 $(LOADER) $(DESTDIR)$(SBINDIR)/tiu
 	install -m 0644 $(BPF_OBJS) $(DESTDIR)$(BPFDIR)/
-	if [ -f loader/tiu@.service ]; then sed 's|@SBINDIR@|$(PREFIX)/sbin|g' loader/tiu@.service > $(DESTDIR)/lib/systemd/system/tiu@.service; fi
+	sed 's|@SBINDIR@|$(SBINDIR)|g' loader/tiu@.service > $(DESTDIR)$(UNITDIR)/tiu@.service
+	install -m 0644 loader/example.conf $(DESTDIR)$(CONFDIR)/example.conf
+	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	-rmdir $(DESTDIR)$(BPFDIR) $(DESTDIR)$(CONFDIR) $(DESTDIR)$(DOCDIR) 2>/dev/null
+
+# The Debian package, built with debhelper from a staging copy of the source
+# tree ($(BUILD)/deb/tiu-VERSION, debian/ from loader/debian/): the .deb lands
+# in $(BUILD)/deb/.
+DEB_STAGE := $(BUILD)/deb/tiu-$(VERSION)
+DEB_SRCS  := Makefile README.md headers xdp tc loader
+
+deb:
+	$(Q)rm -rf $(BUILD)/deb && mkdir -p $(DEB_STAGE)
+	$(Q)cp -a $(DEB_SRCS) $(DEB_STAGE)/
+	$(Q)rm -rf $(DEB_STAGE)/loader/debian && cp -a loader/debian $(DEB_STAGE)/debian
+	$(Q)printf 'tiu (%s) unstable; urgency=medium\n\n  * Built by make deb.\n\n -- %s  %s\n' \
+		'$(VERSION)' "$$(sed -n 's/^Maintainer: //p' loader/debian/control)" \
+		"$$(date -R -d @$${SOURCE_DATE_EPOCH:-$$(git log -1 --format=%ct 2>/dev/null || date +%s)})" \
+		> $(DEB_STAGE)/debian/changelog
+	$(call msg,DEB,$(BUILD)/deb/tiu_$(VERSION)_amd64.deb)
+	$(Q)cd $(DEB_STAGE) && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL dpkg-buildpackage -b -us -uc $(if $(filter 1,$(V)),,>../build.log 2>&1) || \
+		{ echo "dpkg-buildpackage failed: see $(BUILD)/deb/build.log"; exit 1; }
 
 clean:
 	rm -rf $(BUILD)
