@@ -113,31 +113,6 @@ void format_endpoint(const struct tiu_endpoint_key *key, char *buf, size_t len)
 	}
 }
 
-/*
- * A local endpoint's port inside net.ipv4.ip_local_port_range (which also
- * serves IPv6) is a port this host picks as the source of its own outgoing
- * connections: those to any peer would then match local=ADDR:PORT and be
- * tunnelled. A warning, not an error: the range may be changed later.
- */
-void warn_local_port(const char *ifname, const struct tiu_endpoint_key *key)
-{
-	unsigned int lo, hi, port = ntohs(key->port);
-	char ep[80];
-	FILE *f;
-
-	if (key->role != TIU_ROLE_LOCAL)
-		return;
-	f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
-	if (!f)
-		return;
-	if (fscanf(f, "%u %u", &lo, &hi) == 2 && port >= lo && port <= hi) {
-		format_endpoint(key, ep, sizeof(ep));
-		tiu_warn("%s: %s: port %u is inside net.ipv4.ip_local_port_range (%u-%u): this host's own outgoing connections may use it as their source port and be tunnelled; pick a port outside the range",
-			 ifname, ep, port, lo, hi);
-	}
-	fclose(f);
-}
-
 int iface_index(const char *ifname, __u32 *ifindex)
 {
 	if (strlen(ifname) >= IFNAMSIZ)
@@ -275,6 +250,8 @@ int read_config(struct up_opts *o, const char *path)
  * `tiu -j status`).
  * the positional arguments come back in order in struct cli.
  */
+bool tiu_json; /* tiu -j COMMAND: --json for every command that has it */
+
 static const struct option common_opts[] = {
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },

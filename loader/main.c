@@ -15,7 +15,6 @@
 #define TIU_VERSION "unknown"
 #endif
 
-bool tiu_json;
 
 static void usage(FILE *f)
 {

@@ -66,7 +66,6 @@ struct up_opts {
 int parse_endpoint(const char *arg, __u32 ifindex, struct tiu_endpoint_key *key);
 void format_endpoint(const struct tiu_endpoint_key *key, char *buf, size_t len);
 int iface_index(const char *ifname, __u32 *ifindex);
-void warn_local_port(const char *ifname, const struct tiu_endpoint_key *key);
 int up_opt(struct up_opts *o, const char *name, const char *val);
 int ka_parse(const char *val, int *seconds);
 int read_config(struct up_opts *o, const char *path);
@@ -230,6 +229,7 @@ int teardown(__u32 ifindex, const char *ifname, const struct pins *p, bool purge
 int cmd_up(int argc, char **argv);
 int cmd_down(int argc, char **argv);
 int cmd_endpoint(int argc, char **argv);
+void warn_local_port(const char *ifname, const struct tiu_endpoint_key *key); /* endpoint.c */
 int cmd_status(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 
