@@ -342,11 +342,11 @@ for line in text.splitlines():
     seen.add(name)
     samples.append((name, labels(m.group(2)), int(m.group(3))))
 assert set(help_) == set(type_) == seen, (help_, type_, seen)
-# back to tiu's counter names: DIR_WHAT, with DIR enc/detour/dec
+# back to tiu's counter names: DIR_WHAT, with DIR enc/detour/dec (others as they are)
 direction = {"encap": "enc", "detour": "detour", "decap": "dec"}
 got = {}
 for name, lab, v in samples:
-    d = direction[lab["direction"]]
+    d = direction.get(lab["direction"], lab["direction"])
     what = {"tiu_converted_packets_total": lambda: "converted",
             "tiu_converted_bytes_total": lambda: "bytes",
             "tiu_passed_packets_total": lambda: "pass" if lab["reason"] == "no_endpoint" else "skip_" + lab["reason"],
