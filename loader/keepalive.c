@@ -69,12 +69,14 @@ static int ka_paths(const struct pins *p, struct ka_paths *kp)
 }
 
 /* The cgroup v2 mount from /proc/self/mounts, else the host's (ip netns
- * exec remounts /sys and hides it). */
+ * exec remounts /sys and hides it): through PID 1, or kthreadd (PID 2)
+ * where PID 1 cannot be inspected, as pins.c does for the bpffs. */
 static int cgroup2_root(char *buf, size_t len)
 {
 	static const char *const tabs[][2] = {
 		{ "/proc/self/mounts", "" },
 		{ "/proc/1/mounts", "/proc/1/root" },
+		{ "/proc/2/mounts", "/proc/2/root" },
 	};
 	char dev[256], dir[256], type[64];
 

@@ -247,6 +247,13 @@ print(g, s.get("given", 0), s["seconds"], s.get("default"))' "$WORK/ka.stats.c0.
 echo "# keepalive counters: client given (c0 + c1), server given, server seconds, server default: $given"
 [ "$given" = "6 0 25 True" ]
 tap $? "counters: 6 connections given a keepalive on the client, 0 on the server (local= endpoints, default 25 s)"
+links=$(python3 -c '
+import json, sys
+ids = [i["keepalive"]["link_id"] for f in sys.argv[1:] for i in json.load(open(f))["interfaces"]]
+print(" ".join(map(str, ids)))' "$WORK/ka.status.c.json" "$WORK/ka.status.s.json" 2>&1)
+echo "# sock_ops link of c0, c1 (client netns) and s0 (server netns): $links"
+[ "$(tr ' ' '\n' <<<"$links" | sort -u | wc -l)" = 1 ] && [ "${links%% *}" -gt 0 ] 2>/dev/null
+tap $? "two namespaces, three interfaces: one sock_ops attachment (link ids $links)"
 
 # probes on the wire: valid tunnelled UDP, both ways, all through the idle time
 ok=0
@@ -303,6 +310,17 @@ echo "#$st"
 echo "# keepalive entries of c0 (default: remote= only): after endpoint add of a local= and a remote=: $n_eps; after del of the first remote=: $n_eps2"
 [[ "$st" == *"25 s idle and interval (default: remote= endpoints only)"* ]] && [ "$n_eps" = 2 ] && [ "$n_eps2" = 1 ]
 tap $? "default keepalive: 25 s for remote= endpoints only, following tiu endpoint add|del"
+
+# ---- ip netns exec hides /sys (bpffs, cgroup2): the host's are used ----
+in_ns $C "$TIU" up c0 --decap tc --endpoint remote=$SRV4:$P_TCP >"$WORK/ipne.out" 2>&1
+rc=$?
+h_tiu_track "$C" c0
+j1=$(in_ns $C "$TIU" status c0 --json 2>/dev/null | python3 -c 'import json,sys; k=json.load(sys.stdin)["interfaces"][0]["keepalive"]; print(k["seconds"], k["link_id"], k["endpoints"])')
+j2=$(tiu_in $C status c0 --json 2>/dev/null | python3 -c 'import json,sys; k=json.load(sys.stdin)["interfaces"][0]["keepalive"]; print(k["seconds"], k["link_id"], k["endpoints"])')
+tiu_down_all
+echo "# up through ip netns exec: exit $rc, $(cat "$WORK/ipne.out"); keepalive (seconds link endpoints) seen through ip netns exec: $j1, through nsenter: $j2"
+[ $rc = 0 ] && [ "$j1" = "$j2" ] && [ "${j1%% *}" = 25 ] && ! grep -q warning "$WORK/ipne.out"
+tap $? "through ip netns exec (no cgroup2, no bpffs in its /sys): keepalive attached, the same link and entries as through nsenter"
 
 # ---- no cgroup v2: one warning, the tunnel still comes up ----
 TIU_TEST_NO_CGROUP2=1 tiu_in $C up c0 --decap tc --keepalive 5 --endpoint remote=$SRV4:$P_TCP >"$WORK/nocg.out" 2>"$WORK/nocg.err"
