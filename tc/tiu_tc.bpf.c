@@ -86,8 +86,9 @@ static __always_inline int tiu_push_eth(struct __sk_buff *skb, __u8 family)
 }
 
 /* The MSS clamp of tunnelled SYNs (tiu_encap_clamp_mss()), for egress and
- * the detour; a global subprogram: verified once, and the caller's paths
- * do not fork on its outcome. */
+ * the detour; a global subprogram: verified once, and the callers' paths
+ * do not fork on its outcome. The callers call it for SYNs only (one test
+ * of the flags byte, ~10 ns less per packet than a call for each). */
 __attribute__((noinline)) int tiu_tc_clamp_mss(struct __sk_buff *skb, __u64 l4_off, __u32 ifindex)
 {
 	void *data = (void *)(long)skb->data;
@@ -129,7 +130,8 @@ int tiu_tc_egress(struct __sk_buff *skb)
 		tiu_count(ifindex, TIU_STAT_ENC_DETOURED);
 		return bpf_redirect(link->detour_ifindex, 0);
 	}
-	tiu_tc_clamp_mss(skb, p.l4_off, ifindex);
+	if (((struct tiu_tcp20 *)p.l4)->flags & TIU_TCP_FLAG_SYN)
+		tiu_tc_clamp_mss(skb, p.l4_off, ifindex);
 	tiu_encap_apply(&p, data_end, ifindex, TIU_EGRESS_STATS);
 	return TC_ACT_OK;
 }
@@ -160,7 +162,8 @@ int tiu_tc_detour(struct __sk_buff *skb)
 		tiu_count(out, TIU_STAT_DET_DROP_NOT_SEGMENTED);
 		return TC_ACT_SHOT;
 	}
-	tiu_tc_clamp_mss(skb, p.l4_off, out);
+	if (((struct tiu_tcp20 *)p.l4)->flags & TIU_TCP_FLAG_SYN)
+		tiu_tc_clamp_mss(skb, p.l4_off, out);
 	tiu_encap_apply(&p, data_end, out, TIU_DETOUR_STATS);
 	/* To a raw-IP interface the kernel strips the Ethernet header on the
 	 * way (__bpf_redirect_no_mac()): nothing to do here. */
