@@ -30,10 +30,13 @@
 
 struct ns_set {
 	int n;
+	int unknown;          /* namespaces whose cookie could not be read */
+	int err;              /* why (errno of setns) */
 	struct { dev_t dev; ino_t ino; unsigned long long id; } ns[MAX_NS];
 };
 
-/* The namespace's ID as tiu names its state: the cookie, else the inode. */
+/* The namespace's ID as tiu names its state: the cookie, else (a kernel
+ * without SO_NETNS_COOKIE) the inode; 0 if it cannot be entered. */
 static unsigned long long id_of(int nsfd, int self, ino_t ino)
 {
 	unsigned long long cookie = 0;
@@ -41,7 +44,7 @@ static unsigned long long id_of(int nsfd, int self, ino_t ino)
 	int fd;
 
 	if (setns(nsfd, CLONE_NEWNET))
-		return ino;
+		return 0;
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd >= 0 && getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len))
 		cookie = 0;
@@ -68,6 +71,10 @@ static void add_ns(struct ns_set *s, const char *path, int self)
 	s->ns[s->n].dev = st.st_dev;
 	s->ns[s->n].ino = st.st_ino;
 	s->ns[s->n].id = id_of(fd, self, st.st_ino);
+	if (!s->ns[s->n].id) {
+		s->unknown++;
+		s->err = errno;
+	}
 	s->n++;
 	close(fd);
 }
@@ -117,7 +124,7 @@ static int live_namespaces(struct ns_set *s)
 	DIR *dh;
 	int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 
-	s->n = 0;
+	s->n = s->unknown = 0;
 	if (self < 0)
 		return tiu_fail("/proc/self/ns/net: %s", strerror(errno));
 	add_ns(s, "/proc/self/ns/net", self);
@@ -141,6 +148,10 @@ static int live_namespaces(struct ns_set *s)
 		closedir(dh);
 	add_mounts(s, self);
 	close(self);
+	/* one namespace we cannot name could be the owner of any netns-ID: then
+	 * nothing can be called stale */
+	if (s->unknown)
+		return -1;
 	return 0;
 }
 
@@ -167,7 +178,9 @@ static int state_roots(char roots[2][PATH_MAX])
 	return 0;
 }
 
-int stale_find(struct stale_dir *out, int max)
+/* The stale directories into out (at most max), how many; -1 if it cannot
+ * be told (why: for the message). */
+static int find(struct stale_dir *out, int max, char *why, size_t len)
 {
 	static struct ns_set live;
 	char roots[2][PATH_MAX];
@@ -176,8 +189,13 @@ int stale_find(struct stale_dir *out, int max)
 	int n = 0;
 	DIR *dh;
 
-	if (state_roots(roots) || live_namespaces(&live))
+	if (state_roots(roots))
 		return -1;
+	if (live_namespaces(&live)) {
+		snprintf(why, len, "%d network namespace%s could not be entered (%s)", live.unknown,
+			 live.unknown == 1 ? "" : "s", strerror(live.err));
+		return -1;
+	}
 	for (int r = 0; r < 2; r++) {
 		dh = roots[r][0] ? opendir(roots[r]) : NULL;
 		while (dh && (e = readdir(dh)) && n < max) {
@@ -194,6 +212,15 @@ int stale_find(struct stale_dir *out, int max)
 			closedir(dh);
 	}
 	return n;
+}
+
+/* For status: the stale directories, 0 when that cannot be told. */
+int stale_find(struct stale_dir *out, int max)
+{
+	char why[128];
+	int n = find(out, max, why, sizeof(why));
+
+	return n < 0 ? 0 : n;
 }
 
 /* The pin directory that the record NAME in DIR names ("" if NAME is no
@@ -296,10 +323,12 @@ static int remove_one(const struct stale_dir *s, const struct stale_dir *all, in
 int stale_remove(void)
 {
 	static struct stale_dir st[256];
-	int n = stale_find(st, 256), err = 0;
+	char why[128] = "";
+	int n = find(st, 256, why, sizeof(why)), err = 0;
 
 	if (n < 0)
-		return -1;
+		return tiu_fail("down --stale: cannot tell which namespaces are gone: %s: run it as root (CAP_SYS_ADMIN enters each namespace to read its cookie)",
+				why[0] ? why : "no pin directory");
 	for (int i = 0; i < n; i++) {
 		if (remove_one(&st[i], st, n))
 			err = -1;

@@ -167,6 +167,12 @@ t_stale_namespace() {
 import json, sys
 paths = [s["path"] for s in json.load(sys.stdin)["stale"]]
 assert sys.argv[1] in paths and sys.argv[2] in paths, paths' "$pins_c" "$run_c" || fail "status --json stale" || return
+	# without CAP_SYS_ADMIN no namespace can be entered: refuse, remove nothing
+	out=$(ns_enter "$A" setpriv --bounding-set -all,+bpf,+net_admin --inh-caps -all "$TIU" down --stale 2>&1) &&
+		fail "down --stale without CAP_SYS_ADMIN worked: $out" && return 1
+	grep -q "^tiu: down --stale: cannot tell which namespaces are gone: .*could not be entered" <<<"$out" ||
+		fail "down --stale without CAP_SYS_ADMIN: $out" || return
+	[ -d "$pins_c" ] && [ -d "$DEF" ] || fail "removed something without knowing" || return
 	out=$(ta down --stale) || fail "down --stale: $out" || return
 	grep -q "removed $pins_c" <<<"$out" || fail "down --stale: $out" || return
 	[ ! -e "$pins_c" ] && [ ! -e "$run_c" ] || fail "C's state left: $(ls "$pins_c" "$run_c" 2>&1)" || return
