@@ -414,6 +414,36 @@ static void icmp_frame(uint32_t *st, struct pkt *p)
 	}
 }
 
+/*
+ * For the MSS clamp: a SYN or SYN-ACK (mostly) whose options hold an MSS
+ * (mostly larger than any clamp), after 0-3 NOPs (odd offsets) or another
+ * option, sometimes malformed; the TCP checksum made valid again.
+ */
+static void syn_options(uint32_t *st, struct pkt *p, int opt_len)
+{
+	uint8_t *t = p->b + p->l4_off, *o = t + 20;
+	int at = 0;
+
+	if (chance(st, 80))
+		t[13] = (t[13] & ~0x20) | 0x02 | (chance(st, 50) ? 0x10 : 0);
+	if (chance(st, 20)) { /* a timestamp option first */
+		o[at] = 8, o[at + 1] = 10;
+		at += opt_len >= 18 ? 10 : 0;
+	}
+	for (uint32_t n = below(st, 4); n-- && at < opt_len - 4;)
+		o[at++] = 1;
+	if (at + 4 <= opt_len) {
+		o[at] = 2;
+		o[at + 1] = chance(st, 90) ? 4 : below(st, 6);
+		pkt_put16(o + at + 2, chance(st, 80) ? 1300 + below(st, 8000) : below(st, 1500));
+		at += 4;
+	}
+	while (at < opt_len)
+		o[at++] = chance(st, 70) ? 1 : 0;
+	pkt_put16(t + 16, 0);
+	pkt_put16(t + 16, pkt_inet_csum(t, p->l4_len, pkt_pseudo_sum(p, 6)));
+}
+
 /* Frame number idx of a run with this seed: a pure function of both. */
 int gen_frame(uint32_t seed, uint64_t idx, struct pkt *p, uint32_t *gso, struct gen_stats *gs)
 {
@@ -444,6 +474,8 @@ int gen_frame(uint32_t seed, uint64_t idx, struct pkt *p, uint32_t *gso, struct 
 			gs->udp++;
 		} else {
 			pkt_build_tcp(&s, p);
+			if (s.tcp_opt_len >= 8 && chance(&st, 30))
+				syn_options(&st, p, s.tcp_opt_len);
 			gs->tcp++;
 		}
 		if (chance(&st, 78)) {

@@ -397,6 +397,45 @@ static struct outcome detour(enum tcp_class c, uint32_t gso)
 	return REDIRECT(DET_CONVERTED);
 }
 
+/*
+ * The MSS clamp of a tunnelled TCP packet being converted: a SYN or SYN-ACK
+ * on an interface with a clamp whose MSS option (kind 2, length 4) is larger.
+ * The options are walked from the start: NOP is one byte, end-of-list, a
+ * length below 2, a malformed MSS option or the end of the options or of
+ * the frame stop the walk; tiu looks at 20 options and at TCP headers
+ * within 512 bytes of the frame's start. Returns the offset of the value
+ * to lower, or 0.
+ */
+static size_t mss_to_clamp(const uint8_t *b, size_t len, const struct mparse *m)
+{
+	const uint8_t *t = b + m->l4_off;
+	size_t optlen, off = 0;
+
+	if (!world.mss || world.link == LM_NONE || m->l4_off > 512 || !(t[13] & 0x02))
+		return 0;
+	optlen = doff_bytes(t[12]) - 20;
+	for (int i = 0; i < 20; i++) {
+		size_t o = m->l4_off + 20 + off;
+
+		if (off >= optlen || off >= 40 || o + 2 > len || b[o] == 0)
+			return 0;
+		if (b[o] == 1) {
+			off++;
+			continue;
+		}
+		if (b[o + 1] < 2)
+			return 0;
+		if (b[o] != 2) {
+			off += b[o + 1];
+			continue;
+		}
+		if (b[o + 1] != 4 || o + 4 > len || off + 4 > optlen)
+			return 0;
+		return pkt_get16(b + o + 2) > world.mss ? o + 2 : 0;
+	}
+	return 0;
+}
+
 void model_predict(enum kind kind, int compat, const uint8_t *b, size_t len, uint32_t gso,
 		   struct expect *e)
 {
@@ -422,6 +461,12 @@ void model_predict(enum kind kind, int compat, const uint8_t *b, size_t len, uin
 	e->v = o.v;
 	e->stat = o.stat;
 	e->bytes_stat = bytes_stat_of(o.stat);
+	e->extra_stat = ST_NONE;
+	if (o.stat == TIU_STAT_ENC_CONVERTED || o.stat == TIU_STAT_DET_CONVERTED) {
+		e->mss_off = mss_to_clamp(b, len, &e->m);
+		if (e->mss_off)
+			e->extra_stat = TIU_STAT_ENC_MSS_CLAMPED;
+	}
 	e->icmp = o.stat == TIU_STAT_DEC_ICMP_TRANSLATED;
 	e->convert = e->bytes_stat != ST_NONE || e->icmp;
 	e->pushed_eth = world.raw && kind == K_EGRESS && o.v == MV_REDIRECT;

@@ -60,6 +60,7 @@ struct model_world {
 	enum link_mode link;
 	int raw;               /* objects with raw-IP framing: frames start at the
 	                        * IP header, except at the detour (a veth) */
+	uint32_t mss;          /* the interface's MSS clamp (`tiu up --mss`), 0: none */
 };
 extern struct model_world world;
 
@@ -99,6 +100,9 @@ struct expect {
 	int stat;           /* the one packet counter that moves, or ST_NONE */
 	int bytes_stat;     /* with a *_CONVERTED: its bytes counter */
 	int convert;        /* 1: the output is the converted frame */
+	int extra_stat;     /* a second counter that moves (enc_mss_clamped), or ST_NONE */
+	size_t mss_off;     /* with convert: the MSS value (2 bytes) the clamp
+	                     * lowers to world.mss, or 0 */
 	int icmp;           /* with convert: an ICMP error whose quote (q) is
 	                     * translated, not a converted segment */
 	struct mquote q;
