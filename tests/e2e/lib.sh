@@ -167,6 +167,20 @@ xfer_run() {
 nstat_reset() { local n; for n in "$@"; do in_ns $n nstat -n >/dev/null 2>&1; done; }
 nstat_json() { in_ns "$1" nstat -z --json 2>/dev/null; }   # deltas since nstat_reset
 
+# TX drops of the topology's veths, "IFACE=N,...": a veth whose peer runs
+# native XDP hands it the packet through a ring (drivers/net/veth.c,
+# veth_xmit() -> veth_xdp_rx()); with the ring full and no qdisc the packet
+# is dropped and counted in the sender's tx_dropped, after packet taps on the
+# sender already saw it.
+link_drops() {
+	local l ns ifc out=
+	for l in $C:c0 $C:c1 $S:s0 $R:rc $R:rc2 $R:rs; do
+		ns=${l%%:*} ifc=${l#*:}
+		out+="$ifc=$(in_ns $ns cat /sys/class/net/$ifc/statistics/tx_dropped 2>/dev/null || echo 0),"
+	done
+	echo "${out%,}"
+}
+
 # packets dropped because a CPU's receive backlog was full (all CPUs, host-wide)
 softnet_drops() { local s=0 a b r; while read -r a b r; do s=$((s + 16#$b)); done </proc/net/softnet_stat; echo $s; }
 
@@ -176,7 +190,7 @@ softnet_drops() { local s=0 a b r; while read -r a b r; do s=$((s + 16#$b)); don
 # tiu down, then verdict.py judges it. Returns 0 when every check passed.
 e2e_run() {
 	local lab=$1 fam=$2 proto=$3 mb=$4 mode=$5 tx=$6 bytes=$7 to=${8:-60}
-	local peer ifc ns sn0 sn1 missed rc opt=""
+	local peer ifc ns sn0 sn1 ld0 ld1 missed rc opt=""
 	mbox "$mb" || return 1
 	tiu_ends_up "$mode" || { tiu_down_all; return 1; }
 	[ -z "${E2E_ON_UP:-}" ] || $E2E_ON_UP   # a caller's look at tiu while it is up
@@ -186,12 +200,12 @@ e2e_run() {
 		tiu_stats_json $ns $ifc >"$WORK/$lab.stats0.$ifc.json"
 	done
 	nstat_reset $C $S
-	sn0=$(softnet_drops)
+	sn0=$(softnet_drops) ld0=$(link_drops)
 	cap_start "$lab" || { tiu_down_all; return 1; }
 	xfer_run "$lab" "$fam" "$proto" "$bytes" "$to"
 	cap_stop
 	missed=$E2E_CAP_MISSED
-	sn1=$(softnet_drops)
+	sn1=$(softnet_drops) ld1=$(link_drops)
 	nstat_json $C >"$WORK/$lab.nstat.cli.json"
 	nstat_json $S >"$WORK/$lab.nstat.srv.json"
 	for ifc in c0 c1 s0; do
@@ -205,7 +219,7 @@ e2e_run() {
 	[ "$proto" = mptcp ] && opt=--mptcp
 	PORT=$PORT python3 "$E2E_DIR/verdict.py" --work "$WORK" --label "$lab" --bytes "$bytes" $opt \
 		--peer "$peer" --cap-missed "$missed" --softnet-drops $((sn1 - sn0)) \
-		--results "$WORK/results.jsonl"
+		--link-drops "$ld0" "$ld1" --results "$WORK/results.jsonl"
 	rc=$?
 	# the captures are large: keep them only for a failed run
 	[ $rc = 0 ] && [ "${E2E_KEEP:-0}" != 1 ] && rm -f "$WORK/$lab".*.pcap
@@ -222,7 +236,7 @@ e2e_run() {
 # too sends with TX offload off: every TCP packet on rs must carry a valid
 # checksum, the server must count no checksum error.
 e2e_router_run() {
-	local lab=$1 fam=$2 mode=$3 bytes=$4 to=${5:-60} dec missed ifc ns rc
+	local lab=$1 fam=$2 mode=$3 bytes=$4 to=${5:-60} dec missed ifc ns rc ld0 ld1
 	case $mode in
 	native|skb) dec="--decap xdp --xdp-mode $mode" ;;
 	tc) dec="--decap tc" ;;
@@ -237,10 +251,11 @@ e2e_router_run() {
 		tiu_stats_json $ns $ifc >"$WORK/$lab.stats0.$ifc.json"
 	done
 	nstat_reset $C $S
+	ld0=$(link_drops)
 	E2E_CAP_LINKS="$R:rc $R:rs" cap_start "$lab" || { tiu_down_all; return 1; }
 	xfer_run "$lab" "$fam" tcp "$bytes" "$to"
 	cap_stop
-	missed=$E2E_CAP_MISSED
+	missed=$E2E_CAP_MISSED ld1=$(link_drops)
 	nstat_json $C >"$WORK/$lab.nstat.cli.json"
 	nstat_json $S >"$WORK/$lab.nstat.srv.json"
 	for ifc in c0 rc; do
@@ -252,7 +267,7 @@ e2e_router_run() {
 	PORT=$PORT python3 "$E2E_DIR/verdict.py" --work "$WORK" --label "$lab" --bytes "$bytes" \
 		--peer "$([ "$fam" = 6 ] && echo $CLI6 || echo $CLI4)" --cap-missed "$missed" \
 		--ifaces c0:rc:client,rc:rc:server --udp-links rc --tcp-links rs \
-		--results "$WORK/results.jsonl"
+		--link-drops "$ld0" "$ld1" --results "$WORK/results.jsonl"
 	rc=$?
 	[ $rc = 0 ] && [ "${E2E_KEEP:-0}" != 1 ] && rm -f "$WORK/$lab".*.pcap
 	return $rc
