@@ -130,12 +130,20 @@ static int check_not_up(const struct pins *p, __u32 ifindex, const char *ifname)
 	struct xdp_info xi = {};
 	struct tc_info ti;
 	struct detour d;
-	char found[160] = "";
+	char found[400] = "";
+	struct pins rec;
 	int n = 0, det;
 
 	if (!maps_open(p, &m)) {
 		if (!bpf_map_lookup_elem(m.links, &ifindex, &link))
 			n += snprintf(found + n, sizeof(found) - n, " map entries,");
+		maps_close(&m);
+	}
+	/* entries in the pin directory recorded by an earlier `up --pin-dir` */
+	if (!pins_of_iface(NULL, ifindex, false, &rec) && strcmp(rec.dir, p->dir) &&
+	    !maps_open(&rec, &m)) {
+		if (!bpf_map_lookup_elem(m.links, &ifindex, &link))
+			n += snprintf(found + n, sizeof(found) - n, " map entries in %s,", rec.dir);
 		maps_close(&m);
 	}
 	if (tc_query(ifindex, true, &ti)) {

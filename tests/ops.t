@@ -94,6 +94,20 @@ t_record_without_run_state() {
 	clean_a
 }
 
+# up --pin-dir killed after writing the maps: the next up (in any
+# directory) names the leftovers there, and down finds them by the record.
+t_crash_leftover_elsewhere() {
+	local out
+	TIU_TEST_CRASH_AT=links ta up va --endpoint remote=$B4:7001 --pin-dir "$PD" >/dev/null 2>&1
+	h_tiu_track "$A" va "$PD"
+	out=$(ta up va --endpoint remote=$B4:7001 2>&1) && fail "up over leftovers worked: $out" && return 1
+	grep -q "found: map entries in $PD" <<<"$out" || fail "leftovers in $PD not named: $out" || return
+	out=$(ta down va --purge) || fail "down: $out" || return
+	grep -q "pins in $PD" <<<"$out" || fail "down did not find $PD: $out" || return
+	ta up va --endpoint remote=$B4:7001 >/dev/null || fail "up after down" || return
+	ta down va --purge >/dev/null && clean_a
+}
+
 # Two interfaces, two directories: status lists both, purge of one keeps the other.
 t_two_dirs() {
 	local out
@@ -401,6 +415,7 @@ T() {
 }
 T "the pin-dir loop: up --pin-dir, status, stats, endpoint, down --purge, up, down, up" t_pin_dir_loop
 T "the pin-dir record survives the loss of /run/tiu (bpffs symlink)" t_record_without_run_state
+T "up --pin-dir killed midway: the next up names the leftovers in that directory, down finds them" t_crash_leftover_elsewhere
 T "two interfaces, two pin directories: status and stats list both" t_two_dirs
 T "the unit's start/stop/restart/reload with a pin-dir in the config file" t_config_restart
 T "a namespace deleted while tiu is up: status reports its state, down --stale removes only it" t_stale_namespace
