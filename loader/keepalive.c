@@ -418,6 +418,55 @@ int ka_down(__u32 ifindex, const struct pins *p, char *done, size_t len)
 	return err;
 }
 
+/*
+ * A namespace that is gone (stale.c): its entries in both maps, then the
+ * attachment if nothing else uses it. The default keepalive directory only;
+ * returns how many entries were removed.
+ */
+int ka_forget_netns(unsigned long long netns)
+{
+	struct tiu_ka_iface_key ik, iprev, idrop[256];
+	struct tiu_ka_key ek, eprev;
+	struct ka_paths kp;
+	struct ka_fds f;
+	struct pins p;
+	int n = 0, again;
+
+	if (pins_resolve(NULL, false, &p) || ka_paths(&p, &kp) || ka_open(&kp, &f))
+		return 0;
+	do { /* collect, then delete: deleting while walking restarts the walk */
+		int k = 0;
+		bool first = true;
+
+		while (k < 256 && !bpf_map_get_next_key(f.ifaces, first ? NULL : &iprev, &ik)) {
+			first = false;
+			iprev = ik;
+			if (ik.netns == netns)
+				idrop[k++] = ik;
+		}
+		for (int i = 0; i < k; i++)
+			n += !bpf_map_delete_elem(f.ifaces, &idrop[i]);
+		again = k == 256;
+	} while (again);
+	do {
+		bool first = true;
+
+		again = 0;
+		while (!bpf_map_get_next_key(f.eps, first ? NULL : &eprev, &ek)) {
+			first = false;
+			eprev = ek;
+			if (ek.netns == netns && !bpf_map_delete_elem(f.eps, &ek)) {
+				n++;
+				again = 1;
+				break;
+			}
+		}
+	} while (again);
+	ka_detach_if_unused(&kp, &f);
+	ka_close(&f);
+	return n;
+}
+
 void ka_state(const struct pins *p, __u32 ifindex, struct ka_state *s)
 {
 	struct tiu_ka_iface_key ik = { .netns = p->netns, .ifindex = ifindex }, k, prev;

@@ -324,7 +324,7 @@ int stale_remove(void)
 {
 	static struct stale_dir st[256];
 	char why[128] = "";
-	int n = find(st, 256, why, sizeof(why)), err = 0;
+	int n = find(st, 256, why, sizeof(why)), err = 0, k;
 
 	if (n < 0)
 		return tiu_fail("down --stale: cannot tell which namespaces are gone: %s: run it as root (CAP_SYS_ADMIN enters each namespace to read its cookie)",
@@ -335,6 +335,9 @@ int stale_remove(void)
 		else
 			printf("removed %s (network namespace %llu no longer exists)\n", st[i].path,
 			       st[i].id);
+		if (st[i].pins && (k = ka_forget_netns(st[i].id)) > 0)
+			printf("removed %d keepalive entr%s of network namespace %llu\n", k,
+			       k == 1 ? "y" : "ies", st[i].id);
 	}
 	if (!n)
 		printf("no stale state: every tiu directory belongs to a namespace that exists\n");

@@ -208,6 +208,7 @@ int ka_up(const char *ifname, __u32 ifindex, int seconds, const struct pins *p);
 int ka_down(__u32 ifindex, const struct pins *p, char *done, size_t len);
 int ka_sync(const struct pins *p);
 void ka_state(const struct pins *p, __u32 ifindex, struct ka_state *s);
+int ka_forget_netns(unsigned long long netns);
 void ka_print_text(const struct ka_state *s);
 void ka_print_json(FILE *f, const struct ka_state *s);
 

@@ -311,6 +311,20 @@ echo "# keepalive entries of c0 (default: remote= only): after endpoint add of a
 [[ "$st" == *"25 s idle and interval (default: remote= endpoints only)"* ]] && [ "$n_eps" = 2 ] && [ "$n_eps2" = 1 ]
 tap $? "default keepalive: 25 s for remote= endpoints only, following tiu endpoint add|del"
 
+# ---- a namespace deleted while up: tiu down --stale removes its entries ----
+h_ns D gone && h_veth "$D" d0 "$R" rd && h_addr "$D" d0 10.77.9.1/24
+ckd=$(netns_cookie $D)
+tiu_in $D up d0 --decap tc --keepalive 7 --endpoint remote=$SRV4:$P_TCP --endpoint "local=*:$P_MP" >/dev/null 2>&1
+rc=$?
+before=$(ka_entries "$ckd")
+ip netns del "$D"
+"$TIU" down --stale >"$WORK/stale.out" 2>&1
+after=$(ka_entries "$ckd")
+sed 's/^/# down --stale: /' "$WORK/stale.out" | grep -e "$ckd" -e "cannot"
+echo "# namespace $ckd: up exit $rc, keepalive entries before its deletion $before, after tiu down --stale $after"
+[ $rc = 0 ] && [ "$before" = 3 ] && [ "$after" = 0 ] && grep -q "keepalive entr.* of network namespace $ckd" "$WORK/stale.out"
+tap $? "a namespace deleted while up: tiu down --stale removes its keepalive entries (its interface and both endpoints)"
+
 # ---- ip netns exec hides /sys (bpffs, cgroup2): the host's are used ----
 in_ns $C "$TIU" up c0 --decap tc --endpoint remote=$SRV4:$P_TCP >"$WORK/ipne.out" 2>&1
 rc=$?
