@@ -97,5 +97,8 @@ print('# %-36s %4s %12s %9s %7s %8s %7s %8s' % ('run', 'ok', 'bytes', 'packets',
 for r in rs:
     print('# %-36s %4s %12d %9d %7.0f %8d %7d %8s' % (r['label'], 'ok' if r['ok'] else 'FAIL', r['bytes_hashed'],
           r['packets_checked'], r['mbit_s'], r['retrans'], r['softnet_drops'], r['subflows'] or '-'))
+for r in rs:
+    if r.get('kernel_issue'):
+        print('# %s: known kernel issue: %s' % (r['label'], r['kernel_issue']))
 PY
 tap_done

@@ -13,6 +13,10 @@ L.nstat.{cli,srv}.json (nstat deltas), L.stats{0,1}.{c0,c1,s0}.json
 
 Checks, each printed as "# ok ..." or "# FAIL ...":
  - both directions: every byte arrived, SHA-256 of sent == received;
+   one exception, MPTCP client->server only: the server's bytes differ, the
+   stream reassembled from the capture on rs equals what the client sent,
+   and the server's SHA-256 is exactly what the known kernel fault makes of
+   that stream (mptcpwire.py); reported as a known kernel issue;
  - capture (pcapcheck.py): only UDP on the tunnelled port, every checksum
    valid, every packet accounted for;
  - nstat on both ends: no TCP/UDP checksum errors, no UDP to a closed port
@@ -33,6 +37,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import mptcpwire  # noqa: E402
 import pcapcheck  # noqa: E402
 
 # tiu interface : middlebox link whose capture sees its packets : which side
@@ -86,10 +91,22 @@ def main():
     cj, sj = load(w('client.json'), {}), load(w('server.json'), {})
     check(not cj.get('error') and not sj.get('error') and cj and sj,
           'transfer finished (client error: %s, server error: %s)' % (cj.get('error'), sj.get('error')))
-    check(cj.get('sent') == a.bytes and sj.get('received') == a.bytes
-          and cj.get('sent_sha256') == sj.get('received_sha256'),
-          'client->server %s of %d bytes, sha256 %s' % (sj.get('received'), a.bytes,
-                                                         'equal' if cj.get('sent_sha256') == sj.get('received_sha256') else 'DIFFERENT'))
+    c2s = cj.get('sent') == a.bytes and sj.get('received') == a.bytes
+    kernel_issue = None
+    if c2s and a.mptcp and cj.get('sent_sha256') != sj.get('received_sha256'):
+        # the server holds other bytes: tiu is cleared only when the stream
+        # on rs equals what was sent AND the server's bytes are exactly what
+        # the known kernel fault makes of it (mptcpwire.py)
+        x = mptcpwire.explain(w('rs.pcap'), int(os.environ.get('PORT', '7001')),
+                              cj.get('sent_sha256'), sj.get('received_sha256'))
+        print('#        wire stream on rs (DSS reassembly): %s' % x['wire'])
+        if x['rebase']:
+            kernel_issue = ('known kernel fault, MPTCP join re-basing: subflow %s, first mapping DSN %d '
+                            'length %d delivered from DSN %d (bytes from %d on)' % x['rebase'])
+    check(c2s and (cj.get('sent_sha256') == sj.get('received_sha256') or kernel_issue is not None),
+          'client->server %s of %d bytes, sha256 %s' % (
+              sj.get('received'), a.bytes, 'equal' if cj.get('sent_sha256') == sj.get('received_sha256') else
+              'DIFFERENT at the server, the wire intact: ' + kernel_issue if kernel_issue else 'DIFFERENT'))
     check(sj.get('sent') == a.bytes and cj.get('received') == a.bytes
           and sj.get('sent_sha256') == cj.get('received_sha256'),
           'server->client %s of %d bytes, sha256 %s' % (cj.get('received'), a.bytes,
@@ -192,9 +209,12 @@ def main():
     res = dict(label=a.label, ok=not fails, bytes_hashed=hashed, packets_checked=t['packets'],
                seconds=secs, mbit_s=round(8 * a.bytes / secs / 1e6, 1) if secs else 0,
                retrans=retrans, softnet_drops=a.softnet_drops, converted_out=conv['enc'],
-               converted_in=conv['dec'], subflows=cj.get('subflows_max'), fails=fails)
+               converted_in=conv['dec'], subflows=cj.get('subflows_max'), fails=fails,
+               kernel_issue=kernel_issue)
     print('# %s: %d bytes hashed, %d packets checked, %.2f s, %.0f Mbit/s each way, %d retransmissions, '
           '%d softnet backlog drops' % (a.label, hashed, t['packets'], secs, res['mbit_s'], retrans, a.softnet_drops))
+    if kernel_issue:
+        print('# %s: passed with a KNOWN KERNEL ISSUE (not tiu): %s' % (a.label, kernel_issue))
     if a.results:
         with open(a.results, 'a') as f:
             f.write(json.dumps(res) + '\n')
