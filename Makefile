@@ -54,9 +54,12 @@ LOADER_SRCS := $(wildcard loader/*.c)
 LOADER  := $(BUILD)/tiu
 
 # BPF programs the tests load next to tiu's (tests/bpf/*.bpf.c) and the VM
-# lane's counting program, with the same flags as tiu's objects.
+# lane's counting and netkit probe programs, with the same flags as tiu's objects.
 TEST_BPF_OBJS := $(patsubst tests/bpf/%.bpf.c,$(BUILD)/tests/%.bpf.o,$(wildcard tests/bpf/*.bpf.c)) \
-	$(BUILD)/vm/xdp_count.bpf.o
+	$(BUILD)/vm/xdp_count.bpf.o $(BUILD)/vm/netkit_probe.bpf.o
+# The VM lane's netkit tool: makes a netkit pair through rtnetlink and
+# attaches a program to it (iproute2 6.1 and libbpf 1.1 cannot).
+VM_BINS := $(BUILD)/vm/netkit_probe
 
 # C test programs (TAP): tests/*.c, one binary each.
 TEST_SRCS := $(wildcard tests/*.c)
@@ -86,12 +89,12 @@ BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 DEPS_PKGS := clang llvm gcc make libc6-dev pkg-config libbpf-dev libxdp-dev xdp-tools \
 	bpftool libelf-dev zlib1g-dev libmnl-dev iproute2 ethtool nftables tcpdump iperf3 \
 	perl python3 libclang-rt-dev conntrack
-VM_PKGS := qemu-system-x86 busybox-static
+VM_PKGS := qemu-system-x86 busybox-static wireguard-tools
 
 .PHONY: all test test-unit test-vm demo deps deps-check clean install uninstall deb bench bench-quick soak
 
 all: $(BPF_OBJS) $(SKELS) $(LOADER) $(TEST_BINS) $(TEST_BPF_OBJS) $(FUZZ_BINS) $(FUZZ_TOOLS) \
-	$(BENCH_BINS)
+	$(BENCH_BINS) $(VM_BINS)
 
 $(BUILD) $(BUILD)/tests $(BUILD)/bench $(BUILD)/vm $(BUILD)/libfuzzer:
 	$(Q)mkdir -p $@
@@ -119,6 +122,10 @@ $(BUILD)/tests/%.bpf.o: tests/bpf/%.bpf.c | $(BUILD)/tests
 $(BUILD)/vm/%.bpf.o: tests/vm/%.bpf.c | $(BUILD)/vm
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/vm/netkit_probe: tests/vm/netkit_probe.c | $(BUILD)/vm
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) $< -o $@ -lmnl $(USER_LIBS)
 
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(call msg,SKEL,$@)
@@ -172,7 +179,7 @@ test-unit: all
 	$(Q)prove -v $(TEST_BINS)
 
 # Stock-kernel lanes (Debian 12's 6.1 and 13's 6.12 under qemu; KERNELS=trixie
-# runs one): dispatcher, no-kfunc and kfunc paths.
+# runs one): dispatcher, no-kfunc and kfunc paths, WireGuard, netkit.
 test-vm: all
 	$(Q)missing=; for p in $(VM_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; fi

@@ -1,103 +1,69 @@
 #!/bin/bash
 # guest-tests.sh - the stock-kernel lane's tests. Runs INSIDE the guest that
-# lane.sh boots with vm-run.sh (root, Debian's stock kernel, bpffs mounted),
-# and prints TAP: one line per check, the plan last, then a summary.
+# lane.sh boots with vm-run.sh (root, Debian's stock kernel, bpffs mounted,
+# the host's tools seen through 9p), and prints TAP through the shared
+# harness (tests/lib/harness.sh): one line per check, the plan last, then a
+# summary.
 #
-#   1. unit tests: every program in $BUILD/tests (TAP, BPF test runs): the
-#      BPF objects must load and verify on this kernel's verifier;
+#   1. unit tests: every program in $BUILD/tests (TAP, BPF test runs, the
+#      packet fuzzer among them): the BPF objects must load and verify on
+#      this kernel's verifier;
 #   2. libxdp dispatcher with xdp-loader: tiu_xdp.bpf.o and the lane's own
 #      counting program (xdp_count.bpf.o) on one veth, in skb and native
 #      mode, in both load orders; traffic moves a counter in each; removing
 #      one leaves the other running;
-#   3. the `tiu` loader (skipped with the reason while $BUILD/tiu lacks what
-#      they need): `tiu up` next to another XDP program, `tiu status`, `tiu
-#      down`, the ip_summed report and a tunnelled transfer on the no-kfunc
-#      path.
+#   3. the `tiu` loader: `tiu up` next to another XDP program, `tiu status`
+#      (the dispatcher; ip_summed readable or not, as /proc/kallsyms says),
+#      `tiu down` removing only tiu's program, and a tunnelled transfer with
+#      TX checksum offload off, every UDP checksum on the wire checked;
+#   4. a real layer-3 device: two namespaces joined by WireGuard over a veth
+#      pair, a transfer through the tunnel;
+#   5. netkit (6.7+): whether a netkit device with its offloads off hands its
+#      BPF program segmented, checksummed packets (what a segmentation detour
+#      needs), and with them on GSO/PARTIAL ones.
 #
-# Each check is a function: return 0 passes, 1 fails, 77 skips (the reason is
-# the last "SKIP: ..." line it printed). Its output is kept as TAP comments.
-# Checks of one scenario share state (interfaces, pins) in this shell.
+# Each check is a function run by `check` (harness): return 0 passes, 1
+# fails, 77 skips (the reason is the last "SKIP: ..." line it printed); its
+# output follows as TAP comments, with its wall time. Checks of one scenario
+# share state (namespaces, pins) in this shell. LANE_ONLY=REGEX runs only
+# the checks whose description matches (while developing one).
 set -u
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO=$(cd "$HERE/../.." && pwd)
-BUILD=${BUILD:-$REPO/build}
-TIU=$BUILD/tiu
+# shellcheck source=../lib/harness.sh
+. "$HERE/../lib/harness.sh" # ROOT, BUILD, TIU; TAP, namespaces, tiu, transfers
+
 TIU_OBJ=$BUILD/tiu_xdp.bpf.o
-COUNT_OBJ=$BUILD/vm/xdp_count.bpf.o
-COUNT_PROG=xdp_count          # program name in xdp_count.bpf.c
-TIU_PROG=tiu_xdp_decap        # TIU_PROG_XDP_DECAP in headers/tiu_common.h
-PINS=/sys/fs/bpf/vm-lane      # xdp-loader -p / tiu --pin-dir roots of the tests
-LOG=$(mktemp -d /tmp/vm-lane.XXXXXX)
+COUNT_OBJ=$BUILD/vm/xdp_count.bpf.o     # the Makefile builds both
+NETKIT_OBJ=$BUILD/vm/netkit_probe.bpf.o
+NETKIT_TOOL=$BUILD/vm/netkit_probe
+COUNT_PROG=xdp_count                    # program name in xdp_count.bpf.c
+TIU_PROG=tiu_xdp_decap                  # TIU_PROG_XDP_DECAP in headers/tiu_common.h
+KVER=$(uname -r)
 
-# The two network namespaces: "a" carries the XDP programs on IFA, "b" sends.
-NSA=vma NSB=vmb IFA=va IFB=vb ADDR_A=10.77.0.1 ADDR_B=10.77.0.2
-in_a() { nsenter --net="/run/netns/$NSA" "$@"; }
-in_b() { nsenter --net="/run/netns/$NSB" "$@"; }
-# nsenter, not `ip netns exec`: the latter remounts /sys and hides bpffs.
-
-# ---------------------------------------------------------------- TAP -----
-N=0 PASSED=0 FAILED=0 SKIPPED=0
-
-# check DESCRIPTION FUNCTION [ARG...]
-check() {
-	local desc=$1 rc out=$LOG/out t0=$SECONDS
+# ------------------------------------------------------------------ TAP --
+# lane_check DESC FUNC [ARG...]: check (harness) with LANE_ONLY and the time.
+lane_check() {
+	local desc=$1
 	shift
-	N=$((N + 1))
-	# LANE_ONLY=REGEX runs only the matching checks (while developing one).
 	if [ -n "${LANE_ONLY:-}" ] && ! [[ $desc =~ $LANE_ONLY ]]; then
-		echo "ok $N - $desc # SKIP not selected by LANE_ONLY"
-		SKIPPED=$((SKIPPED + 1))
+		skip "$desc" "not selected by LANE_ONLY"
 		return 77
 	fi
-	"$@" >"$out" 2>&1 </dev/null
+	check "$desc" timed "$@"
+}
+timed() {
+	local t0=$SECONDS rc
+	"$@"
 	rc=$?
-	echo "($((SECONDS - t0))s)" >>"$out"
-	case $rc in
-	0)
-		echo "ok $N - $desc"
-		PASSED=$((PASSED + 1))
-		;;
-	77)
-		echo "ok $N - $desc # SKIP $(sed -n 's/^SKIP: //p' "$out" | tail -n 1)"
-		SKIPPED=$((SKIPPED + 1))
-		return "$rc"
-		;;
-	*)
-		echo "not ok $N - $desc"
-		FAILED=$((FAILED + 1))
-		;;
-	esac
-	sed 's/^/# /' "$out"
-	return "$rc"
+	echo "($((SECONDS - t0))s)"
+	return $rc
 }
 
-skip() {
-	echo "SKIP: $*"
-	return 77
-}
-
-# Print a failure reason and fail (for `cond || fail "why"`).
-fail() {
-	echo "FAIL: $*"
-	return 1
-}
-
-# ------------------------------------------------------------ counters -----
-
-# Counters are read with bpftool and plain shell: under emulation a python
-# start costs a second or two, and these are read around every traffic burst.
-
-# Index of a statistics counter (TIU_STAT_<NAME>) in struct tiu_stats: its
-# position in the TIU_STATS(X) list of headers/tiu_common.h, read from the
-# header so that a new counter never shifts what the tests read.
-stat_index() {
-	local pos
-	pos=$(sed -n '/^#define TIU_STATS(X)/,/^$/p' "$REPO/headers/tiu_common.h" |
-		grep -o '\bX([A-Z0-9_]*,' | sed 's/^X(//; s/,$//' | grep -nx "$1" | cut -d: -f1)
-	[ -n "$pos" ] || { echo "no counter $1 in headers/tiu_common.h" >&2; return 1; }
-	echo $((pos - 1))
-}
+# ------------------------------------------------------------- counters --
+# tiu's counters come from `tiu stats --json` (harness: tiu_counter). The
+# lane's own programs' maps are read with bpftool and plain shell: under
+# emulation a python start costs a second or two.
 
 # map_u64 PINNED_MAP INDEX: the sum, over every key and CPU, of the INDEX-th
 # u64 of the value. Raw value bytes from bpftool (little endian), so neither
@@ -117,25 +83,56 @@ map_u64() {
 	echo "$total"
 }
 
-count_packets() { map_u64 "$1/vm_xdp_count" 0; }
-tiu_dec_pass() { map_u64 "$1/tiu_stats" "$DEC_PASS"; }
-tiu_counter() { map_u64 "$1/tiu_stats" "$(stat_index "$2")"; }
+count_packets() { map_u64 "$1/vm_xdp_count" 0 2>/dev/null || echo 0; }
 
-# --------------------------------------------------------------- setup -----
+# Index of a statistics counter (TIU_STAT_<NAME>) in struct tiu_stats: its
+# position in the TIU_STATS(X) list of headers/tiu_common.h, read from the
+# header so that a new counter never shifts what the lane reads.
+stat_index() {
+	local pos
+	pos=$(sed -n '/^#define TIU_STATS(X)/,/^$/p' "$ROOT/headers/tiu_common.h" |
+		grep -o '\bX([A-Z0-9_]*,' | sed 's/^X(//; s/,$//' | grep -nx "$1" | cut -d: -f1)
+	[ -n "$pos" ] || { echo "no counter $1 in headers/tiu_common.h" >&2; return 1; }
+	echo $((pos - 1))
+}
+
+# tiu's dec_pass on IFA: through `tiu stats` where tiu brought IFA up (its
+# pins under TIU_PINS); from the map that xdp-loader pinned when it loaded
+# tiu's object itself ($PINS/tiu_stats): tiu stats knows only interfaces
+# that tiu brought up.
+tiu_dec_pass() { # TIU_PINS
+	if [ "$1" = "$PINS" ]; then
+		map_u64 "$PINS/tiu_stats" "$DEC_PASS" 2>/dev/null || echo 0
+	else
+		tiu_counter "$NSA" "$IFA" dec_pass --pin-dir "$1"
+	fi
+}
+
+# Whether tiu's TC egress can read ip_summed: the bpf_cast_to_kern_ctx kfunc
+# (6.2+) is in the kernel's symbol table on 6.12, not on 6.1. The lane's
+# expectation comes from /proc/kallsyms, not from the loader's BTF probe.
+have_kfunc() { grep -q ' bpf_cast_to_kern_ctx$' /proc/kallsyms; }
+
+# ----------------------------------------------------- the veth pair -----
+# Namespace "a" carries the XDP programs on IFA, "b" sends.
+IFA=va IFB=vb ADDR_A=10.77.0.1 ADDR_B=10.77.0.2
+NSA= NSB=
+PINS=/sys/fs/bpf/vm-lane-$$ # xdp-loader -p / tiu --pin-dir roots of the tests
+h_defer rm -rf "$PINS"
+# nsenter, not `ip netns exec` (in_ns): the latter remounts /sys and hides
+# bpffs, where xdp-loader and tiu pin.
+in_a() { ns_enter "$NSA" "$@"; }
+in_b() { ns_enter "$NSB" "$@"; }
 
 pair_up() {
 	pair_down
-	mkdir -p "$PINS" && ip netns add "$NSA" && ip netns add "$NSB" &&
-		ip link add "$IFA" netns "$NSA" type veth peer name "$IFB" netns "$NSB" &&
-		ip -n "$NSA" addr add "$ADDR_A/24" dev "$IFA" &&
-		ip -n "$NSB" addr add "$ADDR_B/24" dev "$IFB" &&
-		ip -n "$NSA" link set lo up && ip -n "$NSA" link set "$IFA" up &&
-		ip -n "$NSB" link set lo up && ip -n "$NSB" link set "$IFB" up
+	mkdir -p "$PINS" && h_ns NSA a && h_ns NSB b && h_veth "$NSA" "$IFA" "$NSB" "$IFB" &&
+		h_addr "$NSA" "$IFA" "$ADDR_A/24" && h_addr "$NSB" "$IFB" "$ADDR_B/24"
 }
 
 pair_down() {
-	ip netns del "$NSA" 2>/dev/null
-	ip netns del "$NSB" 2>/dev/null
+	[ -n "$NSA" ] && ip netns del "$NSA" 2>/dev/null
+	[ -n "$NSB" ] && ip netns del "$NSB" 2>/dev/null
 	rm -rf "$PINS"
 	return 0
 }
@@ -143,7 +140,7 @@ pair_down() {
 # Traffic from b to a: pings (answered, so XDP passed them) and UDP to a
 # port nobody tunnels (tiu counts it as dec_pass and passes it).
 traffic() {
-	in_b busybox ping -c 3 -i 0.2 -W 2 "$ADDR_A" >/dev/null || fail "ping $ADDR_A failed"
+	in_b busybox ping -c 3 -i 0.2 -W 2 "$ADDR_A" >/dev/null || fail "ping $ADDR_A failed" || return
 	in_b bash -c "for i in 1 2 3 4 5; do echo lane >/dev/udp/$ADDR_A/5555; done" ||
 		fail "sending UDP failed"
 }
@@ -178,11 +175,11 @@ expect_dispatched() {
 # whether xdp_count's counter and tiu's dec_pass moved (YES) or not (NO).
 expect_counting() {
 	local cpins=$1 tpins=$2 want_c=$3 want_t=$4 c0 c1 t0 t1 bad=0
-	c0=$(count_packets "$cpins" 2>/dev/null || echo 0)
-	t0=$(tiu_dec_pass "$tpins" 2>/dev/null || echo 0)
+	c0=$(count_packets "$cpins")
+	t0=$(tiu_dec_pass "$tpins")
 	traffic || return 1
-	c1=$(count_packets "$cpins" 2>/dev/null || echo 0)
-	t1=$(tiu_dec_pass "$tpins" 2>/dev/null || echo 0)
+	c1=$(count_packets "$cpins")
+	t1=$(tiu_dec_pass "$tpins")
 	echo "xdp_count packets: $c0 -> $c1; tiu dec_pass: $t0 -> $t1"
 	moved() { if [ "$2" -gt "$1" ]; then echo YES; else echo NO; fi; }
 	[ "$(moved "$c0" "$c1")" = "$want_c" ] || { echo "FAIL: xdp_count counter moved: expected $want_c"; bad=1; }
@@ -197,20 +194,27 @@ expect_counting() {
 
 # ------------------------------------------------------ 1. unit tests ------
 
+# The packet fuzzer runs with fewer frames here than in `make test` (which
+# runs a million program runs on the host in seconds, and minutes under
+# emulation): what this lane adds is this kernel's verifier and BPF runtime.
+LANE_FUZZ_FRAMES=${LANE_FUZZ_FRAMES:-40000}
+
 run_unit_tests() {
-	local bin found=0
+	local bin found=0 args
 	for bin in "$BUILD"/tests/*; do
 		[ -f "$bin" ] && [ -x "$bin" ] || continue
 		found=1
-		check "unit: ${bin##*/} on $(uname -r)" unit_test "$bin"
+		args=()
+		[ "${bin##*/}" = test_pktfuzz ] && args=("$LANE_FUZZ_FRAMES")
+		lane_check "unit: ${bin##*/}${args:+ ($args frames)} on $KVER" unit_test "$bin" "${args[@]}"
 	done
 	[ "$found" = 1 ] ||
-		check "unit tests on $(uname -r)" skip "no test programs in $BUILD/tests yet (make all builds them)"
+		lane_check "unit tests on $KVER" skip_because "no test programs in $BUILD/tests (make all builds them)"
 }
 
-unit_test() {
+unit_test() { # BINARY [ARG...]
 	local out rc
-	out=$(cd "$REPO" && timeout 120 "$1" 2>&1)
+	out=$(cd "$ROOT" && timeout 150 "$@" 2>&1)
 	rc=$?
 	printf '%s\n' "$out"
 	[ "$rc" = 0 ] || fail "$1 exited $rc" || return
@@ -220,10 +224,6 @@ unit_test() {
 
 # ------------------------------------ 2. dispatcher with xdp-loader --------
 
-have_tiu_obj() {
-	[ -f "$TIU_OBJ" ] || skip "$TIU_OBJ not built yet (make $TIU_OBJ)"
-}
-
 xl_load() { # MODE OBJECT
 	in_a xdp-loader load -p "$PINS" -m "$1" "$IFA" "$2" || fail "xdp-loader load -m $1 $IFA $2 failed"
 }
@@ -231,25 +231,19 @@ xl_load() { # MODE OBJECT
 xl_unload() { # PROGRAM-NAME
 	local id
 	id=$(prog_id "$1")
-	[ -n "$id" ] || fail "$1 is not on $IFA"
+	[ -n "$id" ] || fail "$1 is not on $IFA" || return
 	in_a xdp-loader unload -i "$id" "$IFA" || fail "xdp-loader unload -i $id $IFA failed"
 }
 
 xl_both() { # MODE FIRST-OBJ SECOND-OBJ
-	have_tiu_obj || return
 	pair_up || fail "cannot create the veth pair" || return
-	mkdir -p "$PINS"
 	xl_load "$1" "$2" && xl_load "$1" "$3" || return
 	expect_dispatched "$COUNT_PROG" "$TIU_PROG"
 }
 
-xl_traffic_both() {
-	have_tiu_obj || return
-	expect_counting "$PINS" "$PINS" YES YES
-}
+xl_traffic_both() { expect_counting "$PINS" "$PINS" YES YES; }
 
 xl_remove() { # PROGRAM-TO-REMOVE PROGRAM-LEFT YES|NO(count moves) YES|NO(tiu moves)
-	have_tiu_obj || return
 	xl_unload "$1" || return
 	expect_dispatched "$2" || return
 	expect_counting "$PINS" "$PINS" "$3" "$4"
@@ -258,15 +252,15 @@ xl_remove() { # PROGRAM-TO-REMOVE PROGRAM-LEFT YES|NO(count moves) YES|NO(tiu mo
 run_xdp_loader_tests() {
 	local mode
 	for mode in skb native; do
-		check "xdp-loader $mode: xdp_count, then tiu_xdp.bpf.o -p: one dispatcher runs both" \
+		lane_check "xdp-loader $mode: xdp_count, then tiu_xdp.bpf.o -p: one dispatcher runs both" \
 			xl_both "$mode" "$COUNT_OBJ" "$TIU_OBJ"
-		check "xdp-loader $mode: traffic moves xdp_count's counter and tiu's dec_pass" xl_traffic_both
-		check "xdp-loader $mode: unloading tiu's program leaves xdp_count running" \
+		lane_check "xdp-loader $mode: traffic moves xdp_count's counter and tiu's dec_pass" xl_traffic_both
+		lane_check "xdp-loader $mode: unloading tiu's program leaves xdp_count running" \
 			xl_remove "$TIU_PROG" "$COUNT_PROG" YES NO
-		check "xdp-loader $mode: reverse order, tiu_xdp.bpf.o then xdp_count: one dispatcher runs both" \
+		lane_check "xdp-loader $mode: reverse order, tiu_xdp.bpf.o then xdp_count: one dispatcher runs both" \
 			xl_both "$mode" "$TIU_OBJ" "$COUNT_OBJ"
-		check "xdp-loader $mode: traffic moves both counters" xl_traffic_both
-		check "xdp-loader $mode: unloading xdp_count leaves tiu running" \
+		lane_check "xdp-loader $mode: traffic moves both counters" xl_traffic_both
+		lane_check "xdp-loader $mode: unloading xdp_count leaves tiu running" \
 			xl_remove "$COUNT_PROG" "$TIU_PROG" NO YES
 		pair_down
 	done
@@ -274,200 +268,153 @@ run_xdp_loader_tests() {
 
 # ---------------------------------------------------- 3. the tiu loader ----
 
-# Skip unless $BUILD/tiu has the subcommand (and options) the check uses.
-need_tiu() {
-	local sub
-	[ -x "$TIU" ] || { skip "$TIU not built yet (the loader, issue 3)"; return; }
-	for sub in "$@"; do
-		"$TIU" "$sub" --help >/dev/null 2>&1 ||
-			{ skip "$TIU has no working '$sub' subcommand yet"; return; }
-	done
-}
-
-tiu_a() { in_a "$TIU" "$@"; }
-
 tiu_next_to_count() { # MODE
-	need_tiu up down status || return
 	pair_up || fail "cannot create the veth pair" || return
 	mkdir -p "$PINS/count"
 	in_a xdp-loader load -p "$PINS/count" -m "$1" "$IFA" "$COUNT_OBJ" || fail "xdp-loader load xdp_count failed" || return
-	tiu_a up "$IFA" --xdp-mode "$1" --pin-dir "$PINS/tiu" || fail "tiu up $IFA --xdp-mode $1 failed" || return
+	tiu_up "$NSA" "$IFA" --xdp-mode "$1" --pin-dir "$PINS/tiu" || fail "tiu up $IFA --xdp-mode $1 failed" || return
 	expect_dispatched "$COUNT_PROG" "$TIU_PROG"
 }
 
+# tiu status shows the dispatcher, and whether ip_summed is readable exactly
+# as /proc/kallsyms says ("ip_summed readable" on 6.12, "not readable" on 6.1).
 tiu_status_dispatcher() {
-	need_tiu up down status || return
-	tiu_a status "$IFA" --pin-dir "$PINS/tiu" | tee "$LOG/tiu-status" || fail "tiu status $IFA failed" || return
-	grep -qi dispatcher "$LOG/tiu-status" || fail "tiu status does not mention the dispatcher" || return
-	! grep -Eqi 'single|legacy|fallback' "$LOG/tiu-status" || fail "tiu status reports a fallback mode"
+	local line
+	tiu_in "$NSA" status "$IFA" --pin-dir "$PINS/tiu" | tee "$H_WORK/tiu-status" || fail "tiu status $IFA failed" || return
+	grep -qi dispatcher "$H_WORK/tiu-status" || fail "tiu status does not mention the dispatcher" || return
+	! grep -Eqi 'single|legacy|fallback' "$H_WORK/tiu-status" || fail "tiu status reports a fallback mode" || return
+	line=$(grep -i 'ip_summed' "$H_WORK/tiu-status")
+	[ -n "$line" ] || fail "tiu status does not mention ip_summed" || return
+	if have_kfunc; then
+		echo "$line" | grep -q 'ip_summed readable' ||
+			fail "bpf_cast_to_kern_ctx is in /proc/kallsyms but tiu status does not say 'ip_summed readable'"
+	else
+		echo "$line" | grep -q 'ip_summed not readable' ||
+			fail "this kernel has no bpf_cast_to_kern_ctx but tiu status does not say 'ip_summed not readable'"
+	fi
 }
 
-tiu_traffic_both() {
-	need_tiu up down status || return
-	expect_counting "$PINS/count" "$PINS/tiu" YES YES
-}
+tiu_traffic_both() { expect_counting "$PINS/count" "$PINS/tiu" YES YES; }
 
 tiu_down_keeps_count() {
-	need_tiu up down status || return
-	tiu_a down "$IFA" --purge --pin-dir "$PINS/tiu" || fail "tiu down $IFA --purge failed" || return
+	tiu_in "$NSA" down "$IFA" --purge --pin-dir "$PINS/tiu" || fail "tiu down $IFA --purge failed" || return
 	expect_dispatched "$COUNT_PROG" || return
 	expect_counting "$PINS/count" "$PINS/tiu" YES NO
 }
 
 tiu_first_then_count() { # MODE
-	need_tiu up down status || return
 	in_a xdp-loader unload -a "$IFA" 2>/dev/null
 	rm -rf "$PINS/count" "$PINS/tiu"
 	mkdir -p "$PINS/count"
-	tiu_a up "$IFA" --xdp-mode "$1" --pin-dir "$PINS/tiu" || fail "tiu up $IFA failed" || return
+	tiu_up "$NSA" "$IFA" --xdp-mode "$1" --pin-dir "$PINS/tiu" || fail "tiu up $IFA failed" || return
 	in_a xdp-loader load -p "$PINS/count" -m "$1" "$IFA" "$COUNT_OBJ" || fail "xdp-loader load xdp_count failed" || return
 	expect_dispatched "$COUNT_PROG" "$TIU_PROG" || return
 	expect_counting "$PINS/count" "$PINS/tiu" YES YES
 }
 
 tiu_unload_count() {
-	need_tiu up down status || return
 	local id
 	id=$(prog_id "$COUNT_PROG")
 	in_a xdp-loader unload -i "$id" "$IFA" || fail "xdp-loader unload -i $id $IFA failed" || return
 	expect_dispatched "$TIU_PROG" || return
 	expect_counting "$PINS/count" "$PINS/tiu" NO YES || return
-	tiu_a down "$IFA" --purge --pin-dir "$PINS/tiu" || fail "tiu down $IFA --purge failed"
+	tiu_in "$NSA" down "$IFA" --purge --pin-dir "$PINS/tiu" || fail "tiu down $IFA --purge failed"
 }
 
-# Whether tiu's TC egress can read ip_summed: the bpf_cast_to_kern_ctx kfunc
-# (6.2+) is in the kernel's symbol table on 6.12, not on 6.1. The lane's
-# expectation comes from /proc/kallsyms, not from the loader's BTF probe.
-have_kfunc() { grep -q ' bpf_cast_to_kern_ctx$' /proc/kallsyms; }
-
-# tiu status must say which: "ip_summed readable" or "not readable". Reads
-# the `tiu status` output of tiu_status_dispatcher when there is one (a tiu
-# up/down costs seconds under emulation).
-tiu_status_ip_summed() {
-	need_tiu up down status || return
-	local line
-	if [ -s "$LOG/tiu-status" ]; then
-		cat "$LOG/tiu-status"
-	else
-		pair_up || fail "cannot create the veth pair" || return
-		tiu_a up "$IFA" --pin-dir "$PINS/tiu" || fail "tiu up $IFA failed" || return
-		tiu_a status "$IFA" --pin-dir "$PINS/tiu" | tee "$LOG/tiu-status"
-		tiu_a down "$IFA" --purge --pin-dir "$PINS/tiu"
-	fi
-	line=$(grep -i 'ip_summed' "$LOG/tiu-status")
-	[ -n "$line" ] || fail "tiu status does not mention ip_summed" || return
-	if have_kfunc; then
-		echo "$line" | grep -q 'ip_summed readable' ||
-			fail "bpf_cast_to_kern_ctx is in /proc/kallsyms but tiu status does not say 'ip_summed readable': $line"
-	else
-		echo "$line" | grep -q 'ip_summed not readable' ||
-			fail "this kernel has no bpf_cast_to_kern_ctx but tiu status does not say 'ip_summed not readable': $line"
-	fi
-}
-
-# capture NS IFACE PORT FILE: tcpdump of the tunnelled UDP that IFACE sends
-# (taps see egress after TC; received UDP is TCP again by the time a tap sees
-# it, XDP runs first). Waits until it listens; its pid in CAPTURE.
+# capture NS IFACE FILTER FILE: tcpdump of what IFACE shows to packet taps
+# (egress after TC; on ingress XDP has already run), whole packets. Waits
+# until it listens; its pid in CAPTURE (killed at the end if still running).
 capture() {
-	in_ns_of "$1" timeout 150 tcpdump -i "$2" -nn -U -w "$4" "udp and port $3" 2>"$4.err" &
-	CAPTURE=$!
+	h_bg ns_enter "$1" timeout 150 tcpdump -i "$2" -nn -U -w "$4" "$3" 2>"$4.err"
+	CAPTURE=$H_BG
 	local i
 	for ((i = 0; i < 100; i++)); do # tcpdump starts slowly under emulation
 		grep -q 'listening on' "$4.err" && return
 		sleep 0.2
 	done
 }
-in_ns_of() { local ns=$1; shift; nsenter --net="/run/netns/$ns" "$@"; }
+capture_end() { # PID...
+	local p
+	sleep 1 # let tcpdump write out the last packets
+	for p in "$@"; do
+		kill "$p" 2>/dev/null # TERM: a background job of a script ignores SIGINT
+		h_wait "$p"
+	done
+}
 
-# wire_check FILE WHO: every captured packet has a valid UDP checksum
-# (tcpdump -vv verifies IPv4 UDP checksums of whole packets, hence no snap
-# length: "[udp sum ok]" or "[bad udp cksum ...]"); at least one packet.
+# wire_check FILE WHO PROTO: every captured packet has a valid PROTO (udp or
+# tcp) checksum, verified by tcpdump -vv over the whole packet ("[udp sum
+# ok]" / "[bad udp cksum ...]"; "cksum 0x... (correct)" / "(incorrect ...)"
+# for TCP); at least one packet.
 wire_check() {
-	local n ok
+	local n good
 	tcpdump -r "$1" -nn -vv 2>/dev/null >"$1.txt"
 	n=$(tcpdump -r "$1" -nn 2>/dev/null | wc -l)
-	ok=$(grep -c 'udp sum ok' "$1.txt")
-	echo "on the wire from the $2: $n tunnelled packets, $ok with a valid UDP checksum"
-	grep -m 3 'bad udp cksum' "$1.txt"
-	[ "$n" -gt 0 ] || fail "no tunnelled packet captured from the $2 ($(cat "$1.err"))" || return
-	[ "$ok" = "$n" ] || fail "$((n - ok)) tunnelled packets from the $2 with a bad UDP checksum"
+	case $3 in
+	udp) good=$(grep -c 'udp sum ok' "$1.txt") ;;
+	tcp) good=$(grep -c 'cksum 0x[0-9a-f]* (correct)' "$1.txt") ;;
+	esac
+	echo "on the wire from the $2: $n packets, $good with a valid $3 checksum"
+	grep -m 3 -E 'bad udp cksum|incorrect' "$1.txt"
+	[ "$n" -gt 0 ] || fail "no packet captured from the $2 ($(cat "$1.err"))" || return
+	[ "$good" = "$n" ] || fail "$((n - good)) packets from the $2 with a bad $3 checksum"
 }
 
 # A tunnelled transfer end to end: a client namespace tunnels TCP to a server
 # namespace, TX checksum offload off on both (what a NIC without offload
-# does). The transfer must complete with the same SHA-256 and every
-# tunnelled packet on the wire, both ways, must carry a valid UDP checksum.
-# Before the server listens, one connection attempt must be refused: the
-# server kernel's RST comes from its control socket (tcp_v4_send_reset ->
+# does). The transfer (both directions) must arrive whole and every tunnelled
+# packet on the wire, both ways, must carry a valid UDP checksum. Before the
+# server listens, one connection attempt must be refused: the server
+# kernel's RST comes from its control socket (tcp_v4_send_reset ->
 # ip_send_unicast_reply), with a complete checksum, while everything a TCP
 # socket sends is CHECKSUM_PARTIAL (__tcp_transmit_skb; linux commit
 # 98be9b12096f). So on a kernel where tiu reads ip_summed (6.12) that RST is
 # the control packet converted in place (enc_converted) and the data takes
 # the detour; where it cannot (6.1) everything takes the detour.
+cnt_a() { tiu_counter "$NSA" "$IFA" "$1" --pin-dir "$PINS/a"; }
+cnt_b() { tiu_counter "$NSB" "$IFB" "$1" --pin-dir "$PINS/b"; }
 tiu_transfer() {
-	need_tiu up down status endpoint || return
-	local size=$((1024 * 1024)) port=46000 want got # a port tcpdump decodes as plain UDP
-	local cap_a cap_b err
+	local size=$((1024 * 1024)) port=46000 # a port tcpdump decodes as plain UDP
+	local cap_a cap_b err wire_a wire_b c
 	pair_up || fail "cannot create the veth pair" || return
 	in_a ethtool -K "$IFA" tx off >/dev/null || fail "ethtool -K $IFA tx off failed" || return
 	in_b ethtool -K "$IFB" tx off >/dev/null || fail "ethtool -K $IFB tx off failed" || return
-	in_a "$TIU" up "$IFA" --endpoint "remote=$ADDR_B:$port" --pin-dir "$PINS/a" || fail "tiu up (client) failed" || return
-	in_b "$TIU" up "$IFB" --endpoint "local=$ADDR_B:$port" --pin-dir "$PINS/b" || fail "tiu up (server) failed" || return
-	head -c "$size" /dev/urandom >"$LOG/send"
-	want=$(sha256sum <"$LOG/send" | cut -d' ' -f1)
-	capture "$NSA" "$IFA" "$port" "$LOG/wire-a.pcap"
+	tiu_up "$NSA" "$IFA" --endpoint "remote=$ADDR_B:$port" --pin-dir "$PINS/a" || fail "tiu up (client) failed" || return
+	tiu_up "$NSB" "$IFB" --endpoint "local=$ADDR_B:$port" --pin-dir "$PINS/b" || fail "tiu up (server) failed" || return
+	capture "$NSA" "$IFA" "udp and port $port" "$H_WORK/wire-a.pcap"
 	cap_a=$CAPTURE
-	capture "$NSB" "$IFB" "$port" "$LOG/wire-b.pcap"
+	capture "$NSB" "$IFB" "udp and port $port" "$H_WORK/wire-b.pcap"
 	cap_b=$CAPTURE
 
 	# The refused connection: SYN through the tunnel, RST back through it.
 	local conv0 det0 conv1 det1
-	conv0=$(tiu_counter "$PINS/b" ENC_CONVERTED) det0=$(tiu_counter "$PINS/b" ENC_DETOURED)
+	conv0=$(cnt_b enc_converted) det0=$(cnt_b enc_detoured)
 	err=$(in_a timeout 20 bash -c "exec 3<>/dev/tcp/$ADDR_B/$port" 2>&1)
-	conv1=$(tiu_counter "$PINS/b" ENC_CONVERTED) det1=$(tiu_counter "$PINS/b" ENC_DETOURED)
+	conv1=$(cnt_b enc_converted) det1=$(cnt_b enc_detoured)
 	echo "connection to $ADDR_B:$port before the server listens: ${err:-connected?}"
 	echo "server, for its RST: enc_converted $conv0 -> $conv1, enc_detoured $det0 -> $det1"
 
-	in_b timeout 90 python3 -c '
-import hashlib, socket, sys
-s = socket.create_server(("'"$ADDR_B"'", '"$port"'))
-c, _ = s.accept(); h = hashlib.sha256()
-while (b := c.recv(65536)): h.update(b)
-print(h.hexdigest())' >"$LOG/recv" &
-	local server=$!
-	in_a timeout 90 python3 -c '
-import socket, sys, time
-for attempt in range(100):  # until the server listens (slow under emulation)
-    try:
-        c = socket.create_connection(("'"$ADDR_B"'", '"$port"'))
-        break
-    except ConnectionRefusedError:
-        time.sleep(0.2)
-c.sendall(open(sys.argv[1], "rb").read()); c.shutdown(socket.SHUT_WR); c.recv(1)' "$LOG/send" ||
-		echo "FAIL: the sender failed"
-	wait "$server"
-	sleep 1 # let tcpdump write out the last packets
-	kill "$cap_a" "$cap_b" # TERM: a background job of a script ignores SIGINT
-	wait "$cap_a" "$cap_b"
-	got=$(cat "$LOG/recv")
-	echo "sha256 sent $want, received ${got:-nothing}"
-	wire_check "$LOG/wire-a.pcap" client
-	local wire_a=$?
-	wire_check "$LOG/wire-b.pcap" server
-	local wire_b=$?
-	in_a "$TIU" stats "$IFA" --pin-dir "$PINS/a"
-	in_b "$TIU" stats "$IFB" --pin-dir "$PINS/b"
-	local enc_a det_a enc_b dec_b
-	enc_a=$(tiu_counter "$PINS/a" ENC_CONVERTED) det_a=$(tiu_counter "$PINS/a" DET_CONVERTED)
-	enc_b=$(tiu_counter "$PINS/b" ENC_CONVERTED) dec_b=$(tiu_counter "$PINS/b" DEC_CONVERTED)
-	echo "client enc_converted=$enc_a detour_converted=$det_a; server enc_converted=$enc_b dec_converted=$dec_b"
-	in_a "$TIU" down "$IFA" --purge --pin-dir "$PINS/a"
-	in_b "$TIU" down "$IFB" --purge --pin-dir "$PINS/b"
-	[ "$got" = "$want" ] || fail "the received data differs" || return
+	h_xfer xfer "$NSB" "$ADDR_B" "$NSA" "$ADDR_B" "$port" "$size" --timeout 90
+	c=$?
+	capture_end "$cap_a" "$cap_b"
+	xfer_ok xfer
+	local xok=$?
+	wire_check "$H_WORK/wire-a.pcap" client udp
+	wire_a=$?
+	wire_check "$H_WORK/wire-b.pcap" server udp
+	wire_b=$?
+	echo "client: $(tiu_counters_nonzero "$NSA" "$IFA" --pin-dir "$PINS/a")"
+	echo "server: $(tiu_counters_nonzero "$NSB" "$IFB" --pin-dir "$PINS/b")"
+	local det_a det_b enc_a enc_b dec_b
+	det_a=$(cnt_a detour_converted) det_b=$(cnt_b detour_converted)
+	enc_a=$(cnt_a enc_converted) enc_b=$(cnt_b enc_converted) dec_b=$(cnt_b dec_converted)
+	tiu_in "$NSA" down "$IFA" --purge --pin-dir "$PINS/a"
+	tiu_in "$NSB" down "$IFB" --purge --pin-dir "$PINS/b"
+	[ "$c" = 0 ] && [ "$xok" = 0 ] || fail "the transfer failed (client exit $c)" || return
 	[ "$wire_a" = 0 ] && [ "$wire_b" = 0 ] || return 1
 	[[ $err == *"Connection refused"* ]] ||
 		fail "the connection before the server listened was not refused (the RST did not come back through the tunnel)" || return
-	[ "$det_a" -gt 0 ] || fail "no client segment went through the detour" || return
+	[ "$det_a" -gt 0 ] && [ "$det_b" -gt 0 ] || fail "data did not go through both detours" || return
 	[ "$dec_b" -gt 0 ] || fail "the server decapsulated nothing" || return
 	if have_kfunc; then
 		[ $((conv1 - conv0)) -ge 1 ] && [ "$det1" = "$det0" ] ||
@@ -483,45 +430,191 @@ c.sendall(open(sys.argv[1], "rb").read()); c.shutdown(socket.SHUT_WR); c.recv(1)
 # checks above cover both modes of the dispatcher), and each tiu up/down
 # costs seconds here: native only unless LANE_TIU_MODES says otherwise.
 run_tiu_tests() {
-	local mode
+	local mode summed=not
+	have_kfunc && summed=
 	for mode in ${LANE_TIU_MODES:-native}; do
-		check "tiu $mode: tiu up on a veth that carries xdp_count: one dispatcher runs both" \
+		lane_check "tiu $mode: tiu up on a veth that carries xdp_count: one dispatcher runs both" \
 			tiu_next_to_count "$mode"
-		check "tiu $mode: tiu status shows the dispatcher" tiu_status_dispatcher
-		check "tiu $mode: traffic moves xdp_count's counter and tiu's dec_pass" tiu_traffic_both
-		check "tiu $mode: tiu down removes only tiu's program, xdp_count keeps running" \
+		lane_check "tiu $mode: tiu status shows the dispatcher and ip_summed ${summed:+$summed }readable" \
+			tiu_status_dispatcher
+		lane_check "tiu $mode: traffic moves xdp_count's counter and tiu's dec_pass" tiu_traffic_both
+		lane_check "tiu $mode: tiu down removes only tiu's program, xdp_count keeps running" \
 			tiu_down_keeps_count
-		check "tiu $mode: reverse order, tiu up then xdp-loader: one dispatcher, both count" \
+		lane_check "tiu $mode: reverse order, tiu up then xdp-loader: one dispatcher, both count" \
 			tiu_first_then_count "$mode"
-		check "tiu $mode: unloading xdp_count leaves tiu running" tiu_unload_count
+		lane_check "tiu $mode: unloading xdp_count leaves tiu running" tiu_unload_count
 		pair_down
 	done
 	if have_kfunc; then
-		check "tiu status says ip_summed readable (bpf_cast_to_kern_ctx) on $(uname -r)" tiu_status_ip_summed
-		pair_down
-		check "kfunc path: tunnelled transfer, TX offload off: SHA-256, every UDP checksum both ways, data via the detour, the control-socket RST converted in place" \
+		lane_check "kfunc path: tunnelled transfer, TX offload off: whole both ways, every UDP checksum valid, data via the detours, the control-socket RST converted in place" \
 			tiu_transfer
 	else
-		check "tiu status says ip_summed not readable on $(uname -r)" tiu_status_ip_summed
-		pair_down
-		check "no-kfunc path: tunnelled transfer, TX offload off: SHA-256, every UDP checksum both ways, everything via the detour" \
+		lane_check "no-kfunc path: tunnelled transfer, TX offload off: whole both ways, every UDP checksum valid, everything via the detours" \
 			tiu_transfer
 	fi
 	pair_down
 }
 
+# ------------------------------------------- 4. a real layer-3 device ------
+# Two namespaces, an underlay veth pair (10.78.0.0/24) and a WireGuard
+# tunnel over it (wg0, 10.79.0.0/24): a device without a MAC header
+# (link/none, ARPHRD_NONE), as people run it.
+WGA= WGB=
+WG_A=10.79.0.1 WG_B=10.79.0.2
+
+wg_up() {
+	local side ns peer_pub under peer_under
+	modprobe wireguard 2>&1 || fail "cannot load the wireguard module of $KVER" || return
+	command -v wg >/dev/null || fail "wg not found (make test-vm installs wireguard-tools)" || return
+	h_ns WGA wga && h_ns WGB wgb && h_veth "$WGA" ua "$WGB" ub &&
+		h_addr "$WGA" ua 10.78.0.1/24 && h_addr "$WGB" ub 10.78.0.2/24 || fail "cannot build the underlay" || return
+	for side in a b; do
+		(umask 077 && wg genkey >"$H_WORK/wg-$side.key") && wg pubkey <"$H_WORK/wg-$side.key" >"$H_WORK/wg-$side.pub" ||
+			fail "wg genkey failed" || return
+	done
+	for side in a b; do
+		if [ $side = a ]; then
+			ns=$WGA peer_pub=$(cat "$H_WORK/wg-b.pub") under=10.78.0.1 peer_under=10.78.0.2
+		else
+			ns=$WGB peer_pub=$(cat "$H_WORK/wg-a.pub") under=10.78.0.2 peer_under=10.78.0.1
+		fi
+		ip -n "$ns" link add wg0 type wireguard || fail "ip link add wg0 type wireguard failed" || return
+		ns_enter "$ns" wg set wg0 private-key "$H_WORK/wg-$side.key" listen-port 51820 \
+			peer "$peer_pub" allowed-ips 10.79.0.0/24 endpoint "$peer_under:51820" ||
+			fail "wg set wg0 failed" || return
+		h_addr "$ns" wg0 "$([ $side = a ] && echo $WG_A || echo $WG_B)/24" &&
+			ip -n "$ns" link set wg0 up || fail "cannot bring wg0 up" || return
+	done
+	ip -n "$WGA" -d link show wg0
+	ns_enter "$WGA" busybox ping -c 2 -W 5 "$WG_B" || fail "no ping through the WireGuard tunnel" || return
+	ns_enter "$WGA" wg show wg0
+	ns_enter "$WGA" wg show wg0 latest-handshakes | awk '$2 > 0 { ok = 1 } END { exit !ok }' ||
+		fail "no WireGuard handshake"
+}
+
+# wg_bytes NS: bytes sent plus received by wg0's one peer.
+wg_bytes() { ns_enter "$1" wg show wg0 transfer | awk '{ s += $2 + $3 } END { print s + 0 }'; }
+
+wg_plain_transfer() {
+	local size=$((512 * 1024)) b0 b1
+	[ -n "$WGA" ] || skip_because "no WireGuard tunnel (see above)" || return
+	b0=$(wg_bytes "$WGA")
+	h_xfer wgplain "$WGB" "$WG_B" "$WGA" "$WG_B" 47000 "$size" --timeout 90 || fail "the transfer failed" || return
+	xfer_ok wgplain || fail "the data differs" || return
+	b1=$(wg_bytes "$WGA")
+	echo "wg0 peer bytes: $b0 -> $b1"
+	[ $((b1 - b0)) -ge $((2 * size)) ] || fail "the transfer did not go through wg0"
+}
+
+run_l3_tests() {
+	lane_check "WireGuard on $KVER: two namespaces joined by wg0 over a veth pair, handshake and ping" wg_up ||
+		WGA=
+	lane_check "WireGuard: a plain TCP transfer through wg0, whole both ways" wg_plain_transfer
+}
+
+# ------------------------------------------------------------ 5. netkit -----
+# A netkit pair (nk0 in one namespace, nk1 in another; L2 mode, policy pass)
+# with netkit_probe.bpf.o as nk0's program: netkit_xmit() runs it from
+# nk0's ndo_start_xmit, after validate_xmit_skb() has done in software
+# whatever nk0's features do not offer. The probe records each TCP skb's GSO
+# state, ip_summed and length. A transfer with nk0's offloads as created
+# (SG, HW_CSUM, GSO_SOFTWARE: GSO/PARTIAL skbs reach the program), then one
+# with them off (only segments with complete checksums may reach it: what a
+# segmentation detour needs, without the receive backlog of a veth).
+NKA= NKB=
+NK_A=10.81.0.1 NK_B=10.81.0.2
+
+nk_up() {
+	local out
+	h_ns NKA nka && h_ns NKB nkb || fail "cannot create the namespaces" || return
+	out=$(ns_enter "$NKA" "$NETKIT_TOOL" create nk0 nk1 "/run/netns/$NKB" 2>&1)
+	if [ $? != 0 ]; then
+		echo "$out"
+		case $out in
+		*"not supported"*) skip_because "no netkit in $KVER (6.7+, CONFIG_NETKIT)" ;;
+		*) fail "cannot create a netkit pair" ;;
+		esac
+		return
+	fi
+	h_addr "$NKA" nk0 "$NK_A/24" && h_addr "$NKB" nk1 "$NK_B/24" &&
+		ip -n "$NKA" link set nk0 up && ip -n "$NKB" link set nk1 up || fail "cannot configure nk0/nk1" || return
+	mkdir -p "$PINS/nk"
+	ns_enter "$NKA" "$NETKIT_TOOL" attach nk0 "$NETKIT_OBJ" "$PINS/nk" || fail "cannot attach the probe" || return
+	ip -n "$NKA" -d link show nk0
+	bpftool link show pinned "$PINS/nk/link"
+}
+
+# The probe's record (struct netkit_probe_stats): tcp, gso, summed[4], max_len.
+nk_stats() {
+	local i names=(tcp gso none unnecessary complete partial max_len)
+	for i in 0 1 2 3 4 5 6; do
+		printf '%s=%s ' "${names[$i]}" "$(map_u64 "$PINS/nk/stats" $i)"
+	done
+	echo
+}
+nk_field() { map_u64 "$PINS/nk/stats" "$1"; }
+nk_reset() { bpftool map update pinned "$PINS/nk/stats" key 0 0 0 0 value $(printf '0 %.0s' $(seq 56)); }
+
+# nk_transfer LABEL PORT: a transfer over the netkit pair with the probe's
+# record reset first; nk1's received TCP captured and its checksums checked.
+nk_transfer() {
+	local cap c
+	nk_reset || fail "cannot reset the probe's counters" || return
+	capture "$NKB" nk1 "tcp and src host $NK_A" "$H_WORK/$1.pcap"
+	cap=$CAPTURE
+	h_xfer "$1" "$NKB" "$NK_B" "$NKA" "$NK_B" "$2" $((1024 * 1024)) --timeout 90
+	c=$?
+	capture_end "$cap"
+	xfer_ok "$1" && [ "$c" = 0 ] || fail "the transfer over netkit failed" || return
+	echo "netkit probe at nk0's transmit: $(nk_stats)"
+	ns_enter "$NKA" ethtool -k nk0 | grep -E '^(tx-checksumming|scatter-gather|tcp-segmentation-offload|generic-segmentation-offload):'
+}
+
+nk_offloads_on() {
+	[ -n "$NKA" ] || skip_because "no netkit pair (see above)" || return
+	nk_transfer nkon 48000 || return
+	# For the record (not a condition): what nk1 receives then still carries
+	# the checksum seed of CHECKSUM_PARTIAL, and super-packets.
+	wire_check "$H_WORK/nkon.pcap" client tcp
+	# With the offloads on, what TCP hands down passes validate_xmit_skb
+	# untouched: the program sees GSO and CHECKSUM_PARTIAL.
+	[ "$(nk_field 1)" -gt 0 ] && [ "$(nk_field 5)" -gt 0 ] ||
+		fail "expected GSO/PARTIAL skbs at netkit's transmit with its offloads on"
+}
+
+nk_offloads_off() {
+	[ -n "$NKA" ] || skip_because "no netkit pair (see above)" || return
+	ns_enter "$NKA" ethtool -K nk0 tx off sg off tso off gso off >/dev/null ||
+		fail "ethtool -K nk0 tx off sg off tso off gso off failed" || return
+	nk_transfer nkoff 48001 || return
+	wire_check "$H_WORK/nkoff.pcap" client tcp || return
+	[ "$(nk_field 0)" -gt 0 ] || fail "the probe saw no TCP" || return
+	[ "$(nk_field 1)" = 0 ] || fail "$(nk_field 1) GSO skbs reached netkit's program with GSO off" || return
+	[ "$(nk_field 5)" = 0 ] || fail "$(nk_field 5) CHECKSUM_PARTIAL skbs reached netkit's program with TX checksumming off" || return
+	[ "$(nk_field 6)" -le 1514 ] || fail "an skb of $(nk_field 6) bytes reached netkit's program (MTU 1500)"
+}
+
+run_netkit_tests() {
+	lane_check "netkit on $KVER: a pair made through rtnetlink, the probe attached as nk0's program" nk_up ||
+		NKA=
+	lane_check "netkit: offloads on, the program at its transmit sees GSO/CHECKSUM_PARTIAL skbs" nk_offloads_on
+	lane_check "netkit: offloads off, the program at its transmit sees only segments with complete checksums; TCP checksums valid on nk1" \
+		nk_offloads_off
+}
+
 # ---------------------------------------------------------------- main -----
 
-echo "# stock-kernel lane on $(uname -r) ($(nproc) CPUs)"
-[ -f "$COUNT_OBJ" ] || { echo "Bail out! $COUNT_OBJ missing (lane.sh builds it)"; exit 1; }
-DEC_PASS=$(stat_index DEC_PASS) || { echo "Bail out! cannot find DEC_PASS in headers/tiu_common.h"; exit 1; }
+note "stock-kernel lane on $KVER ($(nproc) CPUs)"
+for f in "$TIU" "$TIU_OBJ" "$COUNT_OBJ" "$NETKIT_OBJ" "$NETKIT_TOOL"; do
+	[ -e "$f" ] || bail "$f not built (make test-vm builds it)" # never a lane of skips
+done
+DEC_PASS=$(stat_index DEC_PASS) || bail "cannot find DEC_PASS in headers/tiu_common.h"
+h_init vm
 
 run_unit_tests
 run_xdp_loader_tests
 run_tiu_tests
+run_l3_tests
+run_netkit_tests
 pair_down
-rm -rf "$LOG"
-
-echo "1..$N"
-echo "# $PASSED passed, $FAILED failed, $SKIPPED skipped"
-[ "$FAILED" = 0 ]
+tap_done
