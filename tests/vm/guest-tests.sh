@@ -18,7 +18,9 @@
 #      TX checksum offload off, every UDP checksum on the wire checked;
 #   4. a real layer-3 device: two namespaces joined by WireGuard over a veth
 #      pair, a transfer through the tunnel;
-#   5. netkit (6.7+): whether a netkit device with its offloads off hands its
+#   5. a path with a smaller MTU: tiu translates the router's ICMP errors
+#      about tunnelled packets, both ends' routes learn the MTU;
+#   6. netkit (6.7+): whether a netkit device with its offloads off hands its
 #      BPF program segmented, checksummed packets (what a segmentation detour
 #      needs), and with them on GSO/PARTIAL ones.
 #
@@ -374,7 +376,7 @@ wire_check() {
 cnt_a() { tiu_counter "$NSA" "$IFA" "$1" --pin-dir "$PINS/a"; }
 cnt_b() { tiu_counter "$NSB" "$IFB" "$1" --pin-dir "$PINS/b"; }
 tiu_transfer() {
-	local size=$((1024 * 1024)) port=46000 # a port tcpdump decodes as plain UDP
+	local size=$((512 * 1024)) port=46000 # each way; a port tcpdump decodes as plain UDP
 	local cap_a cap_b err wire_a wire_b c
 	pair_up || fail "cannot create the veth pair" || return
 	in_a ethtool -K "$IFA" tx off >/dev/null || fail "ethtool -K $IFA tx off failed" || return
@@ -512,7 +514,55 @@ run_l3_tests() {
 	lane_check "WireGuard: a plain TCP transfer through wg0, whole both ways" wg_plain_transfer
 }
 
-# ------------------------------------------------------------ 5. netkit -----
+# --------------------------------------------- 5. a path with a smaller MTU --
+# client (c0) --- (r0) router (r1) --- (s0) server, IPv4: the router forwards
+# at most 1400 bytes (route MTUs; every interface keeps 1500) and drops
+# every TCP packet, so only what tiu tunnels crosses it. Its "fragmentation
+# needed" errors quote the packets in their UDP form; tiu's decap turns the
+# quote back into TCP (dec_icmp_translated) so that each end's route learns
+# the path MTU and TCP lowers its MSS - on this kernel's ICMP and route code.
+PM_C= PM_S= PM_R=
+
+pmtu_transfer() {
+	local size=$((128 * 1024)) port=5201 got sgot icmp sicmp c
+	h_ns PM_C pmc && h_ns PM_R pmr && h_ns PM_S pms || fail "cannot create the namespaces" || return
+	h_veth "$PM_C" c0 "$PM_R" r0 && h_veth "$PM_R" r1 "$PM_S" s0 &&
+		h_addr "$PM_C" c0 10.71.1.2/24 && h_addr "$PM_R" r0 10.71.1.1/24 &&
+		h_addr "$PM_R" r1 10.71.2.1/24 && h_addr "$PM_S" s0 10.71.2.2/24 &&
+		ip -n "$PM_C" route add default via 10.71.1.1 && ip -n "$PM_S" route add default via 10.71.2.1 &&
+		ns_enter "$PM_R" sysctl -qw net.ipv4.ip_forward=1 &&
+		ip -n "$PM_R" route replace 10.71.2.0/24 dev r1 mtu 1400 &&
+		ip -n "$PM_R" route replace 10.71.1.0/24 dev r0 mtu 1400 || fail "cannot build the topology" || return
+	ns_enter "$PM_R" nft -f - <<-NFT || fail "nft in the router namespace" || return
+		add table inet tiu_pmtu
+		add chain inet tiu_pmtu forwarded { type filter hook forward priority 0; }
+		add rule inet tiu_pmtu forwarded meta l4proto tcp counter drop
+	NFT
+	mkdir -p "$PINS/pmc" "$PINS/pms"
+	tiu_up "$PM_C" c0 --endpoint "remote=10.71.2.2:$port" --pin-dir "$PINS/pmc" || fail "tiu up (client) failed" || return
+	tiu_up "$PM_S" s0 --endpoint "local=*:$port" --pin-dir "$PINS/pms" || fail "tiu up (server) failed" || return
+	h_xfer pmtu "$PM_S" 10.71.2.2 "$PM_C" 10.71.2.2 "$port" "$size" --timeout 90
+	c=$?
+	got=$(ip -n "$PM_C" route get 10.71.2.2 | grep -o 'mtu [0-9]*' | cut -d' ' -f2)
+	sgot=$(ip -n "$PM_S" route get 10.71.1.2 | grep -o 'mtu [0-9]*' | cut -d' ' -f2)
+	icmp=$(tiu_counter "$PM_C" c0 dec_icmp_translated --pin-dir "$PINS/pmc")
+	sicmp=$(tiu_counter "$PM_S" s0 dec_icmp_translated --pin-dir "$PINS/pms")
+	echo "client: $(tiu_counters_nonzero "$PM_C" c0 --pin-dir "$PINS/pmc")"
+	echo "server: $(tiu_counters_nonzero "$PM_S" s0 --pin-dir "$PINS/pms")"
+	echo "route mtu learned: client ${got:-none}, server ${sgot:-none}; dec_icmp_translated: client $icmp, server $sicmp"
+	ns_enter "$PM_R" nft list chain inet tiu_pmtu forwarded | grep counter
+	xfer_ok pmtu && [ "$c" = 0 ] || fail "the transfer across the 1400-byte link failed" || return
+	[ "$got" = 1400 ] || fail "the client's route shows mtu '${got:-none}', want 1400" || return
+	[ "$sgot" = 1400 ] || fail "the server's route shows mtu '${sgot:-none}', want 1400" || return
+	[ "${icmp:-0}" -gt 0 ] && [ "${sicmp:-0}" -gt 0 ] || fail "dec_icmp_translated did not move on both ends"
+}
+
+run_pmtu_tests() {
+	lane_check "path MTU 1400 behind a router that drops TCP: tiu translates its ICMP errors, both ends learn 1400, the transfer completes" \
+		pmtu_transfer
+}
+
+# ------------------------------------------------------------ 6. netkit -----
 # A netkit pair (nk0 in one namespace, nk1 in another; L2 mode, policy pass)
 # with netkit_probe.bpf.o as nk0's program: netkit_xmit() runs it from
 # nk0's ndo_start_xmit, after validate_xmit_skb() has done in software
@@ -615,6 +665,7 @@ run_unit_tests
 run_xdp_loader_tests
 run_tiu_tests
 run_l3_tests
+run_pmtu_tests
 run_netkit_tests
 pair_down
 tap_done
