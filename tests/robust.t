@@ -228,8 +228,11 @@ ip netns exec $B nft delete table inet tiur_fw
 before=$(tiu_counter $A a0 dec_pass --pin-dir "$PINS")
 # 40 bytes shaped like a tunnelled segment (length field right, doff 5)
 pay=00000000500201f5112233445566778800$(printf '%02x' $(seq 1 19))
-T=10 in_a python3 "$XFER" udp-recv --bind 10.88.1.1 --port 40001 --expect "$pay" --timeout 5 > "$WORK/udp" 2>&1 & r=$!
-sleep 0.5; T=5 in_b python3 "$XFER" udp-send --bind 10.88.1.3 --sport 7001 --connect 10.88.1.1 --port 40001 --data "$pay"; wait $r
+# the receiver touches udp.ready once bound (a busy machine starts Python slowly)
+T=40 in_a python3 "$XFER" udp-recv --bind 10.88.1.1 --port 40001 --expect "$pay" --timeout 30 \
+	--out "$WORK/udp" > "$WORK/udp" 2>&1 & r=$!
+for i in $(seq 200); do [ -e "$WORK/udp.ready" ] && break; sleep 0.1; done
+T=30 in_b python3 "$XFER" udp-send --bind 10.88.1.3 --sport 7001 --connect 10.88.1.1 --port 40001 --data "$pay"; wait $r
 after=$(tiu_counter $A a0 dec_pass --pin-dir "$PINS")
 check "UDP to the client from a non-endpoint peer (10.88.1.3:7001) arrives untouched ($(cat "$WORK/udp"); dec_pass ${before:-?} -> ${after:-?})" \
 	grep -q '^same 10.88.1.3 7001' "$WORK/udp"

@@ -9,7 +9,7 @@
 #
 #   . "$(dirname "$0")/lib/harness.sh"
 #   need_root; need_tiu; need_cmd tcpdump nft
-#   h_init tiux                    # work dir, EXIT/INT/TERM trap, bpffs
+#   h_init tiux                    # work dir, EXIT/INT/TERM trap, private tiu
 #   h_ns A a; h_ns B b             # namespaces tiux-PID-a, tiux-PID-b (lo up)
 #   h_veth "$A" va "$B" vb         # a veth pair between them, both ends up
 #   h_addr "$A" va 10.9.0.1/24 fd09::1/64
@@ -18,10 +18,10 @@
 #   tap_done                       # the plan (unless tap_plan gave it), summary, status
 #
 # TAP: ok DESC | not_ok DESC | skip DESC REASON | result RC DESC [DETAIL] |
-# check DESC CMD... (0 ok,
-# 77 skip with the last "SKIP: why" line printed, else not ok; the output
-# follows as comments) | note MSG (a comment on stdout) | diag (stdin as
-# comments on stderr) | skip_all REASON | bail REASON | tap_plan N | tap_done.
+# check DESC CMD... (0 ok, 77 skip with the last "SKIP: why" line printed,
+# else not ok; the output follows as comments) | note MSG (a comment on
+# stdout) | diag (stdin as comments on stderr) | skip_all REASON |
+# bail REASON | tap_plan N | tap_done.
 #
 # Cleanup (h_cleanup, the EXIT trap, also after INT/TERM and failures), in
 # this order: background processes of h_bg are killed; the commands of

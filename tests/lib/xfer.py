@@ -9,7 +9,7 @@
   xfer.py field FILE.json NAME              one field of a result
   xfer.py echo-server --port P              echo every connection (IPv4+IPv6)
   xfer.py soak --connect ADDR [--connect ADDR...] --port P --seconds S
-  xfer.py udp-recv --bind ADDR --port P --expect HEX [--timeout S]
+  xfer.py udp-recv --bind ADDR --port P --expect HEX [--timeout S] [--out FILE]
   xfer.py udp-send --bind ADDR --sport P --connect ADDR --port P --data HEX
   xfer.py reach SRC DST [SRC DST...]        TCP path SRC -> DST (RST from port 9)
 
@@ -31,7 +31,8 @@ repeated until SECONDS; each echo compared by SHA-256. Prints one line:
 "short N long N bytes N fail N [first reasons]". A connection that does not
 finish within 20 s is stuck (a failure).
 
-udp-recv/udp-send: one datagram; udp-recv prints "same|changed ADDR PORT".
+udp-recv/udp-send: one datagram; udp-recv prints "same|changed ADDR PORT"
+(and touches FILE.ready once it is bound, with --out FILE).
 """
 import argparse
 import hashlib
@@ -319,6 +320,8 @@ def udp(a):
         want = bytes.fromhex(a.expect)
         s.bind((a.bind, a.port))
         s.settimeout(a.timeout)
+        if a.out:
+            open(a.out + '.ready', 'w').close()  # bound: the sender may start
         d, peer = s.recvfrom(65536)
         print('same' if d == want else 'changed', peer[0], peer[1])
         return 0 if d == want else 1
