@@ -1,22 +1,24 @@
 #!/bin/bash
 # lane.sh - the stock-kernel test lanes (`make test-vm`).
 #
-# Boots Debian's stock kernels under qemu (vm-run.sh), one after the other,
-# and runs the lane's tests inside each (guest-tests.sh): the unit tests on
+# Boots Debian's stock kernels under qemu (vm-run.sh), side by side where
+# there are two CPUs (LANE_JOBS), and runs the lane's tests inside each (guest-tests.sh): the unit tests on
 # that kernel's verifier, libxdp's multiprog dispatcher with tiu's XDP
 # program next to another one, the `tiu` loader's dispatcher path and a
 # tunnelled transfer, plus what only that kernel can show:
 #   bookworm  Debian 12, 6.1: no bpf_cast_to_kern_ctx (the compat build);
 #   trixie    Debian 13, 6.12: the kfunc and the dispatcher together, and
 #             WireGuard (a real layer-3 device) and netkit.
-# Each lane prints its kernel and its own "N passed, N failed" line. The
-# lanes' TAP is numbered as one stream with one plan (prove can read it:
+# Each lane prints its kernel and its own "N passed, N failed" line (lane by
+# lane, in KERNELS order). The lanes' TAP is numbered as one stream with one plan (prove can read it:
 # `prove tests/vm/lane.sh`); exits non-zero if any check failed or a lane
 # could not run at all. A kernel package that cannot be downloaded fails its
 # lane with the reason, never a skip.
 #
 # env: BUILD (absolute build folder, default the repository's build/),
 #      KERNELS (the lanes, default "bookworm trixie"),
+#      LANE_JOBS (lanes run at the same time: default 2 with two CPUs or more,
+#      else 1, one after the other),
 #      VM_TIMEOUT (seconds before a guest is killed, default 600),
 #      LANE_TIU_MODES (XDP modes of the tiu checks, default "native"),
 #      LANE_ONLY (a regular expression: run only the checks it matches).
@@ -26,6 +28,8 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 export BUILD=${BUILD:-$REPO/build}
 KERNELS=${KERNELS:-bookworm trixie}
+# Both guests at once where there are two CPUs: each qemu keeps about one busy.
+LANE_JOBS=${LANE_JOBS:-$(($(nproc) >= 2 ? 2 : 1))}
 T0=$(date +%s)
 
 bail() {
@@ -69,29 +73,57 @@ renumber() { # SUITE COUNTS-FILE
 		END { printf "%d %d %d %d\n", n, passed, failed, skipped > counts }'
 }
 
-run_lane() { # SUITE
-	local suite=$1 t0=$SECONDS out=$BUILD/vm/lane-$1 rc prep kver total passed failed skipped
+# prepare SUITE: fetch the kernel and build the initramfs first, so that a
+# missing package is reported as what it is rather than as a failed boot.
+# vm-run's lines in $out.prepare, its status as ours.
+prepare() {
+	"$HERE/vm-run.sh" -K "$1" --prepare >"$BUILD/vm/lane-$1.prepare" 2>&1
+}
+
+# guest SUITE: boot SUITE's kernel and run the guest tests there; their
+# output (and vm-run's) on stdout, vm-run's status as ours.
+guest() {
+	cd "$REPO" && "$HERE/vm-run.sh" -K "$1" -t "${VM_TIMEOUT:-600}" \
+		${LANE_TIU_MODES:+-e "LANE_TIU_MODES=$LANE_TIU_MODES"} \
+		${LANE_ONLY:+-e "LANE_ONLY=$LANE_ONLY"} \
+		-- bash "$HERE/guest-tests.sh" 2>&1
+}
+
+# guest_bg SUITE: guest in the background, into $out.raw, $out.rc, $out.end.
+guest_bg() {
+	local out=$BUILD/vm/lane-$1
+	rm -f "$out.raw" "$out.rc" "$out.end"
+	(guest "$1" >"$out.raw"; echo $? >"$out.rc"; date +%s >"$out.end") &
+	BG+=($!)
+}
+
+# report SUITE PREPARED(0|1): the lane's TAP (streamed from the guest, or
+# from $out.raw where guest_bg ran it), its summary line, the counts.
+report() {
+	local suite=$1 out=$BUILD/vm/lane-$1 rc prep kver passed failed skipped wall
 	echo "# ---- lane $suite"
-	# Fetch the kernel and build the initramfs first, so that a missing
-	# package is reported as what it is rather than as a failed boot.
-	if ! prep=$("$HERE/vm-run.sh" -K "$suite" --prepare 2>"$out.prepare"); then
-		sed 's/^/# /' "$out.prepare"
+	sed 's/^/# /' "$out.prepare"
+	if [ "$2" != 0 ]; then
 		N=$((N + 1))
 		echo "not ok $N - $suite: the kernel could not be prepared: $(grep -m1 'ERROR' "$out.prepare" | sed 's/^vm-run: ERROR: //')"
-		echo "# lane $suite: no kernel, 0 passed, 1 failed, $((SECONDS - t0))s wall"
+		echo "# lane $suite: no kernel, 0 passed, 1 failed"
 		SUMMARY+=("$suite: no kernel (see above)")
 		FAILED=$((FAILED + 1))
 		return
 	fi
-	sed 's/^/# /' "$out.prepare"
-	echo "# $prep"
+	prep=$(grep '^vm-run: ready:' "$out.prepare")
 	kver=$(echo "$prep" | sed -n 's|.*/boot/vmlinuz-\([^,]*\),.*|\1|p')
-
-	(cd "$REPO" && "$HERE/vm-run.sh" -K "$suite" -t "${VM_TIMEOUT:-600}" \
-		${LANE_TIU_MODES:+-e "LANE_TIU_MODES=$LANE_TIU_MODES"} \
-		${LANE_ONLY:+-e "LANE_ONLY=$LANE_ONLY"} \
-		-- bash "$HERE/guest-tests.sh") 2>&1 | renumber "$suite" "$out.counts"
-	rc=${PIPESTATUS[0]}
+	if [ "$LANE_JOBS" -gt 1 ]; then
+		while [ ! -s "$out.rc" ]; do sleep 1; done
+		renumber "$suite" "$out.counts" <"$out.raw"
+		rc=$(cat "$out.rc")
+		wall=$(($(cat "$out.end") - T0))
+	else
+		local t0=$SECONDS
+		guest "$suite" | renumber "$suite" "$out.counts"
+		rc=${PIPESTATUS[0]}
+		wall=$((SECONDS - t0))
+	fi
 	read -r N passed failed skipped <"$out.counts" || bail "lost the TAP of lane $suite"
 	case $rc in
 	0) ;;
@@ -104,13 +136,26 @@ run_lane() { # SUITE
 		echo "not ok $N - $suite: the guest tests exited $rc"
 	} ;;
 	esac
-	echo "# lane $suite ($kver): $passed passed, $failed failed, $skipped skipped, $((SECONDS - t0))s wall"
-	SUMMARY+=("$suite ($kver): $passed passed, $failed failed, $skipped skipped, $((SECONDS - t0))s")
+	echo "# lane $suite ($kver): $passed passed, $failed failed, $skipped skipped, ${wall}s wall"
+	SUMMARY+=("$suite ($kver): $passed passed, $failed failed, $skipped skipped, ${wall}s")
 	[ "$rc" = 0 ] && [ "$failed" = 0 ] || FAILED=$((FAILED + 1))
 }
 
+# LANE_JOBS > 1: the guests run side by side (each is one qemu process that
+# keeps about one CPU busy), their TAP is printed lane by lane as they end.
+declare -A PREPARED
+BG=()
+# Interrupted: vm-run's own trap powers its guest off when it gets TERM.
+trap 'for p in "${BG[@]}"; do kill $(pgrep -P "$p") 2>/dev/null; done' EXIT
 for suite in $KERNELS; do
-	run_lane "$suite"
+	prepare "$suite"
+	PREPARED[$suite]=$?
+	if [ "$LANE_JOBS" -gt 1 ] && [ "${PREPARED[$suite]}" = 0 ]; then
+		guest_bg "$suite"
+	fi
+done
+for suite in $KERNELS; do
+	report "$suite" "${PREPARED[$suite]}"
 done
 echo "1..$N"
 for line in "${SUMMARY[@]}"; do
