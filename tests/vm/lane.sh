@@ -105,7 +105,7 @@ report() {
 	sed 's/^/# /' "$out.prepare"
 	if [ "$2" != 0 ]; then
 		N=$((N + 1))
-		echo "not ok $N - $suite: the kernel could not be prepared: $(grep -m1 'ERROR' "$out.prepare" | sed 's/^vm-run: ERROR: //')"
+		echo "not ok $N - $suite: the kernel could not be prepared: $({ grep -m1 'ERROR' "$out.prepare" || tail -n 1 "$out.prepare"; } | sed 's/^vm-run: ERROR: //')"
 		echo "# lane $suite: no kernel, 0 passed, 1 failed"
 		SUMMARY+=("$suite: no kernel (see above)")
 		FAILED=$((FAILED + 1))

@@ -160,6 +160,8 @@ private_apt() {
 		touch "$dir/updated"
 	else
 		APT_NOTE="; apt-get update of $SUITE from $mirror failed: $(grep -m1 '^[WE]:' "$dir/update.log" || tail -n 1 "$dir/update.log")"
+		ls "$dir/lists/"*_Packages* >/dev/null 2>&1 ||
+			die "no package lists of $SUITE: the $SUITE lane cannot run$APT_NOTE"
 		echo "vm-run: WARNING: using the package lists of $SUITE from before$APT_NOTE" >&2
 	fi
 }
@@ -181,10 +183,10 @@ fetch_kernel() {
 	[ -n "$SUITE" ] || die "no suite given and /etc/os-release names none: use -K SUITE"
 	case $SUITE in *[!a-z0-9-]*) die "bad suite name '$SUITE' (e.g. bookworm, trixie)" ;; esac
 	[ "$SUITE" = "$HOST_SUITE" ] || private_apt
-	pkg=$(resolve_kernel_pkg)
+	pkg=$(resolve_kernel_pkg) || pkg=
 	[ -n "$pkg" ] ||
 		die "cannot resolve the kernel package from linux-image-amd64 of $SUITE (apt has no record of it: run apt-get update)$APT_NOTE"
-	ver=$("${APT_CACHE[@]}" show --no-all-versions "$pkg" 2>/dev/null | awk '$1 == "Version:" { print $2; exit }')
+	ver=$("${APT_CACHE[@]}" show --no-all-versions "$pkg" 2>/dev/null | awk '$1 == "Version:" { print $2; exit }') || ver=
 	[ -n "$ver" ] || die "apt knows no version of $pkg in $SUITE (run apt-get update)$APT_NOTE"
 	kdir=$top/${pkg}_$ver
 
