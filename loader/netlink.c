@@ -2,7 +2,7 @@
 /*
  * netlink.c - the rtnetlink requests tiu needs, through libmnl: create and
  * delete the detour veth pair, set a link up and its alias, read a link's
- * alias and MTU, count the TC filters under a clsact parent.
+ * alias, MTU and device type, count the TC filters under a clsact parent.
  */
 #include <errno.h>
 #include <string.h>
@@ -109,6 +109,7 @@ struct link_attrs {
 	char *alias;
 	size_t alias_len;
 	unsigned int mtu;
+	int type; /* ifi_type (ARPHRD_*), -1 until an answer came */
 };
 
 static int link_attr_cb(const struct nlattr *attr, void *data)
@@ -125,6 +126,11 @@ static int link_attr_cb(const struct nlattr *attr, void *data)
 
 static int link_cb(const struct nlmsghdr *nlh, void *data)
 {
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+	struct link_attrs *la = data;
+
+	if (nlh->nlmsg_type == RTM_NEWLINK && mnl_nlmsg_get_payload_len(nlh) >= sizeof(*ifi))
+		la->type = ifi->ifi_type;
 	mnl_attr_parse(nlh, sizeof(struct ifinfomsg), link_attr_cb, data);
 	return MNL_CB_OK;
 }
@@ -144,6 +150,16 @@ int nl_link_alias(__u32 ifindex, char *buf, size_t len)
 
 	buf[0] = '\0';
 	return link_get(ifindex, &la);
+}
+
+/* The link's device type (ARPHRD_*, dev->type in the kernel). */
+int nl_link_type(__u32 ifindex, unsigned short *type)
+{
+	struct link_attrs la = { .type = -1 };
+	int err = link_get(ifindex, &la);
+
+	*type = la.type < 0 ? 0 : (unsigned short)la.type;
+	return err ? err : (la.type < 0 ? -ENODATA : 0);
 }
 
 int nl_link_mtu(__u32 ifindex, unsigned int *mtu)

@@ -23,7 +23,8 @@ static int open_failed(const char *what, const char *ifname)
 			tiu_libbpf_last());
 }
 
-int tc_obj_open(struct tc_obj *t, const char *pin_dir, const char *ifname)
+int tc_obj_open(struct tc_obj *t, const char *pin_dir, const char *ifname,
+		enum tiu_framing framing)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_dir);
 
@@ -41,9 +42,9 @@ int tc_obj_open(struct tc_obj *t, const char *pin_dir, const char *ifname)
 	/* Where the IP header starts (enum tiu_framing): a constant for the
 	 * verifier, so the programs spend nothing per packet on it. */
 	if (t->full)
-		t->full->rodata->tiu_framing = TIU_FRAMING_ETH;
+		t->full->rodata->tiu_framing = framing;
 	else
-		t->compat->rodata->tiu_framing = TIU_FRAMING_ETH;
+		t->compat->rodata->tiu_framing = framing;
 	t->egress = bpf_object__find_program_by_name(t->obj, TIU_PROG_TC_EGRESS);
 	t->detour = bpf_object__find_program_by_name(t->obj, TIU_PROG_TC_DETOUR);
 	t->decap = bpf_object__find_program_by_name(t->obj, TIU_PROG_TC_DECAP);
@@ -74,7 +75,8 @@ void tc_obj_close(struct tc_obj *t)
 	memset(t, 0, sizeof(*t));
 }
 
-struct bpf_object *xdp_obj_open(struct tiu_xdp **skel, const char *pin_dir, const char *ifname)
+struct bpf_object *xdp_obj_open(struct tiu_xdp **skel, const char *pin_dir, const char *ifname,
+				enum tiu_framing framing)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_dir);
 
@@ -83,7 +85,7 @@ struct bpf_object *xdp_obj_open(struct tiu_xdp **skel, const char *pin_dir, cons
 		open_failed("tiu_xdp", ifname);
 		return NULL;
 	}
-	(*skel)->rodata->tiu_framing = TIU_FRAMING_ETH;
+	(*skel)->rodata->tiu_framing = framing;
 	return (*skel)->obj;
 }
 

@@ -4,6 +4,7 @@
 #define TIU_OBJECTS_H
 
 #include <stdbool.h>
+#include "tiu_common.h"
 
 struct tiu_tc;
 struct tiu_tc_compat;
@@ -17,11 +18,14 @@ struct tc_obj {
 	bool kfunc;
 };
 
-int tc_obj_open(struct tc_obj *t, const char *pin_dir, const char *ifname);
+/* framing: the interface's (framing.c), a constant in the programs. */
+int tc_obj_open(struct tc_obj *t, const char *pin_dir, const char *ifname,
+		enum tiu_framing framing);
 int tc_obj_load(struct tc_obj *t, const char *ifname);
 void tc_obj_close(struct tc_obj *t);
 
-struct bpf_object *xdp_obj_open(struct tiu_xdp **skel, const char *pin_dir, const char *ifname);
+struct bpf_object *xdp_obj_open(struct tiu_xdp **skel, const char *pin_dir, const char *ifname,
+				enum tiu_framing framing);
 void xdp_obj_close(struct tiu_xdp *skel);
 
 #endif /* TIU_OBJECTS_H */

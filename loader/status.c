@@ -16,6 +16,8 @@ struct iface_status {
 	__u32 ifindex;
 	bool up;                  /* has an interface table entry */
 	__u32 mss;                /* its MSS clamp (`up --mss`), 0: none */
+	unsigned short type;      /* device type (ARPHRD_*), from the kernel */
+	enum tiu_framing framing; /* what tiu makes of it (framing.c) */
 	struct xdp_info xdp;
 	struct tc_info egress, ingress, detour_prog;
 	bool has_egress, has_ingress, has_detour;
@@ -101,6 +103,7 @@ static void gather_iface(const struct tiu_maps *m, __u32 ifindex, int dir, struc
 		snprintf(s->name, sizeof(s->name), "?");
 	s->up = m && !bpf_map_lookup_elem(m->links, &ifindex, &link);
 	s->mss = s->up ? link.mss : 0;
+	s->framing = nl_link_type(ifindex, &s->type) ? TIU_FRAMING_AUTO : framing_of_type(s->type);
 	xdp_query(ifindex, &s->xdp);
 	s->has_egress = tc_query(ifindex, true, &s->egress) && s->egress.ours;
 	s->has_ingress = tc_query(ifindex, false, &s->ingress) && s->ingress.ours;
@@ -138,8 +141,11 @@ static void text_tc(const char *what, bool has, const struct tc_info *t, const c
 static void text_iface(const struct status *st, const struct iface_status *s)
 {
 	char kind[200];
+	char type[16];
 
 	printf("%s (ifindex %u)%s\n", s->name, s->ifindex, s->up ? "" : ": not up");
+	printf("  framing: %s (link/%s)\n", framing_name(s->framing),
+	       arphrd_name(s->type, type, sizeof(type)));
 	if (s->dir >= 0)
 		printf("  pins: %s\n", st->dirs[s->dir].pins.dir);
 	if (s->xdp.prog_id)
@@ -204,11 +210,13 @@ static void json_tc(const char *key, bool has, const struct tc_info *t)
 
 static void json_iface(const struct status *st, const struct iface_status *s)
 {
-	char kind[200];
+	char kind[200], type[16];
 
 	printf("{\"name\":");
 	json_str(stdout, s->name);
-	printf(",\"ifindex\":%u,\"up\":%s,\"pins\":", s->ifindex, s->up ? "true" : "false");
+	printf(",\"ifindex\":%u,\"up\":%s,\"framing\":\"%s\",\"device_type\":\"%s\",\"arphrd\":%u,\"pins\":",
+	       s->ifindex, s->up ? "true" : "false", framing_name(s->framing),
+	       arphrd_name(s->type, type, sizeof(type)), s->type);
 	if (s->dir >= 0)
 		json_str(stdout, st->dirs[s->dir].pins.dir);
 	else
@@ -291,6 +299,7 @@ static void status_usage(FILE *f)
 "usage: tiu status [IFACE] [-j|--json] [--pin-dir DIR]\n"
 "\n"
 "Show, for IFACE or every interface that is up in this network namespace: the\n"
+"framing (Ethernet, or raw IP on tun, WireGuard, wwan and PPP devices), the\n"
 "XDP program and the mode in force (native/skb; libxdp dispatcher or single\n"
 "program, and why), the TC filters, the detour pair, the endpoints, where its\n"
 "pins are; every pin directory in use with its ABI version; whether this\n"

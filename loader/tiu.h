@@ -125,6 +125,17 @@ int nl_link_del(__u32 ifindex);
 int nl_link_alias(__u32 ifindex, char *buf, size_t len);
 int nl_count_filters(__u32 ifindex, __u32 parent);
 int nl_link_mtu(__u32 ifindex, unsigned int *mtu);
+int nl_link_type(__u32 ifindex, unsigned short *type);
+
+/* ---- framing.c ---- */
+/* The framing tiu uses on a device type (ARPHRD_*): TIU_FRAMING_ETH or
+ * TIU_FRAMING_L3, TIU_FRAMING_AUTO for a type tiu cannot handle. */
+enum tiu_framing framing_of_type(unsigned short type);
+const char *framing_name(enum tiu_framing f);      /* "Ethernet", "raw IP" */
+const char *arphrd_name(unsigned short type, char *buf, size_t len); /* as `ip link`: "ether", "none" */
+/* The framing of ifname, or -1 after one line naming the device and its
+ * type when tiu cannot handle it. */
+int iface_framing(__u32 ifindex, const char *ifname, enum tiu_framing *f);
 
 /* ---- ethtool.c ---- */
 int ethtool_detour_offloads(const char *ifname, bool tx_side);

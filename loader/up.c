@@ -28,6 +28,10 @@ static void up_usage(FILE *f)
 "as UDP, UDP to a local endpoint or from a remote endpoint is turned back into\n"
 "TCP. A server names local=*:PORT, a client remote=SERVER:PORT.\n"
 "\n"
+"IFACE is an Ethernet device, or a raw-IP one (tun, WireGuard, wwan/rmnet/\n"
+"qmimux, PPP: packets start at the IP header); other device types are refused.\n"
+"Raw-IP drivers have no native XDP: XDP runs there in skb mode.\n"
+"\n"
 "  --endpoint EP     local=ADDR:PORT or remote=ADDR:PORT; ADDR is IPv4, [IPv6]\n"
 "                    or * (any); repeat for more. Change later with\n"
 "                    `tiu endpoint add|del`.\n"
@@ -181,20 +185,23 @@ static int check_xdp_free(__u32 ifindex, const char *ifname)
 	return 0;
 }
 
-/* Read-only checks: the interface, endpoints, pins, what is attached. */
+/* Read-only checks: the interface and its framing, endpoints, pins, what is
+ * attached. */
 static int up_prepare(struct up_opts *o, __u32 *ifindex, struct tiu_endpoint_key *keys,
-		      struct pins *p, struct tc_obj *t)
+		      struct pins *p, struct tc_obj *t, enum tiu_framing *framing)
 {
 	if (tiu_need_root() || tiu_lock() || iface_index(o->ifname, ifindex))
 		return -1;
 	if (detour_is_name(o->ifname))
 		return tiu_fail("%s: is a tiu detour device: give the real interface", o->ifname);
+	if (iface_framing(*ifindex, o->ifname, framing))
+		return -1;
 	if (*ifindex == 1 || !strcmp(o->ifname, "lo"))
 		tiu_warn("%s: the loopback interface: both ends of every tunnelled connection are this host, so each packet is converted on the way out and back on the way in; useful for tests only",
 			 o->ifname);
 	if (parse_keys(o, *ifindex, keys) || pins_resolve(o->pin_dir, true, p))
 		return -1;
-	if (tc_obj_open(t, p->dir, o->ifname))
+	if (tc_obj_open(t, p->dir, o->ifname, *framing))
 		return -1;
 	if (maps_check_pins(p, t->obj, o->ifname) || check_not_up(p, *ifindex, o->ifname) ||
 	    (o->decap == DECAP_XDP && check_xdp_free(*ifindex, o->ifname))) {
@@ -205,9 +212,14 @@ static int up_prepare(struct up_opts *o, __u32 *ifindex, struct tiu_endpoint_key
 }
 
 static int fill_maps(const struct pins *p, __u32 ifindex, const struct detour *d,
-		     const struct tiu_endpoint_key *keys, int n_keys, const char *ifname, __u32 mss)
+		     const struct tiu_endpoint_key *keys, int n_keys, const char *ifname, __u32 mss,
+		     enum tiu_framing framing)
 {
-	struct tiu_link real = { .detour_ifindex = d->ifindex, .flags = TIU_LINK_F_REAL, .mss = mss };
+	/* TIU_LINK_F_L3: for XDP objects loaded by others (tiu_framing AUTO) */
+	struct tiu_link real = { .detour_ifindex = d->ifindex,
+				 .flags = TIU_LINK_F_REAL |
+					  (framing == TIU_FRAMING_L3 ? TIU_LINK_F_L3 : 0),
+				 .mss = mss };
 	struct tiu_link peer = { .out_ifindex = ifindex, .flags = TIU_LINK_F_DETOUR };
 	struct tiu_endpoint_val val = {};
 	struct tiu_maps m;
@@ -238,7 +250,7 @@ static int fill_maps(const struct pins *p, __u32 ifindex, const struct detour *d
 }
 
 static int attach_all(const struct up_opts *o, __u32 ifindex, const struct pins *p,
-		      struct tc_obj *t, const struct detour *d)
+		      struct tc_obj *t, const struct detour *d, enum tiu_framing framing)
 {
 	struct tiu_xdp *xskel;
 	struct bpf_object *xobj;
@@ -251,7 +263,7 @@ static int attach_all(const struct up_opts *o, __u32 ifindex, const struct pins 
 	if (o->decap == DECAP_TC) {
 		err = tc_attach(ifindex, false, t->decap, o->ifname, p);
 	} else {
-		xobj = xdp_obj_open(&xskel, p->dir, o->ifname);
+		xobj = xdp_obj_open(&xskel, p->dir, o->ifname, framing);
 		err = xobj ? xdp_attach(xobj, ifindex, o->ifname, o->xdp_mode) : -1;
 		if (xobj)
 			xdp_obj_close(xskel);
@@ -265,7 +277,7 @@ static int attach_all(const struct up_opts *o, __u32 ifindex, const struct pins 
 }
 
 static void up_summary(const struct up_opts *o, __u32 ifindex, const struct detour *d,
-		       const struct tc_obj *t, const struct pins *p)
+		       const struct tc_obj *t, const struct pins *p, enum tiu_framing framing)
 {
 	static struct ka_state ka;
 	struct xdp_info xi = {};
@@ -281,8 +293,8 @@ static void up_summary(const struct up_opts *o, __u32 ifindex, const struct deto
 			 (ka.v.flags & TIU_KA_F_DEFAULT) ? " (remote=)" : "");
 	else
 		snprintf(kas, sizeof(kas), ", keepalive off");
-	printf("%s: up: decap %s%s%s, TC egress (%s), detour %s -> %s, %d endpoint%s%s%s\n",
-	       o->ifname, o->decap == DECAP_XDP ? "XDP " : "TC ingress",
+	printf("%s: up: %s framing, decap %s%s%s, TC egress (%s), detour %s -> %s, %d endpoint%s%s%s\n",
+	       o->ifname, framing_name(framing), o->decap == DECAP_XDP ? "XDP " : "TC ingress",
 	       o->decap == DECAP_XDP ? xdp_mode_name(xi.mode) : "",
 	       o->decap == DECAP_XDP ? (xi.dispatcher ? " (dispatcher)" : " (single program)") : "",
 	       t->kfunc ? "reads ip_summed" : "compat: all tunnelled TCP via detour",
@@ -295,6 +307,7 @@ int cmd_up(int argc, char **argv)
 	struct up_opts o = { .xdp_mode = XDPM_AUTO, .decap = DECAP_XDP, .keepalive = -1 };
 	struct tc_obj t;
 	struct detour d = {};
+	enum tiu_framing framing;
 	struct pins p;
 	__u32 ifindex;
 	bool had_pins;
@@ -303,7 +316,7 @@ int cmd_up(int argc, char **argv)
 	err = parse_up(argc, argv, &o);
 	if (err)
 		return err > 0 ? 0 : -1;
-	if (up_prepare(&o, &ifindex, keys, &p, &t))
+	if (up_prepare(&o, &ifindex, keys, &p, &t, &framing))
 		return -1;
 	had_pins = pins_exist(&p);
 	err = pins_record(&p, ifindex) || pins_mkdir(&p) || tc_obj_load(&t, o.ifname);
@@ -313,11 +326,11 @@ int cmd_up(int argc, char **argv)
 	}
 	if (!err) {
 		tiu_crash_point("detour");
-		err = fill_maps(&p, ifindex, &d, keys, o.n_eps, o.ifname, o.mss);
+		err = fill_maps(&p, ifindex, &d, keys, o.n_eps, o.ifname, o.mss, framing);
 	}
 	if (!err) {
 		tiu_crash_point("endpoints");
-		err = attach_all(&o, ifindex, &p, &t, &d);
+		err = attach_all(&o, ifindex, &p, &t, &d, framing);
 	}
 	if (!err)
 		err = ka_up(o.ifname, ifindex, o.keepalive, &p);
@@ -325,7 +338,7 @@ int cmd_up(int argc, char **argv)
 		teardown(ifindex, o.ifname, &p, !had_pins, NULL, 0);
 		tiu_fail("%s: nothing changed (everything `up` did was undone)", o.ifname);
 	} else {
-		up_summary(&o, ifindex, &d, &t, &p);
+		up_summary(&o, ifindex, &d, &t, &p, framing);
 	}
 	tc_obj_close(&t);
 	return err ? -1 : 0;
