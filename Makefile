@@ -61,6 +61,10 @@ TEST_BPF_OBJS := $(patsubst tests/bpf/%.bpf.c,$(BUILD)/tests/%.bpf.o,$(wildcard 
 # attaches a program to it (iproute2 6.1 and libbpf 1.1 cannot).
 VM_BINS := $(BUILD)/vm/netkit_probe
 
+# Programs the shell tests run (tests/tools/*.c: not tests themselves, e.g.
+# the tun forwarder and middlebox of tests/l3.t), linked with tests/lib/pkt.c.
+TEST_TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(wildcard tests/tools/*.c))
+
 # C test programs (TAP): tests/*.c, one binary each.
 TEST_SRCS := $(wildcard tests/*.c)
 TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
@@ -93,10 +97,10 @@ VM_PKGS := qemu-system-x86 busybox-static wireguard-tools
 
 .PHONY: all test test-unit test-vm demo deps deps-check clean install uninstall deb bench bench-quick soak
 
-all: $(BPF_OBJS) $(SKELS) $(LOADER) $(TEST_BINS) $(TEST_BPF_OBJS) $(FUZZ_BINS) $(FUZZ_TOOLS) \
-	$(BENCH_BINS) $(VM_BINS)
+all: $(BPF_OBJS) $(SKELS) $(LOADER) $(TEST_BINS) $(TEST_BPF_OBJS) $(TEST_TOOLS) $(FUZZ_BINS) \
+	$(FUZZ_TOOLS) $(BENCH_BINS) $(VM_BINS)
 
-$(BUILD) $(BUILD)/tests $(BUILD)/bench $(BUILD)/vm $(BUILD)/libfuzzer:
+$(BUILD) $(BUILD)/tests $(BUILD)/tests/tools $(BUILD)/bench $(BUILD)/vm $(BUILD)/libfuzzer:
 	$(Q)mkdir -p $@
 
 $(BUILD)/tiu_xdp.bpf.o: xdp/tiu_xdp.bpf.c $(HEADERS) | $(BUILD)
@@ -150,6 +154,10 @@ $(BUILD)/libfuzzer/fuzz_%: tests/libfuzzer/fuzz_%.c $$(FUZZ_UNDER_TEST_fuzz_$$*)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $< $(FUZZ_UNDER_TEST_fuzz_$*) -o $@
 
 $(BUILD)/libfuzzer/mkseeds: tests/libfuzzer/mkseeds.c tests/lib/pkt.c tests/lib/pkt.h | $(BUILD)/libfuzzer
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -Itests/lib $< tests/lib/pkt.c -o $@
+
+$(BUILD)/tests/tools/%: tests/tools/%.c tests/lib/pkt.c tests/lib/pkt.h | $(BUILD)/tests/tools
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -Itests/lib $< tests/lib/pkt.c -o $@
 
