@@ -27,8 +27,11 @@
  * Output: one "pktcost key=value..." line per row on stdout; with -m FILE a
  * Markdown table too.
  *
- * usage: pktcost [-n ITER] [-r ROUNDS] [-c CPU] [-m FILE]
+ * usage: pktcost [-n ITER] [-r ROUNDS] [-c CPU] [-m FILE] [-f eth|auto]
  *   ITER   timed runs per row (default 20000), split over ROUNDS (default 4)
+ *   -f     the objects' tiu_framing: eth (default, as tiu up loads them on
+ *          an Ethernet device: a constant) or auto (as built, as xdp-loader
+ *          loads them: one tiu_links lookup per packet; same frames)
  */
 #include <errno.h>
 #include <sched.h>
@@ -391,17 +394,25 @@ int main(int argc, char **argv)
 	unsigned iters = 20000, rounds = 4;
 	const char *md_path = NULL;
 	int cpu = -1, opt, rc = 1;
+	enum tiu_framing framing = TIU_FRAMING_ETH;
 	char err[256];
 	FILE *md = NULL;
 
-	while ((opt = getopt(argc, argv, "n:r:c:m:h")) != -1) {
+	while ((opt = getopt(argc, argv, "n:r:c:m:f:h")) != -1) {
 		switch (opt) {
 		case 'n': iters = strtoul(optarg, NULL, 0); break;
 		case 'r': rounds = strtoul(optarg, NULL, 0); break;
 		case 'c': cpu = atoi(optarg); break;
 		case 'm': md_path = optarg; break;
+		case 'f':
+			if (strcmp(optarg, "eth") && strcmp(optarg, "auto")) {
+				fprintf(stderr, "pktcost: -f eth or -f auto\n");
+				return 2;
+			}
+			framing = strcmp(optarg, "eth") ? TIU_FRAMING_AUTO : TIU_FRAMING_ETH;
+			break;
 		default:
-			fprintf(stderr, "usage: %s [-n ITER] [-r ROUNDS] [-c CPU] [-m FILE]\n", argv[0]);
+			fprintf(stderr, "usage: %s [-n ITER] [-r ROUNDS] [-c CPU] [-m FILE] [-f eth|auto]\n", argv[0]);
 			return 2;
 		}
 	}
@@ -424,7 +435,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "pktcost: cannot pin to CPU %d: %s (continuing)\n", cpu,
 				strerror(errno));
 	}
-	if (harness_open(&H, err, sizeof(err))) {
+	if (harness_open_framing(&H, framing, err, sizeof(err))) {
 		fprintf(stderr, "pktcost: %s\n", err);
 		return 1;
 	}
