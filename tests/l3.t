@@ -161,11 +161,11 @@ t_type() {
 
 t_unsupported() {
 	local out rc n
-	fwd_start 772 || { not_ok "a tun pair of type loopback comes up"; return; }
+	fwd_start 778 || { not_ok "a tun pair of type gre comes up"; return; }
 	out=$(tiu_in "$C" up tunf0 --endpoint remote=10.78.0.2:$PORT 2>&1 >/dev/null); rc=$?
 	n=$(wc -l <<<"$out")
 	if [ $rc != 0 ] && [ "$n" = 1 ] &&
-	   grep -q "tunf0: device type link/loopback (ARPHRD 772) is not supported" <<<"$out" &&
+	   grep -q "tunf0: device type link/gre (ARPHRD 778) is not supported" <<<"$out" &&
 	   [ -z "$(tc -n "$C" qdisc show dev tunf0 | grep clsact)" ] &&
 	   ! ip -n "$C" link show tunf0 | grep -q xdp &&
 	   [ "$(ip -n "$C" -o link show | grep -c 'tiu[0-9]*[dp]')" = 0 ] &&
