@@ -17,7 +17,8 @@
 #      `tiu down` removing only tiu's program, and a tunnelled transfer with
 #      TX checksum offload off, every UDP checksum on the wire checked;
 #   4. a real layer-3 device: two namespaces joined by WireGuard over a veth
-#      pair, a transfer through the tunnel;
+#      pair, a transfer through the tunnel, then tiu up on both wg0 (raw-IP
+#      framing) and a transfer through tiu and the tunnel;
 #   5. a path with a smaller MTU: tiu translates the router's ICMP errors
 #      about tunnelled packets, both ends' routes learn the MTU;
 #   6. netkit (6.7+): whether a netkit device with its offloads off hands its
@@ -513,10 +514,58 @@ wg_plain_transfer() {
 	[ $((b1 - b0)) -ge $((2 * size)) ] || fail "the transfer did not go through wg0"
 }
 
+# tiu on the WireGuard devices (raw IP, link/none): generic XDP decap on the
+# client, TC decap on the server. The tunnelled UDP is captured on each wg0
+# (before WireGuard encrypts it) and every UDP checksum checked; the data
+# arrives whole both ways and tiu's counters move: the client's detour
+# (raw IP in, Ethernet pushed and pulled off again), both decap paths.
+wg_tiu_transfer() {
+	local size=$((512 * 1024)) port=47001 cap_a cap_b c xok wire_a wire_b sent_a dec_b dec_a det_a
+	[ -n "$WGA" ] || skip_because "no WireGuard tunnel (see above)" || return
+	mkdir -p "$PINS/wga" "$PINS/wgb"
+	tiu_up "$WGA" wg0 --decap xdp --xdp-mode skb --endpoint "remote=$WG_B:$port" --pin-dir "$PINS/wga" ||
+		fail "tiu up wg0 (client, generic XDP decap) failed" || return
+	tiu_up "$WGB" wg0 --decap tc --endpoint "local=$WG_B:$port" --pin-dir "$PINS/wgb" ||
+		fail "tiu up wg0 (server, TC decap) failed" || return
+	cat "$H_WORK/tiu-up.$WGA.wg0.log" "$H_WORK/tiu-up.$WGB.wg0.log"
+	tiu_in "$WGA" status wg0 --pin-dir "$PINS/wga" | tee "$H_WORK/wg-status"
+	grep -q 'framing: raw IP (link/none)' "$H_WORK/wg-status" ||
+		fail "tiu status does not show raw-IP framing (link/none) on wg0" || return
+	capture "$WGA" wg0 "udp and port $port" "$H_WORK/wg-a.pcap"
+	cap_a=$CAPTURE
+	capture "$WGB" wg0 "udp and port $port" "$H_WORK/wg-b.pcap"
+	cap_b=$CAPTURE
+	h_xfer wgtiu "$WGB" "$WG_B" "$WGA" "$WG_B" "$port" "$size" --timeout 90
+	c=$?
+	capture_end "$cap_a" "$cap_b"
+	xfer_ok wgtiu
+	xok=$?
+	wire_check "$H_WORK/wg-a.pcap" client udp
+	wire_a=$?
+	wire_check "$H_WORK/wg-b.pcap" server udp
+	wire_b=$?
+	echo "client: $(tiu_counters_nonzero "$WGA" wg0 --pin-dir "$PINS/wga")"
+	echo "server: $(tiu_counters_nonzero "$WGB" wg0 --pin-dir "$PINS/wgb")"
+	sent_a=$(tcpdump -r "$H_WORK/wg-a.pcap" -nn 2>/dev/null | wc -l)
+	dec_b=$(tiu_counter "$WGB" wg0 dec_converted --pin-dir "$PINS/wgb")
+	dec_a=$(tiu_counter "$WGA" wg0 dec_converted --pin-dir "$PINS/wga")
+	det_a=$(tiu_counter "$WGA" wg0 detour_converted --pin-dir "$PINS/wga")
+	echo "UDP packets the client sent on wg0: $sent_a; the server's dec_converted: $dec_b"
+	tiu_in "$WGA" down wg0 --purge --pin-dir "$PINS/wga"
+	tiu_in "$WGB" down wg0 --purge --pin-dir "$PINS/wgb"
+	[ "$c" = 0 ] && [ "$xok" = 0 ] || fail "the transfer through tiu and wg0 failed (client exit $c)" || return
+	[ "$wire_a" = 0 ] && [ "$wire_b" = 0 ] || return 1
+	[ "$det_a" -gt 0 ] || fail "nothing of the client's went through the detour" || return
+	[ "$dec_b" -gt 0 ] || fail "the server's TC decap converted nothing" || return
+	[ "$dec_a" -gt 0 ] || fail "the client's generic XDP decap converted nothing"
+}
+
 run_l3_tests() {
 	lane_check "WireGuard on $KVER: two namespaces joined by wg0 over a veth pair, handshake and ping" wg_up ||
 		WGA=
 	lane_check "WireGuard: a plain TCP transfer through wg0, whole both ways" wg_plain_transfer
+	lane_check "WireGuard: tiu up on both wg0 (raw IP; generic XDP and TC decap), a transfer through tiu: whole both ways, every UDP checksum valid, counters move" \
+		wg_tiu_transfer
 }
 
 # --------------------------------------------- 5. a path with a smaller MTU --
