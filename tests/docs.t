@@ -5,7 +5,8 @@
 # no build; well under a second.
 #
 #  - No file outside docs/ points outside the repository for the design
-#    (a path through ../shared, or a section number instead of a title).
+#    (a path to a design file above the repository's root, or a section
+#    number instead of a title).
 #  - Every `docs/DESIGN.md "Title"` reference names a heading of
 #    docs/DESIGN.md, and every #anchor link into it resolves.
 #  - Every tiu function that README's "Follow one packet" and docs/DESIGN.md
