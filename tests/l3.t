@@ -187,7 +187,9 @@ t_native() {
 	else
 		not_ok "native XDP on tun (rc $rc)"; echo "$out" | diag
 	fi
-	out=$(tiu_up "$C" tunf0 --endpoint remote=10.78.0.2:$PORT 2>&1; cat "$H_WORK/tiu-up.$C.tunf0.log")
+	# not in $(...): tiu_up records the interface for fwd_stop and the cleanup
+	tiu_up "$C" tunf0 --endpoint remote=10.78.0.2:$PORT >"$H_WORK/up-auto.out" 2>&1
+	out=$(cat "$H_WORK/up-auto.out" "$H_WORK/tiu-up.$C.tunf0.log")
 	if [ "$(grep -c 'warning: tunf0: native XDP not available' <<<"$out")" = 1 ] &&
 	   tiu_in "$C" status tunf0 | grep -q "xdp: tiu_xdp_decap id [0-9]*, skb"; then
 		ok "--xdp-mode auto on tun: one warning line, XDP in skb mode"
