@@ -34,18 +34,40 @@
 # Configurations are interleaved run by run (run 1 of each, then run 2...)
 # so that drift on a noisy machine hits them alike.
 #
-# usage: throughput.sh [-t SECONDS] [-n RUNS] [-f "1 4"] [-c "cfg ..."]
+# Diagnostics: -p DIR records a system-wide profile of every measurement
+# (`perf record -a -g`, for the iperf3 run) into DIR/CFG-fFLOWS-rRUN.data;
+# perf's own cost then inflates the CPU columns of those runs.
+#
+# -d adds to each line what the retransmissions were: dsack= (the receiver
+# reported a duplicate: the segment had arrived, out of order),
+# reorder= (TCPSACKReorder+TCPTSReorder+TCPRenoReorder of the sender) and
+# detour_drops= (dropped packets counted by the detour veth ends of both
+# sides), deltas over the run.
+#
+# -x NAME=CMD defines the variant CFG+NAME of each configuration CFG (give
+# it in -c): CFG, then the shell command CMD in the client's and the server's
+# namespace with $D and $P set to that side's detour ends (tiuNd, tiuNp;
+# names only: plain configurations have none).
+# For trying detour settings against the default in one run, e.g.
+#   -c "tiu-tc tiu-tc+gro" -x 'gro=ethtool -K $P gro on'
+#
+# usage: throughput.sh [-t SECONDS] [-n RUNS] [-f "1 4"] [-c "cfg ..."] [-p DIR]
+#                      [-x NAME=CMD]... [-d]
 # Output: "throughput key=value..." lines on stdout, progress on stderr.
 set -u
 
-T=5 N=3 FLOWS="1 4"
+T=5 N=3 FLOWS="1 4" PERF_DIR="" DIAG=0
+declare -A VARIANT
 CONFIGS="plain-default plain-swgso plain-seg1 tiu-xdpN tiu-xdpN-gro tiu-xdpG tiu-tc tiu-tc-txon tiu-xdpN-gro-txon tiu-tc-64k"
-while getopts "t:n:f:c:h" o; do
+while getopts "t:n:f:c:p:x:dh" o; do
 	case $o in
 	t) T=$OPTARG ;;
 	n) N=$OPTARG ;;
 	f) FLOWS=$OPTARG ;;
 	c) CONFIGS=$OPTARG ;;
+	p) PERF_DIR=$OPTARG ;;
+	x) VARIANT[${OPTARG%%=*}]=${OPTARG#*=} ;;
+	d) DIAG=1 ;;
 	*) sed -n '2,/^set -u/p' "$0" | sed 's/^# \{0,1\}//;/^set -u/d' >&2; exit 2 ;;
 	esac
 done
@@ -205,6 +227,23 @@ tiu_up() {
 
 # apply_cfg NAME: 0 ready, 1 skip (reason in SKIP_WHY)
 apply_cfg() {
+	local c=$1 v n ifx
+	case $c in
+	*+*)
+		v=${c#*+}
+		[ -n "${VARIANT[$v]:-}" ] || { SKIP_WHY="no -x $v=CMD"; return 1; }
+		apply_base_cfg "${c%%+*}" || return 1
+		for n in "$C:c0" "$S:s0"; do
+			ifx=$(in_ns "${n%%:*}" cat /sys/class/net/"${n#*:}"/ifindex)
+			in_ns "${n%%:*}" env D="tiu${ifx}d" P="tiu${ifx}p" bash -c "${VARIANT[$v]}" >&2 ||
+				{ SKIP_WHY="variant $v failed in ${n%%:*}"; return 1; }
+		done
+		return 0 ;;
+	esac
+	apply_base_cfg "$c"
+}
+
+apply_base_cfg() {
 	local c=$1 dec mode tx=off gro=off fill=1
 	SKIP_WHY=""
 	case $c in
@@ -254,6 +293,17 @@ cpu_busy() { awk '/^cpu /{print $2+$3+$4+$7+$8}' /proc/stat; }
 csum_errors() { # TCP + UDP InCsumErrors of a namespace
 	in_ns "$1" awk '/^(Tcp|Udp):/{ if (!h[$1]++) { for (i=2;i<=NF;i++) if ($i=="InCsumErrors") c[$1]=i } else s+=$c[$1] } END{print s+0}' /proc/net/snmp
 }
+# diag_counters: "dsack reorder detour_drops" now (-d)
+diag_counters() {
+	local d=0 n f
+	for n in $C $S; do
+		for f in $(in_ns $n sh -c 'ls -d /sys/class/net/tiu*[dp] 2>/dev/null'); do
+			d=$((d + $(in_ns $n cat $f/statistics/rx_dropped $f/statistics/tx_dropped | awk "{s+=\$1} END{print s+0}")))
+		done
+	done
+	in_ns $C awk -v d=$d '/^TcpExt:/{ if (!h++) { for (i=2;i<=NF;i++) n[$i]=i } else {
+		print $n["TCPDSACKRecv"], $n["TCPSACKReorder"]+$n["TCPTSReorder"]+$n["TCPRenoReorder"], d } }' /proc/net/netstat
+}
 nft_counter() { in_ns $R nft reset counter inet tiub "$1" 2>/dev/null | sed -n 's/.*packets \([0-9]*\).*/\1/p' | head -1; }
 
 # measure CFG FLOWS RUN
@@ -261,12 +311,25 @@ measure() {
 	local cfg=$1 flows=$2 run=$3 b0 b1 e0 e1 json res tcp udp wire ok=1
 	nft_counter tcp_c2s >/dev/null; nft_counter udp_c2s >/dev/null
 	e0=$(( $(csum_errors $C) + $(csum_errors $S) ))
+	local dg0="" dg1="" diag=""
+	[ $DIAG = 1 ] && dg0=$(diag_counters)
 	start_server
 	b0=$(cpu_busy)
+	local perf_pid=""
+	if [ -n "$PERF_DIR" ]; then
+		perf record -q -a -g -o "$PERF_DIR/$cfg-f$flows-r$run.data" -- sleep "$T" >/dev/null 2>&1 &
+		perf_pid=$!
+	fi
 	json=$(timeout $((T + 30)) ip netns exec $C iperf3 -c $SRV_IP -p $PORT -t "$T" -P "$flows" -J 2>/dev/null)
+	[ -n "$perf_pid" ] && wait $perf_pid
 	b1=$(cpu_busy)
 	stop_server
 	e1=$(( $(csum_errors $C) + $(csum_errors $S) ))
+	if [ $DIAG = 1 ]; then
+		dg1=$(diag_counters)
+		set -- $dg0 $dg1
+		diag=" dsack=$(($4 - $1)) reorder=$(($5 - $2)) detour_drops=$(($6 - $3))"
+	fi
 	tcp=$(nft_counter tcp_c2s); udp=$(nft_counter udp_c2s)
 	# perl (JSON::PP is core): python3 takes seconds to start on these VMs
 	res=$(echo "$json" | perl -MJSON::PP -e '
@@ -291,7 +354,7 @@ printf "gbps=%.3f bytes=%d retr=%d cpu_s_per_gb=%.3f snd_cpu_s_per_gb=%.3f rcv_c
 	*) [ "${tcp:-0}" -gt 0 ] && [ "${udp:-1}" = 0 ] && wire=tcp || { wire=WRONG; ok=0; } ;;
 	esac
 	case $res in error=*) ok=0 ;; esac
-	echo "throughput config=$cfg flows=$flows run=$run secs=$T $res wire=$wire wire_tcp_pkts=${tcp:-?} wire_udp_pkts=${udp:-?} csum_errors=$((e1 - e0)) ok=$ok"
+	echo "throughput config=$cfg flows=$flows run=$run secs=$T $res wire=$wire wire_tcp_pkts=${tcp:-?} wire_udp_pkts=${udp:-?} csum_errors=$((e1 - e0))$diag ok=$ok"
 	[ $ok = 1 ] || log "$cfg flows=$flows run=$run: NOT OK ($res wire tcp=$tcp udp=$udp)"
 }
 
@@ -300,6 +363,10 @@ printf "gbps=%.3f bytes=%d retr=%d cpu_s_per_gb=%.3f snd_cpu_s_per_gb=%.3f rcv_c
 for t in iperf3 nft ethtool perl ss; do
 	command -v $t >/dev/null || { log "missing $t (make deps)"; exit 2; }
 done
+if [ -n "$PERF_DIR" ]; then
+	command -v perf >/dev/null || { log "-p needs perf (linux-perf)"; exit 2; }
+	mkdir -p "$PERF_DIR" || exit 2
+fi
 setup || { log "topology setup failed"; exit 1; }
 log "namespaces $C $R $S; ${N} run(s) x ${T} s; flows: $FLOWS"
 declare -A SKIPPED
