@@ -59,12 +59,38 @@ static __always_inline int tiu_csum_partial(struct __sk_buff *skb)
 #define TIU_EGRESS_CSUM_UNKNOWN 1
 #endif
 
-static __always_inline void tiu_tc_pull(struct __sk_buff *skb)
+/*
+ * Make the headers readable by direct packet access; l3, l3_proto as for
+ * tiu_parse(). The stack builds every header of a TCP packet in the linear
+ * part and leaves the payload in page fragments, and skb_segment() copies
+ * only the headers into each segment's linear part: those headers are
+ * enough. Pulling payload after them would cost a copy, a new head for a
+ * TCP clone (skb_ensure_writable() -> pskb_expand_head(): the headroom
+ * ends at the clone's hdr_len) or for a segment without the tailroom, and
+ * the receiving TCP could no longer add the segment's fragments to the one
+ * before (skb_try_coalesce() refuses a head that holds payload and is not
+ * a page fragment): a third of the CPU per GB through the detour
+ * (docs/DESIGN.md "The cost of the detour"). So
+ * TIU_TC_PULL_LEN bytes are pulled only when the headers are not all
+ * linear: not L2 + L3 + the 20 bytes of L4 of an unfragmented TCP or UDP
+ * packet, or a TCP SYN whose options the MSS clamp reads, or anything else
+ * (an ICMP error and its quote).
+ */
+static __always_inline void tiu_tc_pull(struct __sk_buff *skb, int l3, __be16 l3_proto)
 {
 	__u32 want = skb->len < TIU_TC_PULL_LEN ? skb->len : TIU_TC_PULL_LEN;
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	struct tiu_pkt p = {};
 
-	if ((long)skb->data + want > (long)skb->data_end)
-		bpf_skb_pull_data(skb, want);
+	if (data + want <= data_end)
+		return;
+	if (tiu_parse(data, data_end, skb->len, l3, l3_proto, &p) == TIU_PARSE_OK && !p.frag &&
+	    (p.proto == IPPROTO_TCP || p.proto == IPPROTO_UDP) &&
+	    p.l4 + TIU_L4_HDR_LEN <= data_end &&
+	    (p.proto != IPPROTO_TCP || !(((struct tiu_tcp20 *)p.l4)->flags & TIU_TCP_FLAG_SYN)))
+		return;
+	bpf_skb_pull_data(skb, want);
 }
 
 /*
@@ -106,7 +132,7 @@ int tiu_tc_egress(struct __sk_buff *skb)
 	void *data, *data_end;
 	enum tiu_verdict v;
 
-	tiu_tc_pull(skb);
+	tiu_tc_pull(skb, tiu_is_l3(ifindex), skb->protocol);
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
 	v = tiu_encap_check(data, data_end, skb->len, tiu_is_l3(ifindex), skb->protocol, ifindex,
@@ -152,7 +178,7 @@ int tiu_tc_detour(struct __sk_buff *skb)
 	}
 	out = link->out_ifindex;
 
-	tiu_tc_pull(skb);
+	tiu_tc_pull(skb, 0, 0);
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
 	v = tiu_encap_check(data, data_end, skb->len, 0, 0, out, TIU_DETOUR_STATS, &p);
@@ -192,7 +218,7 @@ int tiu_tc_decap(struct __sk_buff *skb)
 	void *data, *data_end;
 	enum tiu_verdict v;
 
-	tiu_tc_pull(skb);
+	tiu_tc_pull(skb, tiu_is_l3(ifindex), skb->protocol);
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
 	v = tiu_decap_check(data, data_end, skb->len, tiu_is_l3(ifindex), skb->protocol, ifindex,
