@@ -6,7 +6,8 @@
 # usage: perfcost.pl [-s TOP] [-i REGEX]... RAW PERFDIR
 #   RAW:     throughput.sh's output of a run with `-p PERFDIR`
 #   PERFDIR: its profiles, CFG-fFLOWS-rRUN.data (`perf record -a -g`)
-#   -s TOP:  also list the TOP symbols by self time (default 25)
+#   -s TOP:  also list the TOP symbols by self time (default 25), without
+#            the samples of "other processes" and "user other"
 #   -i REGEX: also print the inclusive time of the samples with a kernel
 #            frame matching REGEX anywhere in their chain (e.g. -i
 #            '^__skb_checksum_complete$': the receiver's checksum check)
@@ -91,7 +92,7 @@ sub profile {
 			$grp{"incl $re"} += $period if $g ne 'idle' && $g ne 'other processes' &&
 				grep { $_->[0] =~ /^ffff/ && $_->[1] =~ /$re/ } @frames;
 		}
-		if ($g ne 'idle' && @frames) {
+		if ($g ne 'idle' && !$not_ours{$g} && @frames) {
 			my $s = $frames[0][0] =~ /^ffff/ ? $frames[0][1] : "[user $comm]";
 			$self{$s} += $period;
 		}
