@@ -16,6 +16,14 @@
  * (one flow, 6 runs each): 839-7833 retransmissions per 5 s, nearly all
  * spurious (DSACKs), without RPS; 0-6 with RPS over all CPUs, which hashes
  * a flow to one backlog.
+ *
+ * The peer stays on the backlog, not on veth's own NAPI (GRO on tiuNp with
+ * gro_max_size 0 would give it one: veth_gro_requested(), veth_xdp_rx()
+ * into a 256-entry ring, __veth_xdp_flush() on the transmitting CPU).
+ * Measured (docs/DESIGN.md "The cost of the detour"): less CPU with one
+ * flow, but the ring overflows with four (tiuNd has no queue to push back
+ * into) and the CPU that polls it changes, so the next per-CPU backlog
+ * reorders what RPS keeps on one CPU.
  */
 #include <errno.h>
 #include <fcntl.h>
