@@ -18,8 +18,9 @@
  * definition below changes: the loader refuses pins of another version
  * ("stale pins: run `tiu down IFACE --purge`").
  */
-#define TIU_ABI_VERSION 4 /* 2: dec_icmp_*; 3: enc_drop_no_headroom, TIU_LINK_F_L3;
-			    4: tiu_link.mss, enc_mss_clamped */
+#define TIU_ABI_VERSION 5 /* 2: dec_icmp_*; 3: enc_drop_no_headroom, TIU_LINK_F_L3;
+			    4: tiu_link.mss, enc_mss_clamped;
+			    5: matching v2: slots, tiu_ports, tiu_ifaces, ranges, marks */
 
 /* Default pin directory. The loader adds one subdirectory per network
  * namespace that is not the initial one (see loader/). */
@@ -30,6 +31,8 @@
 #define TIU_MAP_STATS     "tiu_stats"
 #define TIU_MAP_LINKS     "tiu_links"
 #define TIU_MAP_CONFIG    "tiu_config"
+#define TIU_MAP_PORTS     "tiu_ports"
+#define TIU_MAP_IFACES    "tiu_ifaces"
 
 /* Program names (function names in the objects). */
 #define TIU_PROG_XDP_DECAP "tiu_xdp_decap"  /* tiu_xdp.bpf.o */
@@ -41,9 +44,12 @@
 #ifndef TIU_MAX_ENDPOINTS
 #define TIU_MAX_ENDPOINTS 65536 /* endpoints over all interfaces */
 #endif
-#ifndef TIU_MAX_IFACES
-#define TIU_MAX_IFACES 256      /* interfaces (and detour peers) per netns */
+#ifndef TIU_MAX_SLOTS
+#define TIU_MAX_SLOTS 64        /* interfaces with tiu up per netns (one bit each
+				 * in struct tiu_port: do not raise above 64) */
 #endif
+#define TIU_MAX_IFACES (TIU_MAX_SLOTS * 2) /* tiu_links: interfaces and detour peers */
+#define TIU_PORTS 65536         /* tiu_ports entries: one per port number */
 
 /* libxdp run config of the XDP program: where it sits in the dispatcher. */
 #define TIU_XDP_PRIORITY 20
@@ -55,40 +61,88 @@ enum tiu_role {
 };
 
 /*
- * Endpoint key. addr holds an IPv6 address, or an IPv4 address v4-mapped
- * (::ffff:a.b.c.d); all zero bytes is the wildcard and matches both
- * families. port is in network byte order and never 0.
+ * Slots. Each interface with tiu up in a network namespace holds one slot,
+ * 0 .. TIU_MAX_SLOTS-1, given by the loader at `up` and freed at `down`. A
+ * slot indexes the arrays (tiu_ifaces, tiu_stats) and is a bit in the port
+ * table (tiu_ports), so no per-packet lookup is keyed by ifindex. The loader
+ * sets each loaded object's constant tiu_slot (.rodata, like tiu_framing);
+ * objects loaded without it (xdp-loader) hold TIU_SLOT_AUTO and find their
+ * slot per packet in tiu_links (ifindex -> slot): no entry, not ours.
+ */
+#define TIU_SLOT_AUTO 0xffffffffU
+
+/*
+ * Endpoint key: one element per (slot, address, port, role). A port range is
+ * stored as one element per port, each carrying the range in its value (for
+ * `endpoint list` and `del`); the datapath looks up single ports only. addr
+ * holds an IPv6 address, or an IPv4 address v4-mapped (::ffff:a.b.c.d); all
+ * zero bytes is the wildcard and matches both families. port is in network
+ * byte order and never 0. Wildcard elements are never looked up by the
+ * datapath (the port table answers for them) but are kept here so that this
+ * map alone lists every endpoint.
  */
 struct tiu_endpoint_key {
-	__u32 ifindex;  /* the real interface (never a detour peer) */
 	__u8 addr[16];
 	__be16 port;
 	__u8 role;      /* enum tiu_role */
-	__u8 pad;       /* must be 0 */
+	__u8 slot;      /* the interface's slot */
 };
-_Static_assert(sizeof(struct tiu_endpoint_key) == 24, "tiu_endpoint_key layout");
+_Static_assert(sizeof(struct tiu_endpoint_key) == 20, "tiu_endpoint_key layout");
 
 struct tiu_endpoint_val {
+	__u16 first;    /* the range this port belongs to, HOST byte order: */
+	__u16 last;     /* first <= port <= last; first == last: a single port */
 	__u32 flags;    /* reserved, 0 */
-	__u32 pad;
 };
 _Static_assert(sizeof(struct tiu_endpoint_val) == 8, "tiu_endpoint_val layout");
 
 /*
- * Interface table, keyed by ifindex (__u32). Two kinds of entries:
- * - the real interface: detour_ifindex = the detour end that TC egress
- *   redirects PARTIAL/GSO TCP to (0: no detour, such packets are dropped);
- * - the detour peer (where tiu_tc_detour runs on ingress): out_ifindex = the
- *   real interface that converted segments are redirected to.
+ * The port table (tiu_ports, an array indexed by the port number in HOST
+ * byte order): the first test of every candidate packet, two array lookups
+ * (source and destination port), no hashing. Bit s of a word: slot s has an
+ * endpoint of that role and kind on this port. A *_any bit decides alone
+ * (the wildcard address matches everything); an exact bit sends the packet
+ * to one tiu_endpoints lookup for its address. The loader keeps the bits
+ * equal to what tiu_endpoints holds.
+ */
+struct tiu_port {
+	__u64 local;      /* local=ADDR:port, ADDR not the wildcard */
+	__u64 local_any;  /* local=*:port */
+	__u64 remote;     /* remote=ADDR:port */
+	__u64 remote_any; /* remote=*:port */
+};
+_Static_assert(sizeof(struct tiu_port) == 32, "tiu_port layout");
+
+/*
+ * Per slot (tiu_ifaces, an array of TIU_MAX_SLOTS): the interface holding it
+ * and what the programs need of it per packet.
+ */
+struct tiu_iface {
+	__u32 ifindex;        /* the real interface; 0: the slot is free */
+	__u32 detour_ifindex; /* the detour end egress redirects PARTIAL/GSO TCP
+			       * to; 0: no detour (such packets are dropped) */
+	__u32 flags;          /* TIU_IFACE_F_* */
+	__u32 mss;            /* clamp the MSS option of tunnelled SYN and SYN-ACK
+			       * leaving it to this (`tiu up --mss`); 0: off */
+	__u32 mark;           /* with TIU_IFACE_F_MARK: egress TCP whose */
+	__u32 mark_mask;      /* (skb->mark & mark_mask) == mark is tunnelled */
+};
+_Static_assert(sizeof(struct tiu_iface) == 24, "tiu_iface layout");
+
+#define TIU_IFACE_F_L3   (1U << 0) /* raw IP (no MAC header) */
+#define TIU_IFACE_F_MARK (1U << 1) /* mark selector set (`mark=VALUE[/MASK]`) */
+
+/*
+ * Interface table (tiu_links), keyed by ifindex (__u32): which slot an
+ * ifindex belongs to. Two kinds of entries: the real interface, and its
+ * detour peer (where tiu_tc_detour runs on ingress; the slot is its real
+ * interface's). Read per packet only by objects without tiu_slot.
  */
 struct tiu_link {
-	__u32 detour_ifindex;
-	__u32 out_ifindex;
+	__u32 slot;
 	__u32 flags;    /* TIU_LINK_F_* */
-	__u32 mss;      /* real interface: clamp the MSS option of tunnelled SYN
-			 * and SYN-ACK leaving it to this (`tiu up --mss`); 0: off */
 };
-_Static_assert(sizeof(struct tiu_link) == 16, "tiu_link layout");
+_Static_assert(sizeof(struct tiu_link) == 8, "tiu_link layout");
 
 #define TIU_LINK_F_REAL   (1U << 0) /* entry of a real interface */
 #define TIU_LINK_F_DETOUR (1U << 1) /* entry of a detour peer */
@@ -101,8 +155,7 @@ _Static_assert(sizeof(struct tiu_link) == 16, "tiu_link layout");
  * per interface): the verifier then prunes the other branch, no cost per
  * packet. The objects are built with TIU_FRAMING_AUTO, for loaders that do
  * not set it (xdp-loader): the program then reads TIU_LINK_F_L3 of the
- * interface's tiu_links entry, one lookup per packet, Ethernet without an
- * entry. The detour program always sees Ethernet (the detour is a veth).
+ * interface's tiu_links entry (the same lookup that finds its slot). The detour program always sees Ethernet (the detour is a veth).
  */
 enum tiu_framing {
 	TIU_FRAMING_AUTO = 0, /* per packet from tiu_links (TIU_LINK_F_L3) */
@@ -119,9 +172,9 @@ struct tiu_config {
 _Static_assert(sizeof(struct tiu_config) == 8, "tiu_config layout");
 
 /*
- * Statistics: one per-CPU record per interface (tiu_stats is a per-CPU hash
- * keyed by the real interface's ifindex), summed over possible CPUs in user
- * space. Every packet that tiu looks at as a candidate (TCP on egress, UDP
+ * Statistics: one per-CPU record per slot (tiu_stats is a per-CPU array
+ * indexed by the slot: no hashing per packet), summed over possible CPUs in
+ * user space. The loader zeroes a slot's record when it gives the slot out. Every packet that tiu looks at as a candidate (TCP on egress, UDP
  * and ICMP/ICMPv6 errors on ingress) lands in exactly one of the packet
  * counters of its direction; *_BYTES counters go with *_CONVERTED. Adding a
  * counter changes the map's value size: bump TIU_ABI_VERSION.

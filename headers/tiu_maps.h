@@ -26,16 +26,32 @@ struct {
 } tiu_endpoints SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, TIU_MAX_IFACES);
-	__type(key, __u32); /* ifindex of the real interface */
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TIU_PORTS);
+	__type(key, __u32); /* port, host byte order */
+	__type(value, struct tiu_port);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} tiu_ports SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TIU_MAX_SLOTS);
+	__type(key, __u32); /* slot */
+	__type(value, struct tiu_iface);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} tiu_ifaces SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TIU_MAX_SLOTS);
+	__type(key, __u32); /* slot */
 	__type(value, struct tiu_stats);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } tiu_stats SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, TIU_MAX_IFACES * 2);
+	__uint(max_entries, TIU_MAX_IFACES);
 	__type(key, __u32); /* ifindex */
 	__type(value, struct tiu_link);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
