@@ -4,10 +4,15 @@
  * for the scale case of throughput.sh (65,536 endpoints in the map).
  *
  * usage: epfill PINNED_ENDPOINT_MAP IFINDEX TOTAL
- *   adds entries on IFINDEX (addresses in fd99::/16 and 10.100.0.0/15, so
- *   never the benchmark's) until the map holds TOTAL entries.
+ *   adds entries in the slot of IFINDEX (from tiu_links, pinned next to the
+ *   map; addresses in fd99::/16 and 10.100.0.0/15, so never the
+ *   benchmark's) until the map holds TOTAL entries, and sets their ports'
+ *   bits in tiu_ports (pinned there too) as the loader does for endpoints,
+ *   so that packets on those ports meet the full map.
  */
 #include <errno.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,8 +39,10 @@ int main(int argc, char **argv)
 {
 	static struct tiu_endpoint_key keys[TIU_MAX_ENDPOINTS];
 	static struct tiu_endpoint_val vals[TIU_MAX_ENDPOINTS];
-	uint32_t st = 4242, have, want, n = 0;
-	int fd;
+	uint32_t st = 4242, have, want, n = 0, ifindex, slot;
+	char dir[PATH_MAX], path[PATH_MAX + 32];
+	struct tiu_link link;
+	int fd, fd_links, fd_ports;
 
 	if (argc != 4) {
 		fprintf(stderr, "usage: epfill PINNED_ENDPOINT_MAP IFINDEX TOTAL\n");
@@ -46,6 +53,23 @@ int main(int argc, char **argv)
 		fprintf(stderr, "epfill: %s: %s\n", argv[1], strerror(errno));
 		return 1;
 	}
+	snprintf(dir, sizeof(dir), "%s", argv[1]);
+	snprintf(path, sizeof(path), "%s/%s", dirname(dir), TIU_MAP_LINKS);
+	fd_links = bpf_obj_get(path);
+	snprintf(path, sizeof(path), "%s/%s", dir, TIU_MAP_PORTS);
+	fd_ports = bpf_obj_get(path);
+	if (fd_links < 0 || fd_ports < 0) {
+		fprintf(stderr, "epfill: %s/%s or %s: %s (tiu up first)\n", dir, TIU_MAP_LINKS,
+			TIU_MAP_PORTS, strerror(errno));
+		return 1;
+	}
+	ifindex = strtoul(argv[2], NULL, 0);
+	if (bpf_map_lookup_elem(fd_links, &ifindex, &link) || !(link.flags & TIU_LINK_F_REAL)) {
+		fprintf(stderr, "epfill: ifindex %u has no slot in %s/%s: is tiu up on it?\n",
+			ifindex, dir, TIU_MAP_LINKS);
+		return 1;
+	}
+	slot = link.slot;
 	have = count(fd);
 	want = strtoul(argv[3], NULL, 0);
 	if (want > TIU_MAX_ENDPOINTS)
@@ -54,7 +78,7 @@ int main(int argc, char **argv)
 		struct tiu_endpoint_key *k = &keys[n++];
 
 		memset(k, 0, sizeof(*k));
-		k->ifindex = strtoul(argv[2], NULL, 0);
+		k->slot = slot;
 		k->role = i & 1 ? TIU_ROLE_REMOTE : TIU_ROLE_LOCAL;
 		k->port = htons(1024 + i % 60000);
 		if (i & 2) { /* unique by i: 10.100.0.0/15 */
@@ -72,6 +96,22 @@ int main(int argc, char **argv)
 			k->addr[13] = i >> 16;
 			k->addr[14] = i >> 8;
 			k->addr[15] = i;
+		}
+	}
+	for (uint32_t i = 0; i < n; i++) { /* the ports' exact bits of the slot */
+		uint32_t port = ntohs(keys[i].port);
+		struct tiu_port tp;
+
+		if (bpf_map_lookup_elem(fd_ports, &port, &tp)) {
+			fprintf(stderr, "epfill: reading %s port %u: %s\n", TIU_MAP_PORTS, port,
+				strerror(errno));
+			return 1;
+		}
+		*(keys[i].role == TIU_ROLE_LOCAL ? &tp.local : &tp.remote) |= 1ULL << slot;
+		if (bpf_map_update_elem(fd_ports, &port, &tp, BPF_ANY)) {
+			fprintf(stderr, "epfill: writing %s port %u: %s\n", TIU_MAP_PORTS, port,
+				strerror(errno));
+			return 1;
 		}
 	}
 	if (n) {

@@ -48,6 +48,7 @@
 #include "pkt.h"
 
 #define IFX 1             /* BPF_PROG_TEST_RUN runs on the loopback device */
+#define SLOT HARNESS_SLOT
 #define PORT_SRV 5201
 #define PORT_CLI 40000
 #define BIG_MAP TIU_MAX_ENDPOINTS
@@ -141,8 +142,33 @@ static void io_of(const struct frames *f, enum prog p, const struct pkt **in,
 }
 
 /* ------------------------------------------------------------ endpoints -- */
-/* The client's view: remote=SERVER:5201. Lookups per packet: local exact and
- * wildcard (both miss), then remote exact (hit): the common client case. */
+/* The port table as the loader keeps it for the endpoints keys[0..n) and
+ * the one that set_endpoints() added through the harness (remote=SERVER:5201,
+ * exact): each port's exact bits of SLOT. */
+static int fill_ports(struct harness *h, const struct tiu_endpoint_key *keys, uint32_t n)
+{
+	static struct tiu_port bits[TIU_PORTS];
+
+	memset(bits, 0, sizeof(bits));
+	bits[PORT_SRV].remote = 1ULL << SLOT;
+	for (uint32_t i = 0; i < n; i++) {
+		struct tiu_port *tp = &bits[ntohs(keys[i].port)];
+
+		if (keys[i].role == TIU_ROLE_LOCAL)
+			tp->local |= 1ULL << SLOT;
+		else
+			tp->remote |= 1ULL << SLOT;
+	}
+	for (uint32_t port = 0; port < TIU_PORTS; port++)
+		if ((bits[port].local || bits[port].remote) && harness_port_bits(h, port, &bits[port]))
+			return -1;
+	return 0;
+}
+
+/* The client's view: remote=SERVER:5201; with 65,536 endpoints the others
+ * are exact addresses on ports 1024.., the packets' ports among them (each
+ * port's exact bits set, so a packet pays a tiu_endpoints lookup on each
+ * port with a bit: the map's size is what such a lookup meets). */
 static int set_endpoints(struct harness *h, int family, int n)
 {
 	static struct tiu_endpoint_key keys[BIG_MAP];
@@ -162,13 +188,13 @@ static int set_endpoints(struct harness *h, int family, int n)
 		filled = 0;
 	}
 	if (harness_clear_endpoints(h) ||
-	    harness_endpoint(h, IFX, family, family == 4 ? SRV4 : SRV6, PORT_SRV, TIU_ROLE_REMOTE, 1))
+	    harness_endpoint(h, SLOT, family, family == 4 ? SRV4 : SRV6, PORT_SRV, TIU_ROLE_REMOTE, 1))
 		return -1;
 	for (int i = 1; i < n; i++) {
 		struct tiu_endpoint_key *k = &keys[count++];
 
 		memset(k, 0, sizeof(*k));
-		k->ifindex = IFX;
+		k->slot = SLOT;
 		k->role = i & 1 ? TIU_ROLE_REMOTE : TIU_ROLE_LOCAL;
 		k->port = htons(1024 + i % 60000);
 		if (i & 2) { /* v4-mapped 10.x.y.z, never the server */
@@ -188,12 +214,11 @@ static int set_endpoints(struct harness *h, int family, int n)
 		return 0;
 	LIBBPF_OPTS(bpf_map_batch_opts, o, .elem_flags = 0, .flags = 0);
 	filled = count;
-	if (bpf_map_update_batch(h->fd_endpoints, keys, vals, &count, &o) == 0)
-		return 0;
-	for (uint32_t i = 0; i < filled; i++) /* kernels without batch ops on hash */
-		if (bpf_map_update_elem(h->fd_endpoints, &keys[i], &vals[i], BPF_ANY))
-			return -1;
-	return 0;
+	if (bpf_map_update_batch(h->fd_endpoints, keys, vals, &count, &o))
+		for (uint32_t i = 0; i < filled; i++) /* kernels without batch ops on hash */
+			if (bpf_map_update_elem(h->fd_endpoints, &keys[i], &vals[i], BPF_ANY))
+				return -1;
+	return fill_ports(h, keys, filled);
 }
 
 static uint32_t count_endpoints(struct harness *h)
@@ -231,12 +256,12 @@ static int validate(enum prog p, const struct frames *f, int family, int payload
 	char why[160] = "";
 
 	io_of(f, p, &in, &want);
-	harness_stats(&H, IFX, before);
+	harness_stats(&H, SLOT, before);
 	if (harness_run(fds[p], in->b, in->len, out.b, sizeof(out.b), 0, &r)) {
 		snprintf(why, sizeof(why), "BPF_PROG_TEST_RUN: %s", strerror(errno));
 		goto bad;
 	}
-	harness_stats(&H, IFX, after);
+	harness_stats(&H, SLOT, after);
 	if (!out_matches(&r, out.b, want, pd->retval)) {
 		snprintf(why, sizeof(why), "verdict %u (want %u), %zu bytes (want %zu) or content differs",
 			 r.retval, pd->retval, r.out_len, want->len);
@@ -451,7 +476,8 @@ int main(int argc, char **argv)
 	if (!H.has_kfunc)
 		fprintf(stderr, "pktcost: kernel lacks bpf_cast_to_kern_ctx: no in-place encap row "
 				"(every tunnelled packet takes the detour); tc decap is the compat build\n");
-	if (harness_link(&H, IFX, IFX, IFX, TIU_LINK_F_REAL | TIU_LINK_F_DETOUR)) {
+	if (harness_link(&H, IFX, SLOT, TIU_LINK_F_REAL | TIU_LINK_F_DETOUR) ||
+	    harness_iface(&H, SLOT, &(struct tiu_iface){ .ifindex = IFX, .detour_ifindex = IFX })) {
 		fprintf(stderr, "pktcost: link table: %s\n", strerror(errno));
 		goto out;
 	}

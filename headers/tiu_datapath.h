@@ -18,9 +18,12 @@
 #include "tiu_parse.h"
 #include "tiu_icmp.h"
 
-/* Where the IP header starts on this program's interface (enum tiu_framing):
- * set by the loader before load, AUTO in the object file. */
+/* Where the IP header starts on this program's interface (enum tiu_framing)
+ * and which slot the interface holds (tiu_common.h "Slots"): both set by the
+ * loader before load, so both are constants to the verifier, which prunes
+ * the branches that ask; AUTO in the object file (xdp-loader). */
 const volatile __u32 tiu_framing = TIU_FRAMING_AUTO;
+const volatile __u32 tiu_slot = TIU_SLOT_AUTO;
 
 enum tiu_verdict {
 	TIU_V_PASS,      /* leave the packet as it is */
@@ -29,30 +32,60 @@ enum tiu_verdict {
 	TIU_V_ICMP,      /* decap: an ICMP message, for tiu_decap_icmp() */
 };
 
+/* ----------------------------------------------------------------- where -- */
+
+/* Where a packet is: the interface's slot and its framing. */
+struct tiu_where {
+	__u32 slot;
+	__u32 l3;   /* 1: frames start at the IP header (raw IP), 0: Ethernet */
+};
+
+/*
+ * The slot and framing of the interface a packet is on. With tiu_slot set
+ * (tiu's loader) a constant, no lookup. Objects loaded without it
+ * (xdp-loader) look up tiu_links[ifindex] once per packet, for the slot and
+ * TIU_LINK_F_L3 together; an entry of another kind than link_kind
+ * (TIU_LINK_F_REAL or TIU_LINK_F_DETOUR), or none: not an interface of
+ * tiu's, -1 (the caller passes the packet and counts nothing: there is no
+ * slot to count in). The detour's frames are Ethernet whatever its
+ * interface (a veth): its program does not use w->l3.
+ */
+static __always_inline int tiu_where(__u32 ifindex, __u32 link_kind, struct tiu_where *w)
+{
+	struct tiu_iface *iface;
+	struct tiu_link *link;
+
+	if (tiu_slot != TIU_SLOT_AUTO) {
+		if (tiu_slot >= TIU_MAX_SLOTS)
+			return -1;
+		w->slot = tiu_slot;
+		if (tiu_framing != TIU_FRAMING_AUTO) {
+			w->l3 = tiu_framing == TIU_FRAMING_L3;
+			return 0;
+		}
+		iface = bpf_map_lookup_elem(&tiu_ifaces, &w->slot);
+		w->l3 = iface && (iface->flags & TIU_IFACE_F_L3);
+		return 0;
+	}
+	link = bpf_map_lookup_elem(&tiu_links, &ifindex);
+	if (!link || !(link->flags & link_kind) || link->slot >= TIU_MAX_SLOTS)
+		return -1;
+	w->slot = link->slot;
+	if (tiu_framing != TIU_FRAMING_AUTO)
+		w->l3 = tiu_framing == TIU_FRAMING_L3;
+	else
+		w->l3 = !!(link->flags & TIU_LINK_F_L3);
+	return 0;
+}
+
 /* ---------------------------------------------------------------- stats -- */
 
-/* Programs attached by xdp-loader alone have no entry yet. Not inlined: the
- * zero record (TIU_STAT__MAX * 8 bytes) stays out of the callers' stack
- * frames, which the ICMP subprograms' frames are added to. */
-static __attribute__((noinline)) int tiu_stats_create(__u32 ifindex)
-{
-	struct tiu_stats zero = {};
+/* A counter that counts nothing (tiu_count() ignores it). */
+#define TIU_STAT_NONE TIU_STAT__MAX
 
-	return bpf_map_update_elem(&tiu_stats, &ifindex, &zero, BPF_NOEXIST);
-}
-
-static __always_inline struct tiu_stats *tiu_stats_of(__u32 ifindex)
-{
-	struct tiu_stats *s = bpf_map_lookup_elem(&tiu_stats, &ifindex);
-
-	if (!s) {
-		tiu_stats_create(ifindex);
-		s = bpf_map_lookup_elem(&tiu_stats, &ifindex);
-	}
-	return s;
-}
-
-static __always_inline void tiu_count(__u32 ifindex, enum tiu_stat idx)
+/* tiu_stats is a per-CPU array indexed by the slot: the verifier inlines
+ * the lookup (no helper call, no hashing), and every slot's record exists. */
+static __always_inline void tiu_count(__u32 slot, enum tiu_stat idx)
 {
 	__u64 i = idx; /* one 64-bit register for the check and the index */
 	struct tiu_stats *s;
@@ -60,16 +93,15 @@ static __always_inline void tiu_count(__u32 ifindex, enum tiu_stat idx)
 	barrier_var(i);
 	if (i >= TIU_STAT__MAX) /* TIU_STAT_NONE; keeps the verifier sure */
 		return;
-	s = tiu_stats_of(ifindex);
-
+	s = bpf_map_lookup_elem(&tiu_stats, &slot);
 	if (s)
 		s->v[i]++;
 }
 
-static __always_inline void tiu_count_bytes(__u32 ifindex, enum tiu_stat pkts,
-					    enum tiu_stat bytes, __u32 len)
+static __always_inline void tiu_count_bytes(__u32 slot, enum tiu_stat pkts, enum tiu_stat bytes,
+					    __u32 len)
 {
-	struct tiu_stats *s = tiu_stats_of(ifindex);
+	struct tiu_stats *s = bpf_map_lookup_elem(&tiu_stats, &slot);
 
 	if (s) {
 		s->v[pkts]++;
@@ -77,56 +109,85 @@ static __always_inline void tiu_count_bytes(__u32 ifindex, enum tiu_stat pkts,
 	}
 }
 
-/* -------------------------------------------------------------- framing -- */
-
-/* 1: packets of ifindex start at the IP header (raw IP), 0: at Ethernet.
- * A constant unless the loader left tiu_framing at AUTO. The detour's frames
- * are Ethernet whatever its interface: its program does not ask. */
-static __always_inline int tiu_is_l3(__u32 ifindex)
-{
-	struct tiu_link *link;
-
-	if (tiu_framing != TIU_FRAMING_AUTO)
-		return tiu_framing == TIU_FRAMING_L3;
-	link = bpf_map_lookup_elem(&tiu_links, &ifindex);
-	return link && (link->flags & TIU_LINK_F_L3);
-}
-
 /* ------------------------------------------------------------ endpoints -- */
 
-/* Is (addr, port) an endpoint of this role on ifindex, by address or wildcard? */
-static __always_inline int tiu_endpoint_match(__u32 ifindex, const __u8 *addr, __be16 port,
-					      __u8 role)
-{
-	struct tiu_endpoint_key key = {
-		.ifindex = ifindex,
-		.port = port,
-		.role = role,
-	};
+/*
+ * Matching (docs/DESIGN.md "Endpoints"). Egress TCP is tunnelled when its
+ * source is a local endpoint or its destination a remote one; ingress UDP
+ * when its destination is a local endpoint or its source a remote one (the
+ * mirror). First the port table: two array lookups (source and destination
+ * port), which the verifier inlines; a *_any bit of the slot decides alone,
+ * and a packet with no bit of its slot on either port - every packet of
+ * another service - is rejected there, without hashing. Only an exact bit
+ * costs a tiu_endpoints lookup, for that one address.
+ */
 
-	__builtin_memcpy(key.addr, addr, sizeof(key.addr));
-	if (bpf_map_lookup_elem(&tiu_endpoints, &key))
+/* Is (the packet's source or destination address, port) an exact endpoint
+ * of this role on slot? The address is read from the IP header, bounds
+ * checked here: the verifier need not follow the family through the
+ * caller's paths. */
+static __always_inline int tiu_endpoint_exact(__u32 slot, const struct tiu_pkt *p, void *data_end,
+					      int src, __be16 port, __u8 role)
+{
+	struct tiu_endpoint_key k;
+	__u8 *a;
+
+	if (p->family == 4) {
+		a = p->l3 + (src ? TIU_V4_SADDR_OFF : TIU_V4_DADDR_OFF);
+		if ((void *)(a + 4) > data_end)
+			return 0;
+		*(__u64 *)k.addr = 0;
+		*(__u16 *)(k.addr + 8) = 0;
+		*(__u16 *)(k.addr + 10) = 0xffff;
+		__builtin_memcpy(k.addr + 12, a, 4);
+	} else {
+		a = p->l3 + (src ? TIU_V6_SADDR_OFF : TIU_V6_DADDR_OFF);
+		if ((void *)(a + 16) > data_end)
+			return 0;
+		__builtin_memcpy(k.addr, a, 16);
+	}
+	k.port = port;
+	k.role = role;
+	k.slot = slot;
+	return bpf_map_lookup_elem(&tiu_endpoints, &k) != NULL;
+}
+
+/*
+ * The port rule of one direction. ingress = 0: the local end is the source
+ * (egress TCP, and the packet an ICMP error quotes); 1: the destination.
+ */
+static __always_inline int tiu_match_ports(__u32 slot, const struct tiu_pkt *p, void *data_end,
+					   __be16 sport, __be16 dport, int ingress)
+{
+	__u32 ks = tiu_htons(sport), kd = tiu_htons(dport);
+	struct tiu_port *ps, *pd, *pl, *pr;
+	__u64 bit = 1ULL << (slot & (TIU_MAX_SLOTS - 1));
+
+	ps = bpf_map_lookup_elem(&tiu_ports, &ks);
+	pd = bpf_map_lookup_elem(&tiu_ports, &kd);
+	if (!ps || !pd)
+		return 0;
+	pl = ingress ? pd : ps; /* the local end's port */
+	pr = ingress ? ps : pd; /* the remote end's port */
+	if ((pl->local_any | pr->remote_any) & bit)
 		return 1;
-	__builtin_memset(key.addr, 0, sizeof(key.addr));
-	return bpf_map_lookup_elem(&tiu_endpoints, &key) != NULL;
+	if ((pl->local & bit) &&
+	    tiu_endpoint_exact(slot, p, data_end, !ingress, ingress ? dport : sport, TIU_ROLE_LOCAL))
+		return 1;
+	return (pr->remote & bit) &&
+	       tiu_endpoint_exact(slot, p, data_end, ingress, ingress ? sport : dport,
+				  TIU_ROLE_REMOTE);
 }
 
-/* Egress TCP is tunnelled when its source is a local endpoint or its
- * destination a remote one (docs/DESIGN.md "Endpoints"). */
-static __always_inline int tiu_match_egress(__u32 ifindex, const struct tiu_pkt *p,
-					    __be16 sport, __be16 dport)
+/*
+ * The mark selector of an interface (`mark=VALUE[/MASK]`, egress only):
+ * TCP leaving with (skb->mark & mask) == value is tunnelled whatever its
+ * ports. Ingress has no mark of the sender's to see.
+ */
+static __always_inline int tiu_match_mark(const struct tiu_iface *iface, __u32 mark)
 {
-	return tiu_endpoint_match(ifindex, p->saddr, sport, TIU_ROLE_LOCAL) ||
-	       tiu_endpoint_match(ifindex, p->daddr, dport, TIU_ROLE_REMOTE);
-}
-
-/* Ingress UDP is tunnelled when its destination is a local endpoint or its
- * source a remote one. */
-static __always_inline int tiu_match_ingress(__u32 ifindex, const struct tiu_pkt *p,
-					     __be16 sport, __be16 dport)
-{
-	return tiu_endpoint_match(ifindex, p->daddr, dport, TIU_ROLE_LOCAL) ||
-	       tiu_endpoint_match(ifindex, p->saddr, sport, TIU_ROLE_REMOTE);
+	return iface && (iface->flags & TIU_IFACE_F_MARK) &&
+	       (mark & iface->mark_mask) == iface->mark;
 }
 
 /* Bytes a converted packet counts for: IP header(s) and L4. */
@@ -142,9 +203,6 @@ static __always_inline __u32 tiu_l3_bytes(const struct tiu_pkt *p)
 }
 
 /* ------------------------------------------------------------- counters -- */
-
-/* A counter slot that counts nothing (tiu_count() ignores it). */
-#define TIU_STAT_NONE TIU_STAT__MAX
 
 /*
  * The counters one caller of the encapsulation counts under: TC egress passes
@@ -211,7 +269,7 @@ struct tiu_decap_info {
  * two header walks, inlined one after the other, exceed its budget). The
  * caller counts, so that the subprogram's stack holds no tiu_stats.
  */
-static __always_inline enum tiu_stat tiu_decap_icmp(void *data, void *data_end, __u32 ifindex,
+static __always_inline enum tiu_stat tiu_decap_icmp(void *data, void *data_end, __u32 slot,
 						    __u64 l4_off, __u32 l4_len, __u32 family)
 {
 	struct tiu_pkt q = {};
@@ -229,8 +287,15 @@ static __always_inline enum tiu_stat tiu_decap_icmp(void *data, void *data_end, 
 	    q.proto != IPPROTO_UDP)
 		return TIU_STAT_DEC_ICMP_PASS;
 	u = q.l4;
+	/* The egress rule without the mark selector: a quote carries no mark.
+	 * Errors about a connection selected by mark are translated all the
+	 * same when it works at all: its return traffic is decapsulated only
+	 * through a port endpoint (local=its source, or remote=its
+	 * destination), and the same endpoint matches the quote, which is the
+	 * mirror of that return traffic. Nothing else could tell the quote of
+	 * a mark-selected segment from a UDP datagram of the same ports. */
 	if (q.l4_len < 4 || (void *)u + 4 > data_end ||
-	    !tiu_match_egress(ifindex, &q, u->source, u->dest))
+	    !tiu_match_ports(slot, &q, data_end, u->source, u->dest, 0))
 		return TIU_STAT_DEC_ICMP_PASS;
 	if (q.l4_len < TIU_ICMP_MIN_QUOTE || q.l4 + TIU_ICMP_MIN_QUOTE > data_end ||
 	    tiu_icmp_translate(icmp, data_end, &q))
@@ -249,7 +314,7 @@ static __always_inline enum tiu_stat tiu_decap_icmp(void *data, void *data_end, 
  */
 static __always_inline enum tiu_verdict tiu_decap_check(void *data, void *data_end,
 							__u32 frame_len, int l3, __be16 l3_proto,
-							__u32 ifindex, int is_gso, struct tiu_pkt *p)
+							__u32 slot, int is_gso, struct tiu_pkt *p)
 {
 	struct tiu_udp20 *u;
 
@@ -261,26 +326,26 @@ static __always_inline enum tiu_verdict tiu_decap_check(void *data, void *data_e
 		return TIU_V_PASS;
 	}
 	if (p->frag) {
-		tiu_count(ifindex, TIU_STAT_DEC_SKIP_FRAGMENT);
+		tiu_count(slot, TIU_STAT_DEC_SKIP_FRAGMENT);
 		return TIU_V_PASS;
 	}
 	u = p->l4;
 	if ((void *)u + 8 > data_end) /* not even a UDP header in sight: not ours */
 		return TIU_V_PASS;
-	if (!tiu_match_ingress(ifindex, p, u->source, u->dest)) {
-		tiu_count(ifindex, TIU_STAT_DEC_PASS);
+	if (!tiu_match_ports(slot, p, data_end, u->source, u->dest, 1)) {
+		tiu_count(slot, TIU_STAT_DEC_PASS);
 		return TIU_V_PASS;
 	}
 	if (tiu_htons(u->len) != p->l4_len) {
-		tiu_count(ifindex, TIU_STAT_DEC_SKIP_LENGTH);
+		tiu_count(slot, TIU_STAT_DEC_SKIP_LENGTH);
 		return TIU_V_PASS;
 	}
 	if (is_gso) {
-		tiu_count(ifindex, TIU_STAT_DEC_SKIP_GSO);
+		tiu_count(slot, TIU_STAT_DEC_SKIP_GSO);
 		return TIU_V_PASS;
 	}
 	if ((void *)(u + 1) > data_end || !tiu_wire_doff_ok(u->doff_rsv, p->l4_len)) {
-		tiu_count(ifindex, TIU_STAT_DEC_SKIP_SHORT);
+		tiu_count(slot, TIU_STAT_DEC_SKIP_SHORT);
 		return TIU_V_PASS;
 	}
 	/*
@@ -289,7 +354,7 @@ static __always_inline enum tiu_verdict tiu_decap_check(void *data, void *data_e
 	 * that nothing protected on the way, so such packets are dropped.
 	 */
 	if (u->check == 0) {
-		tiu_count(ifindex, p->family == 4 ? TIU_STAT_DEC_DROP_CSUM0_V4
+		tiu_count(slot, p->family == 4 ? TIU_STAT_DEC_DROP_CSUM0_V4
 						  : TIU_STAT_DEC_DROP_CSUM0_V6);
 		return TIU_V_DROP;
 	}
@@ -298,7 +363,7 @@ static __always_inline enum tiu_verdict tiu_decap_check(void *data, void *data_e
 
 /* Second half: restore a packet that tiu_decap_check() accepted and count
  * it; info receives what the caller needs for a CHECKSUM_COMPLETE sum. */
-static __always_inline void tiu_decap_apply(struct tiu_pkt *p, void *data_end, __u32 ifindex,
+static __always_inline void tiu_decap_apply(struct tiu_pkt *p, void *data_end, __u32 slot,
 					    struct tiu_decap_info *info)
 {
 	void *l4 = p->l4;
@@ -312,52 +377,54 @@ static __always_inline void tiu_decap_apply(struct tiu_pkt *p, void *data_end, _
 
 		iph->check = tiu_ipv4_proto_csum(iph->check, IPPROTO_UDP, IPPROTO_TCP);
 	}
-	tiu_count_bytes(ifindex, TIU_STAT_DEC_CONVERTED, TIU_STAT_DEC_BYTES, tiu_l3_bytes(p));
+	tiu_count_bytes(slot, TIU_STAT_DEC_CONVERTED, TIU_STAT_DEC_BYTES, tiu_l3_bytes(p));
 }
 
 /* -------------------------------------------------------- encapsulation -- */
 
 /*
  * First half of TCP -> UDP: parse, match and check a frame on egress,
- * counting under st (TIU_EGRESS_STATS or TIU_DETOUR_STATS) on ifindex, the
- * real interface; l3, l3_proto as for tiu_parse() (the detour: 0, its frames
- * are Ethernet). Returns TIU_V_CONVERT (p filled) for a tunnelled TCP packet
+ * counting under st (TIU_EGRESS_STATS or TIU_DETOUR_STATS) in slot, the
+ * real interface's; l3, l3_proto as for tiu_parse() (the detour: 0, its
+ * frames are Ethernet); iface, mark: the interface's mark selector and the
+ * packet's skb->mark. Returns TIU_V_CONVERT (p filled) for a tunnelled TCP packet
  * that can be encoded, TIU_V_DROP for one that cannot (URG, bad header),
  * TIU_V_PASS for anything else.
  */
 static __always_inline enum tiu_verdict tiu_encap_check(void *data, void *data_end,
 							__u32 frame_len, int l3, __be16 l3_proto,
-							__u32 ifindex,
-							const struct tiu_encap_stats st,
+							__u32 slot, const struct tiu_iface *iface,
+							__u32 mark, const struct tiu_encap_stats st,
 							struct tiu_pkt *p)
 {
 	struct tiu_tcp20 *t;
 
 	if (tiu_parse(data, data_end, frame_len, l3, l3_proto, p) != TIU_PARSE_OK ||
 	    p->proto != IPPROTO_TCP) {
-		tiu_count(ifindex, st.not_tcp);
+		tiu_count(slot, st.not_tcp);
 		return TIU_V_PASS;
 	}
 	if (p->frag) {
-		tiu_count(ifindex, st.fragment);
+		tiu_count(slot, st.fragment);
 		return TIU_V_PASS;
 	}
 	t = p->l4;
 	if ((void *)t + 4 > data_end) { /* ports out of sight: cannot match */
-		tiu_count(ifindex, st.pass);
+		tiu_count(slot, st.pass);
 		return TIU_V_PASS;
 	}
-	if (!tiu_match_egress(ifindex, p, t->source, t->dest)) {
-		tiu_count(ifindex, st.pass);
+	if (!tiu_match_ports(slot, p, data_end, t->source, t->dest, 0) &&
+	    !tiu_match_mark(iface, mark)) {
+		tiu_count(slot, st.pass);
 		return TIU_V_PASS;
 	}
 	if ((void *)(t + 1) > data_end || !tiu_wire_doff_ok(t->doff_rsv, p->l4_len)) {
-		tiu_count(ifindex, st.malformed);
+		tiu_count(slot, st.malformed);
 		return TIU_V_DROP;
 	}
 	if (t->flags & TIU_TCP_FLAG_URG) {
 		/* The urgent pointer has no place on the wire (docs/DESIGN.md "Wire format"). */
-		tiu_count(ifindex, st.urg);
+		tiu_count(slot, st.urg);
 		return TIU_V_DROP;
 	}
 	return TIU_V_CONVERT;
@@ -374,8 +441,8 @@ static __always_inline enum tiu_verdict tiu_encap_check(void *data, void *data_e
 
 /*
  * The MSS clamp of a tunnelled TCP packet that tiu_encap_check() accepted,
- * at l4_off, with a complete checksum, leaving the real interface ifindex:
- * if it is a SYN or SYN-ACK and the interface has `tiu up --mss N`, lower
+ * at l4_off, with a complete checksum, leaving the interface of slot: if it
+ * is a SYN or SYN-ACK and mss (the interface's `tiu up --mss N`) is set, lower
  * its MSS option to N if larger, the TCP checksum following (RFC 1624), and
  * count enc_mss_clamped. The options are walked; the value may sit at an
  * odd offset, where its two bytes belong to two 16-bit words of the sum:
@@ -387,11 +454,10 @@ static __always_inline enum tiu_verdict tiu_encap_check(void *data, void *data_e
  * verified once, not on every path through the headers before it.
  */
 static __always_inline int tiu_encap_clamp_mss(void *data, void *data_end, __u64 l4_off,
-					       __u32 ifindex)
+					       __u32 slot, __u32 mss)
 {
-	struct tiu_link *link;
 	struct tiu_tcp20 *t;
-	__u32 optlen, off = 0, mss;
+	__u32 optlen, off = 0;
 	__u8 *l4;
 
 	if (l4_off > TIU_ICMP_MAX_OFF)
@@ -401,10 +467,6 @@ static __always_inline int tiu_encap_clamp_mss(void *data, void *data_end, __u64
 	t = (struct tiu_tcp20 *)l4;
 	if ((void *)(t + 1) > data_end || !(t->flags & TIU_TCP_FLAG_SYN))
 		return 0;
-	link = bpf_map_lookup_elem(&tiu_links, &ifindex);
-	if (!link || !(link->flags & TIU_LINK_F_REAL))
-		return 0;
-	mss = link->mss;
 	if (!mss || mss > 0xffff)
 		return 0;
 	optlen = tiu_doff_bytes(t->doff_rsv);
@@ -445,7 +507,7 @@ static __always_inline int tiu_encap_clamp_mss(void *data, void *data_end, __u64
 						      __builtin_bswap16(new));
 		else
 			t->check = tiu_csum_replace16(t->check, old, new);
-		tiu_count(ifindex, TIU_STAT_ENC_MSS_CLAMPED);
+		tiu_count(slot, TIU_STAT_ENC_MSS_CLAMPED);
 		return 1;
 	}
 	return 0;
@@ -453,7 +515,7 @@ static __always_inline int tiu_encap_clamp_mss(void *data, void *data_end, __u64
 
 /* Second half: rewrite a packet that tiu_encap_check() accepted and count it
  * under st. The TCP checksum must be complete (not CHECKSUM_PARTIAL). */
-static __always_inline void tiu_encap_apply(struct tiu_pkt *p, void *data_end, __u32 ifindex,
+static __always_inline void tiu_encap_apply(struct tiu_pkt *p, void *data_end, __u32 slot,
 					    const struct tiu_encap_stats st)
 {
 	void *l4 = p->l4;
@@ -467,7 +529,7 @@ static __always_inline void tiu_encap_apply(struct tiu_pkt *p, void *data_end, _
 
 		iph->check = tiu_ipv4_proto_csum(iph->check, IPPROTO_TCP, IPPROTO_UDP);
 	}
-	tiu_count_bytes(ifindex, st.converted, st.bytes, tiu_l3_bytes(p));
+	tiu_count_bytes(slot, st.converted, st.bytes, tiu_l3_bytes(p));
 }
 
 #endif /* TIU_DATAPATH_H */

@@ -75,8 +75,6 @@ static __always_inline int tiu_icmp_parse_quote(void *qip, void *data_end, __u32
 			return -1;
 		q->proto = iph->protocol;
 		q->proto_byte = &iph->protocol;
-		tiu_v4mapped(q->saddr, &iph->saddr);
-		tiu_v4mapped(q->daddr, &iph->daddr);
 	} else {
 		struct ipv6hdr *ip6h = qip;
 		__u8 *proto_byte = &ip6h->nexthdr;
@@ -106,8 +104,6 @@ static __always_inline int tiu_icmp_parse_quote(void *qip, void *data_end, __u32
 			return -1;
 		q->proto = nh;
 		q->proto_byte = proto_byte;
-		__builtin_memcpy(q->saddr, &ip6h->saddr, 16);
-		__builtin_memcpy(q->daddr, &ip6h->daddr, 16);
 	}
 	q->family = family;
 	q->l3 = qip;

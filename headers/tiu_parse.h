@@ -54,21 +54,14 @@ struct tiu_pkt {
 	__u8 proto;         /* L4 protocol */
 	__u8 frag;          /* IPv4 MF/offset, or an IPv6 fragment header */
 	__u8 pad[3];
-	__u8 saddr[16];     /* IPv6, or IPv4 v4-mapped (::ffff:a.b.c.d) */
-	__u8 daddr[16];
+	/* The addresses are read where they are (tiu_pkt_saddr(), ..._daddr()):
+	 * only packets that pass the port table need them. */
 };
 
 enum tiu_parse_res {
 	TIU_PARSE_OK = 0,
 	TIU_PARSE_NOT_IP = -1, /* not IP, truncated or inconsistent: not ours */
 };
-
-static __always_inline void tiu_v4mapped(__u8 *dst, const void *addr4)
-{
-	dst[10] = 0xff;
-	dst[11] = 0xff;
-	__builtin_memcpy(dst + 12, addr4, 4);
-}
 
 static __always_inline int tiu_parse_ipv4(void *l3, void *data_end, __u32 room, struct tiu_pkt *p)
 {
@@ -91,8 +84,6 @@ static __always_inline int tiu_parse_ipv4(void *l3, void *data_end, __u32 room, 
 	p->frag = !!(iph->frag_off & tiu_htons(TIU_IP_MF | TIU_IP_OFFSET));
 	p->l4 = l3 + ihl;
 	p->l4_len = tot - ihl;
-	tiu_v4mapped(p->saddr, &iph->saddr);
-	tiu_v4mapped(p->daddr, &iph->daddr);
 	return TIU_PARSE_OK;
 }
 
@@ -146,8 +137,6 @@ static __always_inline int tiu_parse_ipv6(void *l3, void *data_end, __u32 room, 
 	p->proto_byte = proto_byte;
 	p->l4 = cur;
 	p->l4_len = payload - ext;
-	__builtin_memcpy(p->saddr, &ip6h->saddr, 16);
-	__builtin_memcpy(p->daddr, &ip6h->daddr, 16);
 	return TIU_PARSE_OK;
 }
 
@@ -226,5 +215,12 @@ static __always_inline int tiu_parse(void *data, void *data_end, __u32 frame_len
 		p->l4_off = p->l4 - data;
 	return ret;
 }
+
+/* Where the addresses sit in the IP header (tiu_datapath.h reads them from
+ * there, only for packets that pass the port table). */
+#define TIU_V4_SADDR_OFF 12
+#define TIU_V4_DADDR_OFF 16
+#define TIU_V6_SADDR_OFF 8
+#define TIU_V6_DADDR_OFF 24
 
 #endif /* TIU_PARSE_H */

@@ -31,7 +31,8 @@
 #define TIU_TC_PULL_LEN 192
 
 #ifndef TIU_NO_KFUNC
-#define TIU_CHECKSUM_PARTIAL 3 /* include/linux/skbuff.h */
+#define TIU_CHECKSUM_COMPLETE 2 /* include/linux/skbuff.h */
+#define TIU_CHECKSUM_PARTIAL 3
 
 extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
 
@@ -47,6 +48,16 @@ static __always_inline int tiu_csum_partial(struct __sk_buff *skb)
 
 	return BPF_CORE_READ_BITFIELD(kskb, ip_summed) == TIU_CHECKSUM_PARTIAL;
 }
+
+/* 1: skb->csum holds the sum of the packet (CHECKSUM_COMPLETE), which the
+ * decapsulation must follow; otherwise bpf_csum_update() would be a no-op
+ * and its call is saved. */
+static __always_inline int tiu_csum_complete(struct __sk_buff *skb)
+{
+	struct sk_buff___tiu *kskb = bpf_cast_to_kern_ctx(skb);
+
+	return BPF_CORE_READ_BITFIELD(kskb, ip_summed) == TIU_CHECKSUM_COMPLETE;
+}
 #define TIU_EGRESS_CSUM_UNKNOWN 0
 #else
 /* ip_summed cannot be read: egress assumes PARTIAL (always take the detour,
@@ -56,41 +67,29 @@ static __always_inline int tiu_csum_partial(struct __sk_buff *skb)
 {
 	return 0;
 }
+
+/* Cannot tell: bpf_csum_update() itself does nothing unless it is COMPLETE. */
+static __always_inline int tiu_csum_complete(struct __sk_buff *skb)
+{
+	return 1;
+}
 #define TIU_EGRESS_CSUM_UNKNOWN 1
 #endif
 
-/*
- * Make the headers readable by direct packet access; l3, l3_proto as for
- * tiu_parse(). The stack builds every header of a TCP packet in the linear
- * part and leaves the payload in page fragments, and skb_segment() copies
- * only the headers into each segment's linear part: those headers are
- * enough. Pulling payload after them would cost a copy, a new head for a
- * TCP clone (skb_ensure_writable() -> pskb_expand_head(): the headroom
- * ends at the clone's hdr_len) or for a segment without the tailroom, and
- * the receiving TCP could no longer add the segment's fragments to the one
- * before (skb_try_coalesce() refuses a head that holds payload and is not
- * a page fragment): a third of the CPU per GB through the detour
- * (docs/DESIGN.md "The cost of the detour"). So
- * TIU_TC_PULL_LEN bytes are pulled only when the headers are not all
- * linear: not L2 + L3 + the 20 bytes of L4 of an unfragmented TCP or UDP
- * packet, or a TCP SYN whose options the MSS clamp reads, or anything else
- * (an ICMP error and its quote).
- */
-static __always_inline void tiu_tc_pull(struct __sk_buff *skb, int l3, __be16 l3_proto)
+/* The change of a one's complement sum when the two 16-bit words in old
+ * become those in new (as tiu_wire_decode() gives them): congruent mod
+ * 0xffff to what bpf_csum_diff() would return, without its helper call. */
+static __always_inline __wsum tiu_words_diff(__u32 old, __u32 new)
+{
+	return (__wsum)((__u16)~old + (__u16)~(old >> 16) + (new & 0xffff) + (new >> 16));
+}
+
+static __always_inline void tiu_tc_pull(struct __sk_buff *skb)
 {
 	__u32 want = skb->len < TIU_TC_PULL_LEN ? skb->len : TIU_TC_PULL_LEN;
-	void *data = (void *)(long)skb->data;
-	void *data_end = (void *)(long)skb->data_end;
-	struct tiu_pkt p = {};
 
-	if (data + want <= data_end)
-		return;
-	if (tiu_parse(data, data_end, skb->len, l3, l3_proto, &p) == TIU_PARSE_OK && !p.frag &&
-	    (p.proto == IPPROTO_TCP || p.proto == IPPROTO_UDP) &&
-	    p.l4 + TIU_L4_HDR_LEN <= data_end &&
-	    (p.proto != IPPROTO_TCP || !(((struct tiu_tcp20 *)p.l4)->flags & TIU_TCP_FLAG_SYN)))
-		return;
-	bpf_skb_pull_data(skb, want);
+	if ((long)skb->data + want > (long)skb->data_end)
+		bpf_skb_pull_data(skb, want);
 }
 
 /*
@@ -115,27 +114,33 @@ static __always_inline int tiu_push_eth(struct __sk_buff *skb, __u8 family)
  * the detour; a global subprogram: verified once, and the callers' paths
  * do not fork on its outcome. The callers call it for SYNs only (one test
  * of the flags byte, ~10 ns less per packet than a call for each). */
-__attribute__((noinline)) int tiu_tc_clamp_mss(struct __sk_buff *skb, __u64 l4_off, __u32 ifindex)
+__attribute__((noinline)) int tiu_tc_clamp_mss(struct __sk_buff *skb, __u64 l4_off, __u32 slot,
+					       __u32 mss)
 {
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
 
-	return tiu_encap_clamp_mss(data, data_end, l4_off, ifindex);
+	return tiu_encap_clamp_mss(data, data_end, l4_off, slot, mss);
 }
 
 SEC("tc")
 int tiu_tc_egress(struct __sk_buff *skb)
 {
-	__u32 ifindex = skb->ifindex;
+	struct tiu_iface *iface;
 	struct tiu_pkt p = {};
-	struct tiu_link *link;
 	void *data, *data_end;
 	enum tiu_verdict v;
+	struct tiu_where w;
 
-	tiu_tc_pull(skb, tiu_is_l3(ifindex), skb->protocol);
+	if (tiu_where(skb->ifindex, TIU_LINK_F_REAL, &w))
+		return TC_ACT_OK;
+	/* The interface's data (mark selector, detour, MSS clamp): an array
+	 * element, looked up once (inlined by the verifier). */
+	iface = bpf_map_lookup_elem(&tiu_ifaces, &w.slot);
+	tiu_tc_pull(skb);
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
-	v = tiu_encap_check(data, data_end, skb->len, tiu_is_l3(ifindex), skb->protocol, ifindex,
+	v = tiu_encap_check(data, data_end, skb->len, w.l3, skb->protocol, w.slot, iface, skb->mark,
 			    TIU_EGRESS_STATS, &p);
 	if (v == TIU_V_PASS)
 		return TC_ACT_OK;
@@ -144,53 +149,68 @@ int tiu_tc_egress(struct __sk_buff *skb)
 
 	if (TIU_EGRESS_CSUM_UNKNOWN || skb->gso_segs > 1 || tiu_csum_partial(skb)) {
 		/* Kernel segments and checksums it first (docs/DESIGN.md "The segmentation detour"). */
-		link = bpf_map_lookup_elem(&tiu_links, &ifindex);
-		if (!link || !(link->flags & TIU_LINK_F_REAL) || !link->detour_ifindex) {
-			tiu_count(ifindex, TIU_STAT_ENC_DROP_NO_DETOUR);
+		if (!iface || !iface->detour_ifindex) {
+			tiu_count(w.slot, TIU_STAT_ENC_DROP_NO_DETOUR);
 			return TC_ACT_SHOT;
 		}
-		if (tiu_is_l3(ifindex) && tiu_push_eth(skb, p.family)) {
-			tiu_count(ifindex, TIU_STAT_ENC_DROP_NO_HEADROOM);
+		if (w.l3 && tiu_push_eth(skb, p.family)) {
+			tiu_count(w.slot, TIU_STAT_ENC_DROP_NO_HEADROOM);
 			return TC_ACT_SHOT;
 		}
-		tiu_count(ifindex, TIU_STAT_ENC_DETOURED);
-		return bpf_redirect(link->detour_ifindex, 0);
+		tiu_count(w.slot, TIU_STAT_ENC_DETOURED);
+		return bpf_redirect(iface->detour_ifindex, 0);
 	}
-	if (((struct tiu_tcp20 *)p.l4)->flags & TIU_TCP_FLAG_SYN)
-		tiu_tc_clamp_mss(skb, p.l4_off, ifindex);
-	tiu_encap_apply(&p, data_end, ifindex, TIU_EGRESS_STATS);
+	if (((struct tiu_tcp20 *)p.l4)->flags & TIU_TCP_FLAG_SYN && iface && iface->mss)
+		tiu_tc_clamp_mss(skb, p.l4_off, w.slot, iface->mss);
+	tiu_encap_apply(&p, data_end, w.slot, TIU_EGRESS_STATS);
 	return TC_ACT_OK;
 }
 
+/*
+ * The detour runs in the object of its real interface (the same load, the
+ * same tiu_slot) and sends segments to that interface, tiu_ifaces[slot].
+ * A segment selected by mark still carries it here: skb->mark survives
+ * bpf_redirect() into the veth (__bpf_redirect_common() and
+ * dev_queue_xmit() keep it), the veth's forward to its peer in the same
+ * network namespace (veth_xmit() -> __dev_forward_skb() ->
+ * skb_scrub_packet(skb, xnet = false), which clears the mark only across
+ * namespaces), and the segmentation in between (skb_segment() gives every
+ * segment the GSO skb's header fields through __copy_skb_header(), mark
+ * included). See docs/DESIGN.md "Endpoints".
+ */
 SEC("tc")
 int tiu_tc_detour(struct __sk_buff *skb)
 {
-	__u32 self = skb->ifindex, out;
+	struct tiu_iface *iface;
 	struct tiu_pkt p = {};
-	struct tiu_link *link;
 	void *data, *data_end;
 	enum tiu_verdict v;
+	struct tiu_where w;
+	__u32 out;
 
-	link = bpf_map_lookup_elem(&tiu_links, &self);
-	if (!link || !(link->flags & TIU_LINK_F_DETOUR) || !link->out_ifindex) {
-		tiu_count(self, TIU_STAT_DET_DROP_UNEXPECTED);
+	if (tiu_where(skb->ifindex, TIU_LINK_F_DETOUR, &w))
+		return TC_ACT_SHOT; /* no slot, nothing to count in; tiu's loader sets it */
+	iface = bpf_map_lookup_elem(&tiu_ifaces, &w.slot);
+	if (!iface || !iface->ifindex) {
+		tiu_count(w.slot, TIU_STAT_DET_DROP_UNEXPECTED);
 		return TC_ACT_SHOT;
 	}
-	out = link->out_ifindex;
+	out = iface->ifindex;
 
-	tiu_tc_pull(skb, 0, 0);
+	tiu_tc_pull(skb);
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
-	v = tiu_encap_check(data, data_end, skb->len, 0, 0, out, TIU_DETOUR_STATS, &p);
+	v = tiu_encap_check(data, data_end, skb->len, 0, 0, w.slot, iface, skb->mark,
+			    TIU_DETOUR_STATS, &p);
 	if (v != TIU_V_CONVERT) /* only tunnelled TCP is sent here; nothing else may leave */
 		return TC_ACT_SHOT;
 	if (skb->gso_segs > 1 || tiu_csum_partial(skb)) {
-		tiu_count(out, TIU_STAT_DET_DROP_NOT_SEGMENTED);
+		tiu_count(w.slot, TIU_STAT_DET_DROP_NOT_SEGMENTED);
 		return TC_ACT_SHOT;
 	}
-	if (((struct tiu_tcp20 *)p.l4)->flags & TIU_TCP_FLAG_SYN)
-		tiu_tc_clamp_mss(skb, p.l4_off, out);
-	tiu_encap_apply(&p, data_end, out, TIU_DETOUR_STATS);
+	if (((struct tiu_tcp20 *)p.l4)->flags & TIU_TCP_FLAG_SYN && iface->mss)
+		tiu_tc_clamp_mss(skb, p.l4_off, w.slot, iface->mss);
+	tiu_encap_apply(&p, data_end, w.slot, TIU_DETOUR_STATS);
 	/* To a raw-IP interface the kernel strips the Ethernet header on the
 	 * way (__bpf_redirect_no_mac()): nothing to do here. */
 	return bpf_redirect(out, 0);
@@ -201,41 +221,40 @@ int tiu_tc_detour(struct __sk_buff *skb)
  * the bytes after the IP header as it was (tiu_icmp.h), so a CHECKSUM_COMPLETE
  * skb->csum needs no update. */
 __attribute__((noinline)) int tiu_tc_icmp(struct __sk_buff *skb, __u64 l4_off, __u32 l4_len,
-					  __u32 family)
+					  __u32 family, __u32 slot)
 {
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
 
-	return tiu_decap_icmp(data, data_end, skb->ifindex, l4_off, l4_len, family);
+	return tiu_decap_icmp(data, data_end, slot, l4_off, l4_len, family);
 }
 
 SEC("tc")
 int tiu_tc_decap(struct __sk_buff *skb)
 {
-	__u32 ifindex = skb->ifindex;
 	struct tiu_decap_info info;
 	struct tiu_pkt p = {};
 	void *data, *data_end;
 	enum tiu_verdict v;
+	struct tiu_where w;
 
-	tiu_tc_pull(skb, tiu_is_l3(ifindex), skb->protocol);
+	if (tiu_where(skb->ifindex, TIU_LINK_F_REAL, &w))
+		return TC_ACT_OK;
+	tiu_tc_pull(skb);
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
-	v = tiu_decap_check(data, data_end, skb->len, tiu_is_l3(ifindex), skb->protocol, ifindex,
+	v = tiu_decap_check(data, data_end, skb->len, w.l3, skb->protocol, w.slot,
 			    skb->gso_segs > 1, &p);
 	if (v == TIU_V_DROP)
 		return TC_ACT_SHOT;
 	if (v == TIU_V_CONVERT) {
-		tiu_decap_apply(&p, data_end, ifindex, &info);
+		tiu_decap_apply(&p, data_end, w.slot, &info);
 		/* A CHECKSUM_COMPLETE sum must follow the bytes that changed
 		 * (the IPv4 header's changes cancel out); a no-op otherwise. */
-		__s64 diff = bpf_csum_diff(&info.old_words, sizeof(info.old_words),
-					   &info.new_words, sizeof(info.new_words), 0);
-
-		if (diff >= 0)
-			bpf_csum_update(skb, (__wsum)diff);
+		if (tiu_csum_complete(skb))
+			bpf_csum_update(skb, tiu_words_diff(info.old_words, info.new_words));
 	} else if (v == TIU_V_ICMP) {
-		tiu_count(ifindex, tiu_tc_icmp(skb, p.l4_off, p.l4_len, p.family));
+		tiu_count(w.slot, tiu_tc_icmp(skb, p.l4_off, p.l4_len, p.family, w.slot));
 	}
 	return TC_ACT_OK;
 }

@@ -25,6 +25,8 @@
 #include "tap.h"
 
 #define IFX 1 /* BPF_PROG_TEST_RUN runs on the loopback device */
+#define SLOT HARNESS_SLOT /* the interface's slot */
+#define OTHER_SLOT (SLOT + 1) /* another interface's: its endpoints must never match */
 
 
 
@@ -34,6 +36,14 @@ static const uint8_t CLI6[16] = { 0xfd, 0x77, 0, 1, [15] = 1 };
 static const uint8_t SRV6[16] = { 0xfd, 0x77, 0, 2, [15] = 1 };
 #define PORT_SRV 5201   /* remote=SRV:5201 (exact address) */
 #define PORT_WILD 7000  /* local=*:7000 */
+#define RANGE_SRV 6100  /* remote=SRV:6100-6199 (exact address, a range) */
+#define RANGE_SRV_LAST 6199
+#define RANGE_WILD 7100 /* local=*:7100-7199 (wildcard, a range) */
+#define RANGE_WILD_LAST 7199
+#define PORT_CLI 8000   /* local=CLI4:8000 (exact address; the port's wildcard bit unset) */
+#define PORT_OTHER 9000 /* another slot: local=*:9000 and remote=*:9001 */
+#define MARK_VAL 0x100  /* mark=0x100/0xff00 (rows with L_MARK) */
+#define MARK_MASK 0xff00
 
 /* ------------------------------------------------------------- builders -- */
 enum dir { C2S, S2C };
@@ -236,6 +246,47 @@ B(icmp4_echo)
 	icmp_case(spec(4, C2S), 0, 0, 0x12340001, -1, IW_SAME, in, want);
 }
 
+/* matching v2: port ranges, exact vs wildcard in the port table, another
+ * slot's bits, the mark selector */
+static const uint8_t CLI4_NEAR[4] = { 10, 77, 1, 2 };
+static struct pkt_spec to_port(int family, uint16_t dport) { struct pkt_spec s = spec(family, C2S); s.dport = dport; return s; }
+static struct pkt_spec from_port(int family, uint16_t sport) { struct pkt_spec s = spec(family, S2C); s.sport = sport; return s; }
+static void udp_same(struct pkt_spec s, struct pkt *in, struct pkt *want) { struct pkt tcp; enc(s, &tcp, in); *want = *in; }
+B(enc_range_first) { enc(to_port(4, RANGE_SRV), in, want); }
+B(enc_range_inside) { enc(to_port(6, RANGE_SRV + 50), in, want); }
+B(enc_range_last) { enc(to_port(4, RANGE_SRV_LAST), in, want); }
+B(enc_range_below) { same(to_port(4, RANGE_SRV - 1), in, want); }
+B(enc_range_above) { same(to_port(6, RANGE_SRV_LAST + 1), in, want); }
+B(enc_range_addr) { struct pkt_spec s = to_port(6, RANGE_SRV + 50); memcpy(s.daddr, OTHER6, 16); same(s, in, want); }
+B(enc_wrange_first) { struct pkt_spec s = from_port(4, RANGE_WILD); memcpy(s.saddr, CLI4_NEAR, 4); enc(s, in, want); }
+B(enc_wrange_last) { enc(from_port(6, RANGE_WILD_LAST), in, want); }
+B(enc_wrange_below) { same(from_port(4, RANGE_WILD - 1), in, want); }
+B(enc_wrange_above) { same(from_port(6, RANGE_WILD_LAST + 1), in, want); }
+B(dec_range_first) { dec(from_port(4, RANGE_SRV), in, want); }
+B(dec_range_inside) { dec(from_port(6, RANGE_SRV + 1), in, want); }
+B(dec_range_last) { dec(from_port(6, RANGE_SRV_LAST), in, want); }
+B(dec_range_below) { udp_same(from_port(4, RANGE_SRV - 1), in, want); }
+B(dec_range_above) { udp_same(from_port(4, RANGE_SRV_LAST + 1), in, want); }
+B(dec_wrange_first) { dec(to_port(6, RANGE_WILD), in, want); }
+B(dec_wrange_last) { dec(to_port(4, RANGE_WILD_LAST), in, want); }
+B(dec_wrange_below) { udp_same(to_port(6, RANGE_WILD - 1), in, want); }
+B(dec_wrange_above) { udp_same(to_port(4, RANGE_WILD_LAST + 1), in, want); }
+B(enc_exact_local) { struct pkt_spec s = to_port(4, 40001); s.sport = PORT_CLI; enc(s, in, want); }
+B(enc_exact_local_other) { struct pkt_spec s = to_port(4, 40001); s.sport = PORT_CLI; memcpy(s.saddr, CLI4_NEAR, 4); same(s, in, want); }
+B(enc_exact_local_v6) { struct pkt_spec s = to_port(6, 40001); s.sport = PORT_CLI; same(s, in, want); }
+B(dec_exact_local) { struct pkt_spec s = from_port(4, 40001); s.dport = PORT_CLI; dec(s, in, want); }
+B(dec_exact_local_other) { struct pkt_spec s = from_port(4, 40001); s.dport = PORT_CLI; memcpy(s.daddr, CLI4_NEAR, 4); udp_same(s, in, want); }
+B(enc_other_slot) { struct pkt_spec s = to_port(4, PORT_OTHER + 1); s.sport = PORT_OTHER; same(s, in, want); }
+B(dec_other_slot) { struct pkt_spec s = from_port(6, PORT_OTHER + 1); s.dport = PORT_OTHER; udp_same(s, in, want); }
+B(dec_other_slot_conv) { struct pkt_spec s = from_port(6, PORT_OTHER + 1); s.dport = PORT_OTHER; dec(s, in, want); }
+/* TCP to a port without an endpoint: tunnelled by the mark alone */
+B(enc_mark_v4) { enc(to_port(4, 40001), in, want); }
+B(enc_mark_v6) { struct pkt_spec s = to_port(6, 40001); s.ext_hdrs = 1; enc(s, in, want); }
+B(tcp_mark) { same(to_port(4, 40001), in, want); }
+B(udp_mark) { udp_same(from_port(4, 40001), in, want); }
+B(icmp4_mark) { icmp_case(to_port(4, 40001), FRAG_NEEDED, -1, IW_SAME, in, want); }
+B(icmp6_mark_port) { icmp_case(to_port(6, RANGE_SRV_LAST), PKT_TOO_BIG, -1, IW_TCP, in, want); }
+
 /* raw IP (layer-3 devices): the same packets without an Ethernet header */
 static struct pkt_spec l3spec(int family, enum dir d)
 {
@@ -364,7 +415,10 @@ enum prog {
 
 enum verdict { V_PASS, V_DROP, V_REDIRECT };
 /* L_L3: both, and TIU_LINK_F_L3; L_MSS: both, the interface clamps to MSS_CLAMP */
-enum link { L_BOTH, L_NONE, L_L3, L_MSS };
+/* L_MARK: both, and the mark selector MARK_VAL/MARK_MASK; L_OTHER: tiu_links
+ * names OTHER_SLOT (AUTO objects count there); L_PEER: the tiu_links entry
+ * is a detour peer's (AUTO: not a real interface) */
+enum link { L_BOTH, L_NONE, L_L3, L_MSS, L_MARK, L_OTHER, L_PEER };
 #define MSS_CLAMP 1300
 #define BYTES UINT64_MAX /* delta placeholder: the packet's IP length */
 
@@ -381,6 +435,7 @@ struct tcase {
 	uint32_t gso_segs;
 	enum link link;
 	struct delta d[3];
+	uint32_t mark;  /* skb->mark (TC programs only) */
 };
 
 #define S(x) TIU_STAT_##x
@@ -472,6 +527,49 @@ static const struct tcase cases[] = {
 	{ "ICMP quoting a fragment is not ours", P_DECAP, icmp4_frag, V_PASS, 0, L_BOTH, { { S(DEC_ICMP_PASS), 1 } } },
 	{ "ICMPv6 about plain TCP is not ours", P_DECAP, icmp6_tcp, V_PASS, 0, L_BOTH, { { S(DEC_ICMP_PASS), 1 } } },
 	{ "ICMP echo reply is not looked at", P_DECAP, icmp4_echo, V_PASS, 0, L_BOTH, { { 0 } } },
+	/* port ranges: remote=SRV:6100-6199, local=*:7100-7199 */
+	{ "range: TCP to the first port of a remote range is converted", P_EGRESS, enc_range_first, V_PASS, 0, L_BOTH, { { S(ENC_CONVERTED), 1 }, { S(ENC_BYTES), BYTES } } },
+	{ "range: TCP to a port inside a remote range is converted", P_EGRESS, enc_range_inside, V_PASS, 0, L_BOTH, { { S(ENC_CONVERTED), 1 }, { S(ENC_BYTES), BYTES } } },
+	{ "range: TCP to the last port of a remote range is converted", P_EGRESS, enc_range_last, V_PASS, 0, L_BOTH, { { S(ENC_CONVERTED), 1 }, { S(ENC_BYTES), BYTES } } },
+	{ "range: TCP to the port below a remote range passes", P_EGRESS | P_C_EGRESS, enc_range_below, V_PASS, 0, L_BOTH, { { S(ENC_PASS), 1 } } },
+	{ "range: TCP to the port above a remote range passes", P_EGRESS | P_C_EGRESS, enc_range_above, V_PASS, 0, L_BOTH, { { S(ENC_PASS), 1 } } },
+	{ "range: TCP to a port of the range at another address passes", P_EGRESS | P_C_EGRESS, enc_range_addr, V_PASS, 0, L_BOTH, { { S(ENC_PASS), 1 } } },
+	{ "range: TCP from the first port of a local wildcard range is converted", P_EGRESS, enc_wrange_first, V_PASS, 0, L_BOTH, { { S(ENC_CONVERTED), 1 }, { S(ENC_BYTES), BYTES } } },
+	{ "range: TCP from the last port of a local wildcard range is converted", P_EGRESS, enc_wrange_last, V_PASS, 0, L_BOTH, { { S(ENC_CONVERTED), 1 }, { S(ENC_BYTES), BYTES } } },
+	{ "range: TCP from the port below a local range passes", P_EGRESS | P_C_EGRESS, enc_wrange_below, V_PASS, 0, L_BOTH, { { S(ENC_PASS), 1 } } },
+	{ "range: TCP from the port above a local range passes", P_EGRESS | P_C_EGRESS, enc_wrange_above, V_PASS, 0, L_BOTH, { { S(ENC_PASS), 1 } } },
+	{ "range: detour converts TCP to a port inside a range", P_DETOUR | P_C_DETOUR, enc_range_inside, V_REDIRECT, 0, L_BOTH, { { S(DET_CONVERTED), 1 }, { S(DET_BYTES), BYTES } } },
+	{ "range: UDP from the first port of a remote range is restored", P_DECAP, dec_range_first, V_PASS, 0, L_BOTH, { { S(DEC_CONVERTED), 1 }, { S(DEC_BYTES), BYTES } } },
+	{ "range: UDP from a port inside a remote range is restored", P_DECAP, dec_range_inside, V_PASS, 0, L_BOTH, { { S(DEC_CONVERTED), 1 }, { S(DEC_BYTES), BYTES } } },
+	{ "range: UDP from the last port of a remote range is restored", P_DECAP, dec_range_last, V_PASS, 0, L_BOTH, { { S(DEC_CONVERTED), 1 }, { S(DEC_BYTES), BYTES } } },
+	{ "range: UDP from the port below a remote range passes", P_DECAP, dec_range_below, V_PASS, 0, L_BOTH, { { S(DEC_PASS), 1 } } },
+	{ "range: UDP from the port above a remote range passes", P_DECAP, dec_range_above, V_PASS, 0, L_BOTH, { { S(DEC_PASS), 1 } } },
+	{ "range: UDP to the first port of a local wildcard range is restored", P_DECAP, dec_wrange_first, V_PASS, 0, L_BOTH, { { S(DEC_CONVERTED), 1 }, { S(DEC_BYTES), BYTES } } },
+	{ "range: UDP to the last port of a local wildcard range is restored", P_DECAP, dec_wrange_last, V_PASS, 0, L_BOTH, { { S(DEC_CONVERTED), 1 }, { S(DEC_BYTES), BYTES } } },
+	{ "range: UDP to the port below a local range passes", P_DECAP, dec_wrange_below, V_PASS, 0, L_BOTH, { { S(DEC_PASS), 1 } } },
+	{ "range: UDP to the port above a local range passes", P_DECAP, dec_wrange_above, V_PASS, 0, L_BOTH, { { S(DEC_PASS), 1 } } },
+	/* the port table: an exact bit sends the packet to tiu_endpoints; another slot's bits do nothing here */
+	{ "exact local=CLI4:8000: TCP from it is converted", P_EGRESS, enc_exact_local, V_PASS, 0, L_BOTH, { { S(ENC_CONVERTED), 1 }, { S(ENC_BYTES), BYTES } } },
+	{ "exact local=CLI4:8000: TCP from another address, same port, passes", P_EGRESS | P_C_EGRESS, enc_exact_local_other, V_PASS, 0, L_BOTH, { { S(ENC_PASS), 1 } } },
+	{ "exact local=CLI4:8000: IPv6 TCP from port 8000 passes", P_EGRESS | P_C_EGRESS, enc_exact_local_v6, V_PASS, 0, L_BOTH, { { S(ENC_PASS), 1 } } },
+	{ "exact local=CLI4:8000: UDP to it is restored", P_DECAP, dec_exact_local, V_PASS, 0, L_BOTH, { { S(DEC_CONVERTED), 1 }, { S(DEC_BYTES), BYTES } } },
+	{ "exact local=CLI4:8000: UDP to another address, same port, passes", P_DECAP, dec_exact_local_other, V_PASS, 0, L_BOTH, { { S(DEC_PASS), 1 } } },
+	{ "another slot's local=*:9000, remote=*:9001: TCP between them passes here", P_EGRESS | P_C_EGRESS, enc_other_slot, V_PASS, 0, L_BOTH, { { S(ENC_PASS), 1 } } },
+	{ "another slot's local=*:9000, remote=*:9001: UDP between them passes here", P_DECAP, dec_other_slot, V_PASS, 0, L_BOTH, { { S(DEC_PASS), 1 } } },
+	{ "another slot's endpoints: the detour drops what only they match", P_DETOUR | P_C_DETOUR, enc_other_slot, V_DROP, 0, L_BOTH, { { S(DET_DROP_UNEXPECTED), 1 } } },
+	/* the mark selector mark=0x100/0xff00 */
+	{ "mark: IPv4 TCP to a port without endpoint, mark 0x100, is converted", P_EGRESS, enc_mark_v4, V_PASS, 0, L_MARK, { { S(ENC_CONVERTED), 1 }, { S(ENC_BYTES), BYTES } }, 0x100 },
+	{ "mark: IPv6 TCP, mark 0x1ff (0x100 under the mask), is converted", P_EGRESS, enc_mark_v6, V_PASS, 0, L_MARK, { { S(ENC_CONVERTED), 1 }, { S(ENC_BYTES), BYTES } }, 0x1ff },
+	{ "mark: mark 0x200 does not match, passes", P_EGRESS | P_C_EGRESS, tcp_mark, V_PASS, 0, L_MARK, { { S(ENC_PASS), 1 } }, 0x200 },
+	{ "mark: mark 0x10100 (0x100 under the mask) matches: to the detour without the kfunc", P_C_EGRESS, tcp_mark, V_REDIRECT, 0, L_MARK, { { S(ENC_DETOURED), 1 } }, 0x10100 },
+	{ "mark: no mark, passes", P_EGRESS | P_C_EGRESS, tcp_mark, V_PASS, 0, L_MARK, { { S(ENC_PASS), 1 } }, 0 },
+	{ "mark: mark 0x100 on an interface without a mark selector passes", P_EGRESS | P_C_EGRESS, tcp_mark, V_PASS, 0, L_BOTH, { { S(ENC_PASS), 1 } }, 0x100 },
+	{ "mark: GSO TCP selected by mark goes to the detour", P_EGRESS | P_C_EGRESS, tcp_mark, V_REDIRECT, 3, L_MARK, { { S(ENC_DETOURED), 1 } }, 0x100 },
+	{ "mark: the detour converts a segment selected by mark", P_DETOUR | P_C_DETOUR, enc_mark_v4, V_REDIRECT, 0, L_MARK, { { S(DET_CONVERTED), 1 }, { S(DET_BYTES), BYTES } }, 0x100 },
+	{ "mark: the detour drops the same segment without the mark", P_DETOUR | P_C_DETOUR, tcp_mark, V_DROP, 0, L_MARK, { { S(DET_DROP_UNEXPECTED), 1 } }, 0 },
+	{ "mark: ingress does not select by mark (UDP with mark 0x100 passes)", P_TC_DECAP | P_C_DECAP, udp_mark, V_PASS, 0, L_MARK, { { S(DEC_PASS), 1 } }, 0x100 },
+	{ "mark: ICMP about a segment selected by mark alone (no port endpoint) is not translated", P_DECAP, icmp4_mark, V_PASS, 0, L_MARK, { { S(DEC_ICMP_PASS), 1 } } },
+	{ "mark: ICMPv6 about a marked segment to a port endpoint (its return path) is translated", P_DECAP, icmp6_mark_port, V_PASS, 0, L_MARK, { { S(DEC_ICMP_TRANSLATED), 1 } } },
 };
 
 /*
@@ -521,7 +619,14 @@ static const struct tcase l3_cases[] = {
  */
 static const struct tcase auto_cases[] = {
 	{ "AUTO, no TIU_LINK_F_L3: an Ethernet frame is restored", P_XDP, dec_v6, V_PASS, 0, L_BOTH, { { S(DEC_CONVERTED), 1 }, { S(DEC_BYTES), BYTES } } },
-	{ "AUTO, no interface entry: an Ethernet frame is restored", P_XDP, dec_vlan_v6, V_PASS, 0, L_NONE, { { S(DEC_CONVERTED), 1 }, { S(DEC_BYTES), BYTES } } },
+	{ "AUTO, no tiu_links entry: not tiu's interface, passed, nothing counted", P_XDP, dec_gro, V_PASS, 0, L_NONE, { { 0 } } },
+	{ "AUTO, tiu_links entry of a detour peer: not a real interface, passed, nothing counted", P_XDP, dec_gro, V_PASS, 0, L_PEER, { { 0 } } },
+	{ "AUTO, tiu_links names another slot: counted there, matched against its endpoints", P_XDP, dec_gro, V_PASS, 0, L_OTHER, { { S(DEC_PASS), 1 } } },
+	{ "AUTO, tiu_links names another slot: its local=*:9000 matches there", P_XDP, dec_other_slot_conv, V_PASS, 0, L_OTHER, { { S(DEC_CONVERTED), 1 }, { S(DEC_BYTES), BYTES } } },
+	{ "AUTO, TC egress: the slot from tiu_links", P_EGRESS, enc_range_last, V_PASS, 0, L_BOTH, { { S(ENC_CONVERTED), 1 }, { S(ENC_BYTES), BYTES } } },
+	{ "AUTO, TC egress: no tiu_links entry, not looked at", P_EGRESS | P_C_EGRESS, tcp_v4, V_PASS, 0, L_NONE, { { 0 } } },
+	{ "AUTO, TC detour: slot from a detour peer's entry", P_DETOUR | P_C_DETOUR, enc_v6, V_REDIRECT, 0, L_PEER, { { S(DET_CONVERTED), 1 }, { S(DET_BYTES), BYTES } } },
+	{ "AUTO, TC egress: the mark selector from the slot's tiu_ifaces", P_EGRESS, enc_mark_v4, V_PASS, 0, L_MARK, { { S(ENC_CONVERTED), 1 }, { S(ENC_BYTES), BYTES } }, 0x100 },
 	{ "AUTO, TIU_LINK_F_L3: a raw IPv4 frame is restored", P_XDP, l3_dec_v4, V_PASS, 0, L_L3, { { S(DEC_CONVERTED), 1 }, { S(DEC_BYTES), BYTES } } },
 	{ "AUTO, TIU_LINK_F_L3: a raw IPv6 frame is restored", P_XDP, l3_dec_v6_ext, V_PASS, 0, L_L3, { { S(DEC_CONVERTED), 1 }, { S(DEC_BYTES), BYTES } } },
 	{ "AUTO, TIU_LINK_F_L3: an Ethernet frame is not IP there", P_XDP, dec_gro, V_PASS, 0, L_L3, { { 0 } } },
@@ -581,16 +686,71 @@ static int setup_endpoints(struct harness *h)
 {
 	int err = harness_clear_endpoints(h);
 
-	err |= harness_endpoint(h, IFX, 4, SRV4, PORT_SRV, TIU_ROLE_REMOTE, 1);
-	err |= harness_endpoint(h, IFX, 6, SRV6, PORT_SRV, TIU_ROLE_REMOTE, 1);
-	err |= harness_endpoint(h, IFX, 6, NULL, PORT_WILD, TIU_ROLE_LOCAL, 1);
-	/* the same endpoints on another interface must not matter here */
-	err |= harness_endpoint(h, IFX + 100, 4, NULL, 9, TIU_ROLE_REMOTE, 1);
-	err |= harness_endpoint(h, IFX + 100, 6, OTHER6, PORT_SRV, TIU_ROLE_REMOTE, 1);
+	err |= harness_endpoint(h, SLOT, 4, SRV4, PORT_SRV, TIU_ROLE_REMOTE, 1);
+	err |= harness_endpoint(h, SLOT, 6, SRV6, PORT_SRV, TIU_ROLE_REMOTE, 1);
+	err |= harness_endpoint(h, SLOT, 6, NULL, PORT_WILD, TIU_ROLE_LOCAL, 1);
+	err |= harness_endpoint_range(h, SLOT, 4, SRV4, RANGE_SRV, RANGE_SRV_LAST, TIU_ROLE_REMOTE, 1);
+	err |= harness_endpoint_range(h, SLOT, 6, SRV6, RANGE_SRV, RANGE_SRV_LAST, TIU_ROLE_REMOTE, 1);
+	err |= harness_endpoint_range(h, SLOT, 6, NULL, RANGE_WILD, RANGE_WILD_LAST, TIU_ROLE_LOCAL, 1);
+	err |= harness_endpoint(h, SLOT, 4, CLI4, PORT_CLI, TIU_ROLE_LOCAL, 1);
+	/* another interface's endpoints (its bits on the same port table)
+	 * must not matter here */
+	err |= harness_endpoint(h, OTHER_SLOT, 4, NULL, 9, TIU_ROLE_REMOTE, 1);
+	err |= harness_endpoint(h, OTHER_SLOT, 6, OTHER6, PORT_SRV, TIU_ROLE_REMOTE, 1);
+	err |= harness_endpoint(h, OTHER_SLOT, 6, NULL, PORT_OTHER, TIU_ROLE_LOCAL, 1);
+	err |= harness_endpoint(h, OTHER_SLOT, 6, NULL, PORT_OTHER + 1, TIU_ROLE_REMOTE, 1);
+	err |= harness_endpoint(h, OTHER_SLOT, 4, CLI4_NEAR, PORT_CLI, TIU_ROLE_LOCAL, 1);
 	return err;
 }
 
 #define LINK_FLAGS (TIU_LINK_F_REAL | TIU_LINK_F_DETOUR)
+
+/*
+ * The interface as a row wants it: tiu_ifaces[SLOT] (IFX, its own detour:
+ * BPF_PROG_TEST_RUN runs everything on IFX) and, for AUTO objects,
+ * tiu_links[IFX]. Returns the slot whose counters the row's packet lands in.
+ */
+static uint32_t set_world(struct harness *h, enum link l)
+{
+	struct tiu_iface ifc = { .ifindex = IFX, .detour_ifindex = IFX,
+				 .flags = h->framing == TIU_FRAMING_L3 ? TIU_IFACE_F_L3 : 0 };
+	uint32_t lflags = LINK_FLAGS, slot = SLOT;
+	int err = 0;
+
+	switch (l) {
+	case L_NONE:
+		err |= harness_iface(h, SLOT, NULL);
+		err |= harness_unlink(h, IFX);
+		if (err)
+			printf("# setting up the tables failed: %s\n", strerror(errno));
+		return SLOT;
+	case L_L3:
+		ifc.flags |= TIU_IFACE_F_L3;
+		lflags |= TIU_LINK_F_L3;
+		break;
+	case L_MSS:
+		ifc.mss = MSS_CLAMP;
+		break;
+	case L_MARK:
+		ifc.flags |= TIU_IFACE_F_MARK;
+		ifc.mark = MARK_VAL;
+		ifc.mark_mask = MARK_MASK;
+		break;
+	case L_OTHER:
+		slot = OTHER_SLOT;
+		break;
+	case L_PEER:
+		lflags = TIU_LINK_F_DETOUR;
+		break;
+	default:
+		break;
+	}
+	err |= harness_iface(h, SLOT, &ifc);
+	err |= harness_link(h, IFX, slot, lflags);
+	if (err)
+		printf("# setting up the tables failed: %s\n", strerror(errno));
+	return slot;
+}
 
 /* Frames of this row and program start at the IP header: L3 objects except
  * their detour (a veth), and rows that mark the interface raw IP. */
@@ -604,31 +764,37 @@ static int raw_frames(const struct harness *h, const struct tcase *c, const stru
 static void run_case(struct harness *h, const struct tcase *c, const struct progdef *pd)
 {
 	uint64_t before[TIU_STAT__MAX], after[TIU_STAT__MAX], want_d[TIU_STAT__MAX] = { 0 };
+	uint64_t obefore[TIU_STAT__MAX], oafter[TIU_STAT__MAX];
 	static struct pkt in, want, out;
 	struct run_result r;
 	char why[160] = "";
-	int ok = 1;
+	uint32_t slot, other;
+	int ok = 1, err;
 
 	c->build(&in, &want);
 	for (int i = 0; i < 3; i++)
 		if (c->d[i].n)
 			want_d[c->d[i].stat] = c->d[i].n == BYTES ? ip_bytes(&in) : c->d[i].n;
-	if (c->link == L_NONE)
-		harness_unlink(h, IFX);
-	if (c->link == L_L3)
-		harness_link(h, IFX, IFX, IFX, LINK_FLAGS | TIU_LINK_F_L3);
-	if (c->link == L_MSS)
-		harness_link_mss(h, IFX, MSS_CLAMP);
-	harness_stats(h, IFX, before);
-	if ((raw_frames(h, c, pd) ? harness_run_l3(prog_fd(h, pd->bit), !pd->xdp, in.b, in.len, out.b,
-						  sizeof(out.b), c->gso_segs, &r)
-				  : harness_run(prog_fd(h, pd->bit), in.b, in.len, out.b, sizeof(out.b),
-						c->gso_segs, &r))) {
+	slot = set_world(h, c->link);
+	other = slot == SLOT ? OTHER_SLOT : SLOT;
+	harness_stats(h, slot, before);
+	harness_stats(h, other, obefore);
+	if (raw_frames(h, c, pd))
+		err = harness_run_l3(prog_fd(h, pd->bit), !pd->xdp, in.b, in.len, out.b, sizeof(out.b),
+				     c->gso_segs, &r);
+	else if (c->mark)
+		err = harness_run_mark(prog_fd(h, pd->bit), in.b, in.len, out.b, sizeof(out.b),
+				       c->gso_segs, c->mark, &r);
+	else
+		err = harness_run(prog_fd(h, pd->bit), in.b, in.len, out.b, sizeof(out.b), c->gso_segs,
+				  &r);
+	if (err) {
 		snprintf(why, sizeof(why), "BPF_PROG_TEST_RUN failed: %s", strerror(errno));
 		ok = 0;
 	}
-	harness_stats(h, IFX, after);
-	harness_link(h, IFX, IFX, IFX, LINK_FLAGS);
+	harness_stats(h, slot, after);
+	harness_stats(h, other, oafter);
+	set_world(h, L_BOTH);
 	if (ok && r.retval != retval_of(pd, c->verdict)) {
 		snprintf(why, sizeof(why), "verdict %u, want %u", r.retval, retval_of(pd, c->verdict));
 		ok = 0;
@@ -648,8 +814,13 @@ static void run_case(struct harness *h, const struct tcase *c, const struct prog
 	}
 	for (int i = 0; ok && i < TIU_STAT__MAX; i++)
 		if (after[i] - before[i] != want_d[i]) {
-			snprintf(why, sizeof(why), "counter %s moved by %llu, want %llu", tiu_stat_names[i],
-				 (unsigned long long)(after[i] - before[i]), (unsigned long long)want_d[i]);
+			snprintf(why, sizeof(why), "counter %s of slot %u moved by %llu, want %llu",
+				 tiu_stat_names[i], slot, (unsigned long long)(after[i] - before[i]),
+				 (unsigned long long)want_d[i]);
+			ok = 0;
+		} else if (oafter[i] != obefore[i]) {
+			snprintf(why, sizeof(why), "counter %s of slot %u (not this packet's) moved",
+				 tiu_stat_names[i], other);
 			ok = 0;
 		}
 	tap(ok, "%s%s: %s%s%s", pd->name, h->framing == TIU_FRAMING_L3 ? " (raw IP)" : "", c->name,
@@ -758,10 +929,10 @@ static int prop_setup(struct harness *h)
 	int err = harness_clear_endpoints(h);
 
 	for (int role = TIU_ROLE_LOCAL; role <= TIU_ROLE_REMOTE; role++) {
-		err |= harness_endpoint(h, IFX, 6, NULL, PORT_SRV, role, 1);
-		err |= harness_endpoint(h, IFX, 6, NULL, PORT_WILD, role, 1);
-		err |= harness_endpoint(h, IFX, 4, SRV4, 6000, role, 1);
-		err |= harness_endpoint(h, IFX, 6, SRV6, 6000, role, 1);
+		err |= harness_endpoint(h, SLOT, 6, NULL, PORT_SRV, role, 1);
+		err |= harness_endpoint(h, SLOT, 6, NULL, PORT_WILD, role, 1);
+		err |= harness_endpoint(h, SLOT, 4, SRV4, 6000, role, 1);
+		err |= harness_endpoint(h, SLOT, 6, SRV6, 6000, role, 1);
 	}
 	return err;
 }
@@ -788,7 +959,7 @@ static void property(struct harness *h, unsigned n, uint32_t seed)
 		tap(0, "property: endpoints set up");
 		return;
 	}
-	harness_stats(h, IFX, before);
+	harness_stats(h, SLOT, before);
 	for (unsigned i = 0; i < n; i++) {
 		struct pkt_spec s;
 		int match;
@@ -843,7 +1014,7 @@ static void property(struct harness *h, unsigned n, uint32_t seed)
 				roundtrip_bad++;
 		}
 	}
-	harness_stats(h, IFX, after);
+	harness_stats(h, SLOT, after);
 	for (size_t c = 0; c < nchecks; c++) {
 		if (checks[c].fd < 0) {
 			tap_skip(checks[c].name, "kernel lacks the bpf_cast_to_kern_ctx kfunc");
@@ -898,9 +1069,9 @@ static void protocol_checks(struct harness *h3)
 			tap_skip(progs[i].name, "kernel lacks the bpf_cast_to_kern_ctx kfunc");
 			continue;
 		}
-		harness_stats(h3, IFX, before);
+		harness_stats(h3, SLOT, before);
 		ok = !harness_run_proto(progs[i].fd, 0x86dd, in->b, in->len, out.b, sizeof(out.b), &r);
-		harness_stats(h3, IFX, after);
+		harness_stats(h3, SLOT, after);
 		for (int k = 0; k < TIU_STAT__MAX; k++)
 			moved |= after[k] != before[k];
 		ok = ok && r.retval == TC_ACT_OK && r.out_len == in->len + 14 &&
@@ -918,7 +1089,7 @@ static int open_set(struct harness *h, enum tiu_framing framing, const char *wha
 		tap(0, "load the BPF objects (%s): %s", what, err);
 		return -1;
 	}
-	if (setup_endpoints(h) || harness_link(h, IFX, IFX, IFX, LINK_FLAGS)) {
+	if (setup_endpoints(h) || (set_world(h, L_BOTH), 0)) {
 		tap(0, "set up endpoints (%s)", what);
 		harness_close(h);
 		return -1;
@@ -938,7 +1109,7 @@ int main(int argc, char **argv)
 	 * AUTO as in the object file (xdp-loader); each set has its own maps. */
 	if (harness_open_tap(&h, &rc))
 		return rc;
-	if (setup_endpoints(&h) || harness_link(&h, IFX, IFX, IFX, LINK_FLAGS)) {
+	if (setup_endpoints(&h) || (set_world(&h, L_BOTH), 0)) {
 		tap(0, "set up endpoints (Ethernet)");
 		return tap_done();
 	}

@@ -61,29 +61,41 @@ static int eps_install(struct harness *h, int on)
 	int err = harness_clear_endpoints(h);
 
 	for (size_t i = 0; on && i < NEPS; i++)
-		err |= harness_endpoint(h, EPS[i].ifindex, EPS[i].family ? EPS[i].family : 6,
-					EPS[i].addr, EPS[i].port, EPS[i].role, 1);
+		err |= harness_endpoint_range(h, EPS[i].slot, EPS[i].family ? EPS[i].family : 6,
+					      EPS[i].addr, EPS[i].port, EPS[i].last, EPS[i].role, 1);
 	world.eps_on = on;
 	return err;
 }
 
-static int link_install(struct harness *h, enum link_mode m, uint32_t mss)
+/* tiu_ifaces[SLOT] as the link mode says (the objects know their slot:
+ * tiu_links is not read). IFX is its own detour. */
+static int link_install(struct harness *h, enum link_mode m, uint32_t mss, int mark_sel)
 {
+	struct tiu_iface ifc = { .ifindex = IFX, .detour_ifindex = IFX, .mss = mss };
+
 	world.link = m;
 	world.mss = m == LM_NONE ? 0 : mss;
+	world.mark_sel = m == LM_NONE ? 0 : mark_sel;
+	if (h->framing == TIU_FRAMING_L3)
+		ifc.flags |= TIU_IFACE_F_L3;
+	if (mark_sel) {
+		ifc.flags |= TIU_IFACE_F_MARK;
+		ifc.mark = MARK_VAL;
+		ifc.mark_mask = MARK_MASK;
+	}
 	switch (m) {
 	case LM_BOTH:
-		return harness_link(h, IFX, IFX, IFX, TIU_LINK_F_REAL | TIU_LINK_F_DETOUR) ||
-		       harness_link_mss(h, IFX, world.mss);
+		break;
 	case LM_NONE:
-		return harness_unlink(h, IFX);
+		return harness_iface(h, SLOT, NULL);
 	case LM_REAL_NO_DETOUR:
-		return harness_link(h, IFX, 0, IFX, TIU_LINK_F_REAL | TIU_LINK_F_DETOUR) ||
-		       harness_link_mss(h, IFX, world.mss);
-	default:
-		return harness_link(h, IFX, IFX, 0, TIU_LINK_F_REAL | TIU_LINK_F_DETOUR) ||
-		       harness_link_mss(h, IFX, world.mss);
+		ifc.detour_ifindex = 0;
+		break;
+	default: /* LM_DETOUR_NO_OUT: a detour, but no interface to send to */
+		ifc.ifindex = 0;
+		break;
 	}
+	return harness_iface(h, SLOT, &ifc);
 }
 
 /*
@@ -127,12 +139,12 @@ static const char *stat_name(int s)
 
 static int stats_now(struct harness *h, uint64_t out[TIU_STAT__MAX])
 {
-	return harness_stats(h, IFX, out);
+	return harness_stats(h, SLOT, out);
 }
 
 /* Run one frame through one program; 1 if every invariant holds. */
 static int run_one(struct harness *h, struct prog *pg, const struct pkt *in, uint32_t gso,
-		   uint64_t prev[TIU_STAT__MAX], uint32_t seed, uint64_t idx)
+		   uint32_t mark, uint64_t prev[TIU_STAT__MAX], uint32_t seed, uint64_t idx)
 {
 	static struct pkt out;
 	uint64_t now[TIU_STAT__MAX];
@@ -141,15 +153,17 @@ static int run_one(struct harness *h, struct prog *pg, const struct pkt *in, uin
 	char why[200] = "";
 	int ok = 1, valid_in = 0;
 	uint32_t g = pg->kind == K_XDP_DECAP ? 0 : gso;
-
 	int raw = world.raw && pg->kind != K_DETOUR; /* the frame starts at IP */
+	/* skb->mark: TC programs run on Ethernet frames (XDP has none; the
+	 * raw-IP runs go through harness_run_l3(), which sets none) */
+	uint32_t mk = pg->kind == K_XDP_DECAP || raw ? 0 : mark;
 
-	model_predict(pg->kind, pg->compat, in->b, in->len, g, &e);
+	model_predict(pg->kind, pg->compat, in->b, in->len, g, mk, &e);
 	pg->runs++;
 	memset(out.b, 0xa5, in->len + 16 + 14);
 	if (raw ? harness_run_l3(pg->fd, pg->kind != K_XDP_DECAP, in->b, in->len, out.b,
 				 sizeof(out.b), g, &r)
-		: harness_run(pg->fd, in->b, in->len, out.b, sizeof(out.b), g, &r)) {
+		: harness_run_mark(pg->fd, in->b, in->len, out.b, sizeof(out.b), g, mk, &r)) {
 		uint16_t et = raw ? (in->len && in->b[0] >> 4 == 4 ? 0x0800 :
 				     in->len && in->b[0] >> 4 == 6 ? 0x86dd : 0)
 				  : pkt_get16(in->b + 12);
@@ -255,9 +269,10 @@ report:
 	if (!ok) {
 		pg->fails++;
 		if (pg->shown++ < 4 || verbose) {
-			printf("# FAIL %s%s: seed %u frame %llu (gso_segs %u, links %s, endpoints %s): %s\n",
+			printf("# FAIL %s%s: seed %u frame %llu (gso_segs %u, mark %#x, links %s, mark selector %s, endpoints %s): %s\n",
 			       pg->name, world.raw ? " (raw IP)" : "", seed, (unsigned long long)idx, g,
-			       link_names[world.link], world.eps_on ? "on" : "off", why);
+			       mk, link_names[world.link], world.mark_sel ? "on" : "off",
+			       world.eps_on ? "on" : "off", why);
 			printf("#   replay: %s --replay %u:%llu%s\n", "build/tests/test_pktfuzz",
 			       seed, (unsigned long long)idx, world.raw ? " --raw" : "");
 			hexdump(in->b, in->len);
@@ -293,7 +308,7 @@ static int run_pass(struct harness *h, struct prog *progs, size_t nprogs, uint64
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	stats_now(h, prev);
 	for (uint64_t i = first; i < end; i++) {
-		uint32_t gso;
+		uint32_t gso, mark;
 		unsigned batch = i / BATCH;
 
 		if (batch != cur_batch) {
@@ -305,29 +320,32 @@ static int run_pass(struct harness *h, struct prog *progs, size_t nprogs, uint64
 				tap(0, "install endpoints");
 				return -1;
 			}
-			/* every third batch with an MSS clamp: a pure function of the batch */
-			if (link_install(h, lm, batch % 3 == 1 ? 1000 + batch % 7 * 100 : 0)) {
+			/* every third batch with an MSS clamp, every other one with
+			 * the mark selector: pure functions of the batch */
+			if (link_install(h, lm, batch % 3 == 1 ? 1000 + batch % 7 * 100 : 0,
+					 batch % 2 == 1)) {
 				tap(0, "install the interface table");
 				return -1;
 			}
 			cur_batch = batch;
 		}
-		gen_frame(seed, i, raw ? &gen : &in, &gso, &pt->gs);
+		gen_frame(seed, i, raw ? &gen : &in, &gso, &mark, &pt->gs);
 		if (raw) {
 			gen_raw(&gen, &in);
 			gen_eth_wrap(&in, &wrapped);
 		}
 		if (replay) {
-			printf("# frame %llu%s: %zu bytes, gso_segs %u, links %s, endpoints %s\n",
-			       (unsigned long long)i, raw ? " (raw IP)" : "", in.len, gso,
-			       link_names[world.link], world.eps_on ? "on" : "off");
+			printf("# frame %llu%s: %zu bytes, gso_segs %u, mark %#x, links %s, mark selector %s, endpoints %s\n",
+			       (unsigned long long)i, raw ? " (raw IP)" : "", in.len, gso, mark,
+			       link_names[world.link], world.mark_sel ? "on" : "off",
+			       world.eps_on ? "on" : "off");
 			hexdump(in.b, in.len);
 		}
 		for (size_t p = 0; p < nprogs; p++) {
 			if (progs[p].fd < 0)
 				continue;
 			run_one(h, &progs[p], raw && progs[p].kind == K_DETOUR ? &wrapped : &in, gso,
-				prev, seed, i);
+				mark, prev, seed, i);
 			pt->total++;
 		}
 	}
@@ -382,7 +400,7 @@ static int other_clean(struct harness *h)
 	uint64_t other[TIU_STAT__MAX];
 	int clean = 1;
 
-	harness_stats(h, IFX_OTHER, other);
+	harness_stats(h, SLOT_OTHER, other);
 	for (int i = 0; i < TIU_STAT__MAX; i++)
 		clean &= other[i] == 0;
 	return clean;
@@ -447,7 +465,7 @@ int main(int argc, char **argv)
 			     replay ? replay_idx + 1 : frames, seed, replay, 0, &pt))
 			return tap_done();
 		report(progs, nprogs, replay, 0);
-		tap(other_clean(&h), "no counter moved on the other interface (ifindex %d)", IFX_OTHER);
+		tap(other_clean(&h), "no counter moved in the other interface's slot (%d)", SLOT_OTHER);
 	}
 	harness_close(&h);
 
@@ -463,8 +481,8 @@ int main(int argc, char **argv)
 		if (!run_pass(&h3, rprogs, nprogs, replay ? replay_idx : 0,
 			      replay ? replay_idx + 1 : frames / 4, seed, replay, 1, &pt)) {
 			report(rprogs, nprogs, replay, 1);
-			tap(other_clean(&h3), "raw IP: no counter moved on the other interface (ifindex %d)",
-			    IFX_OTHER);
+			tap(other_clean(&h3), "raw IP: no counter moved in the other interface's slot (%d)",
+			    SLOT_OTHER);
 		}
 	}
 	harness_close(&h3);

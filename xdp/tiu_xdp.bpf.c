@@ -19,12 +19,12 @@ struct {
 /* ICMP errors about tunnelled packets (tiu_decap_icmp()); a global
  * subprogram: verified once, on its own. */
 __attribute__((noinline)) int tiu_xdp_icmp(struct xdp_md *ctx, __u64 l4_off, __u32 l4_len,
-					   __u32 family)
+					   __u32 family, __u32 slot)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 
-	return tiu_decap_icmp(data, data_end, ctx->ingress_ifindex, l4_off, l4_len, family);
+	return tiu_decap_icmp(data, data_end, slot, l4_off, l4_len, family);
 }
 
 SEC("xdp")
@@ -32,22 +32,26 @@ int tiu_xdp_decap(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	__u32 ifindex = ctx->ingress_ifindex;
 	struct tiu_decap_info info;
 	struct tiu_pkt p = {};
+	struct tiu_where w;
 	enum tiu_verdict v;
 
+	/* tiu_slot set: a constant. Attached by xdp-loader alone: the slot of
+	 * ctx->ingress_ifindex, or not an interface of tiu's (pass, uncounted). */
+	if (tiu_where(ctx->ingress_ifindex, TIU_LINK_F_REAL, &w))
+		return XDP_PASS;
 	/* XDP runs before GRO: every frame is one packet (is_gso = 0). A
 	 * restored packet needs no more: XDP has no skb checksum state. On a
 	 * raw-IP interface (generic XDP, or tun's own hook) the frame starts at
 	 * the IP header and its version nibble gives the family (l3_proto 0). */
-	v = tiu_decap_check(data, data_end, data_end - data, tiu_is_l3(ifindex), 0, ifindex, 0, &p);
+	v = tiu_decap_check(data, data_end, data_end - data, w.l3, 0, w.slot, 0, &p);
 	if (v == TIU_V_DROP)
 		return XDP_DROP;
 	if (v == TIU_V_CONVERT)
-		tiu_decap_apply(&p, data_end, ifindex, &info);
+		tiu_decap_apply(&p, data_end, w.slot, &info);
 	else if (v == TIU_V_ICMP)
-		tiu_count(ifindex, tiu_xdp_icmp(ctx, p.l4_off, p.l4_len, p.family));
+		tiu_count(w.slot, tiu_xdp_icmp(ctx, p.l4_off, p.l4_len, p.family, w.slot));
 	return XDP_PASS;
 }
 

@@ -2,6 +2,7 @@
 /* harness.c - see harness.h. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <stdarg.h>
@@ -36,8 +37,10 @@ static void unpin_all(struct bpf_object *obj)
 /* Make obj use the maps that the XDP object created. */
 static int share_maps(struct harness *h, struct bpf_object *obj)
 {
-	const char *names[] = { TIU_MAP_ENDPOINTS, TIU_MAP_STATS, TIU_MAP_LINKS, TIU_MAP_CONFIG };
-	int fds[] = { h->fd_endpoints, h->fd_stats, h->fd_links, h->fd_config };
+	const char *names[] = { TIU_MAP_ENDPOINTS, TIU_MAP_STATS, TIU_MAP_LINKS, TIU_MAP_CONFIG,
+				TIU_MAP_PORTS, TIU_MAP_IFACES };
+	int fds[] = { h->fd_endpoints, h->fd_stats, h->fd_links, h->fd_config, h->fd_ports,
+		      h->fd_ifaces };
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		struct bpf_map *m = bpf_object__find_map_by_name(obj, names[i]);
@@ -82,6 +85,7 @@ static int tc_prepare(struct harness *h, struct bpf_object *obj)
 #define OPEN_TC(h, FIELD, NAME)                                                  \
 	(((h)->FIELD = NAME##__open()) &&                                         \
 	 ((h)->FIELD->rodata->tiu_framing = (h)->framing, 1) &&                   \
+	 ((h)->FIELD->rodata->tiu_slot = (h)->slot, 1) &&                         \
 	 !tc_prepare(h, (h)->FIELD->obj) && !NAME##__load((h)->FIELD))
 
 static void tc_fds(struct bpf_object *obj, int *egress, int *detour, int *decap)
@@ -107,12 +111,19 @@ int harness_open_framing(struct harness *h, enum tiu_framing framing, char *err,
 	memset(h, 0, sizeof(*h));
 	h->tc_egress = h->tc_detour = h->tc_decap = -1;
 	h->framing = framing;
+	h->slot = framing == TIU_FRAMING_AUTO ? TIU_SLOT_AUTO : HARNESS_SLOT;
 	libbpf_set_print(quiet_print);
+	h->ports_set = calloc(TIU_PORTS, 1);
+	if (!h->ports_set) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 
 	h->xdp = tiu_xdp__open();
 	if (!h->xdp)
 		return load_failed(err, errlen, "tiu_xdp.bpf.o");
 	h->xdp->rodata->tiu_framing = framing;
+	h->xdp->rodata->tiu_slot = h->slot;
 	unpin_all(h->xdp->obj);
 	if (tiu_xdp__load(h->xdp))
 		return load_failed(err, errlen, "tiu_xdp.bpf.o");
@@ -120,6 +131,8 @@ int harness_open_framing(struct harness *h, enum tiu_framing framing, char *err,
 	h->fd_stats = bpf_map__fd(h->xdp->maps.tiu_stats);
 	h->fd_links = bpf_map__fd(h->xdp->maps.tiu_links);
 	h->fd_config = bpf_map__fd(h->xdp->maps.tiu_config);
+	h->fd_ports = bpf_map__fd(h->xdp->maps.tiu_ports);
+	h->fd_ifaces = bpf_map__fd(h->xdp->maps.tiu_ifaces);
 	h->xdp_decap = bpf_program__fd(h->xdp->progs.tiu_xdp_decap);
 
 	if (!OPEN_TC(h, compat, tiu_tc_compat))
@@ -157,51 +170,119 @@ void harness_close(struct harness *h)
 	tiu_tc__destroy(h->tc);
 	tiu_tc_compat__destroy(h->compat);
 	tiu_xdp__destroy(h->xdp);
+	free(h->ports_set);
 	memset(h, 0, sizeof(*h));
 }
 
-int harness_endpoint(struct harness *h, uint32_t ifindex, int family, const uint8_t *addr,
+static void endpoint_key(struct tiu_endpoint_key *k, uint32_t slot, int family,
+			 const uint8_t *addr, uint16_t port, uint8_t role)
+{
+	memset(k, 0, sizeof(*k));
+	k->port = htons(port);
+	k->role = role;
+	k->slot = slot;
+	if (addr && family == 4) {
+		k->addr[10] = k->addr[11] = 0xff;
+		memcpy(k->addr + 12, addr, 4);
+	} else if (addr) {
+		memcpy(k->addr, addr, 16);
+	}
+}
+
+static int is_wildcard(const uint8_t addr[16])
+{
+	static const uint8_t zero[16];
+
+	return !memcmp(addr, zero, 16);
+}
+
+/* The word of tiu_port for this role and kind. */
+static __u64 *port_word(struct tiu_port *tp, uint8_t role, int wild)
+{
+	if (role == TIU_ROLE_LOCAL)
+		return wild ? &tp->local_any : &tp->local;
+	return wild ? &tp->remote_any : &tp->remote;
+}
+
+/* Is an endpoint of (slot, port, role, kind) left in tiu_endpoints? */
+static int others_left(struct harness *h, const struct tiu_endpoint_key *gone)
+{
+	struct tiu_endpoint_key k, next;
+	void *prev = NULL;
+
+	while (bpf_map_get_next_key(h->fd_endpoints, prev, &next) == 0) {
+		k = next;
+		prev = &k;
+		if (k.slot == gone->slot && k.port == gone->port && k.role == gone->role &&
+		    is_wildcard(k.addr) == is_wildcard(gone->addr))
+			return 1;
+	}
+	return 0;
+}
+
+int harness_port_bits(struct harness *h, uint16_t port, const struct tiu_port *bits)
+{
+	uint32_t key = port;
+
+	h->ports_set[port] = 1;
+	return bpf_map_update_elem(h->fd_ports, &key, bits, BPF_ANY);
+}
+
+int harness_endpoint_range(struct harness *h, uint32_t slot, int family, const uint8_t *addr,
+			   uint16_t first, uint16_t last, uint8_t role, int add)
+{
+	struct tiu_endpoint_val v = { .first = first, .last = last };
+	struct tiu_endpoint_key k;
+
+	for (uint32_t port = first; port <= last; port++) {
+		uint32_t key = port;
+		struct tiu_port tp;
+		__u64 *w;
+
+		endpoint_key(&k, slot, family, addr, port, role);
+		if (add ? bpf_map_update_elem(h->fd_endpoints, &k, &v, BPF_ANY)
+			: bpf_map_delete_elem(h->fd_endpoints, &k))
+			return -1;
+		if (bpf_map_lookup_elem(h->fd_ports, &key, &tp))
+			return -1;
+		w = port_word(&tp, role, is_wildcard(k.addr));
+		if (add)
+			*w |= 1ULL << slot;
+		else if (!others_left(h, &k))
+			*w &= ~(1ULL << slot);
+		if (harness_port_bits(h, port, &tp))
+			return -1;
+	}
+	return 0;
+}
+
+int harness_endpoint(struct harness *h, uint32_t slot, int family, const uint8_t *addr,
 		     uint16_t port, uint8_t role, int add)
 {
-	struct tiu_endpoint_key k = { .ifindex = ifindex, .port = htons(port), .role = role };
-	struct tiu_endpoint_val v = { 0 };
-
-	if (addr && family == 4) {
-		k.addr[10] = k.addr[11] = 0xff;
-		memcpy(k.addr + 12, addr, 4);
-	} else if (addr) {
-		memcpy(k.addr, addr, 16);
-	}
-	if (add)
-		return bpf_map_update_elem(h->fd_endpoints, &k, &v, BPF_ANY);
-	return bpf_map_delete_elem(h->fd_endpoints, &k);
+	return harness_endpoint_range(h, slot, family, addr, port, port, role, add);
 }
 
 int harness_clear_endpoints(struct harness *h)
 {
+	static const struct tiu_port zero;
 	struct tiu_endpoint_key k;
 
 	while (bpf_map_get_next_key(h->fd_endpoints, NULL, &k) == 0)
 		if (bpf_map_delete_elem(h->fd_endpoints, &k))
 			return -1;
+	for (uint32_t port = 0; port < TIU_PORTS; port++)
+		if (h->ports_set[port]) {
+			if (bpf_map_update_elem(h->fd_ports, &port, &zero, BPF_ANY))
+				return -1;
+			h->ports_set[port] = 0;
+		}
 	return 0;
 }
 
-int harness_link(struct harness *h, uint32_t ifindex, uint32_t detour, uint32_t out,
-		 uint32_t flags)
+int harness_link(struct harness *h, uint32_t ifindex, uint32_t slot, uint32_t flags)
 {
-	struct tiu_link l = { .detour_ifindex = detour, .out_ifindex = out, .flags = flags };
+	struct tiu_link l = { .slot = slot, .flags = flags };
 
-	return bpf_map_update_elem(h->fd_links, &ifindex, &l, BPF_ANY);
-}
-
-int harness_link_mss(struct harness *h, uint32_t ifindex, uint32_t mss)
-{
-	struct tiu_link l;
-
-	if (bpf_map_lookup_elem(h->fd_links, &ifindex, &l))
-		return -1;
-	l.mss = mss;
 	return bpf_map_update_elem(h->fd_links, &ifindex, &l, BPF_ANY);
 }
 
@@ -212,16 +293,23 @@ int harness_unlink(struct harness *h, uint32_t ifindex)
 	return err && errno != ENOENT ? err : 0;
 }
 
-int harness_stats(struct harness *h, uint32_t ifindex, uint64_t out[TIU_STAT__MAX])
+int harness_iface(struct harness *h, uint32_t slot, const struct tiu_iface *iface)
+{
+	static const struct tiu_iface zero;
+
+	return bpf_map_update_elem(h->fd_ifaces, &slot, iface ? iface : &zero, BPF_ANY);
+}
+
+int harness_stats(struct harness *h, uint32_t slot, uint64_t out[TIU_STAT__MAX])
 {
 	int ncpu = libbpf_num_possible_cpus();
 	struct tiu_stats per[ncpu > 0 ? ncpu : 1];
 
 	memset(out, 0, sizeof(uint64_t) * TIU_STAT__MAX);
-	if (ncpu <= 0)
+	if (ncpu <= 0 || slot >= TIU_MAX_SLOTS)
 		return -1;
-	if (bpf_map_lookup_elem(h->fd_stats, &ifindex, per))
-		return errno == ENOENT ? 0 : -1;
+	if (bpf_map_lookup_elem(h->fd_stats, &slot, per))
+		return -1;
 	for (int c = 0; c < ncpu; c++)
 		for (int i = 0; i < TIU_STAT__MAX; i++)
 			out[i] += per[c].v[i];
@@ -282,12 +370,19 @@ int harness_run_proto(int prog_fd, uint16_t ethertype, const uint8_t *in, size_t
 int harness_run(int prog_fd, const uint8_t *in, size_t len, uint8_t *out, size_t out_cap,
 		uint32_t gso_segs, struct run_result *r)
 {
-	struct __sk_buff skb = { .gso_segs = gso_segs, .gso_size = gso_segs ? 1000 : 0 };
+	return harness_run_mark(prog_fd, in, len, out, out_cap, gso_segs, 0, r);
+}
+
+int harness_run_mark(int prog_fd, const uint8_t *in, size_t len, uint8_t *out, size_t out_cap,
+		     uint32_t gso_segs, uint32_t mark, struct run_result *r)
+{
+	struct __sk_buff skb = { .gso_segs = gso_segs, .gso_size = gso_segs ? 1000 : 0,
+				 .mark = mark };
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in, .data_size_in = len, .data_out = out,
 		    .data_size_out = out_cap, .repeat = 1);
 	int err;
 
-	if (gso_segs) {
+	if (gso_segs || mark) {
 		o.ctx_in = &skb;
 		o.ctx_size_in = sizeof(skb);
 	}

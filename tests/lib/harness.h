@@ -17,25 +17,33 @@ struct tiu_xdp;
 struct tiu_tc;
 struct tiu_tc_compat;
 
+/* The slot the harness's objects hold (tiu_slot), unless loaded as AUTO: not
+ * 0, so that a program that ignored its slot would count in the wrong record. */
+#define HARNESS_SLOT 5
+
 struct harness {
 	enum tiu_framing framing;      /* tiu_framing of every object */
+	uint32_t slot;                 /* tiu_slot of every object (TIU_SLOT_AUTO: none) */
 	struct tiu_xdp *xdp;
 	struct tiu_tc *tc;             /* NULL where the kernel lacks bpf_cast_to_kern_ctx */
 	struct tiu_tc_compat *compat;
 	int has_kfunc;
-	int fd_endpoints, fd_stats, fd_links, fd_config;
+	int fd_endpoints, fd_stats, fd_links, fd_config, fd_ports, fd_ifaces;
+	uint8_t *ports_set;            /* ports whose tiu_ports entry may be non-zero */
 	int xdp_decap;                 /* program fds; -1 when absent */
 	int tc_egress, tc_detour, tc_decap;
 	int compat_egress, compat_detour, compat_decap;
 };
 
 /* Returns 0, or -1 with a reason in err. Loads the objects as the loader
- * does for an Ethernet interface (tiu_framing = TIU_FRAMING_ETH). */
+ * does for an Ethernet interface (tiu_framing = TIU_FRAMING_ETH, tiu_slot =
+ * HARNESS_SLOT). */
 int harness_open(struct harness *h, char *err, size_t errlen);
 /* The same with another tiu_framing. TIU_FRAMING_L3: the TC egress and
  * decap programs are loaded as LWT_XMIT so that test runs start at the IP
  * header, as on a raw-IP device (see harness.c); run them with
- * harness_run_l3(). Every harness has its own maps. */
+ * harness_run_l3(). TIU_FRAMING_AUTO: the objects as built (tiu_slot too is
+ * TIU_SLOT_AUTO), as xdp-loader loads them. Every harness has its own maps. */
 int harness_open_framing(struct harness *h, enum tiu_framing framing, char *err, size_t errlen);
 void harness_close(struct harness *h);
 /* For a TAP program's main(): 0 with h open, or -1 after printing the plan
@@ -43,17 +51,29 @@ void harness_close(struct harness *h);
  * with the exit code in *rc. */
 int harness_open_tap(struct harness *h, int *rc);
 
-/* addr: 16 bytes (IPv6) or 4 (IPv4, family 4); NULL for the wildcard. */
-int harness_endpoint(struct harness *h, uint32_t ifindex, int family, const uint8_t *addr,
+/*
+ * Endpoints as the loader keeps them: one tiu_endpoints element per port of
+ * the range first..last (each carrying the range), and the slot's bit in
+ * tiu_ports (local/remote, or *_any for the wildcard). addr: 16 bytes (IPv6)
+ * or 4 (IPv4, family 4); NULL for the wildcard. Deleting clears a port's bit
+ * when no other endpoint of that slot, role and kind is left on the port.
+ */
+int harness_endpoint_range(struct harness *h, uint32_t slot, int family, const uint8_t *addr,
+			   uint16_t first, uint16_t last, uint8_t role, int add);
+int harness_endpoint(struct harness *h, uint32_t slot, int family, const uint8_t *addr,
 		     uint16_t port, uint8_t role, int add);
+/* Empty tiu_endpoints and the port table. */
 int harness_clear_endpoints(struct harness *h);
-int harness_link(struct harness *h, uint32_t ifindex, uint32_t detour, uint32_t out,
-		 uint32_t flags);
+/* Set the port table's bits of one port directly (pktcost: many endpoints
+ * added by batch). */
+int harness_port_bits(struct harness *h, uint16_t port, const struct tiu_port *bits);
+/* tiu_links[ifindex] = { slot, flags }, or delete it. */
+int harness_link(struct harness *h, uint32_t ifindex, uint32_t slot, uint32_t flags);
 int harness_unlink(struct harness *h, uint32_t ifindex);
-/* The MSS clamp of an interface's tiu_links entry (`tiu up --mss`; 0: off). */
-int harness_link_mss(struct harness *h, uint32_t ifindex, uint32_t mss);
-/* Counters of ifindex summed over possible CPUs (zeros if none yet). */
-int harness_stats(struct harness *h, uint32_t ifindex, uint64_t out[TIU_STAT__MAX]);
+/* tiu_ifaces[slot] = *iface (NULL: zeros, the slot free). */
+int harness_iface(struct harness *h, uint32_t slot, const struct tiu_iface *iface);
+/* Counters of slot summed over possible CPUs. */
+int harness_stats(struct harness *h, uint32_t slot, uint64_t out[TIU_STAT__MAX]);
 
 struct run_result {
 	uint32_t retval;
@@ -64,6 +84,9 @@ struct run_result {
 /* One BPF_PROG_TEST_RUN. gso_segs > 0 passes an __sk_buff context (TC only). */
 int harness_run(int prog_fd, const uint8_t *in, size_t len, uint8_t *out, size_t out_cap,
 		uint32_t gso_segs, struct run_result *r);
+/* The same with skb->mark (TC only; an __sk_buff context is passed). */
+int harness_run_mark(int prog_fd, const uint8_t *in, size_t len, uint8_t *out, size_t out_cap,
+		     uint32_t gso_segs, uint32_t mark, struct run_result *r);
 
 /* A raw-IP frame (starting at the IP header) through a program of an
  * L3 harness. tc: the program is one of the TC programs loaded as LWT_XMIT;

@@ -97,16 +97,26 @@ static void random_spec(uint32_t *st, struct pkt_spec *s)
 	s->payload_len = r < 6 ? below(st, 41) : r < 9 ? below(st, 301) : below(st, 1461);
 	s->eth_pad = chance(st, 10) ? below(st, 24) : 0;
 	s->fill = rnd(st);
-	if (chance(st, 50)) { /* aim at an endpoint of IFX, in one of the four ways */
-		const struct ep *e = &EPS[below(st, 5)];
+	if (chance(st, 50)) { /* aim at an endpoint of SLOT, in one of the four ways */
+		const struct ep *e = &EPS[below(st, NAIM)];
 		int src = chance(st, 50);
 		uint8_t *a = src ? s->saddr : s->daddr;
+		uint16_t port;
 
 		if (e->family && e->family != s->family)
 			e = &EPS[2];
 		if (e->family)
 			memcpy(a, e->addr, e->family == 4 ? 4 : 16);
-		*(src ? &s->sport : &s->dport) = e->port;
+		/* a range: its ends, inside, or just outside either end */
+		port = e->port + below(st, e->last - e->port + 1);
+		if (e->last != e->port)
+			switch (below(st, 6)) {
+			case 0: port = e->port; break;
+			case 1: port = e->last; break;
+			case 2: port = e->port - 1; break;
+			case 3: port = e->last + 1; break;
+			}
+		*(src ? &s->sport : &s->dport) = port;
 	}
 }
 
@@ -445,13 +455,18 @@ static void syn_options(uint32_t *st, struct pkt *p, int opt_len)
 }
 
 /* Frame number idx of a run with this seed: a pure function of both. */
-int gen_frame(uint32_t seed, uint64_t idx, struct pkt *p, uint32_t *gso, struct gen_stats *gs)
+int gen_frame(uint32_t seed, uint64_t idx, struct pkt *p, uint32_t *gso, uint32_t *mark,
+	      struct gen_stats *gs)
 {
 	uint32_t st = mix32(seed, (uint32_t)idx ^ (uint32_t)(idx >> 32) * 0x85ebca6bu);
-	uint32_t kind = below(&st, 100), g = below(&st, 100);
+	uint32_t kind = below(&st, 100), g = below(&st, 100), mk = below(&st, 10);
+	static const uint32_t marks[] = { MARK_VAL, MARK_VAL | 0xff, MARK_VAL | 0x10000, 0x200,
+					  MARK_MASK, 1 };
 	int is_udp = 0;
 
 	*gso = g < 65 ? 0 : g < 75 ? 1 : 2 + below(&st, 63);
+	/* skb->mark: none, one that the selector takes, or one it must not */
+	*mark = mk < 4 ? 0 : mk < 9 ? marks[below(&st, 6)] : rnd(&st);
 	if (kind < 12) {
 		gs->random++;
 		random_frame(&st, p);

@@ -17,18 +17,23 @@ const uint8_t CLI6[16] = { 0xfd, 0x77, 0, 1, [15] = 1 };
 const uint8_t SRV6[16] = { 0xfd, 0x77, 0, 2, [15] = 1 };
 const uint8_t MAPPED_SRV4[16] = { [10] = 0xff, [11] = 0xff, 10, 77, 2, 1 };
 const uint8_t MAPPED_CLI4[16] = { [10] = 0xff, [11] = 0xff, 10, 77, 1, 1 };
-const uint16_t PORTS[] = { 5201, 7000, 8000, 9, 40000, 443 };
+const uint16_t PORTS[] = { 5201, 7000, 8000, 9, 40000, 443, 6100, 6199, 6200, 7100, 7199, 7200,
+			    6250 };
 const size_t NPORTS = sizeof(PORTS) / sizeof(PORTS[0]);
 
 const struct ep EPS[] = {
-	{ IFX, 4, SRV4, 5201, TIU_ROLE_REMOTE },
-	{ IFX, 6, SRV6, 5201, TIU_ROLE_REMOTE },
-	{ IFX, 0, NULL, 7000, TIU_ROLE_LOCAL },
-	{ IFX, 4, CLI4, 8000, TIU_ROLE_LOCAL },
-	{ IFX, 6, CLI6, 8000, TIU_ROLE_LOCAL },
-	{ IFX_OTHER, 0, NULL, 9, TIU_ROLE_REMOTE },
-	{ IFX_OTHER, 0, NULL, 5201, TIU_ROLE_LOCAL },
-	{ IFX_OTHER, 4, CLI4, 40000, TIU_ROLE_LOCAL },
+	{ SLOT, 4, SRV4, 5201, 5201, TIU_ROLE_REMOTE },
+	{ SLOT, 6, SRV6, 5201, 5201, TIU_ROLE_REMOTE },
+	{ SLOT, 0, NULL, 7000, 7000, TIU_ROLE_LOCAL },
+	{ SLOT, 4, CLI4, 8000, 8000, TIU_ROLE_LOCAL },
+	{ SLOT, 6, CLI6, 8000, 8000, TIU_ROLE_LOCAL },
+	{ SLOT, 4, SRV4, 6100, 6199, TIU_ROLE_REMOTE },
+	{ SLOT, 0, NULL, 7100, 7199, TIU_ROLE_LOCAL },
+	{ SLOT_OTHER, 0, NULL, 9, 9, TIU_ROLE_REMOTE },
+	{ SLOT_OTHER, 0, NULL, 5201, 5201, TIU_ROLE_LOCAL },
+	{ SLOT_OTHER, 4, CLI4, 40000, 40000, TIU_ROLE_LOCAL },
+	{ SLOT_OTHER, 6, SRV6, 6200, 6299, TIU_ROLE_REMOTE },
+	{ SLOT_OTHER, 0, NULL, 7200, 7299, TIU_ROLE_LOCAL },
 };
 const size_t NEPS = sizeof(EPS) / sizeof(EPS[0]);
 
@@ -49,7 +54,8 @@ static void key_addr(const struct ep *e, uint8_t out[16])
 	}
 }
 
-/* An endpoint of IFX with this role matches (exact address or wildcard). */
+/* An endpoint of SLOT with this role matches (exact address or wildcard,
+ * the port within its range). */
 static int match(const uint8_t addr[16], uint16_t port, uint8_t role)
 {
 	static const uint8_t zero[16];
@@ -59,7 +65,8 @@ static int match(const uint8_t addr[16], uint16_t port, uint8_t role)
 	for (size_t i = 0; i < NEPS; i++) {
 		uint8_t k[16];
 
-		if (EPS[i].ifindex != IFX || EPS[i].port != port || EPS[i].role != role)
+		if (EPS[i].slot != SLOT || port < EPS[i].port || port > EPS[i].last ||
+		    EPS[i].role != role)
 			continue;
 		key_addr(&EPS[i], k);
 		if (!memcmp(k, addr, 16) || !memcmp(k, zero, 16))
@@ -68,13 +75,13 @@ static int match(const uint8_t addr[16], uint16_t port, uint8_t role)
 	return 0;
 }
 
-/* The interface table: IFX is a detour device (its own detour). */
+/* tiu_ifaces[SLOT] names IFX: the detour has an interface to send to. */
 static int world_is_detour(void)
 {
 	return world.link == LM_BOTH || world.link == LM_REAL_NO_DETOUR;
 }
 
-/* The interface table: IFX has a detour to redirect to. */
+/* tiu_ifaces[SLOT] names a detour (IFX) for egress to redirect to. */
 static int world_has_detour(void)
 {
 	return world.link == LM_BOTH || world.link == LM_DETOUR_NO_OUT;
@@ -342,7 +349,14 @@ static struct outcome decap(enum kind kind, const struct mparse *m, const uint8_
 /* What egress and the detour see in a TCP frame, in the order they look. */
 enum tcp_class { TCP_NONE, TCP_FRAGMENT, TCP_NOT_OURS, TCP_MALFORMED, TCP_URG, TCP_CANDIDATE };
 
-static enum tcp_class tcp_classify(const struct mparse *m, const uint8_t *b, size_t len)
+/* Egress only: the interface's mark selector, (mark & mask) == value. */
+static int mark_match(uint32_t mark)
+{
+	return world.mark_sel && (mark & MARK_MASK) == MARK_VAL;
+}
+
+static enum tcp_class tcp_classify(const struct mparse *m, const uint8_t *b, size_t len,
+				   uint32_t mark)
 {
 	const uint8_t *l4 = b + m->l4_off;
 
@@ -352,7 +366,7 @@ static enum tcp_class tcp_classify(const struct mparse *m, const uint8_t *b, siz
 		return TCP_FRAGMENT;
 	if (m->l4_off + 4 > len ||
 	    (!match(m->saddr, pkt_get16(l4), TIU_ROLE_LOCAL) &&
-	     !match(m->daddr, pkt_get16(l4 + 2), TIU_ROLE_REMOTE)))
+	     !match(m->daddr, pkt_get16(l4 + 2), TIU_ROLE_REMOTE) && !mark_match(mark)))
 		return TCP_NOT_OURS;
 	if (m->l4_off + 20 > len || doff_bytes(l4[12]) < 20 || doff_bytes(l4[12]) > m->l4_len)
 		return TCP_MALFORMED;
@@ -437,7 +451,7 @@ static size_t mss_to_clamp(const uint8_t *b, size_t len, const struct mparse *m)
 }
 
 void model_predict(enum kind kind, int compat, const uint8_t *b, size_t len, uint32_t gso,
-		   struct expect *e)
+		   uint32_t mark, struct expect *e)
 {
 	struct outcome o;
 
@@ -452,10 +466,10 @@ void model_predict(enum kind kind, int compat, const uint8_t *b, size_t len, uin
 		o = decap(kind, &e->m, b, len, gso, &e->q);
 		break;
 	case K_EGRESS:
-		o = egress(compat, tcp_classify(&e->m, b, len), gso);
+		o = egress(compat, tcp_classify(&e->m, b, len, mark), gso);
 		break;
 	default:
-		o = detour(tcp_classify(&e->m, b, len), gso);
+		o = detour(tcp_classify(&e->m, b, len, mark), gso);
 		break;
 	}
 	e->v = o.v;

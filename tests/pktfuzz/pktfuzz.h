@@ -29,7 +29,10 @@
 #include "tiu_common.h"
 
 #define IFX 1          /* BPF_PROG_TEST_RUN runs on the loopback device */
-#define IFX_OTHER 101  /* endpoints of another interface: must never match */
+#define SLOT 5         /* the interface's slot (tests/lib/harness.h HARNESS_SLOT) */
+#define SLOT_OTHER 6   /* endpoints of another interface: must never match */
+#define MARK_VAL 0x100 /* the mark selector of batches with one: mark=0x100/0xff00 */
+#define MARK_MASK 0xff00
 #define BATCH 512      /* frames between changes of the link/endpoint tables */
 
 /* ------------------------------------------------------------- the tables -- */
@@ -39,16 +42,17 @@ extern const uint16_t PORTS[];
 extern const size_t NPORTS;
 
 struct ep {
-	uint32_t ifindex;
+	uint32_t slot;
 	int family;            /* 0: wildcard */
 	const uint8_t *addr;
-	uint16_t port;
+	uint16_t port, last;   /* the port range port..last */
 	uint8_t role;
 };
 
-/* The endpoint table; the first 5 entries are on IFX (gen.c aims at them). */
+/* The endpoint table; the first NAIM entries are SLOT's (gen.c aims at them). */
 extern const struct ep EPS[];
 extern const size_t NEPS;
+#define NAIM 7
 
 /* Interface table states, by batch. */
 enum link_mode { LM_BOTH, LM_NONE, LM_REAL_NO_DETOUR, LM_DETOUR_NO_OUT, LM__N };
@@ -61,6 +65,7 @@ struct model_world {
 	int raw;               /* objects with raw-IP framing: frames start at the
 	                        * IP header, except at the detour (a veth) */
 	uint32_t mss;          /* the interface's MSS clamp (`tiu up --mss`), 0: none */
+	int mark_sel;          /* the interface has the mark selector MARK_VAL/MARK_MASK */
 };
 extern struct model_world world;
 
@@ -113,9 +118,10 @@ struct expect {
 };
 
 /* What happens to this frame in a program of this kind (compat: the TC
- * build without the kfunc), with this gso_segs, in the current world. */
+ * build without the kfunc), with this gso_segs and skb->mark, in the
+ * current world. */
 void model_predict(enum kind kind, int compat, const uint8_t *b, size_t len, uint32_t gso,
-		   struct expect *e);
+		   uint32_t mark, struct expect *e);
 uint32_t model_retval(enum kind kind, enum mverdict v);
 int model_verdict_allowed(enum kind kind, uint32_t r);
 
@@ -146,9 +152,11 @@ struct gen_stats {
 /* The table state of a batch: a pure function of seed and batch. */
 void gen_batch_state(uint32_t seed, unsigned batch, enum link_mode *lm, int *eps_on);
 
-/* Frame number idx of a run with this seed: a pure function of both.
+/* Frame number idx of a run with this seed: a pure function of both, with
+ * the gso_segs and skb->mark it is run with (TC programs).
  * Returns 1 if the frame was built as tunnelled UDP. */
-int gen_frame(uint32_t seed, uint64_t idx, struct pkt *p, uint32_t *gso, struct gen_stats *gs);
+int gen_frame(uint32_t seed, uint64_t idx, struct pkt *p, uint32_t *gso, uint32_t *mark,
+	      struct gen_stats *gs);
 
 /* The same frame as a raw-IP device has it: without its link layer (the
  * built offset, or Ethernet and the tags that fit for random bytes). */
