@@ -209,7 +209,8 @@ _Static_assert(sizeof(struct tiu_config) == 8, "tiu_config layout");
 	X(DEC_ICMP_TRANSLATED, "dec_icmp_translated", "ICMP/ICMPv6 error about a tunnelled packet: its quote restored to TCP") \
 	X(DEC_ICMP_SKIP_SHORT, "dec_icmp_skip_short", "ICMP/ICMPv6 error about a tunnelled packet quoting < 16 L4 bytes, passed untouched") \
 	X(DEC_ICMP_PASS, "dec_icmp_pass", "ICMP/ICMPv6 error about a packet that is not tunnelled UDP, passed untouched") \
-	X(ENC_MSS_CLAMPED, "enc_mss_clamped", "tunnelled SYN or SYN-ACK whose MSS option was lowered to --mss (also counted as converted)")
+	X(ENC_MSS_CLAMPED, "enc_mss_clamped", "tunnelled SYN or SYN-ACK whose MSS option was lowered to --mss (also counted as converted)") \
+	X(ENC_DROP_NO_MEMORY, "enc_drop_no_memory", "tunnelled TCP that could not be made writable in place (no memory to unshare a cloned skb), dropped")
 
 #define TIU_STAT_ENUM_(name, label, help) TIU_STAT_##name,
 enum tiu_stat {

@@ -30,6 +30,8 @@ enum tiu_verdict {
 	TIU_V_DROP,      /* drop it (counted) */
 	TIU_V_CONVERT,   /* it is ours and may be converted */
 	TIU_V_ICMP,      /* decap: an ICMP message, for tiu_decap_icmp() */
+	TIU_V_SHORT,     /* TC: the headers are not all in the linear part; pull
+			  * and check again (nothing counted yet) */
 };
 
 /* ----------------------------------------------------------------- where -- */
@@ -307,19 +309,22 @@ static __always_inline enum tiu_stat tiu_decap_icmp(void *data, void *data_end, 
  * First half of UDP -> TCP: parse, match and check a frame on ingress.
  * is_gso: the TC caller's skb is a GRO aggregate (XDP: never). l3, l3_proto:
  * the framing, as for tiu_parse() (TC passes skb->protocol, XDP 0).
- * Returns TIU_V_CONVERT (p filled) for a tunnelled packet that can be
- * restored, TIU_V_ICMP (p filled) for an unfragmented ICMP/ICMPv6 message,
- * otherwise PASS or DROP; every UDP packet that is not accepted is counted
- * in exactly one reason.
+ * can_pull: the TC caller could pull more of a non-linear skb into the
+ * linear part (XDP: 0). Returns TIU_V_CONVERT (p filled) for a tunnelled
+ * packet that can be restored, TIU_V_ICMP (p filled) for an unfragmented
+ * ICMP/ICMPv6 message, TIU_V_SHORT (with can_pull) when a header that
+ * decides is beyond the linear part, otherwise PASS or DROP; every UDP
+ * packet that is not accepted is counted in exactly one reason.
  */
 static __always_inline enum tiu_verdict tiu_decap_check(void *data, void *data_end,
 							__u32 frame_len, int l3, __be16 l3_proto,
-							__u32 slot, int is_gso, struct tiu_pkt *p)
+							__u32 slot, int is_gso, int can_pull,
+							struct tiu_pkt *p)
 {
 	struct tiu_udp20 *u;
 
 	if (tiu_parse(data, data_end, frame_len, l3, l3_proto, p) != TIU_PARSE_OK)
-		return TIU_V_PASS;
+		return can_pull ? TIU_V_SHORT : TIU_V_PASS;
 	if (p->proto != IPPROTO_UDP) {
 		if (!p->frag && p->proto == (p->family == 4 ? IPPROTO_ICMP : IPPROTO_ICMPV6))
 			return TIU_V_ICMP;
@@ -331,7 +336,7 @@ static __always_inline enum tiu_verdict tiu_decap_check(void *data, void *data_e
 	}
 	u = p->l4;
 	if ((void *)u + 8 > data_end) /* not even a UDP header in sight: not ours */
-		return TIU_V_PASS;
+		return can_pull ? TIU_V_SHORT : TIU_V_PASS;
 	if (!tiu_match_ports(slot, p, data_end, u->source, u->dest, 1)) {
 		tiu_count(slot, TIU_STAT_DEC_PASS);
 		return TIU_V_PASS;
@@ -344,6 +349,8 @@ static __always_inline enum tiu_verdict tiu_decap_check(void *data, void *data_e
 		tiu_count(slot, TIU_STAT_DEC_SKIP_GSO);
 		return TIU_V_PASS;
 	}
+	if ((void *)(u + 1) > data_end && can_pull)
+		return TIU_V_SHORT;
 	if ((void *)(u + 1) > data_end || !tiu_wire_doff_ok(u->doff_rsv, p->l4_len)) {
 		tiu_count(slot, TIU_STAT_DEC_SKIP_SHORT);
 		return TIU_V_PASS;
@@ -387,20 +394,25 @@ static __always_inline void tiu_decap_apply(struct tiu_pkt *p, void *data_end, _
  * counting under st (TIU_EGRESS_STATS or TIU_DETOUR_STATS) in slot, the
  * real interface's; l3, l3_proto as for tiu_parse() (the detour: 0, its
  * frames are Ethernet); iface, mark: the interface's mark selector and the
- * packet's skb->mark. Returns TIU_V_CONVERT (p filled) for a tunnelled TCP packet
- * that can be encoded, TIU_V_DROP for one that cannot (URG, bad header),
+ * packet's skb->mark; can_pull as for tiu_decap_check(). Returns
+ * TIU_V_CONVERT (p filled) for a tunnelled TCP packet that can be encoded,
+ * TIU_V_DROP for one that cannot (URG, bad header), TIU_V_SHORT (with
+ * can_pull) when a header that decides is beyond the linear part,
  * TIU_V_PASS for anything else.
  */
 static __always_inline enum tiu_verdict tiu_encap_check(void *data, void *data_end,
 							__u32 frame_len, int l3, __be16 l3_proto,
 							__u32 slot, const struct tiu_iface *iface,
-							__u32 mark, const struct tiu_encap_stats st,
+							__u32 mark, int can_pull,
+							const struct tiu_encap_stats st,
 							struct tiu_pkt *p)
 {
 	struct tiu_tcp20 *t;
+	int parsed = tiu_parse(data, data_end, frame_len, l3, l3_proto, p) == TIU_PARSE_OK;
 
-	if (tiu_parse(data, data_end, frame_len, l3, l3_proto, p) != TIU_PARSE_OK ||
-	    p->proto != IPPROTO_TCP) {
+	if (!parsed && can_pull)
+		return TIU_V_SHORT;
+	if (!parsed || p->proto != IPPROTO_TCP) {
 		tiu_count(slot, st.not_tcp);
 		return TIU_V_PASS;
 	}
@@ -409,6 +421,8 @@ static __always_inline enum tiu_verdict tiu_encap_check(void *data, void *data_e
 		return TIU_V_PASS;
 	}
 	t = p->l4;
+	if ((void *)(t + 1) > data_end && can_pull)
+		return TIU_V_SHORT;
 	if ((void *)t + 4 > data_end) { /* ports out of sight: cannot match */
 		tiu_count(slot, st.pass);
 		return TIU_V_PASS;
@@ -439,22 +453,30 @@ static __always_inline enum tiu_verdict tiu_encap_check(void *data, void *data_e
 #define TIU_TCP_MAX_OPT 40  /* bytes of options after the 20-byte header */
 #define TIU_TCP_OPT_WALK 20 /* options (NOPs included) looked at: the verifier's budget */
 
+/* What the MSS clamp of one segment changes: two 16-bit words, as they sit
+ * in the packet (network byte order). */
+struct tiu_mss_clamp {
+	__u32 opt_off;   /* offset of the MSS value in the frame */
+	__u16 mss;       /* the new value */
+	__u16 check;     /* the new TCP checksum (at l4_off + 16) */
+};
+
 /*
  * The MSS clamp of a tunnelled TCP packet that tiu_encap_check() accepted,
- * at l4_off, with a complete checksum, leaving the interface of slot: if it
- * is a SYN or SYN-ACK and mss (the interface's `tiu up --mss N`) is set, lower
- * its MSS option to N if larger, the TCP checksum following (RFC 1624), and
- * count enc_mss_clamped. The options are walked; the value may sit at an
- * odd offset, where its two bytes belong to two 16-bit words of the sum:
- * their contribution is then the byte-swapped value. A SYN without an MSS
- * option is left alone (the peer assumes 536 / 1220). Returns 1 if it
- * clamped.
+ * at l4_off, with a complete checksum: if it is a SYN or SYN-ACK and mss
+ * (the interface's `tiu up --mss N`) is set, its MSS option is lowered to
+ * N if larger, the TCP checksum following (RFC 1624). The options are
+ * walked; the value may sit at an odd offset, where its two bytes belong to
+ * two 16-bit words of the sum: their contribution is then the byte-swapped
+ * value. A SYN without an MSS option is left alone (the peer assumes 536 /
+ * 1220). Returns 1 with *c filled if the segment is to be clamped; writes
+ * nothing (TC egress writes through bpf_skb_store_bytes(), see tc/).
  *
  * The programs call it from a global subprogram: its loop and branches are
  * verified once, not on every path through the headers before it.
  */
 static __always_inline int tiu_encap_clamp_mss(void *data, void *data_end, __u64 l4_off,
-					       __u32 slot, __u32 mss)
+					       __u32 mss, struct tiu_mss_clamp *c)
 {
 	struct tiu_tcp20 *t;
 	__u32 optlen, off = 0;
@@ -501,13 +523,13 @@ static __always_inline int tiu_encap_clamp_mss(void *data, void *data_end, __u64
 		if (tiu_htons(old) <= mss)
 			return 0;
 		new = tiu_htons(mss);
-		*(__u16 *)(o + 2) = new;
+		c->opt_off = l4_off + TIU_L4_HDR_LEN + off + 2;
+		c->mss = new;
 		if (off & 1) /* odd offset from the header: each byte in another word */
-			t->check = tiu_csum_replace16(t->check, __builtin_bswap16(old),
+			c->check = tiu_csum_replace16(t->check, __builtin_bswap16(old),
 						      __builtin_bswap16(new));
 		else
-			t->check = tiu_csum_replace16(t->check, old, new);
-		tiu_count(slot, TIU_STAT_ENC_MSS_CLAMPED);
+			c->check = tiu_csum_replace16(t->check, old, new);
 		return 1;
 	}
 	return 0;

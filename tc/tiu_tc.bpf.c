@@ -84,14 +84,32 @@ static __always_inline __wsum tiu_words_diff(__u32 old, __u32 new)
 	return (__wsum)((__u16)~old + (__u16)~(old >> 16) + (new & 0xffff) + (new >> 16));
 }
 
+/*
+ * The headers are parsed where they are: in the skb's linear part. Pulling
+ * (bpf_skb_pull_data()) copies bytes out of the fragments into it, and on a
+ * cloned skb first copies the whole head (pskb_expand_head()): every TCP
+ * skb leaving a host is a clone (TCP keeps the original for retransmission)
+ * and a GSO skb holds nothing but its headers in the linear part. So the
+ * programs pull only when a header that decides lies beyond the linear part
+ * (the checks return TIU_V_SHORT): a program's body runs once, and a second
+ * time after the pull if it asked for it (TIU_TC_RETRY).
+ */
+#define TIU_TC_RETRY (-2) /* not a TC verdict: pull, then run the body again */
+
+/* 1: more of the frame could be pulled into the linear part (once: pulled). */
+static __always_inline int tiu_tc_can_pull(struct __sk_buff *skb, __u32 pulled)
+{
+	__u32 want = skb->len < TIU_TC_PULL_LEN ? skb->len : TIU_TC_PULL_LEN;
+
+	return !pulled && (long)skb->data + want > (long)skb->data_end;
+}
+
 static __always_inline void tiu_tc_pull(struct __sk_buff *skb)
 {
 	__u32 want = skb->len < TIU_TC_PULL_LEN ? skb->len : TIU_TC_PULL_LEN;
 
-	if ((long)skb->data + want > (long)skb->data_end)
-		bpf_skb_pull_data(skb, want);
+	bpf_skb_pull_data(skb, want);
 }
-
 /*
  * A raw-IP packet on its way into the detour gets an Ethernet header: the
  * veth at the other end takes the first 14 bytes as one (eth_type_trans),
@@ -110,25 +128,150 @@ static __always_inline int tiu_push_eth(struct __sk_buff *skb, __u8 family)
 				   0) ? -1 : 0;
 }
 
-/* The MSS clamp of tunnelled SYNs (tiu_encap_clamp_mss()), for egress and
- * the detour; a global subprogram: verified once, and the callers' paths
- * do not fork on its outcome. The callers call it for SYNs only (one test
- * of the flags byte, ~10 ns less per packet than a call for each). */
+/*
+ * The MSS clamp of tunnelled SYNs (tiu_encap_clamp_mss()), for egress and
+ * the detour: the two words written through bpf_skb_store_bytes(). A global
+ * subprogram: verified once, and the callers' paths do not fork on its
+ * outcome. The callers call it for SYNs on interfaces with a clamp only.
+ * 0 (clamped or nothing to do), or -1: the skb could not be made writable,
+ * nothing or only the MSS value written (the caller drops it).
+ */
 __attribute__((noinline)) int tiu_tc_clamp_mss(struct __sk_buff *skb, __u64 l4_off, __u32 slot,
 					       __u32 mss)
 {
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
+	struct tiu_mss_clamp c;
 
-	return tiu_encap_clamp_mss(data, data_end, l4_off, slot, mss);
+	if (l4_off > TIU_ICMP_MAX_OFF || !tiu_encap_clamp_mss(data, data_end, l4_off, mss, &c))
+		return 0;
+	if (bpf_skb_store_bytes(skb, c.opt_off, &c.mss, sizeof(c.mss), 0) ||
+	    bpf_skb_store_bytes(skb, l4_off + offsetof(struct tiu_tcp20, check), &c.check,
+				sizeof(c.check), 0))
+		return -1;
+	tiu_count(slot, TIU_STAT_ENC_MSS_CLAMPED);
+	return 0;
 }
 
+/*
+ * TCP -> UDP in place for egress. A program that writes packet data directly
+ * gets the verifier's unclone prologue (tc_cls_act_prologue() in
+ * net/core/filter.c: bpf_skb_pull_data(skb, 0) on every cloned skb), which
+ * in tiu_tc_egress would copy the head of every TCP skb leaving the
+ * interface - TCP's are clones, it keeps the originals for retransmission -
+ * tunnelled or not, GSO skbs on their way to the detour included. So
+ * tiu_tc_egress never writes: it hands the packets that it converts in
+ * place to tiu_tc_egress_write through a tail call, with what it parsed in
+ * skb->cb, and only those pay the prologue (and the copy, for a clone: a
+ * rewrite needs it anyway). bpf_skb_store_bytes() would avoid the tail
+ * call but costs ~30 ns per call here (two calls: +60 ns per packet).
+ */
+/* skb->cb from tiu_tc_egress to tiu_tc_egress_write */
+#define TIU_CB_L3_OFF 0
+#define TIU_CB_L4_OFF 1
+#define TIU_CB_PROTO_OFF 2
+#define TIU_CB_LEN 3   /* l4_len | family << 16 */
+#define TIU_CB_SLOT 4  /* slot | mss clamp << 8 (0: none) */
+
 SEC("tc")
-int tiu_tc_egress(struct __sk_buff *skb)
+int tiu_tc_egress_write(struct __sk_buff *skb)
 {
+	__u32 l3_off = skb->cb[TIU_CB_L3_OFF], l4_off = skb->cb[TIU_CB_L4_OFF];
+	__u32 proto_off = skb->cb[TIU_CB_PROTO_OFF], len = skb->cb[TIU_CB_LEN];
+	__u32 slot = skb->cb[TIU_CB_SLOT] & 0xff, mss = skb->cb[TIU_CB_SLOT] >> 8;
+	__u32 l4_len = len & 0xffff, family = len >> 16;
+	void *data, *data_end;
+	__u8 *l4, *pb;
+
+	if (l3_off > TIU_ICMP_MAX_OFF || l4_off > TIU_ICMP_MAX_OFF || proto_off > TIU_ICMP_MAX_OFF ||
+	    slot >= TIU_MAX_SLOTS)
+		return TC_ACT_SHOT; /* never: tiu_tc_egress filled them */
+	if (mss)
+		tiu_tc_clamp_mss(skb, l4_off, slot, mss);
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+	l4 = data + l4_off;
+	pb = data + proto_off;
+	if ((void *)(l4 + TIU_L4_HDR_LEN) > data_end || (void *)(pb + 1) > data_end)
+		return TC_ACT_SHOT;
+	tiu_wire_encode(l4, l4_len);
+	*pb = IPPROTO_UDP;
+	if (family == 4) {
+		struct iphdr *iph = data + l3_off;
+
+		if ((void *)(iph + 1) > data_end)
+			return TC_ACT_SHOT;
+		iph->check = tiu_ipv4_proto_csum(iph->check, IPPROTO_TCP, IPPROTO_UDP);
+	}
+	tiu_count_bytes(slot, TIU_STAT_ENC_CONVERTED, TIU_STAT_ENC_BYTES, l4_off - l3_off + l4_len);
+	return TC_ACT_OK;
+}
+
+/* Not pinned, not tiu_-named: each loaded TC object has its own, which
+ * libbpf fills at load (tiu_tc_egress_write of the same object). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__uint(key_size, sizeof(__u32)); /* sizes, not BTF types: a program array takes none */
+	__array(values, int(struct __sk_buff *));
+} tc_egress_writer SEC(".maps") = {
+	.values = { [0] = (void *)&tiu_tc_egress_write },
+};
+
+
+/*
+ * The same through bpf_skb_store_bytes(), should the tail call fail (a
+ * loader that did not fill tc_egress_writer: libbpf fills it at load): the
+ * 20 L4 bytes are encoded on the stack, then the protocol byte (IPv4: with
+ * the header checksum after it, 3 contiguous bytes). 0, or -1 (the caller
+ * drops it: enc_drop_no_memory).
+ */
+static __always_inline int tiu_tc_encap_store(struct __sk_buff *skb, struct tiu_pkt *p,
+					      void *data, void *data_end, __u32 slot)
+{
+	struct {
+		__u8 proto;
+		__u8 check[2];
+	} ip = { .proto = IPPROTO_UDP };
+	__u32 bytes = tiu_l3_bytes(p), l4_off = p->l4_off, proto_off, n = 1;
+	struct tiu_udp20 u;
+	__u8 *pb = p->proto_byte;
+
+	if (p->l4 + TIU_L4_HDR_LEN > data_end) /* checked by tiu_encap_check() */
+		return -1;
+	__builtin_memcpy(&u, p->l4, TIU_L4_HDR_LEN);
+	tiu_wire_encode(&u, p->l4_len);
+	if (p->family == 4) {
+		struct iphdr *iph = p->l3;
+		__u16 check;
+
+		if ((void *)(iph + 1) > data_end)
+			return -1;
+		check = tiu_ipv4_proto_csum(iph->check, IPPROTO_TCP, IPPROTO_UDP);
+		__builtin_memcpy(ip.check, &check, sizeof(check));
+		pb = &iph->protocol;
+		n = 3;
+	}
+	proto_off = pb - (__u8 *)data;
+	barrier_var(proto_off);
+	barrier_var(l4_off);
+	if (bpf_skb_store_bytes(skb, l4_off, &u, TIU_L4_HDR_LEN, 0) ||
+	    bpf_skb_store_bytes(skb, proto_off, &ip, n, 0))
+		return -1;
+	tiu_count_bytes(slot, TIU_STAT_ENC_CONVERTED, TIU_STAT_ENC_BYTES, bytes);
+	return 0;
+}
+
+/* The body of tiu_tc_egress (TIU_TC_RETRY: pull and run it again, pulled =
+ * 1). Inlined twice: a global subprogram (verified once) cost ~10 ns per
+ * packet in calls; the second copy is reached only by packets whose headers
+ * are not linear, and its SHORT branches are compiled out (pulled = 1). */
+static __always_inline int tiu_tc_egress_do(struct __sk_buff *skb, __u32 pulled)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
 	struct tiu_iface *iface;
 	struct tiu_pkt p = {};
-	void *data, *data_end;
 	enum tiu_verdict v;
 	struct tiu_where w;
 
@@ -137,11 +280,10 @@ int tiu_tc_egress(struct __sk_buff *skb)
 	/* The interface's data (mark selector, detour, MSS clamp): an array
 	 * element, looked up once (inlined by the verifier). */
 	iface = bpf_map_lookup_elem(&tiu_ifaces, &w.slot);
-	tiu_tc_pull(skb);
-	data = (void *)(long)skb->data;
-	data_end = (void *)(long)skb->data_end;
 	v = tiu_encap_check(data, data_end, skb->len, w.l3, skb->protocol, w.slot, iface, skb->mark,
-			    TIU_EGRESS_STATS, &p);
+			    tiu_tc_can_pull(skb, pulled), TIU_EGRESS_STATS, &p);
+	if (v == TIU_V_SHORT)
+		return TIU_TC_RETRY;
 	if (v == TIU_V_PASS)
 		return TC_ACT_OK;
 	if (v == TIU_V_DROP)
@@ -160,10 +302,38 @@ int tiu_tc_egress(struct __sk_buff *skb)
 		tiu_count(w.slot, TIU_STAT_ENC_DETOURED);
 		return bpf_redirect(iface->detour_ifindex, 0);
 	}
-	if (((struct tiu_tcp20 *)p.l4)->flags & TIU_TCP_FLAG_SYN && iface && iface->mss)
-		tiu_tc_clamp_mss(skb, p.l4_off, w.slot, iface->mss);
-	tiu_encap_apply(&p, data_end, w.slot, TIU_EGRESS_STATS);
+	{
+		__u32 l3_off = p.l3_off, l4_off = p.l4_off, proto_off, mss = 0;
+		__u8 *pb = p.proto_byte;
+
+		if (((struct tiu_tcp20 *)p.l4)->flags & TIU_TCP_FLAG_SYN && iface && iface->mss <= 0xffff)
+			mss = iface->mss;
+		proto_off = pb - (__u8 *)data;
+		barrier_var(proto_off);
+		skb->cb[TIU_CB_L3_OFF] = l3_off;
+		skb->cb[TIU_CB_L4_OFF] = l4_off;
+		skb->cb[TIU_CB_PROTO_OFF] = proto_off;
+		skb->cb[TIU_CB_LEN] = p.l4_len | (__u32)p.family << 16;
+		skb->cb[TIU_CB_SLOT] = w.slot | mss << 8;
+		bpf_tail_call_static(skb, &tc_egress_writer, 0);
+	}
+	/* not reached unless the program array is empty */
+	if (tiu_tc_encap_store(skb, &p, data, data_end, w.slot)) {
+		tiu_count(w.slot, TIU_STAT_ENC_DROP_NO_MEMORY);
+		return TC_ACT_SHOT;
+	}
 	return TC_ACT_OK;
+}
+
+SEC("tc")
+int tiu_tc_egress(struct __sk_buff *skb)
+{
+	int ret = tiu_tc_egress_do(skb, 0);
+
+	if (ret != TIU_TC_RETRY)
+		return ret;
+	tiu_tc_pull(skb);
+	return tiu_tc_egress_do(skb, 1);
 }
 
 /*
@@ -178,12 +348,13 @@ int tiu_tc_egress(struct __sk_buff *skb)
  * segment the GSO skb's header fields through __copy_skb_header(), mark
  * included). See docs/DESIGN.md "Endpoints".
  */
-SEC("tc")
-int tiu_tc_detour(struct __sk_buff *skb)
+/* The body of tiu_tc_detour, as tiu_tc_egress_do(). */
+static __always_inline int tiu_tc_detour_do(struct __sk_buff *skb, __u32 pulled)
 {
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
 	struct tiu_iface *iface;
 	struct tiu_pkt p = {};
-	void *data, *data_end;
 	enum tiu_verdict v;
 	struct tiu_where w;
 	__u32 out;
@@ -196,24 +367,45 @@ int tiu_tc_detour(struct __sk_buff *skb)
 		return TC_ACT_SHOT;
 	}
 	out = iface->ifindex;
-
-	tiu_tc_pull(skb);
-	data = (void *)(long)skb->data;
-	data_end = (void *)(long)skb->data_end;
 	v = tiu_encap_check(data, data_end, skb->len, 0, 0, w.slot, iface, skb->mark,
-			    TIU_DETOUR_STATS, &p);
+			    tiu_tc_can_pull(skb, pulled), TIU_DETOUR_STATS, &p);
+	if (v == TIU_V_SHORT)
+		return TIU_TC_RETRY;
 	if (v != TIU_V_CONVERT) /* only tunnelled TCP is sent here; nothing else may leave */
 		return TC_ACT_SHOT;
 	if (skb->gso_segs > 1 || tiu_csum_partial(skb)) {
 		tiu_count(w.slot, TIU_STAT_DET_DROP_NOT_SEGMENTED);
 		return TC_ACT_SHOT;
 	}
-	if (((struct tiu_tcp20 *)p.l4)->flags & TIU_TCP_FLAG_SYN && iface->mss)
-		tiu_tc_clamp_mss(skb, p.l4_off, w.slot, iface->mss);
+	if (((struct tiu_tcp20 *)p.l4)->flags & TIU_TCP_FLAG_SYN && iface->mss) {
+		if (tiu_tc_clamp_mss(skb, p.l4_off, w.slot, iface->mss)) {
+			tiu_count(w.slot, TIU_STAT_ENC_DROP_NO_MEMORY);
+			return TC_ACT_SHOT;
+		}
+		data = (void *)(long)skb->data;
+		data_end = (void *)(long)skb->data_end;
+		if (tiu_parse(data, data_end, skb->len, 0, 0, &p) != TIU_PARSE_OK) {
+			tiu_count(w.slot, TIU_STAT_ENC_DROP_NO_MEMORY);
+			return TC_ACT_SHOT;
+		}
+	}
+	/* Segments are the detour's own skbs (skb_segment()), not clones:
+	 * direct writes, whose unclone prologue costs one test here. */
 	tiu_encap_apply(&p, data_end, w.slot, TIU_DETOUR_STATS);
 	/* To a raw-IP interface the kernel strips the Ethernet header on the
 	 * way (__bpf_redirect_no_mac()): nothing to do here. */
 	return bpf_redirect(out, 0);
+}
+
+SEC("tc")
+int tiu_tc_detour(struct __sk_buff *skb)
+{
+	int ret = tiu_tc_detour_do(skb, 0);
+
+	if (ret != TIU_TC_RETRY)
+		return ret;
+	tiu_tc_pull(skb);
+	return tiu_tc_detour_do(skb, 1);
 }
 
 /* ICMP errors about tunnelled packets (tiu_decap_icmp()); a global
@@ -229,22 +421,23 @@ __attribute__((noinline)) int tiu_tc_icmp(struct __sk_buff *skb, __u64 l4_off, _
 	return tiu_decap_icmp(data, data_end, slot, l4_off, l4_len, family);
 }
 
-SEC("tc")
-int tiu_tc_decap(struct __sk_buff *skb)
+/* The body of tiu_tc_decap, as tiu_tc_egress_do(). */
+static __always_inline int tiu_tc_decap_do(struct __sk_buff *skb, __u32 pulled)
 {
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	int can_pull = tiu_tc_can_pull(skb, pulled);
 	struct tiu_decap_info info;
 	struct tiu_pkt p = {};
-	void *data, *data_end;
 	enum tiu_verdict v;
 	struct tiu_where w;
 
 	if (tiu_where(skb->ifindex, TIU_LINK_F_REAL, &w))
 		return TC_ACT_OK;
-	tiu_tc_pull(skb);
-	data = (void *)(long)skb->data;
-	data_end = (void *)(long)skb->data_end;
 	v = tiu_decap_check(data, data_end, skb->len, w.l3, skb->protocol, w.slot,
-			    skb->gso_segs > 1, &p);
+			    skb->gso_segs > 1, can_pull, &p);
+	if (v == TIU_V_SHORT || (v == TIU_V_ICMP && can_pull)) /* an error's quote: linear */
+		return TIU_TC_RETRY;
 	if (v == TIU_V_DROP)
 		return TC_ACT_SHOT;
 	if (v == TIU_V_CONVERT) {
@@ -257,6 +450,17 @@ int tiu_tc_decap(struct __sk_buff *skb)
 		tiu_count(w.slot, tiu_tc_icmp(skb, p.l4_off, p.l4_len, p.family, w.slot));
 	}
 	return TC_ACT_OK;
+}
+
+SEC("tc")
+int tiu_tc_decap(struct __sk_buff *skb)
+{
+	int ret = tiu_tc_decap_do(skb, 0);
+
+	if (ret != TIU_TC_RETRY)
+		return ret;
+	tiu_tc_pull(skb);
+	return tiu_tc_decap_do(skb, 1);
 }
 
 char LICENSE[] SEC("license") = "GPL";

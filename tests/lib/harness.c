@@ -63,9 +63,11 @@ static int share_maps(struct harness *h, struct bpf_object *obj)
  * equal to TC's (BPF_OK 0, BPF_DROP 2, BPF_REDIRECT 7). The detour program
  * stays SCHED_CLS: its frames come from a veth, always Ethernet.
  */
-static void l3_types(struct bpf_program *egress, struct bpf_program *decap)
+static void l3_types(struct bpf_program *egress, struct bpf_program *writer,
+		     struct bpf_program *decap)
 {
 	bpf_program__set_type(egress, BPF_PROG_TYPE_LWT_XMIT);
+	bpf_program__set_type(writer, BPF_PROG_TYPE_LWT_XMIT); /* egress tail-calls it */
 	bpf_program__set_type(decap, BPF_PROG_TYPE_LWT_XMIT);
 }
 
@@ -75,6 +77,7 @@ static int tc_prepare(struct harness *h, struct bpf_object *obj)
 {
 	if (h->framing == TIU_FRAMING_L3)
 		l3_types(bpf_object__find_program_by_name(obj, "tiu_tc_egress"),
+			 bpf_object__find_program_by_name(obj, "tiu_tc_egress_write"),
 			 bpf_object__find_program_by_name(obj, "tiu_tc_decap"));
 	unpin_all(obj);
 	return share_maps(h, obj);
