@@ -16,9 +16,11 @@
  * phase: 1 endpoint (remote=SERVER:5201); a 1,000-port range
  * (remote=SERVER:6000-6999: 1,000 elements, the tunnelled packets to and
  * from port 6500); 65,536 (the map's capacity: remote=SERVER:5201 plus
- * 65,535 others with exact addresses on ports 1024-61023, each port's bits
- * set in the port table - among them the client's port 40000, so a
- * tunnelled packet pays an exact lookup on both of its ports there).
+ * 65,535 others with exact addresses on ports 1024-61023, half local, half
+ * remote, each port's bits set in the port table - among them the client's
+ * port 40000, so a tunnelled packet pays an exact lookup on both of its
+ * ports there); and 65,536 the same way but none of the others on the
+ * packets' two ports (one lookup, as with 1: the map's size alone).
  *
  * Method (noisy 2-core VMs):
  * - each program's output is first checked against the reference bytes
@@ -44,7 +46,7 @@
  *   -P     profile one row instead (for perf record, bpftool prog profile):
  *          after validation, run it ITER times (IPv4, 1400 B) with nothing
  *          else in between; PROG as in prog= of the output, SCALE 1 (default),
- *          range or big; prints the mean kernel-reported ns
+ *          range, big or apart; prints the mean kernel-reported ns
  *   -f     the objects' tiu_framing and tiu_slot: eth (default, as tiu up
  *          loads them on an Ethernet device: constants) or auto (as built,
  *          as xdp-loader loads them: one tiu_links lookup per packet; same
@@ -84,8 +86,10 @@ static const uint8_t SRV6[16] = { 0xfd, 0x77, 0, 2, [15] = 1 };
 static const int families[] = { 4, 6 };
 static const int payloads[] = { 64, 1400 };
 /* the phases' endpoint maps */
-enum scale { SC_ONE, SC_RANGE, SC_BIG, NSCALE };
-static const char *const scale_names[NSCALE] = { "1", "1000-port range", "65536" };
+enum scale { SC_ONE, SC_RANGE, SC_BIG, SC_BIG_APART, NSCALE };
+static const char *const scale_names[NSCALE] = { "1", "1000-port range", "65536",
+						 "65536, none on the packets' ports" };
+static const char *const scale_keys[NSCALE] = { "1", "range1000", "65536", "65536apart" };
 #define NFAM 2
 #define NPAY 2
 
@@ -237,10 +241,12 @@ static int set_endpoints(struct harness *h, int family, enum scale sc)
 					      TIU_ROLE_REMOTE, 1);
 	if (harness_endpoint(h, SLOT, family, srv, PORT_SRV, TIU_ROLE_REMOTE, 1))
 		return -1;
-	for (int i = 1; sc == SC_BIG && i < BIG_MAP; i++) {
+	for (int i = 1; (sc == SC_BIG || sc == SC_BIG_APART) && i < BIG_MAP; i++) {
 		struct tiu_endpoint_key *k = &keys[count];
 		uint16_t port = 1024 + i % 60000;
 
+		if (sc == SC_BIG_APART && (port == PORT_CLI || port == PORT_SRV))
+			port = 1024 + (i + 1) % 60000; /* a neighbour's */
 		memset(k, 0, sizeof(*k));
 		k->slot = SLOT;
 		k->role = i & 1 ? TIU_ROLE_REMOTE : TIU_ROLE_LOCAL;
@@ -407,6 +413,7 @@ static int phase(int si, int fi, unsigned iters)
 
 	uint32_t want_n = si == SC_ONE ? 1 : si == SC_RANGE ? RANGE_LAST - RANGE_FIRST + 1 : BIG_MAP;
 
+
 	if (set_endpoints(&H, family, si)) {
 		fprintf(stderr, "pktcost: filling the endpoint map (%s): %s\n", scale_names[si],
 			strerror(errno));
@@ -462,7 +469,8 @@ static int profile(const char *what, unsigned iters)
 		fprintf(stderr, "pktcost: -P HOOK:PROG[:SCALE], e.g. -P tc:encap:big\n");
 		return -1;
 	}
-	sc = !strcmp(scale, "range") ? SC_RANGE : !strcmp(scale, "big") ? SC_BIG : SC_ONE;
+	sc = !strcmp(scale, "range") ? SC_RANGE : !strcmp(scale, "big") ? SC_BIG :
+	     !strcmp(scale, "apart") ? SC_BIG_APART : SC_ONE;
 	for (p = 0; p < NPROG; p++)
 		if (!strcmp(progdefs[p].hook, hook) && !strcmp(progdefs[p].key, key))
 			break;
@@ -514,7 +522,7 @@ static void report(FILE *md, unsigned iters, int cpu)
 					       "median_ns=%.0f p10_ns=%.0f p90_ns=%.0f tmean_ns=%.1f floor_median_ns=%.0f "
 					       "ratio=%.2f net_ns=%.0f cpu=%d\n",
 					       progdefs[p].hook, progdefs[p].key, families[fi], payloads[pi],
-					       si == SC_RANGE ? "range1000" : scale_names[si], s->n, med,
+					       scale_keys[si], s->n, med,
 					       pct(s, 10), pct(s, 90), mean(s), floor_med,
 					       floor_med ? med / floor_med : 0, med - floor_med, cpu);
 					if (md)

@@ -54,15 +54,16 @@ struct tiu_where {
  */
 static __always_inline int tiu_where(__u32 ifindex, __u32 link_kind, struct tiu_where *w)
 {
+	__u32 slot = tiu_slot, framing = tiu_framing; /* each volatile read is a load */
 	struct tiu_iface *iface;
 	struct tiu_link *link;
 
-	if (tiu_slot != TIU_SLOT_AUTO) {
-		if (tiu_slot >= TIU_MAX_SLOTS)
+	if (slot != TIU_SLOT_AUTO) {
+		if (slot >= TIU_MAX_SLOTS)
 			return -1;
-		w->slot = tiu_slot;
-		if (tiu_framing != TIU_FRAMING_AUTO) {
-			w->l3 = tiu_framing == TIU_FRAMING_L3;
+		w->slot = slot;
+		if (framing != TIU_FRAMING_AUTO) {
+			w->l3 = framing == TIU_FRAMING_L3;
 			return 0;
 		}
 		iface = bpf_map_lookup_elem(&tiu_ifaces, &w->slot);
@@ -73,8 +74,8 @@ static __always_inline int tiu_where(__u32 ifindex, __u32 link_kind, struct tiu_
 	if (!link || !(link->flags & link_kind) || link->slot >= TIU_MAX_SLOTS)
 		return -1;
 	w->slot = link->slot;
-	if (tiu_framing != TIU_FRAMING_AUTO)
-		w->l3 = tiu_framing == TIU_FRAMING_L3;
+	if (framing != TIU_FRAMING_AUTO)
+		w->l3 = framing == TIU_FRAMING_L3;
 	else
 		w->l3 = !!(link->flags & TIU_LINK_F_L3);
 	return 0;
