@@ -81,6 +81,7 @@ int main(int argc, char **argv)
 		k->slot = slot;
 		k->role = i & 1 ? TIU_ROLE_REMOTE : TIU_ROLE_LOCAL;
 		k->port = htons(1024 + i % 60000);
+		vals[n - 1].first = vals[n - 1].last = 1024 + i % 60000; /* a single port */
 		if (i & 2) { /* unique by i: 10.100.0.0/15 */
 			k->addr[10] = k->addr[11] = 0xff;
 			k->addr[12] = 10;
