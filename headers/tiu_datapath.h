@@ -485,6 +485,10 @@ static __always_inline int tiu_encap_clamp_mss(void *data, void *data_end, __u64
 
 	if (l4_off > TIU_ICMP_MAX_OFF)
 		return 0;
+	/* the bound again after the check, on the register itself: kept by
+	 * the verifier even where the compiler spilled l4_off before it (6.1) */
+	barrier_var(l4_off);
+	l4_off &= 0x3ff;
 	l4 = data + l4_off;
 	barrier_var(l4);
 	t = (struct tiu_tcp20 *)l4;

@@ -143,7 +143,7 @@ __attribute__((noinline)) int tiu_tc_clamp_mss(struct __sk_buff *skb, __u64 l4_o
 	void *data_end = (void *)(long)skb->data_end;
 	struct tiu_mss_clamp c;
 
-	if (l4_off > TIU_ICMP_MAX_OFF || !tiu_encap_clamp_mss(data, data_end, l4_off, mss, &c))
+	if (!tiu_encap_clamp_mss(data, data_end, l4_off, mss, &c))
 		return 0;
 	if (bpf_skb_store_bytes(skb, c.opt_off, &c.mss, sizeof(c.mss), 0) ||
 	    bpf_skb_store_bytes(skb, l4_off + offsetof(struct tiu_tcp20, check), &c.check,
@@ -167,6 +167,7 @@ __attribute__((noinline)) int tiu_tc_clamp_mss(struct __sk_buff *skb, __u64 l4_o
  * call but costs ~30 ns per call here (two calls: +60 ns per packet).
  */
 /* skb->cb from tiu_tc_egress to tiu_tc_egress_write */
+#define TIU_OFF_MASK 0x3ff /* offsets are <= TIU_ICMP_MAX_OFF (512) */
 #define TIU_CB_L3_OFF 0
 #define TIU_CB_L4_OFF 1
 #define TIU_CB_PROTO_OFF 2
@@ -186,6 +187,14 @@ int tiu_tc_egress_write(struct __sk_buff *skb)
 	if (l3_off > TIU_ICMP_MAX_OFF || l4_off > TIU_ICMP_MAX_OFF || proto_off > TIU_ICMP_MAX_OFF ||
 	    slot >= TIU_MAX_SLOTS)
 		return TC_ACT_SHOT; /* never: tiu_tc_egress filled them */
+	/* Bounds the verifier keeps whatever the compiler spills (6.1 does not
+	 * carry a check over to a stack copy made before it); no-ops here. */
+	barrier_var(l3_off);
+	barrier_var(l4_off);
+	barrier_var(proto_off);
+	l3_off &= TIU_OFF_MASK;
+	l4_off &= TIU_OFF_MASK;
+	proto_off &= TIU_OFF_MASK;
 	if (mss)
 		tiu_tc_clamp_mss(skb, l4_off, slot, mss);
 	data = (void *)(long)skb->data;
