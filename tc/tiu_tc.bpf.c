@@ -229,45 +229,41 @@ struct {
 
 
 /*
- * The same through bpf_skb_store_bytes(), should the tail call fail (a
- * loader that did not fill tc_egress_writer: libbpf fills it at load): the
- * 20 L4 bytes are encoded on the stack, then the protocol byte (IPv4: with
- * the header checksum after it, 3 contiguous bytes). 0, or -1 (the caller
- * drops it: enc_drop_no_memory).
+ * The same through bpf_skb_load_bytes() and bpf_skb_store_bytes(), should
+ * the tail call fail (a loader that did not fill tc_egress_writer: libbpf
+ * fills it at load): offsets only, no packet pointers, so that every
+ * verifier follows it. The 20 L4 bytes are encoded on the stack, then the
+ * protocol byte (IPv4: with the header checksum after it, 3 contiguous
+ * bytes). 0, or -1 (the caller drops it: enc_drop_no_memory).
  */
-static __always_inline int tiu_tc_encap_store(struct __sk_buff *skb, struct tiu_pkt *p,
-					      void *data, void *data_end, __u32 slot)
+static __always_inline int tiu_tc_encap_store(struct __sk_buff *skb, __u32 l3_off, __u32 l4_off,
+					      __u32 proto_off, __u32 l4_len, __u32 family,
+					      __u32 slot)
 {
 	struct {
 		__u8 proto;
 		__u8 check[2];
 	} ip = { .proto = IPPROTO_UDP };
-	__u32 bytes = tiu_l3_bytes(p), l4_off = p->l4_off, proto_off, n = 1;
 	struct tiu_udp20 u;
-	__u8 *pb = p->proto_byte;
+	__u32 n = 1;
+	__u16 check;
 
-	if (p->l4 + TIU_L4_HDR_LEN > data_end) /* checked by tiu_encap_check() */
+	if (bpf_skb_load_bytes(skb, l4_off, &u, TIU_L4_HDR_LEN))
 		return -1;
-	__builtin_memcpy(&u, p->l4, TIU_L4_HDR_LEN);
-	tiu_wire_encode(&u, p->l4_len);
-	if (p->family == 4) {
-		struct iphdr *iph = p->l3;
-		__u16 check;
-
-		if ((void *)(iph + 1) > data_end)
+	tiu_wire_encode(&u, l4_len);
+	if (family == 4) {
+		if (bpf_skb_load_bytes(skb, l3_off + offsetof(struct iphdr, check), &check,
+				       sizeof(check)))
 			return -1;
-		check = tiu_ipv4_proto_csum(iph->check, IPPROTO_TCP, IPPROTO_UDP);
+		check = tiu_ipv4_proto_csum(check, IPPROTO_TCP, IPPROTO_UDP);
 		__builtin_memcpy(ip.check, &check, sizeof(check));
-		pb = &iph->protocol;
+		proto_off = l3_off + offsetof(struct iphdr, protocol);
 		n = 3;
 	}
-	proto_off = pb - (__u8 *)data;
-	barrier_var(proto_off);
-	barrier_var(l4_off);
 	if (bpf_skb_store_bytes(skb, l4_off, &u, TIU_L4_HDR_LEN, 0) ||
 	    bpf_skb_store_bytes(skb, proto_off, &ip, n, 0))
 		return -1;
-	tiu_count_bytes(slot, TIU_STAT_ENC_CONVERTED, TIU_STAT_ENC_BYTES, bytes);
+	tiu_count_bytes(slot, TIU_STAT_ENC_CONVERTED, TIU_STAT_ENC_BYTES, l4_off - l3_off + l4_len);
 	return 0;
 }
 
@@ -313,6 +309,7 @@ static __always_inline int tiu_tc_egress_do(struct __sk_buff *skb, __u32 pulled)
 	}
 	{
 		__u32 l3_off = p.l3_off, l4_off = p.l4_off, proto_off, mss = 0;
+		__u32 l4_len = p.l4_len, family = p.family;
 		__u8 *pb = p.proto_byte;
 
 		if (((struct tiu_tcp20 *)p.l4)->flags & TIU_TCP_FLAG_SYN && iface && iface->mss <= 0xffff)
@@ -322,14 +319,15 @@ static __always_inline int tiu_tc_egress_do(struct __sk_buff *skb, __u32 pulled)
 		skb->cb[TIU_CB_L3_OFF] = l3_off;
 		skb->cb[TIU_CB_L4_OFF] = l4_off;
 		skb->cb[TIU_CB_PROTO_OFF] = proto_off;
-		skb->cb[TIU_CB_LEN] = p.l4_len | (__u32)p.family << 16;
+		skb->cb[TIU_CB_LEN] = l4_len | family << 16;
 		skb->cb[TIU_CB_SLOT] = w.slot | mss << 8;
 		bpf_tail_call_static(skb, &tc_egress_writer, 0);
-	}
-	/* not reached unless the program array is empty */
-	if (tiu_tc_encap_store(skb, &p, data, data_end, w.slot)) {
-		tiu_count(w.slot, TIU_STAT_ENC_DROP_NO_MEMORY);
-		return TC_ACT_SHOT;
+		/* not reached unless the program array is empty */
+		if ((mss && tiu_tc_clamp_mss(skb, l4_off, w.slot, mss)) ||
+		    tiu_tc_encap_store(skb, l3_off, l4_off, proto_off, l4_len, family, w.slot)) {
+			tiu_count(w.slot, TIU_STAT_ENC_DROP_NO_MEMORY);
+			return TC_ACT_SHOT;
+		}
 	}
 	return TC_ACT_OK;
 }

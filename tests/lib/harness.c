@@ -303,6 +303,33 @@ int harness_iface(struct harness *h, uint32_t slot, const struct tiu_iface *ifac
 	return bpf_map_update_elem(h->fd_ifaces, &slot, iface ? iface : &zero, BPF_ANY);
 }
 
+static int writer_off(struct bpf_object *obj, int off)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(obj, "tc_egress_writer");
+	struct bpf_program *w = bpf_object__find_program_by_name(obj, "tiu_tc_egress_write");
+	uint32_t key = 0;
+	int fd;
+
+	if (!m || !w)
+		return -1;
+	if (off) {
+		int err = bpf_map_delete_elem(bpf_map__fd(m), &key);
+
+		return err && errno != ENOENT ? -1 : 0;
+	}
+	fd = bpf_program__fd(w);
+	return bpf_map_update_elem(bpf_map__fd(m), &key, &fd, BPF_ANY);
+}
+
+int harness_writer_off(struct harness *h, int off)
+{
+	int err = writer_off(h->compat->obj, off);
+
+	if (h->tc)
+		err |= writer_off(h->tc->obj, off);
+	return err;
+}
+
 int harness_stats(struct harness *h, uint32_t slot, uint64_t out[TIU_STAT__MAX])
 {
 	int ncpu = libbpf_num_possible_cpus();
