@@ -70,6 +70,9 @@ TEST_SRCS := $(wildcard tests/*.c)
 TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 # The tests link the loader's kernel probes (one answer for both).
 TEST_LIB_SRCS := $(wildcard tests/lib/*.c) loader/probe.c
+# Loader sources a C test links besides its own (tests/test_NAME.c: the
+# loader's pure parts, which stub tiu_fail themselves)
+TEST_UNDER_TEST_test_epspec := loader/epspec.c
 # Shell tests (TAP): tests/*.t
 TEST_SCRIPTS := $(sort $(wildcard tests/*.t))
 
@@ -83,7 +86,7 @@ FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=
 FUZZ_BINS := $(patsubst tests/libfuzzer/%.c,$(BUILD)/libfuzzer/%,$(wildcard tests/libfuzzer/fuzz_*.c))
 # the code each target fuzzes
 FUZZ_UNDER_TEST_fuzz_hdrs := tests/lib/pkt.c
-FUZZ_UNDER_TEST_fuzz_loader_cli := loader/cli.c
+FUZZ_UNDER_TEST_fuzz_loader_cli := loader/cli.c loader/epspec.c
 # writes the seed corpus of fuzz_hdrs (tests/libfuzzer/corpus/hdrs)
 FUZZ_TOOLS := $(BUILD)/libfuzzer/mkseeds
 
@@ -143,10 +146,10 @@ $(LOADER): $(LOADER_SRCS) $(wildcard loader/*.h) $(HEADERS) $(SKELS) | $(BUILD)
 # fuzzer: tests/test_pktfuzz.c + tests/pktfuzz/).
 test_parts = $(wildcard tests/$(patsubst test_%,%,$(1))/*.$(2))
 .SECONDEXPANSION:
-$(BUILD)/tests/%: tests/%.c $$(call test_parts,$$*,c) $$(call test_parts,$$*,h) \
-		$(TEST_LIB_SRCS) $(wildcard tests/lib/*.h) loader/probe.h loader/rss.h $(HEADERS) $(SKELS) | $(BUILD)/tests
+$(BUILD)/tests/%: tests/%.c $$(call test_parts,$$*,c) $$(call test_parts,$$*,h) $$(TEST_UNDER_TEST_$$*) \
+		$(TEST_LIB_SRCS) $(wildcard tests/lib/*.h) loader/probe.h loader/rss.h loader/tiu.h $(HEADERS) $(SKELS) | $(BUILD)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(USER_CFLAGS) -Itests/lib -Iloader $< $(call test_parts,$*,c) $(TEST_LIB_SRCS) -o $@ $(USER_LIBS) -lm
+	$(Q)$(CC) $(USER_CFLAGS) -Itests/lib -Iloader $< $(call test_parts,$*,c) $(TEST_UNDER_TEST_$*) $(TEST_LIB_SRCS) -o $@ $(USER_LIBS) -lm
 
 $(BUILD)/libfuzzer/fuzz_%: tests/libfuzzer/fuzz_%.c $$(FUZZ_UNDER_TEST_fuzz_$$*) $(HEADERS) \
 		$(wildcard tests/lib/*.h loader/*.h tests/libfuzzer/*.h) | $(BUILD)/libfuzzer

@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * cli.c - what the user types: endpoints, interface names, `up` options and
- * the configuration file that holds the same options, and the command line
- * of every subcommand (cli_parse).
+ * cli.c - what the user types: interface names, `up` options and the
+ * configuration file that holds the same options, and the command line of
+ * every subcommand (cli_parse). Endpoints: epspec.c.
  */
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
@@ -12,106 +11,6 @@
 #include <string.h>
 
 #include "tiu.h"
-
-/* "1.2.3.4", "[2001:db8::1]", "*", "0.0.0.0", "[::]" -> 16 bytes, IPv4
- * v4-mapped, wildcard all zero. */
-static int parse_addr(const char *s, size_t len, __u8 addr[16])
-{
-	char buf[INET6_ADDRSTRLEN + 2];
-	struct in_addr a4;
-
-	memset(addr, 0, 16);
-	if (len == 0 || len >= sizeof(buf))
-		return -1;
-	if (len == 1 && s[0] == '*')
-		return 0;
-	if (s[0] == '[') {
-		if (len < 3 || s[len - 1] != ']')
-			return -1;
-		memcpy(buf, s + 1, len - 2);
-		buf[len - 2] = '\0';
-		if (inet_pton(AF_INET6, buf, addr) != 1)
-			return -1;
-		/* [::ffff:0.0.0.0] is 0.0.0.0, the wildcard, as it is listed */
-		if (addr[10] == 0xff && addr[11] == 0xff && !memcmp(addr, "\0\0\0\0\0\0\0\0\0\0", 10) &&
-		    !memcmp(addr + 12, "\0\0\0\0", 4))
-			memset(addr, 0, 16);
-		return 0;
-	}
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	if (inet_pton(AF_INET, buf, &a4) != 1)
-		return -1;
-	if (a4.s_addr == 0)
-		return 0; /* 0.0.0.0: the wildcard */
-	addr[10] = 0xff;
-	addr[11] = 0xff;
-	memcpy(addr + 12, &a4, 4);
-	return 0;
-}
-
-static int parse_port(const char *s, __be16 *port)
-{
-	char *end;
-	long v;
-
-	if (!isdigit((unsigned char)s[0]))
-		return -1;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || v < 0 || v > 65535)
-		return -1;
-	*port = htons((__u16)v);
-	return 0;
-}
-
-/* "local=ADDR:PORT" or "remote=ADDR:PORT" into a map key of ifindex. */
-int parse_endpoint(const char *arg, __u32 ifindex, struct tiu_endpoint_key *key)
-{
-	const char *v, *colon;
-
-	memset(key, 0, sizeof(*key));
-	key->ifindex = ifindex;
-	if (!strncmp(arg, "local=", 6)) {
-		key->role = TIU_ROLE_LOCAL;
-		v = arg + 6;
-	} else if (!strncmp(arg, "remote=", 7)) {
-		key->role = TIU_ROLE_REMOTE;
-		v = arg + 7;
-	} else {
-		return tiu_fail("bad endpoint '%s': write local=ADDR:PORT or remote=ADDR:PORT", arg);
-	}
-	colon = strrchr(v, ':');
-	if (!colon)
-		return tiu_fail("bad endpoint '%s': no port (write ADDR:PORT, IPv6 as [ADDR]:PORT, any address as *:PORT)", arg);
-	if (parse_addr(v, colon - v, key->addr))
-		return tiu_fail("bad endpoint '%s': '%.*s' is not an IPv4 address, [IPv6] address or * (IPv6 goes in brackets: [2001:db8::1]:443)",
-				arg, (int)(colon - v), v);
-	if (parse_port(colon + 1, &key->port))
-		return tiu_fail("bad endpoint '%s': '%s' is not a port number (1-65535)", arg, colon + 1);
-	if (key->port == 0)
-		return tiu_fail("bad endpoint '%s': port 0 is not allowed (use 1-65535)", arg);
-	return 0;
-}
-
-void format_endpoint(const struct tiu_endpoint_key *key, char *buf, size_t len)
-{
-	static const __u8 zero[16], mapped[12] = { [10] = 0xff, [11] = 0xff };
-	const char *role = key->role == TIU_ROLE_LOCAL ? "local" :
-			   key->role == TIU_ROLE_REMOTE ? "remote" : "role?";
-	char a[INET6_ADDRSTRLEN];
-	unsigned int port = ntohs(key->port);
-
-	if (!memcmp(key->addr, zero, 16)) {
-		snprintf(buf, len, "%s=*:%u", role, port);
-	} else if (!memcmp(key->addr, mapped, 12)) {
-		inet_ntop(AF_INET, key->addr + 12, a, sizeof(a));
-		snprintf(buf, len, "%s=%s:%u", role, a, port);
-	} else {
-		inet_ntop(AF_INET6, key->addr, a, sizeof(a));
-		snprintf(buf, len, "%s=[%s]:%u", role, a, port);
-	}
-}
 
 int iface_index(const char *ifname, __u32 *ifindex)
 {

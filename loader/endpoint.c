@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * endpoint.c - `tiu endpoint add|del|list IFACE ...`: edit the pinned
- * endpoint map while the programs run. Each endpoint is one map element
- * written or deleted atomically, so traffic of other endpoints is never
- * disturbed.
+ * endpoint.c - `tiu endpoint add|del|list IFACE ...`, and eps_apply(), which
+ * `up` uses too: edit the pinned endpoint map while the programs run. A port
+ * endpoint is one map element per port, each written or deleted atomically,
+ * so traffic of other endpoints is never disturbed; the port table follows
+ * (bits are set after the elements are written, and cleared after they are
+ * deleted). The mark selector is a field of the interface's tiu_ifaces
+ * entry.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
 
@@ -18,23 +22,196 @@
  * connections: those to any peer would then match local=ADDR:PORT and be
  * tunnelled. A warning, not an error: the range may be changed later.
  */
-void warn_local_port(const char *ifname, const struct tiu_endpoint_key *key)
+void warn_local_port(const char *ifname, const struct ep *ep)
 {
-	unsigned int lo, hi, port = ntohs(key->port);
-	char ep[80];
+	unsigned int lo, hi, a, b;
+	char s[TIU_EP_STRLEN];
 	FILE *f;
 
-	if (key->role != TIU_ROLE_LOCAL)
+	if (ep->kind != EP_PORTS || ep->role != TIU_ROLE_LOCAL)
 		return;
 	f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
 	if (!f)
 		return;
-	if (fscanf(f, "%u %u", &lo, &hi) == 2 && port >= lo && port <= hi) {
-		format_endpoint(key, ep, sizeof(ep));
-		tiu_warn("%s: %s: port %u is inside net.ipv4.ip_local_port_range (%u-%u): this host's own outgoing connections may use it as their source port and be tunnelled; pick a port outside the range",
-			 ifname, ep, port, lo, hi);
+	if (fscanf(f, "%u %u", &lo, &hi) == 2 && ep->first <= hi && ep->last >= lo) {
+		format_endpoint(ep, s, sizeof(s));
+		a = ep->first > lo ? ep->first : lo;
+		b = ep->last < hi ? ep->last : hi;
+		if (a == b)
+			tiu_warn("%s: %s: port %u is inside net.ipv4.ip_local_port_range (%u-%u): this host's own outgoing connections may use it as their source port and be tunnelled; pick a port outside the range",
+				 ifname, s, a, lo, hi);
+		else
+			tiu_warn("%s: %s: ports %u-%u are inside net.ipv4.ip_local_port_range (%u-%u): this host's own outgoing connections may use them as their source port and be tunnelled; pick ports outside the range",
+				 ifname, s, a, b, lo, hi);
 	}
 	fclose(f);
+}
+
+/* What a mark selector cannot do, said when it is set or loses its last
+ * port endpoint: the peer's replies arrive as UDP, and only a port endpoint
+ * turns them back into TCP. */
+static void warn_mark(const char *ifname, const struct ep *have, int n_have, bool deleted)
+{
+	const struct ep *mark = NULL;
+	char s[TIU_EP_STRLEN];
+	int ports = 0;
+
+	for (int i = 0; i < n_have; i++) {
+		if (have[i].kind == EP_MARK)
+			mark = &have[i];
+		else
+			ports++;
+	}
+	if (!mark || ports)
+		return;
+	format_endpoint(mark, s, sizeof(s));
+	tiu_warn("%s: %s selects egress TCP by its mark, but incoming UDP is matched by address and port only (ingress cannot see the sender's mark): %s, so the peer's tunnelled replies stay UDP; add one for them (remote=PEER:PORT or local=ADDR:PORT)",
+		 ifname, s, deleted ? "the last port endpoint is gone" : "there is no port endpoint");
+}
+
+static void warn_mark_value(const char *ifname, const struct ep *ep)
+{
+	char s[TIU_EP_STRLEN];
+
+	if (ep->kind != EP_MARK || ep->mark)
+		return;
+	format_endpoint(ep, s, sizeof(s));
+	tiu_warn("%s: %s: selects TCP whose mark is 0 in the bits of the mask: %s",
+		 ifname, s, ep->mask == 0xffffffff ? "every TCP packet without a mark leaving it is tunnelled" :
+		 "is that what you mean?");
+}
+
+/* Room in the endpoint table (shared by the interfaces of a pin
+ * directory) for the ports of eps? 0, or -1 after one line. */
+int eps_check_room(const struct tiu_maps *m, const char *ifname, const struct ep *eps, int n)
+{
+	unsigned long need = 0;
+	int used = maps_ep_count(m), big = -1;
+	char s[TIU_EP_STRLEN];
+
+	if (used < 0)
+		return tiu_fail("%s: cannot read %s: %s", ifname, TIU_MAP_ENDPOINTS, strerror(-used));
+	for (int i = 0; i < n; i++) {
+		need += ep_size(&eps[i]);
+		if (big < 0 || ep_size(&eps[i]) > ep_size(&eps[big]))
+			big = i;
+	}
+	if (need <= (unsigned long)(TIU_MAX_ENDPOINTS - used))
+		return 0;
+	format_endpoint(&eps[big], s, sizeof(s));
+	if (n == 1)
+		return tiu_fail("%s: %s needs %lu entries of the endpoint table (one per port), %d of %d are free (shared by every interface of this pin directory): use a smaller range, or delete endpoints",
+				ifname, s, need, TIU_MAX_ENDPOINTS - used, TIU_MAX_ENDPOINTS);
+	return tiu_fail("%s: these endpoints need %lu entries of the endpoint table (one per port; %s alone %u), %d of %d are free (shared by every interface of this pin directory): use fewer or smaller ranges, or delete endpoints",
+			ifname, need, s, ep_size(&eps[big]), TIU_MAX_ENDPOINTS - used,
+			TIU_MAX_ENDPOINTS);
+}
+
+/* Write (add) or delete the elements of the first `upto` ports of one port
+ * endpoint. Returns how many were done before an error (errno set), or, to
+ * undo (undo: errors ignored), upto. */
+static unsigned int write_ports(const struct tiu_maps *m, __u32 slot, const struct ep *ep,
+				bool add, unsigned int upto, bool undo)
+{
+	struct tiu_endpoint_key key = { .role = ep->role, .slot = (__u8)slot };
+	struct tiu_endpoint_val val = { .first = ep->first, .last = ep->last }, old;
+	unsigned int i;
+
+	memcpy(key.addr, ep->addr, 16);
+	for (i = 0; i < upto; i++) {
+		key.port = htons((__u16)(ep->first + i));
+		if (add) {
+			if (bpf_map_update_elem(m->endpoints, &key, &val, BPF_NOEXIST) && !undo)
+				break;
+		} else if (!bpf_map_lookup_elem(m->endpoints, &key, &old) &&
+			   old.first == val.first && old.last == val.last &&
+			   bpf_map_delete_elem(m->endpoints, &key) && errno != ENOENT && !undo) {
+			break;
+		}
+	}
+	return i;
+}
+
+/* The slot's mark selector in tiu_ifaces: set (ep) or cleared (NULL). */
+static int write_mark(const struct tiu_maps *m, __u32 slot, const struct ep *ep)
+{
+	struct tiu_iface ifc;
+	int err = maps_iface(m, slot, &ifc);
+
+	if (err)
+		return err;
+	ifc.flags = ep ? ifc.flags | TIU_IFACE_F_MARK : ifc.flags & ~TIU_IFACE_F_MARK;
+	ifc.mark = ep ? ep->mark : 0;
+	ifc.mark_mask = ep ? ep->mask : 0;
+	return maps_set_iface(m, slot, &ifc);
+}
+
+/*
+ * Add or delete eps[0..n) on the interface of slot, all or nothing: check
+ * them against what it has (eps_check_add/del) and the room in the table
+ * before writing anything; undo the written part if a write fails. Then
+ * the port table follows the endpoint table. 0, or -1 after one line.
+ */
+int eps_apply(const struct tiu_maps *m, __u32 slot, const char *ifname, bool add,
+	      const struct ep *eps, int n)
+{
+	unsigned int lo = TIU_PORTS, hi = 0, done = 0;
+	struct ep *have = NULL, *after = NULL;
+	char s[TIU_EP_STRLEN];
+	int n_have = maps_endpoints(m, slot, &have), n_after = 0, i, err;
+
+	if (n_have < 0)
+		return tiu_fail("%s: cannot read %s: %s", ifname, TIU_MAP_ENDPOINTS,
+				strerror(-n_have));
+	err = add ? eps_check_add(ifname, have, n_have, eps, n) :
+		    eps_check_del(ifname, have, n_have, eps, n);
+	if (!err && add)
+		err = eps_check_room(m, ifname, eps, n);
+	for (i = 0; !err && add && i < n; i++) {
+		warn_local_port(ifname, &eps[i]);
+		warn_mark_value(ifname, &eps[i]);
+	}
+	for (i = 0; !err && i < n; i++) {
+		if (eps[i].kind == EP_MARK) {
+			err = write_mark(m, slot, add ? &eps[i] : NULL);
+			if (err) {
+				errno = -err;
+				done = 0;
+			}
+		} else {
+			done = write_ports(m, slot, &eps[i], add, ep_size(&eps[i]), false);
+			err = done < ep_size(&eps[i]) ? -1 : 0;
+			if (eps[i].first < lo)
+				lo = eps[i].first;
+			if (eps[i].last > hi)
+				hi = eps[i].last;
+		}
+	}
+	if (err && i > 0) { /* a write failed: undo, the failed one first */
+		int e = errno;
+
+		format_endpoint(&eps[i - 1], s, sizeof(s));
+		for (int j = i - 1; j >= 0; j--) {
+			if (eps[j].kind == EP_MARK)
+				write_mark(m, slot, add ? NULL : &eps[j]);
+			else
+				write_ports(m, slot, &eps[j], !add, j == i - 1 ? done : ep_size(&eps[j]),
+					    true);
+		}
+		err = tiu_fail("%s: cannot %s endpoint %s: %s (nothing changed)", ifname,
+			       add ? "add" : "delete", s,
+			       e == E2BIG || e == ENOMEM ? "the endpoint table is full" : strerror(e));
+	}
+	if (!err && lo <= hi && (err = maps_ports_sync(m, slot, lo, hi)))
+		err = tiu_fail("%s: cannot update %s: %s", ifname, TIU_MAP_PORTS, strerror(-err));
+	if (!err) {
+		n_after = maps_endpoints(m, slot, &after);
+		if (n_after >= 0)
+			warn_mark(ifname, after, n_after, !add);
+	}
+	free(have);
+	free(after);
+	return err ? -1 : 0;
 }
 
 static void endpoint_usage(FILE *f)
@@ -45,75 +222,39 @@ static void endpoint_usage(FILE *f)
 "       tiu endpoint list IFACE\n"
 "   (each also takes --pin-dir DIR, as given to `tiu up`)\n"
 "\n"
-"EP is local=ADDR:PORT (this host's address and port: a server) or\n"
-"remote=ADDR:PORT (the peer's: a client). ADDR is an IPv4 address, an IPv6\n"
-"address in brackets ([2001:db8::1]) or * for any address (0.0.0.0 and [::]\n"
-"mean the same). PORT is 1-65535. Takes effect at once, without reloading;\n"
-"IFACE must be up (`tiu up IFACE`). `list` prints one EP per line, in the same\n"
-"syntax.\n");
+"EP is one of:\n"
+"  local=ADDR:PORT    this host's address and port (a server)\n"
+"  remote=ADDR:PORT   the peer's (a client)\n"
+"  mark=VALUE[/MASK]  egress TCP whose fwmark (SO_MARK, nftables `meta mark\n"
+"                     set`) matches: (mark & MASK) == VALUE, whatever its ports\n"
+"ADDR is an IPv4 address, an IPv6 address in brackets ([2001:db8::1]) or * for\n"
+"any address (0.0.0.0 and [::] mean the same). PORT is 1-65535 or a range\n"
+"FIRST-LAST (local=*:7000-7999); ranges of one role and address on an\n"
+"interface must not overlap. VALUE and MASK are decimal or 0x hex, MASK\n"
+"0xffffffff if left out; one mark selector per interface. Incoming UDP is\n"
+"matched by address and port only (the sender's mark does not travel): a mark\n"
+"selector needs a port endpoint for the peer's replies (remote=PEER:PORT).\n"
+"\n"
+"Takes effect at once, without reloading; IFACE must be up (`tiu up IFACE`).\n"
+"Several EPs are added or deleted all or nothing. `del` takes an endpoint\n"
+"exactly as it was added: a range as a whole, not a port inside it. `list`\n"
+"prints one EP per line in the same syntax (ranges as FIRST-LAST, the mark as\n"
+"mark=0xVALUE[/0xMASK]).\n");
 }
 
-static int edit_one(const struct tiu_maps *m, bool add, const struct tiu_endpoint_key *key,
-		    const char *ifname)
+static int list(const struct tiu_maps *m, __u32 slot, const char *ifname)
 {
-	struct tiu_endpoint_val val = {};
-	char a[80];
+	char s[TIU_EP_STRLEN];
+	struct ep *eps;
+	int n = maps_endpoints(m, slot, &eps);
 
-	format_endpoint(key, a, sizeof(a));
-	if (add && bpf_map_update_elem(m->endpoints, key, &val, BPF_NOEXIST)) {
-		if (errno == EEXIST)
-			return tiu_fail("%s: duplicate endpoint %s (already there; see `tiu endpoint list %s`)",
-					ifname, a, ifname);
-		return tiu_fail("%s: cannot add endpoint %s: %s", ifname, a,
-				errno == E2BIG ? "the endpoint table is full" : strerror(errno));
-	}
-	if (!add && bpf_map_delete_elem(m->endpoints, key)) {
-		if (errno == ENOENT)
-			return tiu_fail("%s: no endpoint %s to delete (see `tiu endpoint list %s`)",
-					ifname, a, ifname);
-		return tiu_fail("%s: cannot delete endpoint %s: %s", ifname, a, strerror(errno));
-	}
-	return 0;
-}
-
-/* Apply all or nothing: parse every EP first, undo the applied ones if one
- * fails. */
-static int edit(const struct tiu_maps *m, bool add, __u32 ifindex, const char *ifname,
-		const char **args, int n)
-{
-	static struct tiu_endpoint_key keys[TIU_MAX_CLI_ENDPOINTS];
-	struct tiu_endpoint_val val = {};
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (parse_endpoint(args[i], ifindex, &keys[i]))
-			return -1;
-	for (i = 0; add && i < n; i++)
-		warn_local_port(ifname, &keys[i]);
-	for (i = 0; i < n; i++)
-		if (edit_one(m, add, &keys[i], ifname))
-			break;
-	if (i == n)
-		return 0;
-	while (i-- > 0) {
-		if (add)
-			bpf_map_delete_elem(m->endpoints, &keys[i]);
-		else
-			bpf_map_update_elem(m->endpoints, &keys[i], &val, BPF_NOEXIST);
-	}
-	return -1;
-}
-
-static int list(const struct tiu_maps *m, __u32 ifindex)
-{
-	static struct tiu_endpoint_key keys[TIU_MAX_ENDPOINTS];
-	int n = maps_endpoints(m, ifindex, keys, TIU_MAX_ENDPOINTS);
-	char a[80];
-
+	if (n < 0)
+		return tiu_fail("%s: cannot read %s: %s", ifname, TIU_MAP_ENDPOINTS, strerror(-n));
 	for (int i = 0; i < n; i++) {
-		format_endpoint(&keys[i], a, sizeof(a));
-		printf("%s\n", a);
+		format_endpoint(&eps[i], s, sizeof(s));
+		printf("%s\n", s);
 	}
+	free(eps);
 	return 0;
 }
 
@@ -123,11 +264,12 @@ int cmd_endpoint(int argc, char **argv)
 		.name = "endpoint", .common = CLI_F_PIN_DIR, .usage = endpoint_usage,
 		.max_args = TIU_MAX_CLI_ENDPOINTS + 2,
 	};
+	static struct ep eps[TIU_MAX_CLI_ENDPOINTS];
 	const char *verb;
 	struct tiu_maps m;
 	struct pins p;
 	struct cli c;
-	__u32 ifindex;
+	__u32 ifindex, slot;
 	int err = cli_parse(&cmd, NULL, argc, argv, &c);
 
 	if (err)
@@ -144,15 +286,20 @@ int cmd_endpoint(int argc, char **argv)
 	if (!strcmp(verb, "list") ? c.argc != 2 : c.argc < 3)
 		return tiu_fail("endpoint %s: usage: tiu endpoint %s (see tiu endpoint --help)", verb,
 				!strcmp(verb, "list") ? "list IFACE" : "add|del IFACE EP...");
+	for (int i = 2; i < c.argc; i++)
+		if (parse_endpoint(c.argv[i], &eps[i - 2]))
+			return -1;
 	if (tiu_need_root() || (strcmp(verb, "list") && tiu_lock()))
 		return -1;
 	if (maps_open_up(c.argv[1], c.pin_dir, false, &p, &m, &ifindex))
 		return -1;
-	if (!strcmp(verb, "list"))
-		err = list(&m, ifindex);
+	if (maps_slot_of(&m, ifindex, &slot))
+		err = tiu_fail("%s: not up (no slot in %s): run `tiu up %s` first", c.argv[1], p.dir,
+			       c.argv[1]);
+	else if (!strcmp(verb, "list"))
+		err = list(&m, slot, c.argv[1]);
 	else
-		err = edit(&m, !strcmp(verb, "add"), ifindex, c.argv[1],
-			   (const char **)c.argv + 2, c.argc - 2);
+		err = eps_apply(&m, slot, c.argv[1], !strcmp(verb, "add"), eps, c.argc - 2);
 	maps_close(&m);
 	if (!err && strcmp(verb, "list"))
 		err = ka_sync(&p); /* the keepalive entries follow the endpoints */

@@ -10,13 +10,15 @@
  *  - tiu_ka_ifaces {netns, ifindex}: each interface's setting and counters;
  *    the attachment lives while this map has an entry (its users);
  *  - tiu_ka_eps {netns, addr, port, role}: what the program matches,
- *    derived by ka_sync() from the settings and the namespace's endpoint map,
- *    so that `up`, `down` and `endpoint add|del` only ever re-derive it.
+ *    derived by ka_sync() from the settings and the namespace's endpoint map
+ *    (one entry per port of a range; none for a mark selector), so that
+ *    `up`, `down` and `endpoint add|del` only ever re-derive it.
  * Like everything else, `down` works from what is pinned, so a `tiu` killed
  * at any point leaves nothing that the next `down` does not remove; the
  * pinned link keeps the program attached after `tiu` exits or crashes.
  * Where cgroup v2 or sock_ops is missing: one warning, the tunnel still works.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -247,71 +249,108 @@ static bool ka_detach_if_unused(const struct ka_paths *kp, const struct ka_fds *
 	return true;
 }
 
-static bool same_ka_key(const struct tiu_ka_key *a, const struct tiu_ka_key *b)
+struct ka_want {
+	struct tiu_ka_key k;
+	struct tiu_ka_val v;
+};
+
+static int ka_key_cmp(const void *a, const void *b)
 {
-	return !memcmp(a, b, sizeof(*a));
+	return memcmp(a, b, sizeof(struct tiu_ka_key));
+}
+
+/*
+ * The entries this namespace's endpoints call for: one per port of every
+ * port endpoint of every interface with a setting (a range gives one per
+ * port; a mark selector none: sock_ops sees the socket, not the packet's
+ * mark, and the mark may be set later by nftables), sorted by key, an
+ * endpoint published by two interfaces once with the shorter idle time.
+ * How many, at most TIU_KA_MAX_EPS (*over: how many more there were).
+ */
+static int ka_wanted(const struct pins *p, const struct ka_fds *f, const struct tiu_maps *m,
+		     struct ka_want *want, long *over)
+{
+	struct tiu_ka_iface_key ik, iprev;
+	struct tiu_ka_iface iv;
+	bool first = true;
+	int n = 0, k = 0;
+	__u32 slot;
+
+	*over = 0;
+	while (!bpf_map_get_next_key(f->ifaces, first ? NULL : &iprev, &ik)) {
+		struct ep *eps;
+		int n_eps;
+
+		first = false;
+		iprev = ik;
+		if (ik.netns != p->netns || bpf_map_lookup_elem(f->ifaces, &ik, &iv) || !iv.seconds ||
+		    maps_slot_of(m, ik.ifindex, &slot))
+			continue;
+		n_eps = maps_endpoints(m, slot, &eps);
+		for (int i = 0; i < n_eps; i++) {
+			struct tiu_ka_val nv = { ik.ifindex, iv.seconds, iv.seconds, ka_count(iv.seconds) };
+
+			if (eps[i].kind != EP_PORTS ||
+			    ((iv.flags & TIU_KA_F_DEFAULT) && eps[i].role != TIU_ROLE_REMOTE))
+				continue;
+			for (unsigned int port = eps[i].first; port <= eps[i].last; port++) {
+				struct ka_want *w = &want[n];
+
+				if (n == TIU_KA_MAX_EPS) {
+					(*over)++;
+					continue;
+				}
+				memset(w, 0, sizeof(*w));
+				w->k.netns = p->netns;
+				memcpy(w->k.addr, eps[i].addr, sizeof(w->k.addr));
+				w->k.port = htons((__u16)port);
+				w->k.role = eps[i].role;
+				w->v = nv;
+				n++;
+			}
+		}
+		free(eps);
+	}
+	qsort(want, n, sizeof(*want), ka_key_cmp);
+	for (int i = 0; i < n; i++) { /* one per key, the shortest idle time */
+		if (k && !ka_key_cmp(&want[k - 1].k, &want[i].k)) {
+			if (want[i].v.idle < want[k - 1].v.idle)
+				want[k - 1].v = want[i].v;
+			continue;
+		}
+		want[k++] = want[i];
+	}
+	return k;
 }
 
 /*
  * Re-derive this namespace's entries of tiu_ka_eps from the settings in
- * tiu_ka_ifaces and the endpoints in the namespace's own map: add what is
+ * tiu_ka_ifaces and the endpoints in the namespace's own maps: add what is
  * missing, rewrite what changed, delete what no interface publishes any
- * more. An endpoint published by two interfaces gets the shorter idle time.
+ * more. More than TIU_KA_MAX_EPS ports: the rest get no keepalive, with a
+ * warning (the endpoints themselves are in force).
  */
 static int ka_sync_fds(const struct pins *p, const struct ka_fds *f)
 {
-	static struct tiu_endpoint_key eps[TIU_MAX_ENDPOINTS];
-	struct tiu_ka_key *want_k = NULL, *have = NULL, k, prev;
-	struct tiu_ka_val *want_v = NULL, v;
-	struct tiu_ka_iface_key ik, iprev;
-	struct tiu_ka_iface iv;
+	struct tiu_ka_key *have = NULL, k, prev;
+	struct ka_want *want = NULL, *w;
+	struct tiu_ka_val v;
 	struct tiu_maps m;
 	bool have_maps = !maps_open(p, &m), first = true;
 	int n_want = 0, n_have = 0, err = 0;
+	long over = 0;
 
-	want_k = calloc(TIU_KA_MAX_EPS, sizeof(*want_k));
-	want_v = calloc(TIU_KA_MAX_EPS, sizeof(*want_v));
+	want = calloc(TIU_KA_MAX_EPS, sizeof(*want));
 	have = calloc(TIU_KA_MAX_EPS, sizeof(*have));
-	if (!want_k || !want_v || !have) {
+	if (!want || !have) {
 		err = tiu_fail("out of memory");
 		goto out;
 	}
-	while (have_maps && !bpf_map_get_next_key(f->ifaces, first ? NULL : &iprev, &ik)) {
-		int n;
-
-		first = false;
-		iprev = ik;
-		if (ik.netns != p->netns || bpf_map_lookup_elem(f->ifaces, &ik, &iv) || !iv.seconds)
-			continue;
-		n = maps_endpoints(&m, ik.ifindex, eps, TIU_MAX_ENDPOINTS);
-		for (int i = 0; i < n; i++) {
-			struct tiu_ka_val nv = { ik.ifindex, iv.seconds, iv.seconds, ka_count(iv.seconds) };
-			int j;
-
-			if ((iv.flags & TIU_KA_F_DEFAULT) && eps[i].role != TIU_ROLE_REMOTE)
-				continue;
-			memset(&k, 0, sizeof(k));
-			k.netns = p->netns;
-			memcpy(k.addr, eps[i].addr, sizeof(k.addr));
-			k.port = eps[i].port;
-			k.role = eps[i].role;
-			for (j = 0; j < n_want && !same_ka_key(&want_k[j], &k); j++)
-				;
-			if (j < n_want) {
-				if (nv.idle < want_v[j].idle)
-					want_v[j] = nv;
-				continue;
-			}
-			if (n_want == TIU_KA_MAX_EPS) {
-				err = tiu_fail("keepalive: more than %d endpoints over all namespaces: some get no keepalive",
-					       TIU_KA_MAX_EPS);
-				break;
-			}
-			want_k[n_want] = k;
-			want_v[n_want++] = nv;
-		}
-	}
-	first = true;
+	if (have_maps)
+		n_want = ka_wanted(p, f, &m, want, &over);
+	if (over)
+		tiu_warn("keepalive: the endpoints call for %ld entries more than the %d that %s holds (a range takes one per port): connections of the ports beyond get no keepalive",
+			 over, TIU_KA_MAX_EPS, TIU_MAP_KA_EPS);
 	while (n_have < TIU_KA_MAX_EPS &&
 	       !bpf_map_get_next_key(f->eps, first ? NULL : &prev, &k)) {
 		first = false;
@@ -319,25 +358,24 @@ static int ka_sync_fds(const struct pins *p, const struct ka_fds *f)
 		if (k.netns == p->netns)
 			have[n_have++] = k;
 	}
-	for (int i = 0; i < n_have; i++) {
-		int j;
-
-		for (j = 0; j < n_want && !same_ka_key(&want_k[j], &have[i]); j++)
-			;
-		if (j == n_want)
+	for (int i = 0; i < n_have; i++)
+		if (!bsearch(&have[i], want, n_want, sizeof(*want), ka_key_cmp))
 			bpf_map_delete_elem(f->eps, &have[i]);
-	}
 	for (int j = 0; j < n_want; j++) {
-		if (!bpf_map_lookup_elem(f->eps, &want_k[j], &v) && !memcmp(&v, &want_v[j], sizeof(v)))
+		w = &want[j];
+		if (!bpf_map_lookup_elem(f->eps, &w->k, &v) && !memcmp(&v, &w->v, sizeof(v)))
 			continue;
-		if (bpf_map_update_elem(f->eps, &want_k[j], &want_v[j], BPF_ANY))
-			err = tiu_fail("keepalive: cannot write %s: %s", TIU_MAP_KA_EPS, strerror(errno));
+		if (bpf_map_update_elem(f->eps, &w->k, &w->v, BPF_ANY)) {
+			err = tiu_fail("keepalive: cannot write %s: %s", TIU_MAP_KA_EPS,
+				       errno == E2BIG ? "it is full (other namespaces use it too)" :
+				       strerror(errno));
+			break;
+		}
 	}
 out:
 	if (have_maps)
 		maps_close(&m);
-	free(want_k);
-	free(want_v);
+	free(want);
 	free(have);
 	return err;
 }

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * maps.c - the pinned maps seen from user space: open them (the one
- * stale-pin check: layout and ABI stamp), the ABI stamp, the interface table,
- * endpoints, and the per-CPU statistics summed over possible CPUs.
+ * stale-pin check: layout and ABI stamp), the ABI stamp, slots (tiu_ifaces,
+ * tiu_links), endpoints (tiu_endpoints) and the port table that must always
+ * say what they hold (tiu_ports), and the per-CPU statistics of a slot summed
+ * over possible CPUs.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -14,17 +16,30 @@
 
 #include "tiu.h"
 
-/* tiu's pinned maps and the layout this build expects (tiu_common.h). The
- * order is the order of the fds in struct tiu_maps. */
+/* tiu's pinned maps and the layout this build expects (tiu_common.h,
+ * tiu_maps.h). The order is the order of the fds in struct tiu_maps. */
 static const struct {
 	const char *name;
-	__u32 key_size, value_size;
+	__u32 type, key_size, value_size, max_entries;
 } map_defs[TIU_N_MAPS] = {
-	{ TIU_MAP_ENDPOINTS, sizeof(struct tiu_endpoint_key), sizeof(struct tiu_endpoint_val) },
-	{ TIU_MAP_STATS, sizeof(__u32), sizeof(struct tiu_stats) },
-	{ TIU_MAP_LINKS, sizeof(__u32), sizeof(struct tiu_link) },
-	{ TIU_MAP_CONFIG, sizeof(__u32), sizeof(struct tiu_config) },
+	{ TIU_MAP_ENDPOINTS, BPF_MAP_TYPE_HASH, sizeof(struct tiu_endpoint_key),
+	  sizeof(struct tiu_endpoint_val), TIU_MAX_ENDPOINTS },
+	{ TIU_MAP_STATS, BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32), sizeof(struct tiu_stats),
+	  TIU_MAX_SLOTS },
+	{ TIU_MAP_LINKS, BPF_MAP_TYPE_HASH, sizeof(__u32), sizeof(struct tiu_link), TIU_MAX_IFACES },
+	{ TIU_MAP_CONFIG, BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(struct tiu_config), 1 },
+	{ TIU_MAP_PORTS, BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(struct tiu_port), TIU_PORTS },
+	{ TIU_MAP_IFACES, BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(struct tiu_iface),
+	  TIU_MAX_SLOTS },
 };
+
+static int *map_fds(struct tiu_maps *m, int i)
+{
+	int *fds[TIU_N_MAPS] = { &m->endpoints, &m->stats, &m->links, &m->config, &m->ports,
+				 &m->ifaces };
+
+	return fds[i];
+}
 
 const char *maps_name(int i)
 {
@@ -44,12 +59,12 @@ static int config_abi(int fd, __u32 *abi)
 }
 
 /* Is the map pinned as name usable: same layout as want (obj's definition)
- * or as map_defs? 0 yes or not pinned, 1 no (why filled). */
+ * or as map_defs[def]? 0 yes or not pinned, 1 no (why filled). */
 static int pin_stale(const struct pins *p, const char *name, const struct bpf_map *want,
-		     __u32 key_size, __u32 value_size, char *why, size_t len)
+		     int def, char *why, size_t len)
 {
 	struct bpf_map_info info = {};
-	__u32 info_len = sizeof(info), abi;
+	__u32 info_len = sizeof(info), abi, type, key, value, entries;
 	int fd = pins_map(p, name), bad;
 
 	if (fd == -ENOENT)
@@ -64,21 +79,22 @@ static int pin_stale(const struct pins *p, const char *name, const struct bpf_ma
 		return 1;
 	}
 	if (want) {
-		bad = info.type != bpf_map__type(want) || info.key_size != bpf_map__key_size(want) ||
-		      info.value_size != bpf_map__value_size(want) ||
-		      info.max_entries != bpf_map__max_entries(want) ||
-		      info.map_flags != bpf_map__map_flags(want);
-		if (bad)
-			snprintf(why, len, "%s is type %u key %u value %u entries %u, expected %u/%u/%u/%u",
-				 name, info.type, info.key_size, info.value_size, info.max_entries,
-				 bpf_map__type(want), bpf_map__key_size(want),
-				 bpf_map__value_size(want), bpf_map__max_entries(want));
+		type = bpf_map__type(want);
+		key = bpf_map__key_size(want);
+		value = bpf_map__value_size(want);
+		entries = bpf_map__max_entries(want);
 	} else {
-		bad = info.key_size != key_size || info.value_size != value_size;
-		if (bad)
-			snprintf(why, len, "%s has key %u value %u, expected %u/%u", name,
-				 info.key_size, info.value_size, key_size, value_size);
+		type = map_defs[def].type;
+		key = map_defs[def].key_size;
+		value = map_defs[def].value_size;
+		entries = map_defs[def].max_entries;
 	}
+	bad = info.type != type || info.key_size != key || info.value_size != value ||
+	      info.max_entries != entries || (want && info.map_flags != bpf_map__map_flags(want));
+	if (bad)
+		snprintf(why, len, "%s is type %u key %u value %u entries %u, expected %u/%u/%u/%u",
+			 name, info.type, info.key_size, info.value_size, info.max_entries, type, key,
+			 value, entries);
 	if (!bad && !strcmp(name, TIU_MAP_CONFIG)) {
 		if (config_abi(fd, &abi))
 			bad = snprintf(why, len, "%s: unreadable: %s", name, strerror(errno));
@@ -103,12 +119,11 @@ static int maps_stale(const struct pins *p, const struct bpf_object *obj, char *
 	if (obj) {
 		bpf_object__for_each_map(map, obj) /* .rodata (tiu_framing) is never pinned */
 			if (!strncmp(bpf_map__name(map), "tiu_", 4) && !bpf_map__is_internal(map) &&
-			    pin_stale(p, bpf_map__name(map), map, 0, 0, why, len))
+			    pin_stale(p, bpf_map__name(map), map, 0, why, len))
 				return 1;
 	}
 	for (i = 0; i < TIU_N_MAPS; i++)
-		if (pin_stale(p, map_defs[i].name, NULL, map_defs[i].key_size,
-			      map_defs[i].value_size, why, len))
+		if (pin_stale(p, map_defs[i].name, NULL, i, why, len))
 			return 1;
 	return 0;
 }
@@ -134,18 +149,17 @@ int maps_check_pins(const struct pins *p, const struct bpf_object *obj, const ch
 /* 0, -ENOENT (no pins: nothing is up), -ESTALE (see maps_stale), -errno. */
 int maps_open(const struct pins *p, struct tiu_maps *m)
 {
-	int *fds[TIU_N_MAPS] = { &m->endpoints, &m->stats, &m->links, &m->config };
 	char why[200];
 	int err = 0;
 
 	for (int i = 0; i < TIU_N_MAPS; i++)
-		*fds[i] = -1;
+		*map_fds(m, i) = -1;
 	if (maps_stale(p, NULL, why, sizeof(why)))
 		return -ESTALE;
 	for (int i = 0; i < TIU_N_MAPS && !err; i++) {
-		*fds[i] = pins_map(p, map_defs[i].name);
-		if (*fds[i] < 0)
-			err = *fds[i];
+		*map_fds(m, i) = pins_map(p, map_defs[i].name);
+		if (*map_fds(m, i) < 0)
+			err = *map_fds(m, i);
 	}
 	if (err)
 		maps_close(m);
@@ -162,11 +176,12 @@ int maps_open(const struct pins *p, struct tiu_maps *m)
 int maps_open_up(const char *ifname, const char *pin_dir, bool none_ok, struct pins *p,
 		 struct tiu_maps *m, __u32 *ifindex)
 {
-	struct tiu_link link;
 	char why[200];
+	__u32 slot;
 	int err;
 
-	m->endpoints = m->stats = m->links = m->config = -1;
+	for (int i = 0; i < TIU_N_MAPS; i++)
+		*map_fds(m, i) = -1;
 	if (tiu_need_root() || (ifname && iface_index(ifname, ifindex)))
 		return -1;
 	err = ifname ? pins_of_iface(pin_dir, *ifindex, false, p) : pins_resolve(pin_dir, false, p);
@@ -175,7 +190,7 @@ int maps_open_up(const char *ifname, const char *pin_dir, bool none_ok, struct p
 	if (!err && maps_stale(p, NULL, why, sizeof(why)))
 		return stale_fail(ifname, p, why);
 	err = err ? -ENOENT : maps_open(p, m);
-	if (!err && ifname && bpf_map_lookup_elem(m->links, ifindex, &link)) {
+	if (!err && ifname && maps_slot_of(m, *ifindex, &slot)) {
 		maps_close(m);
 		err = -ENOENT;
 	}
@@ -192,12 +207,10 @@ int maps_open_up(const char *ifname, const char *pin_dir, bool none_ok, struct p
 
 void maps_close(struct tiu_maps *m)
 {
-	int *fds[TIU_N_MAPS] = { &m->endpoints, &m->stats, &m->links, &m->config };
-
 	for (int i = 0; i < TIU_N_MAPS; i++) {
-		if (*fds[i] >= 0)
-			close(*fds[i]);
-		*fds[i] = -1;
+		if (*map_fds(m, i) >= 0)
+			close(*map_fds(m, i));
+		*map_fds(m, i) = -1;
 	}
 }
 
@@ -214,30 +227,109 @@ int maps_set_abi(const struct tiu_maps *m)
 	return bpf_map_update_elem(m->config, &key, &cfg, BPF_ANY) ? -errno : 0;
 }
 
-/* Real interfaces in the interface table (those that are up), sorted. */
+
+/* ---- slots ---- */
+
+int maps_iface(const struct tiu_maps *m, __u32 slot, struct tiu_iface *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (slot >= TIU_MAX_SLOTS)
+		return -EINVAL;
+	return bpf_map_lookup_elem(m->ifaces, &slot, out) ? -errno : 0;
+}
+
+int maps_set_iface(const struct tiu_maps *m, __u32 slot, const struct tiu_iface *v)
+{
+	return bpf_map_update_elem(m->ifaces, &slot, v, BPF_ANY) ? -errno : 0;
+}
+
+/* The slot of a real interface: its tiu_links entry, else (an `up` killed
+ * between the two writes) the tiu_ifaces entry naming it. 0 or -ENOENT. */
+int maps_slot_of(const struct tiu_maps *m, __u32 ifindex, __u32 *slot)
+{
+	struct tiu_iface ifc;
+	struct tiu_link link;
+
+	if (!bpf_map_lookup_elem(m->links, &ifindex, &link) && (link.flags & TIU_LINK_F_REAL) &&
+	    link.slot < TIU_MAX_SLOTS) {
+		*slot = link.slot;
+		return 0;
+	}
+	for (__u32 s = 0; s < TIU_MAX_SLOTS; s++)
+		if (!maps_iface(m, s, &ifc) && ifc.ifindex == ifindex) {
+			*slot = s;
+			return 0;
+		}
+	return -ENOENT;
+}
+
+/* The lowest slot that no interface holds (in tiu_ifaces or tiu_links):
+ * 0, or -ENOSPC when all TIU_MAX_SLOTS are taken. */
+int maps_slot_free(const struct tiu_maps *m, __u32 *slot)
+{
+	bool used[TIU_MAX_SLOTS] = {};
+	struct tiu_iface ifc;
+	struct tiu_link link;
+	__u32 key, prev;
+	bool first = true;
+
+	while (!bpf_map_get_next_key(m->links, first ? NULL : &prev, &key)) {
+		first = false;
+		prev = key;
+		if (!bpf_map_lookup_elem(m->links, &key, &link) && link.slot < TIU_MAX_SLOTS)
+			used[link.slot] = true;
+	}
+	for (__u32 s = 0; s < TIU_MAX_SLOTS; s++) {
+		if (used[s] || (!maps_iface(m, s, &ifc) && ifc.ifindex))
+			continue;
+		*slot = s;
+		return 0;
+	}
+	return -ENOSPC;
+}
+
+static void sort_u32(__u32 *v, int n)
+{
+	for (int i = 1; i < n; i++)
+		for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
+			__u32 t = v[j];
+
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+}
+
+/* Real interfaces that hold a slot (those that are up), sorted. */
 int maps_real_ifaces(const struct tiu_maps *m, __u32 *out, int max)
 {
+	struct tiu_iface ifc;
 	struct tiu_link link;
 	__u32 key, prev;
 	bool first = true;
 	int n = 0;
 
+	for (__u32 s = 0; s < TIU_MAX_SLOTS && n < max; s++)
+		if (!maps_iface(m, s, &ifc) && ifc.ifindex)
+			out[n++] = ifc.ifindex;
 	while (n < max && !bpf_map_get_next_key(m->links, first ? NULL : &prev, &key)) {
+		bool seen = false;
+
 		first = false;
 		prev = key;
-		if (!bpf_map_lookup_elem(m->links, &key, &link) && (link.flags & TIU_LINK_F_REAL))
+		if (bpf_map_lookup_elem(m->links, &key, &link) || !(link.flags & TIU_LINK_F_REAL))
+			continue;
+		for (int i = 0; i < n; i++)
+			seen |= out[i] == key;
+		if (!seen)
 			out[n++] = key;
 	}
-	for (int i = 1; i < n; i++)
-		for (int j = i; j > 0 && out[j - 1] > out[j]; j--) {
-			__u32 t = out[j];
-			out[j] = out[j - 1];
-			out[j - 1] = t;
-		}
+	sort_u32(out, n);
 	return n;
 }
 
-int maps_stats_sum(const struct tiu_maps *m, __u32 ifindex, struct tiu_stats *out)
+/* ---- statistics: one per-CPU record per slot ---- */
+
+int maps_stats_sum(const struct tiu_maps *m, __u32 slot, struct tiu_stats *out)
 {
 	int ncpu = libbpf_num_possible_cpus(), err = 0;
 	struct tiu_stats *percpu;
@@ -248,7 +340,7 @@ int maps_stats_sum(const struct tiu_maps *m, __u32 ifindex, struct tiu_stats *ou
 	percpu = calloc(ncpu, sizeof(*percpu));
 	if (!percpu)
 		return -ENOMEM;
-	if (bpf_map_lookup_elem(m->stats, &ifindex, percpu))
+	if (bpf_map_lookup_elem(m->stats, &slot, percpu))
 		err = -errno;
 	for (int c = 0; !err && c < ncpu; c++)
 		for (int i = 0; i < TIU_STAT__MAX; i++)
@@ -257,7 +349,7 @@ int maps_stats_sum(const struct tiu_maps *m, __u32 ifindex, struct tiu_stats *ou
 	return err;
 }
 
-int maps_stats_reset(const struct tiu_maps *m, __u32 ifindex)
+int maps_stats_reset(const struct tiu_maps *m, __u32 slot)
 {
 	int ncpu = libbpf_num_possible_cpus(), err = 0;
 	struct tiu_stats *percpu;
@@ -267,70 +359,221 @@ int maps_stats_reset(const struct tiu_maps *m, __u32 ifindex)
 	percpu = calloc(ncpu, sizeof(*percpu));
 	if (!percpu)
 		return -ENOMEM;
-	if (bpf_map_update_elem(m->stats, &ifindex, percpu, BPF_ANY))
+	if (bpf_map_update_elem(m->stats, &slot, percpu, BPF_ANY))
 		err = -errno;
 	free(percpu);
 	return err;
 }
 
-/* Endpoints in a stable order: by interface, locals first, then by address
- * (IPv4 before IPv6, as the bytes sort) and port. */
-static int ep_cmp(const void *a, const void *b)
-{
-	const struct tiu_endpoint_key *x = a, *y = b;
-	int d;
+/* ---- endpoints ---- */
 
-	if (x->ifindex != y->ifindex)
-		return x->ifindex < y->ifindex ? -1 : 1;
-	if (x->role != y->role)
-		return x->role == TIU_ROLE_LOCAL ? -1 : 1;
-	d = memcmp(x->addr, y->addr, sizeof(x->addr));
-	if (d)
-		return d;
-	return (int)ntohs(x->port) - (int)ntohs(y->port);
+/*
+ * Every element of tiu_endpoints into *keys and *vals (allocated, the
+ * caller frees both); how many, or -errno. One batch lookup where the
+ * kernel has it, else a key walk.
+ */
+int maps_ep_elems(const struct tiu_maps *m, struct tiu_endpoint_key **keys,
+		  struct tiu_endpoint_val **vals)
+{
+	struct tiu_endpoint_key *k = calloc(TIU_MAX_ENDPOINTS, sizeof(*k)), key, prev;
+	struct tiu_endpoint_val *v = calloc(TIU_MAX_ENDPOINTS, sizeof(*v));
+	__u32 batch, count;
+	void *in = NULL;
+	bool first = true;
+	int n = 0, err = 0;
+
+	*keys = k;
+	*vals = v;
+	if (!k || !v)
+		return -ENOMEM;
+	for (;;) {
+		count = TIU_MAX_ENDPOINTS - n;
+		if (!count)
+			break;
+		err = bpf_map_lookup_batch(m->endpoints, in, &batch, k + n, v + n, &count, NULL);
+		if (err)
+			err = -errno;
+		n += (int)count;
+		if (err == -ENOENT || (err && err != -EINVAL && err != -ENOTSUP && err != -EOPNOTSUPP))
+			break;
+		if (err) { /* no batch operations: walk the keys */
+			n = 0;
+			while (n < TIU_MAX_ENDPOINTS &&
+			       !bpf_map_get_next_key(m->endpoints, first ? NULL : &prev, &key)) {
+				first = false;
+				prev = key;
+				if (!bpf_map_lookup_elem(m->endpoints, &key, &v[n]))
+					k[n++] = key;
+			}
+			return n;
+		}
+		in = &batch;
+	}
+	return err == -ENOENT || !err ? n : err;
 }
 
-/* Endpoints of ifindex (all interfaces if 0), at most max, sorted. */
-int maps_endpoints(const struct tiu_maps *m, __u32 ifindex, struct tiu_endpoint_key *out, int max)
+/* An element's endpoint: its port range as its value says. */
+static void ep_of_elem(const struct tiu_endpoint_key *k, const struct tiu_endpoint_val *v,
+		       struct ep *ep)
 {
-	struct tiu_endpoint_key key, prev;
-	bool first = true;
-	int n = 0;
+	memset(ep, 0, sizeof(*ep));
+	ep->kind = EP_PORTS;
+	ep->role = k->role;
+	memcpy(ep->addr, k->addr, 16);
+	ep->first = v->first;
+	ep->last = v->last;
+	if (!v->first || v->first > v->last) /* not written by this tiu: the port alone */
+		ep->first = ep->last = ntohs(k->port);
+}
 
-	while (n < max && !bpf_map_get_next_key(m->endpoints, first ? NULL : &prev, &key)) {
-		first = false;
-		prev = key;
-		if (!ifindex || key.ifindex == ifindex)
-			out[n++] = key;
+/*
+ * The endpoints of a slot as they were added: the elements grouped by the
+ * range in their values, sorted (ep_cmp), with the slot's mark selector
+ * last if it has one. *out is allocated (the caller frees it); how many, or
+ * -errno.
+ */
+int maps_endpoints(const struct tiu_maps *m, __u32 slot, struct ep **out)
+{
+	struct tiu_endpoint_key *keys;
+	struct tiu_endpoint_val *vals;
+	struct tiu_iface ifc;
+	struct ep *eps;
+	int n = maps_ep_elems(m, &keys, &vals), k = 0;
+
+	*out = NULL;
+	if (n < 0) {
+		free(keys);
+		free(vals);
+		return n;
 	}
-	qsort(out, n, sizeof(out[0]), ep_cmp);
+	eps = calloc((size_t)n + 1, sizeof(*eps));
+	if (!eps) {
+		free(keys);
+		free(vals);
+		return -ENOMEM;
+	}
+	for (int i = 0; i < n; i++)
+		if (keys[i].slot == slot)
+			ep_of_elem(&keys[i], &vals[i], &eps[k++]);
+	free(keys);
+	free(vals);
+	qsort(eps, k, sizeof(*eps), ep_cmp);
+	n = 0;
+	for (int i = 0; i < k; i++) /* one per range */
+		if (!n || !ep_same(&eps[n - 1], &eps[i]))
+			eps[n++] = eps[i];
+	if (!maps_iface(m, slot, &ifc) && (ifc.flags & TIU_IFACE_F_MARK)) {
+		memset(&eps[n], 0, sizeof(eps[n]));
+		eps[n].kind = EP_MARK;
+		eps[n].mark = ifc.mark;
+		eps[n].mask = ifc.mark_mask;
+		n++;
+	}
+	*out = eps;
 	return n;
 }
 
-/* Forget everything the maps hold about ifindex: its interface table entry,
- * its detour peer's entry, its endpoints and statistics. */
+/* Elements of the endpoint table in use, over all slots; or -errno. */
+int maps_ep_count(const struct tiu_maps *m)
+{
+	struct tiu_endpoint_key *keys;
+	struct tiu_endpoint_val *vals;
+	int n = maps_ep_elems(m, &keys, &vals);
+
+	free(keys);
+	free(vals);
+	return n;
+}
+
+/*
+ * Make bit `slot` of tiu_ports[lo..hi] say what tiu_endpoints holds for the
+ * slot: local/remote for an exact address, local_any/remote_any for the
+ * wildcard. Ports whose words do not change are not written. 0 or -errno.
+ */
+int maps_ports_sync(const struct tiu_maps *m, __u32 slot, unsigned int lo, unsigned int hi)
+{
+	enum { W_LOCAL = 1, W_LOCAL_ANY = 2, W_REMOTE = 4, W_REMOTE_ANY = 8 };
+	static const __u8 zero[16];
+	struct tiu_endpoint_key *keys;
+	struct tiu_endpoint_val *vals;
+	__u64 bit = 1ULL << slot;
+	__u8 *want = calloc(TIU_PORTS, 1);
+	int n = maps_ep_elems(m, &keys, &vals), err = 0;
+
+	if (n >= 0 && !want)
+		n = -ENOMEM;
+	for (int i = 0; i < n; i++) {
+		const struct tiu_endpoint_key *k = &keys[i];
+		bool any = !memcmp(k->addr, zero, 16);
+
+		if (k->slot != slot)
+			continue;
+		if (k->role == TIU_ROLE_LOCAL)
+			want[ntohs(k->port)] |= any ? W_LOCAL_ANY : W_LOCAL;
+		else if (k->role == TIU_ROLE_REMOTE)
+			want[ntohs(k->port)] |= any ? W_REMOTE_ANY : W_REMOTE;
+	}
+	free(keys);
+	free(vals);
+	if (n < 0) {
+		free(want);
+		return n;
+	}
+	for (__u32 p = lo; p <= hi && p < TIU_PORTS && !err; p++) {
+		struct tiu_port cur, nw;
+
+		if (bpf_map_lookup_elem(m->ports, &p, &cur)) {
+			err = -errno;
+			break;
+		}
+		nw = cur;
+		nw.local = (cur.local & ~bit) | (want[p] & W_LOCAL ? bit : 0);
+		nw.local_any = (cur.local_any & ~bit) | (want[p] & W_LOCAL_ANY ? bit : 0);
+		nw.remote = (cur.remote & ~bit) | (want[p] & W_REMOTE ? bit : 0);
+		nw.remote_any = (cur.remote_any & ~bit) | (want[p] & W_REMOTE_ANY ? bit : 0);
+		if (memcmp(&cur, &nw, sizeof(cur)) && bpf_map_update_elem(m->ports, &p, &nw, BPF_ANY))
+			err = -errno;
+	}
+	free(want);
+	return err;
+}
+
+/*
+ * Forget everything the maps hold about ifindex: its slot's endpoints and
+ * port bits, its tiu_links entries and its detour peer's, its tiu_ifaces
+ * entry (the slot is free again) and statistics.
+ */
 int maps_forget_iface(const struct tiu_maps *m, __u32 ifindex)
 {
-	static struct tiu_endpoint_key eps[TIU_MAX_ENDPOINTS];
-	__u32 key, prev, drop[TIU_MAX_IFACES * 2];
+	struct tiu_endpoint_key *keys;
+	struct tiu_endpoint_val *vals;
+	__u32 key, prev, drop[TIU_MAX_IFACES], slot;
+	struct tiu_iface none = {};
 	struct tiu_link link;
-	bool first = true;
+	bool first = true, has_slot = !maps_slot_of(m, ifindex, &slot);
 	int n = 0, n_eps;
 
-	while (n < TIU_MAX_IFACES * 2 &&
-	       !bpf_map_get_next_key(m->links, first ? NULL : &prev, &key)) {
+	while (n < TIU_MAX_IFACES && !bpf_map_get_next_key(m->links, first ? NULL : &prev, &key)) {
 		first = false;
 		prev = key;
 		if (bpf_map_lookup_elem(m->links, &key, &link))
 			continue;
-		if (key == ifindex || ((link.flags & TIU_LINK_F_DETOUR) && link.out_ifindex == ifindex))
+		if (key == ifindex ||
+		    (has_slot && (link.flags & TIU_LINK_F_DETOUR) && link.slot == slot))
 			drop[n++] = key;
 	}
 	for (int i = 0; i < n; i++)
 		bpf_map_delete_elem(m->links, &drop[i]);
-	n_eps = maps_endpoints(m, ifindex, eps, TIU_MAX_ENDPOINTS);
+	if (!has_slot)
+		return 0;
+	n_eps = maps_ep_elems(m, &keys, &vals);
 	for (int i = 0; i < n_eps; i++)
-		bpf_map_delete_elem(m->endpoints, &eps[i]);
-	bpf_map_delete_elem(m->stats, &ifindex);
+		if (keys[i].slot == slot)
+			bpf_map_delete_elem(m->endpoints, &keys[i]);
+	free(keys);
+	free(vals);
+	maps_ports_sync(m, slot, 0, TIU_PORTS - 1);
+	maps_stats_reset(m, slot);
+	maps_set_iface(m, slot, &none);
 	return 0;
 }

@@ -56,6 +56,16 @@ int tc_obj_open(struct tc_obj *t, const char *pin_dir, const char *ifname,
 	return 0;
 }
 
+/* The interface's slot (tiu_common.h), a constant like the framing: the
+ * programs index tiu_ifaces, tiu_stats and the port bits with it. */
+void tc_obj_set_slot(struct tc_obj *t, __u32 slot)
+{
+	if (t->full)
+		t->full->rodata->tiu_slot = slot;
+	else
+		t->compat->rodata->tiu_slot = slot;
+}
+
 int tc_obj_load(struct tc_obj *t, const char *ifname)
 {
 	int err = bpf_object__load(t->obj);
@@ -76,7 +86,7 @@ void tc_obj_close(struct tc_obj *t)
 }
 
 struct bpf_object *xdp_obj_open(struct tiu_xdp **skel, const char *pin_dir, const char *ifname,
-				enum tiu_framing framing)
+				enum tiu_framing framing, __u32 slot)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_dir);
 
@@ -86,6 +96,7 @@ struct bpf_object *xdp_obj_open(struct tiu_xdp **skel, const char *pin_dir, cons
 		return NULL;
 	}
 	(*skel)->rodata->tiu_framing = framing;
+	(*skel)->rodata->tiu_slot = slot;
 	return (*skel)->obj;
 }
 

@@ -21,11 +21,13 @@ struct tc_obj {
 /* framing: the interface's (framing.c), a constant in the programs. */
 int tc_obj_open(struct tc_obj *t, const char *pin_dir, const char *ifname,
 		enum tiu_framing framing);
+/* slot: the interface's (up.c), a constant in the programs. */
+void tc_obj_set_slot(struct tc_obj *t, __u32 slot);
 int tc_obj_load(struct tc_obj *t, const char *ifname);
 void tc_obj_close(struct tc_obj *t);
 
 struct bpf_object *xdp_obj_open(struct tiu_xdp **skel, const char *pin_dir, const char *ifname,
-				enum tiu_framing framing);
+				enum tiu_framing framing, __u32 slot);
 void xdp_obj_close(struct tiu_xdp *skel);
 
 #endif /* TIU_OBJECTS_H */

@@ -33,6 +33,8 @@ static const char *label(int i)
 
 struct sample {
 	__u32 ifindex;
+	__u32 slot;                   /* its slot in the maps, if has_slot */
+	bool has_slot;
 	char name[IF_NAMESIZE];
 	const struct tiu_maps *maps;  /* of its pin directory */
 	const struct pins *pins;
@@ -273,7 +275,7 @@ static void read_all(struct sample *s, int n)
 
 	for (int k = 0; k < n; k++) {
 		memcpy(s[k].before, s[k].now, sizeof(s[k].now));
-		if (maps_stats_sum(s[k].maps, s[k].ifindex, &st) && errno != ENOENT)
+		if (!s[k].has_slot || maps_stats_sum(s[k].maps, s[k].slot, &st))
 			memset(&st, 0, sizeof(st));
 		memcpy(s[k].now, st.v, sizeof(st.v));
 		ka_state(s[k].pins, s[k].ifindex, &ka);
@@ -302,12 +304,12 @@ static void add_sample(struct sample *s, int *n, __u32 ifindex, const struct tiu
 	s[*n].ifindex = ifindex;
 	s[*n].maps = m;
 	s[*n].pins = p;
+	s[*n].has_slot = !maps_slot_of(m, ifindex, &s[*n].slot);
 	if (!if_indextoname(ifindex, s[*n].name))
 		snprintf(s[*n].name, sizeof(s[*n].name), "?");
 	(*n)++;
 }
 
-/* IFACE (it must be up), or every interface up in every pin directory in use. */
 /* IFACE (it must be up), or every interface up in every pin directory in
  * use. m[d] are the maps of the pin directory p[d]. */
 static int open_stats(const char *ifname, const char *pin_dir, struct tiu_maps *m,

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
 
@@ -14,7 +15,8 @@
 struct iface_status {
 	char name[IF_NAMESIZE];
 	__u32 ifindex;
-	bool up;                  /* has an interface table entry */
+	bool up;                  /* holds a slot in the maps */
+	__u32 slot;               /* which, if up */
 	__u32 mss;                /* its MSS clamp (`up --mss`), 0: none */
 	unsigned short type;      /* device type (ARPHRD_*), from the kernel */
 	enum tiu_framing framing; /* what tiu makes of it (framing.c) */
@@ -22,12 +24,13 @@ struct iface_status {
 	struct tc_info egress, ingress, detour_prog;
 	bool has_egress, has_ingress, has_detour;
 	struct detour detour;
-	int n_eps;
-	char eps[64][80];
+	int n_eps;                /* port endpoints and mark selector */
+	struct ep *eps;           /* as `endpoint list` (allocated) */
+	const struct ep *mark;    /* the mark selector in eps, or NULL */
 	struct ka_state ka;
 	int dir;                  /* index in status.dirs of its pins, -1: none */
 	int n_warn;
-	char warn[3][240];        /* warnings (also on stderr) */
+	char warn[4][400];        /* warnings (also on stderr) */
 };
 
 #define MAX_DIRS 16
@@ -76,11 +79,17 @@ static void add_warn(struct iface_status *s, const char *fmt, ...)
 /* What an operator must hear about an interface that is up. */
 static void check_iface(struct iface_status *s)
 {
+	char mark[TIU_EP_STRLEN];
 	const char *which[2];
 	int n;
 
 	if (!s->up)
 		return;
+	if (s->mark && s->n_eps == 1) {
+		format_endpoint(s->mark, mark, sizeof(mark));
+		add_warn(s, "%s: %s selects egress TCP by its mark, but there is no port endpoint: incoming UDP is matched by address and port only (ingress cannot see the sender's mark), so the peer's tunnelled replies stay UDP; add one for them (`tiu endpoint add %s remote=PEER:PORT`)",
+			 s->name, mark, s->name);
+	}
 	if (!s->xdp.prog_id && !s->has_ingress)
 		add_warn(s, "%s: no decapsulation program attached (XDP %s and TC ingress both gone): tunnelled UDP arriving here is not turned back into TCP; run `tiu down %s` and `tiu up %s ...` again",
 			 s->name, TIU_PROG_XDP_DECAP, s->name, s->name);
@@ -93,16 +102,15 @@ static void check_iface(struct iface_status *s)
 
 static void gather_iface(const struct tiu_maps *m, __u32 ifindex, int dir, struct iface_status *s)
 {
-	static struct tiu_endpoint_key keys[64];
-	struct tiu_link link;
+	struct tiu_iface ifc;
 
 	memset(s, 0, sizeof(*s));
 	s->dir = dir;
 	s->ifindex = ifindex;
 	if (!if_indextoname(ifindex, s->name))
 		snprintf(s->name, sizeof(s->name), "?");
-	s->up = m && !bpf_map_lookup_elem(m->links, &ifindex, &link);
-	s->mss = s->up ? link.mss : 0;
+	s->up = m && !maps_slot_of(m, ifindex, &s->slot);
+	s->mss = s->up && !maps_iface(m, s->slot, &ifc) ? ifc.mss : 0;
 	s->framing = nl_link_type(ifindex, &s->type) ? TIU_FRAMING_AUTO : framing_of_type(s->type);
 	xdp_query(ifindex, &s->xdp);
 	s->has_egress = tc_query(ifindex, true, &s->egress) && s->egress.ours;
@@ -110,9 +118,13 @@ static void gather_iface(const struct tiu_maps *m, __u32 ifindex, int dir, struc
 	s->has_detour = detour_find(ifindex, &s->detour) > 0;
 	if (s->has_detour && s->detour.peer_ifindex)
 		tc_query(s->detour.peer_ifindex, false, &s->detour_prog);
-	s->n_eps = m ? maps_endpoints(m, ifindex, keys, 64) : 0;
-	for (int i = 0; i < s->n_eps; i++)
-		format_endpoint(&keys[i], s->eps[i], sizeof(s->eps[i]));
+	s->n_eps = s->up ? maps_endpoints(m, s->slot, &s->eps) : 0;
+	if (s->n_eps < 0) {
+		add_warn(s, "%s: cannot read %s: %s", s->name, TIU_MAP_ENDPOINTS, strerror(-s->n_eps));
+		s->n_eps = 0;
+	}
+	if (s->n_eps && s->eps[s->n_eps - 1].kind == EP_MARK)
+		s->mark = &s->eps[s->n_eps - 1];
 	check_iface(s);
 }
 
@@ -140,7 +152,7 @@ static void text_tc(const char *what, bool has, const struct tc_info *t, const c
 
 static void text_iface(const struct status *st, const struct iface_status *s)
 {
-	char kind[200];
+	char kind[200], ep[TIU_EP_STRLEN];
 	char type[16];
 
 	printf("%s (ifindex %u)%s\n", s->name, s->ifindex, s->up ? "" : ": not up");
@@ -167,10 +179,19 @@ static void text_iface(const struct status *st, const struct iface_status *s)
 		printf("  mss clamp: %u (tunnelled SYN and SYN-ACK)\n", s->mss);
 	else if (s->up)
 		printf("  mss clamp: none\n");
+	if (s->up)
+		printf("  slot: %u\n", s->slot);
 	printf("  endpoints:");
-	for (int i = 0; i < s->n_eps; i++)
-		printf(" %s", s->eps[i]);
+	for (int i = 0; i < s->n_eps; i++) {
+		format_endpoint(&s->eps[i], ep, sizeof(ep));
+		printf(" %s", ep);
+	}
 	printf("%s\n", s->n_eps ? "" : " none");
+	if (s->mark) {
+		format_endpoint(s->mark, ep, sizeof(ep));
+		printf("  mark: %s: egress TCP with this fwmark is tunnelled whatever its ports; incoming UDP is matched by the port endpoints only (the sender's mark does not travel)\n",
+		       ep + 5);
+	}
 	ka_print_text(&s->ka);
 }
 
@@ -210,7 +231,7 @@ static void json_tc(const char *key, bool has, const struct tc_info *t)
 
 static void json_iface(const struct status *st, const struct iface_status *s)
 {
-	char kind[200], type[16];
+	char kind[200], type[16], ep[TIU_EP_STRLEN];
 
 	printf("{\"name\":");
 	json_str(stdout, s->name);
@@ -253,10 +274,22 @@ static void json_iface(const struct status *st, const struct iface_status *s)
 		printf("%u", s->mss);
 	else
 		printf("null");
+	printf(",\"slot\":");
+	if (s->up)
+		printf("%u", s->slot);
+	else
+		printf("null");
 	printf(",\"endpoints\":[");
-	for (int i = 0; i < s->n_eps; i++)
-		printf("%s\"%s\"", i ? "," : "", s->eps[i]);
-	printf("],\"keepalive\":");
+	for (int i = 0; i < s->n_eps; i++) {
+		format_endpoint(&s->eps[i], ep, sizeof(ep));
+		printf("%s\"%s\"", i ? "," : "", ep);
+	}
+	printf("],\"mark\":");
+	if (s->mark)
+		printf("{\"value\":%u,\"mask\":%u}", s->mark->mark, s->mark->mask);
+	else
+		printf("null");
+	printf(",\"keepalive\":");
 	ka_print_json(stdout, &s->ka);
 	printf("}");
 }
@@ -301,12 +334,17 @@ static void status_usage(FILE *f)
 "Show, for IFACE or every interface that is up in this network namespace: the\n"
 "framing (Ethernet, or raw IP on tun, WireGuard, wwan and PPP devices), the\n"
 "XDP program and the mode in force (native/skb; libxdp dispatcher or single\n"
-"program, and why), the TC filters, the detour pair, the endpoints, where its\n"
-"pins are; every pin directory in use with its ABI version; whether this\n"
+"program, and why), the TC filters, the detour pair, its slot, the endpoints\n"
+"(as `tiu endpoint list` prints them) and the mark selector, where its pins\n"
+"are; every pin directory in use with its ABI version; whether this\n"
 "kernel lets the TC program read ip_summed; state left by network namespaces\n"
 "that no longer exist (`tiu down --stale`). Warnings (stderr, and \"warnings\"\n"
 "in JSON): no decapsulation program attached; the NIC's UDP receive hash\n"
-"leaves out the ports. --json prints the same as one JSON object.\n");
+"leaves out the ports; a mark selector without a port endpoint (incoming UDP\n"
+"is matched by address and port only: the sender's mark does not travel).\n"
+"--json prints the same as one JSON object; its \"endpoints\" are the strings\n"
+"of `tiu endpoint list` (a range as \"local=*:7000-7999\"), \"mark\" is\n"
+"{\"value\":N,\"mask\":N} or null, \"slot\" the interface's slot.\n");
 }
 
 /* Open the maps of one pin directory; 0, or -1 (stale: error printed). */
@@ -368,14 +406,13 @@ static void close_status(struct status *st)
 			maps_close(&st->dirs[i].maps);
 }
 
-/* The pin directory (index) whose interface table holds ifindex, -1. */
+/* The pin directory (index) where ifindex holds a slot, -1. */
 static int dir_of(const struct status *st, __u32 ifindex)
 {
-	struct tiu_link link;
+	__u32 slot;
 
 	for (int i = st->n_dirs - 1; i >= 0; i--)
-		if (st->dirs[i].have_maps &&
-		    !bpf_map_lookup_elem(st->dirs[i].maps.links, &ifindex, &link))
+		if (st->dirs[i].have_maps && !maps_slot_of(&st->dirs[i].maps, ifindex, &slot))
 			return i;
 	return -1;
 }
@@ -437,9 +474,11 @@ int cmd_status(int argc, char **argv)
 	else
 		text_status(&st, ifs, n);
 	fflush(stdout);
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		for (int w = 0; w < ifs[i].n_warn; w++)
 			tiu_warn("%s", ifs[i].warn[w]);
+		free(ifs[i].eps);
+	}
 	close_status(&st);
 	return 0;
 }

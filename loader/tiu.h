@@ -63,8 +63,6 @@ struct up_opts {
 	__u32 mss;            /* --mss: clamp tunnelled SYN/SYN-ACK MSS; 0: off */
 };
 
-int parse_endpoint(const char *arg, __u32 ifindex, struct tiu_endpoint_key *key);
-void format_endpoint(const struct tiu_endpoint_key *key, char *buf, size_t len);
 int iface_index(const char *ifname, __u32 *ifindex);
 int up_opt(struct up_opts *o, const char *name, const char *val);
 int ka_parse(const char *val, int *seconds);
@@ -97,6 +95,32 @@ struct cli {
 
 /* 0: parsed; 1: --help printed (exit 0); -1: error printed. */
 int cli_parse(const struct cli_cmd *cmd, void *ctx, int argc, char **argv, struct cli *out);
+
+/* ---- epspec.c: endpoints as written, and the rules between them ---- */
+enum ep_kind { EP_PORTS, EP_MARK };
+
+/* One endpoint: a port endpoint (role, address, port range: one element of
+ * tiu_endpoints per port) or the interface's mark selector (in tiu_ifaces). */
+struct ep {
+	__u8 kind;            /* enum ep_kind */
+	__u8 role;            /* EP_PORTS: enum tiu_role */
+	__u16 first, last;    /* EP_PORTS: host byte order, 1 <= first <= last */
+	__u8 addr[16];        /* EP_PORTS: as tiu_endpoint_key (v4-mapped; 0: any) */
+	__u32 mark, mask;     /* EP_MARK: (skb->mark & mask) == mark */
+};
+
+#define TIU_EP_STRLEN 80      /* "remote=[IPv6]:65535-65535" and the NUL fit */
+
+int parse_endpoint(const char *arg, struct ep *ep);
+void format_endpoint(const struct ep *ep, char *buf, size_t len);
+bool ep_same(const struct ep *a, const struct ep *b);
+bool ep_overlap(const struct ep *a, const struct ep *b);
+unsigned int ep_size(const struct ep *ep);
+int ep_cmp(const void *a, const void *b);
+int eps_check_add(const char *ifname, const struct ep *have, int n_have, const struct ep *eps,
+		  int n);
+int eps_check_del(const char *ifname, const struct ep *have, int n_have, const struct ep *eps,
+		  int n);
 
 /* ---- pins.c ---- */
 struct pins {
@@ -186,10 +210,10 @@ const char *xdp_mode_name(int mode);
 
 /* ---- maps.c: the pinned maps seen from user space ---- */
 struct tiu_maps {
-	int endpoints, stats, links, config;
+	int endpoints, stats, links, config, ports, ifaces;
 };
 
-#define TIU_N_MAPS 4
+#define TIU_N_MAPS 6
 const char *maps_name(int i);     /* pin name of map i, 0 <= i < TIU_N_MAPS */
 int maps_check_pins(const struct pins *p, const struct bpf_object *obj, const char *ifname);
 int maps_open(const struct pins *p, struct tiu_maps *m);
@@ -198,11 +222,18 @@ int maps_open_up(const char *ifname, const char *pin_dir, bool none_ok, struct p
 void maps_close(struct tiu_maps *m);
 int maps_abi(const struct tiu_maps *m, __u32 *abi);
 int maps_set_abi(const struct tiu_maps *m);
+int maps_iface(const struct tiu_maps *m, __u32 slot, struct tiu_iface *out);
+int maps_set_iface(const struct tiu_maps *m, __u32 slot, const struct tiu_iface *v);
+int maps_slot_of(const struct tiu_maps *m, __u32 ifindex, __u32 *slot);
+int maps_slot_free(const struct tiu_maps *m, __u32 *slot);
 int maps_real_ifaces(const struct tiu_maps *m, __u32 *out, int max);
-int maps_stats_sum(const struct tiu_maps *m, __u32 ifindex, struct tiu_stats *out);
-int maps_stats_reset(const struct tiu_maps *m, __u32 ifindex);
-int maps_endpoints(const struct tiu_maps *m, __u32 ifindex,
-		   struct tiu_endpoint_key *out, int max);
+int maps_stats_sum(const struct tiu_maps *m, __u32 slot, struct tiu_stats *out);
+int maps_stats_reset(const struct tiu_maps *m, __u32 slot);
+int maps_ep_elems(const struct tiu_maps *m, struct tiu_endpoint_key **keys,
+		  struct tiu_endpoint_val **vals);
+int maps_ep_count(const struct tiu_maps *m);
+int maps_endpoints(const struct tiu_maps *m, __u32 slot, struct ep **out);
+int maps_ports_sync(const struct tiu_maps *m, __u32 slot, unsigned int lo, unsigned int hi);
 int maps_forget_iface(const struct tiu_maps *m, __u32 ifindex);
 
 /* ---- keepalive.c: sock_ops keepalive on the cgroup v2 root ---- */
@@ -241,7 +272,11 @@ int teardown(__u32 ifindex, const char *ifname, const struct pins *p, bool purge
 int cmd_up(int argc, char **argv);
 int cmd_down(int argc, char **argv);
 int cmd_endpoint(int argc, char **argv);
-void warn_local_port(const char *ifname, const struct tiu_endpoint_key *key); /* endpoint.c */
+void warn_local_port(const char *ifname, const struct ep *ep);   /* endpoint.c */
+int eps_apply(const struct tiu_maps *m, __u32 slot, const char *ifname, bool add,
+	      const struct ep *eps, int n);                        /* endpoint.c */
+int eps_check_room(const struct tiu_maps *m, const char *ifname, const struct ep *eps,
+		   int n);                                         /* endpoint.c */
 int cmd_status(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 

@@ -20,7 +20,7 @@
 static void up_usage(FILE *f)
 {
 	fprintf(f,
-"usage: tiu up IFACE [--endpoint local=ADDR:PORT|remote=ADDR:PORT]...\n"
+"usage: tiu up IFACE [--endpoint local=ADDR:PORT|remote=ADDR:PORT|mark=VALUE[/MASK]]...\n"
 "                    [--xdp-mode native|skb|auto] [--decap xdp|tc] [--mss N]\n"
 "                    [--keepalive SECONDS] [--pin-dir DIR] [--config FILE]\n"
 "\n"
@@ -33,8 +33,16 @@ static void up_usage(FILE *f)
 "Raw-IP drivers have no native XDP: XDP runs there in skb mode.\n"
 "\n"
 "  --endpoint EP     local=ADDR:PORT or remote=ADDR:PORT; ADDR is IPv4, [IPv6]\n"
-"                    or * (any); repeat for more. Change later with\n"
-"                    `tiu endpoint add|del`.\n"
+"                    or * (any); PORT is 1-65535 or a range FIRST-LAST\n"
+"                    (local=*:7000-7999); or mark=VALUE[/MASK]: egress TCP\n"
+"                    whose fwmark matches ((mark & MASK) == VALUE; decimal or\n"
+"                    0x hex, MASK 0xffffffff if left out; one per interface)\n"
+"                    is tunnelled whatever its ports. Incoming UDP is matched\n"
+"                    by address and port only (the sender's mark does not\n"
+"                    travel): give a port endpoint for the peer's replies too\n"
+"                    (remote=PEER:PORT). Repeat for more; overlapping ranges of\n"
+"                    one role and address are refused. Change later with\n"
+"                    `tiu endpoint add|del` (see tiu endpoint --help).\n"
 "  --xdp-mode MODE   native: driver XDP, fails if the driver lacks it;\n"
 "                    skb: generic XDP; auto (default): native, else skb with a\n"
 "                    warning.\n"
@@ -46,7 +54,9 @@ static void up_usage(FILE *f)
 "                    on the way keeps their UDP mapping while they are idle:\n"
 "                    a sock_ops program on the cgroup v2 root turns it on for\n"
 "                    each connection (and MPTCP subflow) of these endpoints\n"
-"                    with this idle time and probe interval. 0: off. Default:\n"
+"                    (every port of a range; not those selected by a mark\n"
+"                    alone) with this idle time and probe interval. 0: off.\n"
+"                    Default:\n"
 "                    %d s for remote= endpoints (clients, the side behind the\n"
 "                    NAT), below the 30 s after which the shortest-lived UDP\n"
 "                    NAT mappings expire; none for local= endpoints. Choose\n"
@@ -64,8 +74,9 @@ static void up_usage(FILE *f)
 "                    (tiu@IFACE.service).\n"
 "\n"
 "Creates the detour veth pair tiuNd/tiuNp (N = ifindex of IFACE) and TC\n"
-"filters at pref %u handle 0x%x. `tiu down IFACE` removes everything.\n",
-		TIU_KA_DEFAULT_REMOTE, TIU_TC_PRIO, TIU_TC_HANDLE);
+"filters at pref %u handle 0x%x, and gives IFACE one of the %d slots of its pin\n"
+"directory (`tiu status` shows it). `tiu down IFACE` removes everything.\n",
+		TIU_KA_DEFAULT_REMOTE, TIU_TC_PRIO, TIU_TC_HANDLE, TIU_MAX_SLOTS);
 }
 
 /* up's own options (key CLI_OWN + index): the names are those of the
@@ -108,22 +119,14 @@ static int parse_up(int argc, char **argv, struct up_opts *o)
 	return 0;
 }
 
-static int parse_keys(const struct up_opts *o, __u32 ifindex, struct tiu_endpoint_key *keys)
+/* The endpoints of up: each parsed, none given twice or overlapping, one
+ * mark selector at most (the same checks as `endpoint add`). */
+static int parse_eps(const struct up_opts *o, struct ep *eps)
 {
-	char a[80];
-
-	for (int i = 0; i < o->n_eps; i++) {
-		if (parse_endpoint(o->eps[i], ifindex, &keys[i]))
+	for (int i = 0; i < o->n_eps; i++)
+		if (parse_endpoint(o->eps[i], &eps[i]))
 			return -1;
-		warn_local_port(o->ifname, &keys[i]);
-		for (int j = 0; j < i; j++) {
-			if (memcmp(&keys[i], &keys[j], sizeof(keys[i])))
-				continue;
-			format_endpoint(&keys[i], a, sizeof(a));
-			return tiu_fail("%s: duplicate endpoint %s (given twice)", o->ifname, a);
-		}
-	}
-	return 0;
+	return eps_check_add(o->ifname, NULL, 0, eps, o->n_eps);
 }
 
 /* Anything of tiu on the interface already? Refuse before changing a thing. */
@@ -136,17 +139,18 @@ static int check_not_up(const struct pins *p, __u32 ifindex, const char *ifname)
 	struct detour d;
 	char found[400] = "";
 	struct pins rec;
+	__u32 slot;
 	int n = 0, det;
 
 	if (!maps_open(p, &m)) {
-		if (!bpf_map_lookup_elem(m.links, &ifindex, &link))
+		if (!bpf_map_lookup_elem(m.links, &ifindex, &link) || !maps_slot_of(&m, ifindex, &slot))
 			n += snprintf(found + n, sizeof(found) - n, " map entries,");
 		maps_close(&m);
 	}
 	/* entries in the pin directory recorded by an earlier `up --pin-dir` */
 	if (!pins_of_iface(NULL, ifindex, false, &rec) && strcmp(rec.dir, p->dir) &&
 	    !maps_open(&rec, &m)) {
-		if (!bpf_map_lookup_elem(m.links, &ifindex, &link))
+		if (!bpf_map_lookup_elem(m.links, &ifindex, &link) || !maps_slot_of(&m, ifindex, &slot))
 			n += snprintf(found + n, sizeof(found) - n, " map entries in %s,", rec.dir);
 		maps_close(&m);
 	}
@@ -185,10 +189,38 @@ static int check_xdp_free(__u32 ifindex, const char *ifname)
 	return 0;
 }
 
+/* The slot IFACE gets: the lowest free one in the pins (0 before the first
+ * `up`), and room in the endpoint table for its endpoints. */
+static int pick_slot(const struct pins *p, const char *ifname, const struct ep *eps, int n,
+		     __u32 *slot)
+{
+	__u32 ifs[TIU_MAX_SLOTS + TIU_MAX_IFACES];
+	char name[IF_NAMESIZE];
+	struct tiu_maps m;
+	int err, gone = 0, k;
+
+	*slot = 0;
+	if (maps_open(p, &m))
+		return 0; /* nothing pinned yet: libbpf makes the maps at load */
+	err = maps_slot_free(&m, slot);
+	if (err) {
+		k = maps_real_ifaces(&m, ifs, TIU_MAX_SLOTS + TIU_MAX_IFACES);
+		for (int i = 0; i < k; i++)
+			gone += !if_indextoname(ifs[i], name);
+		err = tiu_fail("%s: no free slot: %d interfaces have tiu up with the pins in %s (at most %d)%s: take one down (`tiu down IFACE`), or give this one its own --pin-dir",
+			       ifname, TIU_MAX_SLOTS, p->dir, TIU_MAX_SLOTS,
+			       gone ? "; some of them no longer exist: `tiu status` lists them as \"?\", `tiu down NAME` with a deleted interface's name frees theirs" : "");
+	} else {
+		err = eps_check_room(&m, ifname, eps, n);
+	}
+	maps_close(&m);
+	return err;
+}
+
 /* Read-only checks: the interface and its framing, endpoints, pins, what is
- * attached. */
-static int up_prepare(struct up_opts *o, __u32 *ifindex, struct tiu_endpoint_key *keys,
-		      struct pins *p, struct tc_obj *t, enum tiu_framing *framing)
+ * attached, a free slot. */
+static int up_prepare(struct up_opts *o, __u32 *ifindex, struct ep *eps, struct pins *p,
+		      struct tc_obj *t, enum tiu_framing *framing, __u32 *slot)
 {
 	if (tiu_need_root() || tiu_lock() || iface_index(o->ifname, ifindex))
 		return -1;
@@ -199,37 +231,50 @@ static int up_prepare(struct up_opts *o, __u32 *ifindex, struct tiu_endpoint_key
 	if (*ifindex == 1 || !strcmp(o->ifname, "lo"))
 		tiu_warn("%s: the loopback interface: both ends of every tunnelled connection are this host, so each packet is converted on the way out and back on the way in; useful for tests only",
 			 o->ifname);
-	if (parse_keys(o, *ifindex, keys) || pins_resolve(o->pin_dir, true, p))
+	if (parse_eps(o, eps) || pins_resolve(o->pin_dir, true, p))
 		return -1;
 	if (tc_obj_open(t, p->dir, o->ifname, *framing))
 		return -1;
 	if (maps_check_pins(p, t->obj, o->ifname) || check_not_up(p, *ifindex, o->ifname) ||
-	    (o->decap == DECAP_XDP && check_xdp_free(*ifindex, o->ifname))) {
+	    (o->decap == DECAP_XDP && check_xdp_free(*ifindex, o->ifname)) ||
+	    pick_slot(p, o->ifname, eps, o->n_eps, slot)) {
 		tc_obj_close(t);
 		return -1;
 	}
+	tc_obj_set_slot(t, *slot);
 	return 0;
 }
 
-static int fill_maps(const struct pins *p, __u32 ifindex, const struct detour *d,
-		     const struct tiu_endpoint_key *keys, int n_keys, const char *ifname, __u32 mss,
+/*
+ * The slot (its statistics zeroed, its tiu_ifaces entry), the tiu_links
+ * entries of the interface and its detour peer, then the endpoints and
+ * their port bits. The programs are not attached yet.
+ */
+static int fill_maps(const struct pins *p, __u32 ifindex, __u32 slot, const struct detour *d,
+		     const struct ep *eps, int n_eps, const char *ifname, __u32 mss,
 		     enum tiu_framing framing)
 {
+	__u32 l3 = framing == TIU_FRAMING_L3;
+	struct tiu_iface ifc = { .ifindex = ifindex, .detour_ifindex = d->ifindex,
+				 .flags = l3 ? TIU_IFACE_F_L3 : 0, .mss = mss };
 	/* TIU_LINK_F_L3: for XDP objects loaded by others (tiu_framing AUTO) */
-	struct tiu_link real = { .detour_ifindex = d->ifindex,
-				 .flags = TIU_LINK_F_REAL |
-					  (framing == TIU_FRAMING_L3 ? TIU_LINK_F_L3 : 0),
-				 .mss = mss };
-	struct tiu_link peer = { .out_ifindex = ifindex, .flags = TIU_LINK_F_DETOUR };
-	struct tiu_endpoint_val val = {};
+	struct tiu_link real = { .slot = slot,
+				 .flags = TIU_LINK_F_REAL | (l3 ? TIU_LINK_F_L3 : 0) };
+	struct tiu_link peer = { .slot = slot, .flags = TIU_LINK_F_DETOUR };
+	struct tiu_iface was;
 	struct tiu_maps m;
-	char a[80];
 	__u32 abi;
 	int err;
 
 	if (maps_open(p, &m))
 		return tiu_fail("%s: cannot open the maps pinned in %s", ifname, p->dir);
-	err = maps_abi(&m, &abi) || (!abi && maps_set_abi(&m)) || maps_stats_reset(&m, ifindex);
+	if (!maps_iface(&m, slot, &was) && was.ifindex) { /* cannot happen: under the lock */
+		maps_close(&m);
+		return tiu_fail("%s: slot %u was taken by ifindex %u meanwhile: run `tiu up` again",
+				ifname, slot, was.ifindex);
+	}
+	err = maps_abi(&m, &abi) || (!abi && maps_set_abi(&m)) || maps_stats_reset(&m, slot) ||
+	      maps_set_iface(&m, slot, &ifc);
 	if (!err)
 		err = bpf_map_update_elem(m.links, &d->peer_ifindex, &peer, BPF_NOEXIST) ||
 		      bpf_map_update_elem(m.links, &ifindex, &real, BPF_NOEXIST);
@@ -238,18 +283,12 @@ static int fill_maps(const struct pins *p, __u32 ifindex, const struct detour *d
 		return tiu_fail("%s: cannot write the maps in %s: %s", ifname, p->dir, strerror(errno));
 	}
 	tiu_crash_point("links");
-	for (int i = 0; i < n_keys && !err; i++) {
-		if (!bpf_map_update_elem(m.endpoints, &keys[i], &val, BPF_NOEXIST))
-			continue;
-		format_endpoint(&keys[i], a, sizeof(a));
-		err = tiu_fail("%s: cannot add endpoint %s: %s", ifname, a,
-			       errno == E2BIG ? "the endpoint table is full" : strerror(errno));
-	}
+	err = n_eps ? eps_apply(&m, slot, ifname, true, eps, n_eps) : 0;
 	maps_close(&m);
 	return err;
 }
 
-static int attach_all(const struct up_opts *o, __u32 ifindex, const struct pins *p,
+static int attach_all(const struct up_opts *o, __u32 ifindex, __u32 slot, const struct pins *p,
 		      struct tc_obj *t, const struct detour *d, enum tiu_framing framing)
 {
 	struct tiu_xdp *xskel;
@@ -263,7 +302,7 @@ static int attach_all(const struct up_opts *o, __u32 ifindex, const struct pins 
 	if (o->decap == DECAP_TC) {
 		err = tc_attach(ifindex, false, t->decap, o->ifname, p);
 	} else {
-		xobj = xdp_obj_open(&xskel, p->dir, o->ifname, framing);
+		xobj = xdp_obj_open(&xskel, p->dir, o->ifname, framing, slot);
 		err = xobj ? xdp_attach(xobj, ifindex, o->ifname, o->xdp_mode) : -1;
 		if (xobj)
 			xdp_obj_close(xskel);
@@ -276,12 +315,24 @@ static int attach_all(const struct up_opts *o, __u32 ifindex, const struct pins 
 	return err;
 }
 
-static void up_summary(const struct up_opts *o, __u32 ifindex, const struct detour *d,
-		       const struct tc_obj *t, const struct pins *p, enum tiu_framing framing)
+static void up_summary(const struct up_opts *o, __u32 ifindex, __u32 slot, const struct ep *eps,
+		       const struct detour *d, const struct tc_obj *t, const struct pins *p,
+		       enum tiu_framing framing)
 {
 	static struct ka_state ka;
 	struct xdp_info xi = {};
-	char mss[32] = "", kas[64];
+	char mss[32] = "", kas[64], mark[TIU_EP_STRLEN + 2] = "";
+	int n = 0;
+
+	for (int i = 0; i < o->n_eps; i++) {
+		if (eps[i].kind == EP_MARK) {
+			mark[0] = ',';
+			mark[1] = ' ';
+			format_endpoint(&eps[i], mark + 2, sizeof(mark) - 2);
+		} else {
+			n++;
+		}
+	}
 
 	if (o->decap == DECAP_XDP)
 		xdp_query(ifindex, &xi);
@@ -293,30 +344,30 @@ static void up_summary(const struct up_opts *o, __u32 ifindex, const struct deto
 			 (ka.v.flags & TIU_KA_F_DEFAULT) ? " (remote=)" : "");
 	else
 		snprintf(kas, sizeof(kas), ", keepalive off");
-	printf("%s: up: %s framing, decap %s%s%s, TC egress (%s), detour %s -> %s, %d endpoint%s%s%s\n",
+	printf("%s: up: %s framing, decap %s%s%s, TC egress (%s), detour %s -> %s, %d endpoint%s%s%s%s, slot %u\n",
 	       o->ifname, framing_name(framing), o->decap == DECAP_XDP ? "XDP " : "TC ingress",
 	       o->decap == DECAP_XDP ? xdp_mode_name(xi.mode) : "",
 	       o->decap == DECAP_XDP ? (xi.dispatcher ? " (dispatcher)" : " (single program)") : "",
 	       t->kfunc ? "reads ip_summed" : "compat: all tunnelled TCP via detour",
-	       d->name, d->peer, o->n_eps, o->n_eps == 1 ? "" : "s", mss, kas);
+	       d->name, d->peer, n, n == 1 ? "" : "s", mark, mss, kas, slot);
 }
 
 int cmd_up(int argc, char **argv)
 {
-	static struct tiu_endpoint_key keys[TIU_MAX_CLI_ENDPOINTS];
+	static struct ep eps[TIU_MAX_CLI_ENDPOINTS];
 	struct up_opts o = { .xdp_mode = XDPM_AUTO, .decap = DECAP_XDP, .keepalive = -1 };
 	struct tc_obj t;
 	struct detour d = {};
 	enum tiu_framing framing;
 	struct pins p;
-	__u32 ifindex;
+	__u32 ifindex, slot;
 	bool had_pins;
 	int err;
 
 	err = parse_up(argc, argv, &o);
 	if (err)
 		return err > 0 ? 0 : -1;
-	if (up_prepare(&o, &ifindex, keys, &p, &t, &framing))
+	if (up_prepare(&o, &ifindex, eps, &p, &t, &framing, &slot))
 		return -1;
 	had_pins = pins_exist(&p);
 	err = pins_record(&p, ifindex) || pins_mkdir(&p) || tc_obj_load(&t, o.ifname);
@@ -326,11 +377,11 @@ int cmd_up(int argc, char **argv)
 	}
 	if (!err) {
 		tiu_crash_point("detour");
-		err = fill_maps(&p, ifindex, &d, keys, o.n_eps, o.ifname, o.mss, framing);
+		err = fill_maps(&p, ifindex, slot, &d, eps, o.n_eps, o.ifname, o.mss, framing);
 	}
 	if (!err) {
 		tiu_crash_point("endpoints");
-		err = attach_all(&o, ifindex, &p, &t, &d, framing);
+		err = attach_all(&o, ifindex, slot, &p, &t, &d, framing);
 	}
 	if (!err)
 		err = ka_up(o.ifname, ifindex, o.keepalive, &p);
@@ -338,7 +389,7 @@ int cmd_up(int argc, char **argv)
 		teardown(ifindex, o.ifname, &p, !had_pins, NULL, 0);
 		tiu_fail("%s: nothing changed (everything `up` did was undone)", o.ifname);
 	} else {
-		up_summary(&o, ifindex, &d, &t, &p, framing);
+		up_summary(&o, ifindex, slot, eps, &d, &t, &p, framing);
 	}
 	tc_obj_close(&t);
 	return err ? -1 : 0;

@@ -48,7 +48,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, TIU_MAX_IFACES * 16);
+	__uint(max_entries, 4096); /* interfaces with a setting, all namespaces */
 	__type(key, struct tiu_ka_iface_key);
 	__type(value, struct tiu_ka_iface);
 	__uint(map_flags, BPF_F_NO_PREALLOC);

@@ -1,14 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * fuzz_loader_cli.c - libFuzzer target for the `tiu` loader's parsers
- * (loader/cli.c: parse_endpoint, format_endpoint, up_opt, read_config),
- * linked with loader/cli.c alone (tiu_fail is stubbed here).
+ * (loader/epspec.c: parse_endpoint, format_endpoint, the add/del rules;
+ * loader/cli.c: up_opt, read_config), linked with those two files alone
+ * (tiu_fail and tiu_warn are stubbed here).
  *
  * Input: one mode byte, then text.
- *  mode % 3 == 0: an endpoint argument. Accepted: port != 0, role local or
- *     remote, padding 0, ifindex kept; format_endpoint fits its buffer and
- *     parses back to the same key (the form `tiu endpoint list` prints must
- *     be accepted by `tiu endpoint add/del`).
+ *  mode % 3 == 0, mode < 0x80: an endpoint argument. Accepted port
+ *     endpoints: role local or remote, 1 <= first <= last, no mark; marks:
+ *     mask != 0, no value bit outside the mask, no port. format_endpoint fits
+ *     its buffer and parses back to the same endpoint (the form `tiu
+ *     endpoint list` prints must be accepted by `tiu endpoint add/del`).
+ *  mode % 3 == 0, mode >= 0x80: two endpoints, "A B" (the first space
+ *     splits). Both accepted: ep_overlap is symmetric and agrees with the
+ *     ports (a port in common, same role and address; marks always); adding
+ *     B where A is fails exactly when they overlap; deleting B where A is
+ *     works exactly when they are the same.
  *  mode % 3 == 1: a configuration file (read_config through a memfd), then
  *     every endpoint it named through parse_endpoint; nothing leaks.
  *  mode % 3 == 2: one option "NAME VALUE" through up_opt.
@@ -39,6 +46,11 @@ int tiu_fail(const char *fmt, ...)
 	return -1;
 }
 
+void tiu_warn(const char *fmt, ...)
+{
+	(void)fmt;
+}
+
 static void free_opts(struct up_opts *o)
 {
 	for (int i = 0; i < o->n_eps; i++)
@@ -46,26 +58,61 @@ static void free_opts(struct up_opts *o)
 	free((char *)o->pin_dir);
 }
 
-static void endpoint_checks(const char *s)
+/* Parses: the invariants of an accepted endpoint; 0, or -1 if refused. */
+static int endpoint_checks(const char *s, struct ep *e)
 {
-	struct tiu_endpoint_key k, k2;
-	char buf[96];
+	struct ep back;
+	char buf[TIU_EP_STRLEN];
 
-	if (parse_endpoint(s, 7, &k))
-		return;
-	CHECK(k.ifindex == 7 && k.port != 0 && k.pad == 0);
-	CHECK(k.role == TIU_ROLE_LOCAL || k.role == TIU_ROLE_REMOTE);
-	format_endpoint(&k, buf, sizeof(buf));
+	if (parse_endpoint(s, e))
+		return -1;
+	if (e->kind == EP_PORTS) {
+		CHECK(e->role == TIU_ROLE_LOCAL || e->role == TIU_ROLE_REMOTE);
+		CHECK(e->first >= 1 && e->first <= e->last && !e->mark && !e->mask);
+		CHECK(ep_size(e) == (unsigned int)e->last - e->first + 1);
+	} else {
+		CHECK(e->kind == EP_MARK && e->mask && !(e->mark & ~e->mask));
+		CHECK(!e->first && !e->last && !e->role && ep_size(e) == 0);
+	}
+	format_endpoint(e, buf, sizeof(buf));
 	CHECK(strlen(buf) < sizeof(buf) - 1);
-	if (parse_endpoint(buf, 7, &k2)) {
+	if (parse_endpoint(buf, &back)) {
 		fprintf(stderr, "fuzz_loader_cli: '%s' formats as '%s', which is refused\n", s, buf);
 		abort();
 	}
-	if (memcmp(&k, &k2, sizeof(k))) {
-		fprintf(stderr, "fuzz_loader_cli: '%s' formats as '%s', which parses to another key\n",
+	if (memcmp(e, &back, sizeof(back))) {
+		fprintf(stderr, "fuzz_loader_cli: '%s' formats as '%s', which parses to another endpoint\n",
 			s, buf);
 		abort();
 	}
+	return 0;
+}
+
+static void pair_checks(char *s)
+{
+	char *b = strchr(s, ' ');
+	struct ep x, y;
+	bool over, common = false;
+
+	if (!b)
+		return;
+	*b++ = '\0';
+	if (endpoint_checks(s, &x) || endpoint_checks(b, &y))
+		return;
+	over = ep_overlap(&x, &y);
+	CHECK(over == ep_overlap(&y, &x));
+	if (x.kind != y.kind)
+		common = false;
+	else if (x.kind == EP_MARK)
+		common = true;
+	else if (x.role == y.role && !memcmp(x.addr, y.addr, 16))
+		for (unsigned int p = x.first; p <= x.last && !common; p++)
+			common = p >= y.first && p <= y.last;
+	CHECK(over == common);
+	CHECK(!ep_same(&x, &y) || over);
+	CHECK((eps_check_add("fz0", &x, 1, &y, 1) != 0) == over);
+	CHECK((eps_check_add("fz0", NULL, 0, (struct ep[]){ x, y }, 2) != 0) == over);
+	CHECK((eps_check_del("fz0", &x, 1, &y, 1) == 0) == ep_same(&x, &y));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -80,9 +127,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memset(&o, 0, sizeof(o));
 	switch (data[0] % 3) {
-	case 0:
-		endpoint_checks(s);
+	case 0: {
+		struct ep e;
+
+		if (data[0] >= 0x80)
+			pair_checks(s);
+		else
+			endpoint_checks(s, &e);
 		break;
+	}
 	case 1: {
 		int fd = memfd_create("tiu-conf", 0);
 		char path[64];
@@ -93,8 +146,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 			read_config(&o, path);
 			CHECK(o.n_eps >= 0 && o.n_eps <= TIU_MAX_CLI_ENDPOINTS);
-			for (int i = 0; i < o.n_eps; i++)
-				endpoint_checks(o.eps[i]);
+			for (int i = 0; i < o.n_eps; i++) {
+				struct ep e;
+
+				endpoint_checks(o.eps[i], &e);
+			}
 		}
 		close(fd);
 		break;
