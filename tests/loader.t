@@ -12,7 +12,11 @@
 # while a TCP transfer runs through the tunnel (SHA-256 of both directions);
 # xdp-loader attaches the same program on the same maps; --json parses and
 # agrees with the text; ip netns exec and nsenter; per-netns pins; config
-# file; foreign filters, qdiscs and XDP programs left alone; --help.
+# file; foreign filters, qdiscs and XDP programs left alone; --help. Issue
+# 11: port ranges and the mark selector (list, port table bits through
+# bpftool, overlap/duplicate errors with nothing applied, status and --json,
+# the mark warnings), slots (reuse after down with zeroed statistics, all 64
+# taken), pins of the ABI 4 layout.
 
 . "$(dirname "$0")/lib/harness.sh"
 need_root
@@ -137,6 +141,19 @@ t_bad_inputs() {
 	bad_input "bad role" "write local=ADDR:PORT or remote=ADDR:PORT" tiu_a up la --endpoint server=$B4:80
 	bad_input "duplicate endpoint in up" "duplicate endpoint remote=$B4:$PORT" \
 		tiu_a up la --endpoint remote=$B4:$PORT --endpoint remote=$B4:$PORT
+	bad_input "port range backwards" "bad endpoint 'local=\\*:8000-7000': the range 8000-7000 runs backwards" \
+		tiu_a up la --endpoint 'local=*:8000-7000'
+	bad_input "port 0 in a range" "port 0 is not allowed" tiu_a up la --endpoint 'remote=*:0-10'
+	bad_input "port range beyond 65535" "'1-65536' is not a port number \\(1-65535\\) or range" \
+		tiu_a up la --endpoint 'local=*:1-65536'
+	bad_input "overlapping ranges in up" \
+		"la: endpoint local=\\*:10-20 overlaps local=\\*:1-10 \\(both given\\)" \
+		tiu_a up la --endpoint 'local=*:1-10' --endpoint 'local=*:10-20'
+	bad_input "bad mark" "'0xz' is not a mark" tiu_a up la --endpoint mark=0xz
+	bad_input "mark value outside its mask" "the value 0x12 has bits outside the mask 0xf" \
+		tiu_a up la --endpoint mark=0x12/0xf
+	bad_input "two marks in up" "la: two mark selectors, mark=0x1 and mark=0x2: an interface takes one" \
+		tiu_a up la --endpoint mark=1 --endpoint mark=2 --endpoint remote=$B4:$PORT
 	bad_input "bad --xdp-mode" "bad --xdp-mode 'fast'" tiu_a up la --xdp-mode fast
 	bad_input "endpoint add on an interface that is not up" "la: not up" \
 		tiu_a endpoint add la remote=$B4:80
@@ -207,6 +224,169 @@ t_stale_pins() {
 	tiu_a down la --purge >/dev/null && up_a >/dev/null && tiu_a down la --purge >/dev/null &&
 		[ "$(snapshot_a)" = "$BASE" ]
 	result $? "down --purge clears stale pins, up works again"
+}
+
+# Port ranges and the mark selector: list, port table, errors (all or
+# nothing), status and --json, the mark warnings, keepalive entries.
+t_ranges_marks() {
+	local out rc before err bits p
+	tiu_a up la --endpoint 'local=*:7100-7199' --endpoint "remote=$B4:$PORT" \
+		--endpoint "remote=[$B6]:443-444" --endpoint mark=0x10/0xf0 >/dev/null 2>"$H_WORK/rm.err" ||
+		{ not_ok "ranges and marks: up failed"; diag < "$H_WORK/rm.err"; return; }
+	out=$(tiu_a endpoint list la | tr '\n' ' ')
+	[ "$out" = "local=*:7100-7199 remote=$B4:$PORT remote=[$B6]:443-444 mark=0x10/0xf0 " ] &&
+		! grep -q "mark=" "$H_WORK/rm.err"
+	result $? "up with ranges and a mark: endpoint list prints them as given (FIRST-LAST, mark last), no mark warning" "$out"
+	bits=
+	for p in 7099 7100 7150 7199 7200 $PORT 442 443 444 445; do
+		bits="$bits $p:$(tiu_port_bits "$NA" la $p | tr -d ' ' | sed 's/local=\(.\)local_any=\(.\)remote=\(.\)remote_any=\(.\)/\1\2\3\4/')"
+	done
+	[ "$bits" = " 7099:0000 7100:0100 7150:0100 7199:0100 7200:0000 $PORT:0010 442:0000 443:0010 444:0010 445:0000" ]
+	result $? "port table: local_any on 7100-7199 only, remote on $PORT, 443, 444 (bits local,local_any,remote,remote_any:$bits)"
+	before=$(tiu_a endpoint list la)
+	out=$(tiu_a endpoint add la 'local=*:9000' 'local=*:7150-7250' 2>&1); rc=$?
+	[ $rc = 1 ] && [ "$(wc -l <<<"$out")" = 1 ] &&
+		grep -q "^tiu: la: endpoint local=\*:7150-7250 overlaps local=\*:7100-7199 (already there)" <<<"$out" &&
+		[ "$(tiu_a endpoint list la)" = "$before" ] &&
+		[ "$(tiu_port_bits "$NA" la 9000)" = "local=0 local_any=0 remote=0 remote_any=0" ] &&
+		[ "$(tiu_port_bits "$NA" la 7250)" = "local=0 local_any=0 remote=0 remote_any=0" ]
+	result $? "overlapping range on add: exit 1, one line naming both, nothing applied (list, port table)" "$out"
+	out=$(tiu_a endpoint add la 'local=0.0.0.0:7100-7199' 2>&1); rc=$?
+	[ $rc = 1 ] && grep -q "duplicate endpoint local=\*:7100-7199 (already there" <<<"$out"
+	result $? "the same range again: duplicate endpoint" "$out"
+	out=$(tiu_a endpoint del la 'local=*:7150' 2>&1); rc=$?
+	[ $rc = 1 ] && grep -q "cannot delete local=\*:7150: port 7150 belongs to the range local=\*:7100-7199, which goes as a whole" <<<"$out" &&
+		[ "$(tiu_a endpoint list la)" = "$before" ]
+	result $? "del of a port inside a range: exit 1, names the range, nothing deleted" "$out"
+	out=$(tiu_a endpoint add la mark=0x20 2>&1); rc=$?
+	[ $rc = 1 ] && grep -q "la has the mark selector mark=0x10/0xf0 already (one per interface)" <<<"$out"
+	result $? "a second mark selector: exit 1, names the first" "$out"
+	out=$(tiu_a endpoint add la 'remote=*:1-65535' 2>&1); rc=$?
+	[ $rc = 1 ] && grep -q "remote=\*:1-65535 needs 65535 entries of the endpoint table (one per port), 65433 of 65536 are free" <<<"$out" &&
+		[ "$(tiu_a endpoint list la)" = "$before" ]
+	result $? "a range larger than the room left: exit 1 before anything is written" "$out"
+	# status, --json
+	out=$(tiu_a status la)
+	grep -qF "endpoints: local=*:7100-7199 remote=$B4:$PORT remote=[$B6]:443-444 mark=0x10/0xf0" <<<"$out" &&
+		grep -qF "mark: 0x10/0xf0: egress TCP with this fwmark is tunnelled whatever its ports; incoming UDP is matched by the port endpoints only" <<<"$out" &&
+		grep -q "^  slot: 0$" <<<"$out"
+	result $? "status: ranges and the mark in the endpoint line, what the mark cannot do, the slot" "$out"
+	tiu_iface_json "$NA" la | python3 -c '
+import json, sys
+i = json.load(sys.stdin)
+want = ["local=*:7100-7199", "remote=" + sys.argv[1] + ":" + sys.argv[2], "remote=[" + sys.argv[3] + "]:443-444", "mark=0x10/0xf0"]
+assert i["endpoints"] == want, i["endpoints"]
+assert i["mark"] == {"value": 16, "mask": 240}, i["mark"]
+assert i["slot"] == 0 and i["warnings"] == [], (i["slot"], i["warnings"])
+# keepalive (default: remote= only): one entry per port of a range
+assert i["keepalive"]["endpoints"] == 3, i["keepalive"]' "$B4" "$PORT" "$B6" 2>&1
+	result $? "status --json: endpoints as list prints them, mark {value,mask}, slot; keepalive: 3 entries (a 2-port range and one port)"
+	# del of ranges as given
+	out=$(tiu_a endpoint del la 'local=*:7100-7199' "remote=[$B6]:443-444" 2>&1); rc=$?
+	bits=$(for p in 7100 7150 7199 443 444; do tiu_port_bits "$NA" la $p; done | sort -u)
+	[ $rc = 0 ] && [ "$(tiu_a endpoint list la | tr '\n' ' ')" = "remote=$B4:$PORT mark=0x10/0xf0 " ] &&
+		[ "$bits" = "local=0 local_any=0 remote=0 remote_any=0" ] &&
+		[ "$(tiu_port_bits "$NA" la $PORT)" = "local=0 local_any=0 remote=1 remote_any=0" ]
+	result $? "del of two ranges as added: gone from the list and the port table, the rest stays" "$out"
+	# the last port endpoint goes while the mark stays: one warning
+	out=$(tiu_a endpoint del la "remote=$B4:$PORT" 2>&1); rc=$?
+	[ $rc = 0 ] && [ "$(grep -c "warning: la: mark=0x10/0xf0 selects egress TCP by its mark, but incoming UDP is matched by address and port only (ingress cannot see the sender's mark): the last port endpoint is gone" <<<"$out")" = 1 ] &&
+		tiu_a status la 2>&1 >/dev/null | grep -q "warning: la: mark=0x10/0xf0 selects egress TCP by its mark, but there is no port endpoint"
+	result $? "the last port endpoint deleted while a mark stays: one warning line, and status warns" "$out"
+	out=$(tiu_a endpoint del la mark=0x10/0xf0 2>&1) && [ -z "$(tiu_a endpoint list la)" ]
+	result $? "del of the mark selector" "$out"
+	tiu_a down la >/dev/null
+	out=$(tiu_a up la --endpoint mark=16 2>&1 >/dev/null); rc=$?
+	[ $rc = 0 ] && [ "$(grep -c "warning: la: mark=0x10 selects egress TCP by its mark, .*there is no port endpoint, so the peer's tunnelled replies stay UDP" <<<"$out")" = 1 ]
+	result $? "up with a mark and no port endpoint: one warning line" "$out"
+	out=$(tiu_a endpoint add la "remote=$B4:$PORT" 2>&1) && [ -z "$out" ]
+	result $? "adding a port endpoint beside the mark: no warning" "$out"
+	# a local range inside the ephemeral ports: warned, as a single port is
+	p=$(in_a cat /proc/sys/net/ipv4/ip_local_port_range | awk '{ print $1 }')
+	out=$(tiu_a endpoint add la "local=*:$((p - 10))-$((p + 5))" 2>&1); rc=$?
+	[ $rc = 0 ] && grep -q "warning: la: local=\*:$((p - 10))-$((p + 5)): ports $p-$((p + 5)) are inside net.ipv4.ip_local_port_range ($p-" <<<"$out"
+	result $? "a local range overlapping ip_local_port_range: warning naming the ports inside" "$out"
+	tiu_a down la --purge >/dev/null
+}
+
+# Slots: given at up (the lowest free), freed at down, the statistics of
+# a reused slot start at zero; port bits per slot; all 64 taken.
+t_slots() {
+	local out rc pd vs s ifs
+	in_a ip link add ls0 type veth peer name ls1 && in_a ip link set ls0 up && in_a ip link set ls1 up
+	h_tiu_track "$NA" ls0
+	h_tiu_track "$NA" ls1
+	up_a >/dev/null && tiu_a up ls0 --endpoint 'local=*:7300-7310' >/dev/null &&
+		tiu_a endpoint add la 'local=*:7305-7320' >/dev/null ||
+		{ not_ok "slots: up failed"; return; }
+	pd=$(pins_a)
+	[ "$(tiu_slot "$NA" la)" = 0 ] && [ "$(tiu_slot "$NA" ls0)" = 1 ] &&
+		[ "$(tiu_port_words "$pd" 7300)" = "local=0 local_any=2 remote=0 remote_any=0" ] &&
+		[ "$(tiu_port_words "$pd" 7305)" = "local=0 local_any=3 remote=0 remote_any=0" ] &&
+		[ "$(tiu_port_words "$pd" 7320)" = "local=0 local_any=1 remote=0 remote_any=0" ]
+	result $? "two interfaces: slots 0 and 1, one bit each in the port table" "$(tiu_port_words "$pd" 7305)"
+	vs=$(bpftool -j map show pinned "$pd/tiu_stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["bytes_value"])')
+	VS_STATS=$vs
+	tiu_a down la >/dev/null
+	[ "$(tiu_port_words "$pd" 7305)" = "local=0 local_any=2 remote=0 remote_any=0" ] &&
+		[ "$(tiu_port_words "$pd" 7320)" = "local=0 local_any=0 remote=0 remote_any=0" ] &&
+		[ "$(tiu_a endpoint list ls0)" = "local=*:7300-7310" ]
+	result $? "down la: its bits and endpoints gone, ls0's stay"
+	# slot 0's statistics record as a crash might leave it: every counter 1 on every CPU
+	bpftool map update pinned "$pd/tiu_stats" key 0 0 0 0 value $(for ((s = 0; s < vs / 8; s++)); do printf '1 0 0 0 0 0 0 0 '; done)
+	up_a >/dev/null
+	out=$(tiu_counters_nonzero "$NA" la)
+	[ "$(tiu_slot "$NA" la)" = 0 ] && [ -z "$out" ]
+	result $? "up la again: the lowest free slot (0), its statistics zeroed" "$out"
+	# all 64 taken: slots 2..63 held by interfaces that no longer exist
+	for ((s = 2; s < 64; s++)); do
+		bpftool map update pinned "$pd/tiu_ifaces" key $s 0 0 0 value $((s + 100)) 39 0 0 $(printf '0 %.0s' $(seq 20))
+	done
+	ifs=$(snapshot_a)
+	out=$(tiu_a up ls1 --endpoint "remote=$B4:$PORT" 2>&1); rc=$?
+	[ $rc = 1 ] && grep -q "^tiu: ls1: no free slot: 64 interfaces have tiu up with the pins in $pd (at most 64); some of them no longer exist" <<<"$out" &&
+		[ "$(snapshot_a)" = "$ifs" ]
+	result $? "all 64 slots taken: exit 1, a clear error, nothing changed" "$out"
+	for ((s = 2; s < 64; s++)); do
+		bpftool map update pinned "$pd/tiu_ifaces" key $s 0 0 0 value $(printf '0 %.0s' $(seq 24))
+	done
+	tiu_a up ls1 >/dev/null && [ "$(tiu_slot "$NA" ls1)" = 2 ]
+	result $? "a slot freed: up works again (slot 2)"
+	tiu_a down ls1 >/dev/null; tiu_a down ls0 >/dev/null; tiu_a down la --purge >/dev/null
+	in_a ip link del ls0
+}
+
+# Pins of the previous layout (ABI 4): the stale-pins error, from up and
+# from the commands that only read.
+t_stale_abi4() {
+	local dir out rc bad=
+	dir=$(pins_a)
+	mkdir -p "$dir"
+	bpftool map create "$dir/tiu_endpoints" type hash key 24 value 8 entries 65536 name tiu_endpoints flags 1 &&
+	bpftool map create "$dir/tiu_stats" type percpu_hash key 4 value "${VS_STATS:-256}" entries 256 name tiu_stats &&
+	bpftool map create "$dir/tiu_links" type hash key 4 value 16 entries 512 name tiu_links &&
+	bpftool map create "$dir/tiu_config" type array key 4 value 8 entries 1 name tiu_config &&
+	bpftool map update pinned "$dir/tiu_config" key 0 0 0 0 value 4 0 0 0 0 0 0 0 || bad="bpftool"
+	out=$(up_a 2>&1); rc=$?
+	[ $rc = 1 ] && grep -q "^tiu: la: stale pins from another version (.* in $dir; this tiu has ABI 5): run \`tiu down la --purge\`" <<<"$out" &&
+		! in_a ip link show $DA >/dev/null 2>&1 && [ -z "$bad" ]
+	result $? "pins of the ABI 4 layout: up gives the stale-pins error, nothing attached" "$out"
+	out=$(tiu_a status 2>&1); rc=$?
+	[ $rc = 1 ] && grep -q "stale pins from another version" <<<"$out"
+	result $? "pins of the ABI 4 layout: status gives the stale-pins error" "$out"
+	tiu_a down la --purge >/dev/null
+	# only tiu_stats of another map type (the ABI 4 per-CPU hash), sizes as now
+	up_a >/dev/null && tiu_a down la >/dev/null && rm -f "$dir/tiu_stats" &&
+		bpftool map create "$dir/tiu_stats" type percpu_hash key 4 value "$VS_STATS" entries 64 name tiu_stats
+	out=$(tiu_a status 2>&1); rc=$?
+	[ $rc = 1 ] && grep -q "stale pins from another version (tiu_stats is type 5 key 4 value $VS_STATS entries 64, expected 6/4/$VS_STATS/64" <<<"$out"
+	result $? "a map of another type only (tiu_stats per-CPU hash): stale pins" "$out"
+	out=$(up_a 2>&1); rc=$?
+	[ $rc = 1 ] && grep -q "la: stale pins from another version (tiu_stats is type 5" <<<"$out"
+	result $? "... and up refuses it too" "$out"
+	tiu_a down la --purge >/dev/null && up_a >/dev/null && tiu_a down la --purge >/dev/null &&
+		[ "$(snapshot_a)" = "$BASE" ]
+	result $? "down --purge clears them, up works again"
 }
 
 t_kill9() {
@@ -496,6 +676,9 @@ run_test t_up_twice
 run_test t_bad_inputs
 run_test t_endpoint_errors
 run_test t_stale_pins
+run_test t_ranges_marks
+run_test t_slots
+run_test t_stale_abi4
 run_test t_kill9
 run_test t_foreign_left_alone
 run_test t_config

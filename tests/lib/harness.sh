@@ -23,6 +23,9 @@
 # stdout) | diag (stdin as comments on stderr) | skip_all REASON |
 # bail REASON | tap_plan N | tap_done.
 #
+# Slots and the port table: tiu_slot NS IFACE, tiu_port_bits NS IFACE PORT,
+# tiu_port_words PIN_DIR PORT, tiu_iface_json NS IFACE.
+#
 # Cleanup (h_cleanup, the EXIT trap, also after INT/TERM and failures), in
 # this order: background processes of h_bg are killed; the commands of
 # h_defer run, last first; tiu goes down (--purge) on every interface of
@@ -272,6 +275,37 @@ tiu_down_all() {
 	done
 	H_TIU=()
 	return $rc
+}
+
+# -------------------------------------------------------- slots, ports --
+# tiu_iface_json NS IFACE: IFACE's object of `tiu status IFACE --json`
+# ('{}' when it cannot be had).
+tiu_iface_json() {
+	tiu_in "$1" status "$2" --json 2>/dev/null |
+		python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["interfaces"][0]))' 2>/dev/null ||
+		echo '{}'
+}
+# tiu_slot NS IFACE: the slot tiu gave IFACE (empty when it is not up).
+tiu_slot() {
+	tiu_iface_json "$1" "$2" | python3 -c 'import json,sys; s=json.load(sys.stdin).get("slot"); print("" if s is None else s)'
+}
+# tiu_port_words PIN_DIR PORT: the port table's entry of PORT (tiu_ports) as
+# "local=N local_any=N remote=N remote_any=N", each a bit mask of slots.
+tiu_port_words() {
+	bpftool -j map lookup pinned "$1/tiu_ports" key $(($2 & 255)) $(($2 >> 8)) 0 0 |
+		python3 -c 'import json,sys; v=json.load(sys.stdin)["formatted"]["value"]; print(" ".join(f"{k}={v[k]}" for k in ("local","local_any","remote","remote_any")))'
+}
+# tiu_port_bits NS IFACE PORT: IFACE's bits of that entry (its slot's), as
+# "local=0|1 local_any=0|1 remote=0|1 remote_any=0|1".
+tiu_port_bits() {
+	local j
+	j=$(tiu_iface_json "$1" "$2")
+	bpftool -j map lookup pinned "$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["pins"])' "$j")/tiu_ports" \
+		key $(($3 & 255)) $(($3 >> 8)) 0 0 | python3 -c '
+import json, sys
+s = json.loads(sys.argv[1])["slot"]
+v = json.load(sys.stdin)["formatted"]["value"]
+print(" ".join(f"{k}={v[k] >> s & 1}" for k in ("local", "local_any", "remote", "remote_any")))' "$j"
 }
 
 # ------------------------------------------------------------- counters --
