@@ -327,8 +327,9 @@ static int ka_wanted(const struct pins *p, const struct ka_fds *f, const struct 
  * Re-derive this namespace's entries of tiu_ka_eps from the settings in
  * tiu_ka_ifaces and the endpoints in the namespace's own maps: add what is
  * missing, rewrite what changed, delete what no interface publishes any
- * more. More than TIU_KA_MAX_EPS ports: the rest get no keepalive, with a
- * warning (the endpoints themselves are in force).
+ * more. More than the map holds (TIU_KA_MAX_EPS over all namespaces): the
+ * rest get no keepalive, with a warning, not an error: the endpoints
+ * themselves are in force.
  */
 static int ka_sync_fds(const struct pins *p, const struct ka_fds *f)
 {
@@ -338,7 +339,7 @@ static int ka_sync_fds(const struct pins *p, const struct ka_fds *f)
 	struct tiu_maps m;
 	bool have_maps = !maps_open(p, &m), first = true;
 	int n_want = 0, n_have = 0, err = 0;
-	long over = 0;
+	long over = 0, full = 0;
 
 	want = calloc(TIU_KA_MAX_EPS, sizeof(*want));
 	have = calloc(TIU_KA_MAX_EPS, sizeof(*have));
@@ -361,17 +362,20 @@ static int ka_sync_fds(const struct pins *p, const struct ka_fds *f)
 	for (int i = 0; i < n_have; i++)
 		if (!bsearch(&have[i], want, n_want, sizeof(*want), ka_key_cmp))
 			bpf_map_delete_elem(f->eps, &have[i]);
-	for (int j = 0; j < n_want; j++) {
+	for (int j = 0; j < n_want && !err; j++) {
 		w = &want[j];
 		if (!bpf_map_lookup_elem(f->eps, &w->k, &v) && !memcmp(&v, &w->v, sizeof(v)))
 			continue;
-		if (bpf_map_update_elem(f->eps, &w->k, &w->v, BPF_ANY)) {
-			err = tiu_fail("keepalive: cannot write %s: %s", TIU_MAP_KA_EPS,
-				       errno == E2BIG ? "it is full (other namespaces use it too)" :
-				       strerror(errno));
-			break;
-		}
+		if (!bpf_map_update_elem(f->eps, &w->k, &w->v, BPF_ANY))
+			continue;
+		if (errno == E2BIG)
+			full++;
+		else
+			err = tiu_fail("keepalive: cannot write %s: %s", TIU_MAP_KA_EPS, strerror(errno));
 	}
+	if (full)
+		tiu_warn("keepalive: %s is full (%d entries, shared by every namespace): %ld endpoint port%s of this namespace get no keepalive",
+			 TIU_MAP_KA_EPS, TIU_KA_MAX_EPS, full, full == 1 ? "" : "s");
 out:
 	if (have_maps)
 		maps_close(&m);
