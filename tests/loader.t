@@ -587,13 +587,15 @@ t_config() {
 	# tiu configuration for la
 	endpoint remote=$B4:$PORT   # the server
 	endpoint local=*:7100
+	endpoint remote=[$B6]:8000-8010
+	endpoint mark=0x10/0xf0    # marked TCP too
 
 	decap tc
 	EOF
 	tiu_a up la --config "$H_WORK/la.conf" >/dev/null &&
-		[ "$(tiu_a endpoint list la | sort | tr '\n' ' ')" = "local=*:7100 remote=$B4:$PORT " ] &&
+		[ "$(tiu_a endpoint list la | tr '\n' ' ')" = "local=*:7100 remote=$B4:$PORT remote=[$B6]:8000-8010 mark=0x10/0xf0 " ] &&
 		tiu_a status la | grep -q "tc ingress: tiu_tc_decap"
-	result $? "up --config FILE: endpoints and options, comments ignored"
+	result $? "up --config FILE: endpoints (a range, a mark) and options, comments ignored"
 	tiu_a down la --purge >/dev/null
 	echo "xdp-mode turbo" > "$H_WORK/bad.conf"
 	bad_input "bad line in the config file" "bad.conf:1" tiu_a up la --config "$H_WORK/bad.conf"

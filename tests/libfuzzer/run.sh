@@ -6,7 +6,8 @@
 # Targets (tests/libfuzzer/fuzz_*.c), built by the Makefile with clang
 # -fsanitize=fuzzer,address,undefined into $BUILD/libfuzzer:
 #   fuzz_hdrs        headers/tiu_parse.h, tiu_wire.h, tiu_csum.h against tests/lib/pkt.c
-#   fuzz_loader_cli  loader/cli.c: endpoint syntax, config files, `up` options
+#   fuzz_loader_cli  loader/epspec.c and cli.c: endpoint syntax (ranges, marks) and the
+#                    add/del rules between two endpoints, config files, `up` options
 # Seeds: tests/libfuzzer/corpus/TARGET (kept in the repository; new inputs go to
 # $BUILD/libfuzzer/work-TARGET, never into the repository). Inputs that once failed:
 # tests/libfuzzer/repro/TARGET, re-run first as regression tests.
