@@ -200,7 +200,7 @@ int eps_apply(const struct tiu_maps *m, __u32 slot, const char *ifname, bool add
 		}
 		err = tiu_fail("%s: cannot %s endpoint %s: %s (nothing changed)", ifname,
 			       add ? "add" : "delete", s,
-			       e == E2BIG || e == ENOMEM ? "the endpoint table is full" : strerror(e));
+			       e == E2BIG ? "the endpoint table is full" : strerror(e));
 	}
 	if (!err && lo <= hi && (err = maps_ports_sync(m, slot, lo, hi)))
 		err = tiu_fail("%s: cannot update %s: %s", ifname, TIU_MAP_PORTS, strerror(-err));

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * up.c - `tiu up IFACE`: check everything that can be checked without
- * changing the system, then load, pin, create the detour, fill the maps and
- * attach, in the order that makes the datapath consistent at every moment
- * (decap and detour before egress). If a step fails, teardown() (down.c)
- * undoes every earlier step from kernel state.
+ * changing the system (a free slot among them: it is a constant of the
+ * programs, so it is chosen before they load, under the lock), then load,
+ * pin, create the detour, fill the maps (the slot's entries, then the
+ * endpoints and their port bits) and attach, in the order that makes the
+ * datapath consistent at every moment (decap and detour before egress). If
+ * a step fails, teardown() (down.c) undoes every earlier step from kernel
+ * state.
  */
 #include <errno.h>
 #include <getopt.h>
