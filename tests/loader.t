@@ -4,7 +4,7 @@
 # joined by a veth pair. TAP; every test is a function; the plan is printed
 # at the end (tests/lib/harness.sh). Needs root (skips without), the foreign
 # BPF programs of tests/bpf/ (built by make), python3, xdp-tools. Bounded: a
-# watchdog ends the run after 300 s.
+# watchdog ends the run after 420 s.
 #
 # Covered: up/down round trip leaves nothing; up twice; every bad input gives
 # its message and leaves the system unchanged; kill -9 at every step of `up`
@@ -30,7 +30,7 @@ A4=10.78.0.1 B4=10.78.0.2 A6=fd78::1 B6=fd78::2
 PORT=7001
 
 h_init tiul
-h_watchdog 300
+h_watchdog 420
 h_bpffs
 h_ns NA a && h_ns NB b && h_veth "$NA" la "$NB" lb &&
 	h_addr "$NA" la $A4/24 $A6/64 && h_addr "$NB" lb $B4/24 $B6/64 || bail "set up namespaces"
@@ -49,6 +49,8 @@ counter() { if [ "$1" = a ]; then tiu_counter "$NA" la "$2"; else tiu_counter "$
 # Pin directory of namespace A or B, as tiu computes it (netns-COOKIE).
 pins_of() { tiu_pin_dir "$([ "$1" = a ] && echo "$NA" || echo "$NB")"; }
 pins_a() { [ -n "${PINS_A:-}" ] || PINS_A=$(pins_of a); echo "$PINS_A"; }
+# bits_a PORT: la's bits (slot 0) of the port table entry of PORT.
+bits_a() { tiu_port_slot_bits "$(pins_a)" 0 "$1"; }
 
 # Everything that tiu could leave behind in namespace A, as text: links,
 # qdiscs, TC filters, XDP, pins of A, tiu's notes in /run/tiu.
@@ -239,7 +241,7 @@ t_ranges_marks() {
 	result $? "up with ranges and a mark: endpoint list prints them as given (FIRST-LAST, mark last), no mark warning" "$out"
 	bits=
 	for p in 7099 7100 7150 7199 7200 $PORT 442 443 444 445; do
-		bits="$bits $p:$(tiu_port_bits "$NA" la $p | tr -d ' ' | sed 's/local=\(.\)local_any=\(.\)remote=\(.\)remote_any=\(.\)/\1\2\3\4/')"
+		bits="$bits $p:$(bits_a $p | tr -d ' ' | sed 's/local=\(.\)local_any=\(.\)remote=\(.\)remote_any=\(.\)/\1\2\3\4/')"
 	done
 	[ "$bits" = " 7099:0000 7100:0100 7150:0100 7199:0100 7200:0000 $PORT:0010 442:0000 443:0010 444:0010 445:0000" ]
 	result $? "port table: local_any on 7100-7199 only, remote on $PORT, 443, 444 (bits local,local_any,remote,remote_any:$bits)"
@@ -248,8 +250,8 @@ t_ranges_marks() {
 	[ $rc = 1 ] && [ "$(wc -l <<<"$out")" = 1 ] &&
 		grep -q "^tiu: la: endpoint local=\*:7150-7250 overlaps local=\*:7100-7199 (already there)" <<<"$out" &&
 		[ "$(tiu_a endpoint list la)" = "$before" ] &&
-		[ "$(tiu_port_bits "$NA" la 9000)" = "local=0 local_any=0 remote=0 remote_any=0" ] &&
-		[ "$(tiu_port_bits "$NA" la 7250)" = "local=0 local_any=0 remote=0 remote_any=0" ]
+		[ "$(bits_a 9000)" = "local=0 local_any=0 remote=0 remote_any=0" ] &&
+		[ "$(bits_a 7250)" = "local=0 local_any=0 remote=0 remote_any=0" ]
 	result $? "overlapping range on add: exit 1, one line naming both, nothing applied (list, port table)" "$out"
 	out=$(tiu_a endpoint add la 'local=0.0.0.0:7100-7199' 2>&1); rc=$?
 	[ $rc = 1 ] && grep -q "duplicate endpoint local=\*:7100-7199 (already there" <<<"$out"
@@ -283,10 +285,10 @@ assert i["keepalive"]["endpoints"] == 3, i["keepalive"]' "$B4" "$PORT" "$B6" 2>&
 	result $? "status --json: endpoints as list prints them, mark {value,mask}, slot; keepalive: 3 entries (a 2-port range and one port)"
 	# del of ranges as given
 	out=$(tiu_a endpoint del la 'local=*:7100-7199' "remote=[$B6]:443-444" 2>&1); rc=$?
-	bits=$(for p in 7100 7150 7199 443 444; do tiu_port_bits "$NA" la $p; done | sort -u)
+	bits=$(for p in 7100 7150 7199 443 444; do bits_a $p; done | sort -u)
 	[ $rc = 0 ] && [ "$(tiu_a endpoint list la | tr '\n' ' ')" = "remote=$B4:$PORT mark=0x10/0xf0 " ] &&
 		[ "$bits" = "local=0 local_any=0 remote=0 remote_any=0" ] &&
-		[ "$(tiu_port_bits "$NA" la $PORT)" = "local=0 local_any=0 remote=1 remote_any=0" ]
+		[ "$(bits_a $PORT)" = "local=0 local_any=0 remote=1 remote_any=0" ]
 	result $? "del of two ranges as added: gone from the list and the port table, the rest stays" "$out"
 	# the last port endpoint goes while the mark stays: one warning
 	out=$(tiu_a endpoint del la "remote=$B4:$PORT" 2>&1); rc=$?
@@ -340,16 +342,16 @@ t_slots() {
 	result $? "up la again: the lowest free slot (0), its statistics zeroed" "$out"
 	# all 64 taken: slots 2..63 held by interfaces that no longer exist
 	for ((s = 2; s < 64; s++)); do
-		bpftool map update pinned "$pd/tiu_ifaces" key $s 0 0 0 value $((s + 100)) 39 0 0 $(printf '0 %.0s' $(seq 20))
-	done
+		echo "map update pinned $pd/tiu_ifaces key $s 0 0 0 value $((s + 100)) 39 0 0 $(printf '0 %.0s' $(seq 20))"
+	done | bpftool batch file - >/dev/null
 	ifs=$(snapshot_a)
 	out=$(tiu_a up ls1 --endpoint "remote=$B4:$PORT" 2>&1); rc=$?
 	[ $rc = 1 ] && grep -q "^tiu: ls1: no free slot: 64 interfaces have tiu up with the pins in $pd (at most 64); some of them no longer exist" <<<"$out" &&
 		[ "$(snapshot_a)" = "$ifs" ]
 	result $? "all 64 slots taken: exit 1, a clear error, nothing changed" "$out"
 	for ((s = 2; s < 64; s++)); do
-		bpftool map update pinned "$pd/tiu_ifaces" key $s 0 0 0 value $(printf '0 %.0s' $(seq 24))
-	done
+		echo "map update pinned $pd/tiu_ifaces key $s 0 0 0 value $(printf '0 %.0s' $(seq 24))"
+	done | bpftool batch file - >/dev/null
 	tiu_a up ls1 >/dev/null && [ "$(tiu_slot "$NA" ls1)" = 2 ]
 	result $? "a slot freed: up works again (slot 2)"
 	tiu_a down ls1 >/dev/null; tiu_a down ls0 >/dev/null; tiu_a down la --purge >/dev/null

@@ -24,7 +24,8 @@
 # bail REASON | tap_plan N | tap_done.
 #
 # Slots and the port table: tiu_slot NS IFACE, tiu_port_bits NS IFACE PORT,
-# tiu_port_words PIN_DIR PORT, tiu_iface_json NS IFACE.
+# tiu_port_slot_bits PIN_DIR SLOT PORT, tiu_port_words PIN_DIR PORT,
+# tiu_iface_json NS IFACE.
 #
 # Cleanup (h_cleanup, the EXIT trap, also after INT/TERM and failures), in
 # this order: background processes of h_bg are killed; the commands of
@@ -295,17 +296,23 @@ tiu_port_words() {
 	bpftool -j map lookup pinned "$1/tiu_ports" key $(($2 & 255)) $(($2 >> 8)) 0 0 |
 		python3 -c 'import json,sys; v=json.load(sys.stdin)["formatted"]["value"]; print(" ".join(f"{k}={v[k]}" for k in ("local","local_any","remote","remote_any")))'
 }
-# tiu_port_bits NS IFACE PORT: IFACE's bits of that entry (its slot's), as
+# tiu_port_slot_bits PIN_DIR SLOT PORT: one slot's bits of that entry, as
 # "local=0|1 local_any=0|1 remote=0|1 remote_any=0|1".
+tiu_port_slot_bits() {
+	bpftool -j map lookup pinned "$1/tiu_ports" key $(($3 & 255)) $(($3 >> 8)) 0 0 | python3 -c '
+import json, sys
+s = int(sys.argv[1])
+v = json.load(sys.stdin)["formatted"]["value"]
+print(" ".join(f"{k}={v[k] >> s & 1}" for k in ("local", "local_any", "remote", "remote_any")))' "$2"
+}
+# tiu_port_bits NS IFACE PORT: the same for IFACE's slot, in its pins (one
+# `tiu status`, which takes a while on a busy machine: in a loop, read the
+# slot and pins once and use tiu_port_slot_bits).
 tiu_port_bits() {
 	local j
 	j=$(tiu_iface_json "$1" "$2")
-	bpftool -j map lookup pinned "$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["pins"])' "$j")/tiu_ports" \
-		key $(($3 & 255)) $(($3 >> 8)) 0 0 | python3 -c '
-import json, sys
-s = json.loads(sys.argv[1])["slot"]
-v = json.load(sys.stdin)["formatted"]["value"]
-print(" ".join(f"{k}={v[k] >> s & 1}" for k in ("local", "local_any", "remote", "remote_any")))' "$j"
+	tiu_port_slot_bits "$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["pins"])' "$j")" \
+		"$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["slot"])' "$j")" "$3"
 }
 
 # ------------------------------------------------------------- counters --
