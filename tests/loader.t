@@ -309,6 +309,18 @@ assert i["keepalive"]["endpoints"] == 3, i["keepalive"]' "$B4" "$PORT" "$B6" 2>&
 	[ $rc = 0 ] && grep -q "warning: la: local=\*:$((p - 10))-$((p + 5)): ports $p-$((p + 5)) are inside net.ipv4.ip_local_port_range ($p-" <<<"$out"
 	result $? "a local range overlapping ip_local_port_range: warning naming the ports inside" "$out"
 	tiu_a down la --purge >/dev/null
+	# every port: the table has room for one more; up of another interface
+	# that needs more is refused before it changes anything
+	local snap
+	tiu_a up la --endpoint 'local=*:1-65535' >/dev/null 2>&1 &&
+		[ "$(bits_a 1) $(bits_a 65535)" = "local=0 local_any=1 remote=0 remote_any=0 local=0 local_any=1 remote=0 remote_any=0" ]
+	result $? "local=*:1-65535: every port's local_any bit set"
+	snap=$(snapshot_a)
+	out=$(tiu_a up lo --endpoint 'remote=*:1-10' 2>&1); rc=$?
+	[ $rc = 1 ] && grep -q "^tiu: lo: remote=\*:1-10 needs 10 entries of the endpoint table (one per port), 1 of 65536 are free" <<<"$out" &&
+		[ "$(snapshot_a)" = "$snap" ] && ! in_a ip link show tiu1d >/dev/null 2>&1
+	result $? "up whose range does not fit the table: exit 1 before anything changes" "$out"
+	tiu_a down la --purge >/dev/null
 }
 
 # Slots: given at up (the lowest free), freed at down, the statistics of
