@@ -393,7 +393,8 @@ int maps_ep_elems(const struct tiu_maps *m, struct tiu_endpoint_key **keys,
 		err = bpf_map_lookup_batch(m->endpoints, in, &batch, k + n, v + n, &count, NULL);
 		if (err)
 			err = -errno;
-		n += (int)count;
+		if (!err || err == -ENOENT) /* count is what was copied, also at the end */
+			n += (int)count;
 		if (err == -ENOENT || (err && err != -EINVAL && err != -ENOTSUP && err != -EOPNOTSUPP))
 			break;
 		if (err) { /* no batch operations: walk the keys */
