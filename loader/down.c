@@ -6,9 +6,9 @@
  * Everything is found from kernel state, never from a record of what `up`
  * did: tiu's XDP program by name on the interface, its TC filters at tiu's
  * handle/priority whose program name is tiu's, the detour pair by its name
- * and alias, map entries by ifindex. So `down` also cleans up after a
- * `tiu up` that was killed at any point. A clsact qdisc goes only if tiu
- * created it (see attach.c).
+ * and alias, map entries by ifindex and its slot. So `down` also cleans up
+ * after a `tiu up` that was killed at any point. A clsact qdisc goes only if
+ * tiu created it (see attach.c).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -174,9 +174,10 @@ static void down_usage(FILE *f)
 "       tiu down --stale\n"
 "\n"
 "Detach tiu from IFACE: its XDP program (from libxdp's dispatcher or alone),\n"
-"its TC filters (pref %u handle 0x%x), its detour pair tiuNd/tiuNp, and its\n"
-"endpoints and statistics. Other programs and filters are left alone. Works\n"
-"after a crash or kill of an earlier tiu command: it looks at what is attached.\n"
+"its TC filters (pref %u handle 0x%x), its detour pair tiuNd/tiuNp, its\n"
+"endpoints (and their port-table bits), mark selector and statistics, and frees\n"
+"its slot. Other programs and filters are left alone. Works after a crash or\n"
+"kill of an earlier tiu command: it looks at what is attached.\n"
 "If IFACE was deleted while tiu was up, removes its detour pair (found by its\n"
 "alias) and the entries of interfaces that no longer exist.\n"
 "\n"
