@@ -344,7 +344,8 @@ counters_nonzero() {
 # tests/lib/xfer.py, a full-duplex transfer of BYTES each way with the
 # SHA-256 of both directions; the server listens on BIND in SRV_NS, the
 # client connects to CONNECT from CLI_NS. Options go to both sides
-# (--mptcp, --timeout S; --want-subflows N to the client only). Results:
+# (--mptcp, --timeout S; --want-subflows N, --connect-timeout S and
+# --mark N, the client socket's SO_MARK, to the client only). Results:
 # $H_WORK/LABEL.{client,server}.json. Returns the client's status; xfer_ok
 # LABEL judges the transfer.
 h_xfer() {
@@ -352,7 +353,7 @@ h_xfer() {
 	shift 7
 	while [ $# -gt 0 ]; do
 		case $1 in
-		--want-subflows) copts+=("$1" "$2"); shift 2 ;;
+		--want-subflows|--connect-timeout|--mark) copts+=("$1" "$2"); shift 2 ;;
 		--timeout) to=$2; sopts+=("$1" "$2"); copts+=("$1" "$2"); shift 2 ;;
 		*) sopts+=("$1"); copts+=("$1"); shift ;;
 		esac

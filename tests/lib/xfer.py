@@ -4,7 +4,7 @@
 
   xfer.py server --bind ADDR --port P --send BYTES --out FILE [--mptcp] [--timeout S]
   xfer.py client --connect ADDR --port P --send BYTES --out FILE [--mptcp]
-                 [--want-subflows N] [--timeout S]
+                 [--want-subflows N] [--timeout S] [--connect-timeout S] [--mark N]
   xfer.py check CLIENT.json SERVER.json     both directions whole (exit 0/1)
   xfer.py field FILE.json NAME              one field of a result
   xfer.py echo-server --port P              echo every connection (IPv4+IPv6)
@@ -23,7 +23,9 @@ side writes one JSON object to FILE:
 `check` compares client.sent_sha256 with server.received_sha256 and the
 other way round; server and client never decide pass or fail themselves.
 The server handles exactly one connection and exits. MPTCP sockets are
-IPPROTO_MPTCP (262) sockets: no mptcpize, no LD_PRELOAD.
+IPPROTO_MPTCP (262) sockets: no mptcpize, no LD_PRELOAD. --mark N sets
+SO_MARK on the client's socket before it connects (every packet it sends
+carries the fwmark N; needs CAP_NET_ADMIN); the result then holds "mark".
 
 soak: against an echo-server, short echo connections (random sizes, two
 threads per address) and one long echo transfer (32 MiB) per address,
@@ -45,6 +47,7 @@ import threading
 import time
 
 IPPROTO_MPTCP = 262
+SO_MARK = getattr(socket, 'SO_MARK', 36)
 SOL_MPTCP = 284
 MPTCP_INFO = 1
 CHUNK = 256 * 1024
@@ -198,6 +201,9 @@ def run_transfer(a):
             # subflows are answered through it
         else:
             s = socket.socket(family_of(a.connect), socket.SOCK_STREAM, proto)
+            if a.mark is not None:
+                s.setsockopt(socket.SOL_SOCKET, SO_MARK, a.mark)
+                res['mark'] = s.getsockopt(socket.SOL_SOCKET, SO_MARK)
             s.settimeout(a.connect_timeout)
             s.connect((a.connect, a.port))
             peer = s.getpeername()
@@ -366,6 +372,7 @@ def main():
     ap.add_argument('--want-subflows', type=int, default=0)
     ap.add_argument('--timeout', type=float, default=60)
     ap.add_argument('--connect-timeout', type=float, default=5)
+    ap.add_argument('--mark', type=lambda v: int(v, 0), help='client: SO_MARK (0x.. or decimal)')
     ap.add_argument('--seconds', type=float, default=10)
     ap.add_argument('--expect')
     ap.add_argument('--data')
