@@ -155,13 +155,15 @@ cap_stop() {
 	E2E_CAP_MISSED=$miss
 }
 
-# xfer_run LABEL FAMILY(4|6) PROTO(tcp|mptcp) BYTES [TIMEOUT]: a full-duplex
-# transfer of BYTES each way (h_xfer); results in $WORK/LABEL.{client,server}.json.
+# xfer_run LABEL FAMILY(4|6) PROTO(tcp|mptcp) BYTES [TIMEOUT [XFER OPTIONS...]]:
+# a full-duplex transfer of BYTES each way (h_xfer) to the server's $PORT;
+# results in $WORK/LABEL.{client,server}.json.
 xfer_run() {
 	local lab=$1 fam=$2 proto=$3 bytes=$4 to=${5:-60} srv bind opt=()
+	shift $(($# < 5 ? $# : 5))
 	if [ "$fam" = 6 ]; then srv=$SRV6 bind=::; else srv=$SRV4 bind=0.0.0.0; fi
 	if [ "$proto" = mptcp ]; then opt=(--mptcp --want-subflows 2); fi
-	h_xfer "$lab" $S $bind $C $srv $PORT "$bytes" --timeout "$to" "${opt[@]}"
+	h_xfer "$lab" $S $bind $C $srv $PORT "$bytes" --timeout "$to" "${opt[@]}" "$@"
 }
 
 nstat_reset() { local n; for n in "$@"; do in_ns $n nstat -n >/dev/null 2>&1; done; }
@@ -184,46 +186,70 @@ link_drops() {
 # packets dropped because a CPU's receive backlog was full (all CPUs, host-wide)
 softnet_drops() { local s=0 a b r; while read -r a b r; do s=$((s + 16#$b)); done </proc/net/softnet_stat; echo $s; }
 
+# The namespace of a topology interface: c* the client, s* the server, else the middlebox.
+e2e_ns_of() { case $1 in c*) echo "$C" ;; s*) echo "$S" ;; *) echo "$R" ;; esac; }
+
+# e2e_measure LABEL FAMILY PROTO BYTES TIMEOUT IFACES [XFER OPTIONS...]
+# One transfer while tiu is up, with everything verdict.py needs: tiu's
+# counters of IFACES (verdict.py's IFACE:LINK:SIDE,... list) before and
+# after, nstat deltas, backlog and veth drops, captures on E2E_CAP_LINKS
+# (default: every middlebox link), the transfer (xfer_run). Sets E2E_MEASURED
+# (verdict.py's options for the drops) for e2e_verdict. Returns 1 only when
+# the captures did not start (the transfer's fate is the verdict's).
+e2e_measure() {
+	local lab=$1 fam=$2 proto=$3 bytes=$4 to=$5 ifaces=$6 spec ifc sn0 sn1 ld0 ld1
+	shift 6
+	for spec in ${ifaces//,/ }; do
+		ifc=${spec%%:*}
+		tiu_stats_json "$(e2e_ns_of $ifc)" $ifc >"$WORK/$lab.stats0.$ifc.json"
+	done
+	nstat_reset $C $S
+	sn0=$(softnet_drops) ld0=$(link_drops)
+	cap_start "$lab" || return 1
+	xfer_run "$lab" "$fam" "$proto" "$bytes" "$to" "$@"
+	cap_stop
+	sn1=$(softnet_drops) ld1=$(link_drops)
+	nstat_json $C >"$WORK/$lab.nstat.cli.json"
+	nstat_json $S >"$WORK/$lab.nstat.srv.json"
+	for spec in ${ifaces//,/ }; do
+		ifc=${spec%%:*}
+		tiu_stats_json "$(e2e_ns_of $ifc)" $ifc >"$WORK/$lab.stats1.$ifc.json"
+	done
+	E2E_MEASURED="--cap-missed $E2E_CAP_MISSED --softnet-drops $((sn1 - sn0)) --link-drops $ld0 $ld1"
+}
+
+# e2e_verdict LABEL BYTES [VERDICT OPTIONS...]: verdict.py on what
+# e2e_measure left (tiu's port: $PORT); one line to results.jsonl. The
+# captures are large: kept only for a failed run.
+e2e_verdict() {
+	local lab=$1 bytes=$2 rc
+	shift 2
+	PORT=$PORT python3 "$E2E_DIR/verdict.py" --work "$WORK" --label "$lab" --bytes "$bytes" \
+		$E2E_MEASURED --results "$WORK/results.jsonl" "$@"
+	rc=$?
+	[ $rc = 0 ] && [ "${E2E_KEEP:-0}" != 1 ] && rm -f "$WORK/$lab".*.pcap
+	return $rc
+}
+
 # e2e_run LABEL FAMILY(4|6) PROTO(tcp|mptcp) MBOX MODE(native|skb|tc) TX(on|off) BYTES [TIMEOUT]
 # One run through tiu: middlebox, tiu up on both ends, sender TX checksum
 # offload, captures, a full-duplex transfer of BYTES each way, counters,
 # tiu down, then verdict.py judges it. Returns 0 when every check passed.
 e2e_run() {
 	local lab=$1 fam=$2 proto=$3 mb=$4 mode=$5 tx=$6 bytes=$7 to=${8:-60}
-	local peer ifc ns sn0 sn1 ld0 ld1 missed rc opt=""
+	local peer opt=""
 	mbox "$mb" || return 1
 	tiu_ends_up "$mode" || { tiu_down_all; return 1; }
 	[ -z "${E2E_ON_UP:-}" ] || $E2E_ON_UP   # a caller's look at tiu while it is up
 	set_txcsum "$tx" || { echo "# ethtool -K tx $tx failed" >&2; tiu_down_all; return 1; }
-	for ifc in c0 c1 s0; do
-		ns=$C; [ $ifc = s0 ] && ns=$S
-		tiu_stats_json $ns $ifc >"$WORK/$lab.stats0.$ifc.json"
-	done
-	nstat_reset $C $S
-	sn0=$(softnet_drops) ld0=$(link_drops)
-	cap_start "$lab" || { tiu_down_all; return 1; }
-	xfer_run "$lab" "$fam" "$proto" "$bytes" "$to"
-	cap_stop
-	missed=$E2E_CAP_MISSED
-	sn1=$(softnet_drops) ld1=$(link_drops)
-	nstat_json $C >"$WORK/$lab.nstat.cli.json"
-	nstat_json $S >"$WORK/$lab.nstat.srv.json"
-	for ifc in c0 c1 s0; do
-		ns=$C; [ $ifc = s0 ] && ns=$S
-		tiu_stats_json $ns $ifc >"$WORK/$lab.stats1.$ifc.json"
-	done
+	e2e_measure "$lab" "$fam" "$proto" "$bytes" "$to" c0:rc:client,c1:rc2:client,s0:rs:server ||
+		{ tiu_down_all; return 1; }
 	tiu_down_all
 	set_txcsum on
 	if [ "$mb" = nat ]; then peer=$NAT4; [ "$fam" = 6 ] && peer=$NAT6
 	else peer=$CLI4; [ "$fam" = 6 ] && peer=$CLI6; fi
 	[ "$proto" = mptcp ] && opt=--mptcp
-	PORT=$PORT python3 "$E2E_DIR/verdict.py" --work "$WORK" --label "$lab" --bytes "$bytes" $opt \
-		--peer "$peer" --cap-missed "$missed" --softnet-drops $((sn1 - sn0)) \
-		--link-drops "$ld0" "$ld1" --results "$WORK/results.jsonl"
-	rc=$?
-	# the captures are large: keep them only for a failed run
-	[ $rc = 0 ] && [ "${E2E_KEEP:-0}" != 1 ] && rm -f "$WORK/$lab".*.pcap
-	return $rc
+	e2e_verdict "$lab" "$bytes" $opt --peer "$peer"
 }
 
 # e2e_router_run LABEL FAMILY MODE(native|skb|tc) BYTES [TIMEOUT]
@@ -236,7 +262,7 @@ e2e_run() {
 # too sends with TX offload off: every TCP packet on rs must carry a valid
 # checksum, the server must count no checksum error.
 e2e_router_run() {
-	local lab=$1 fam=$2 mode=$3 bytes=$4 to=${5:-60} dec missed ifc ns rc ld0 ld1
+	local lab=$1 fam=$2 mode=$3 bytes=$4 to=${5:-60} dec
 	case $mode in
 	native|skb) dec="--decap xdp --xdp-mode $mode" ;;
 	tc) dec="--decap tc" ;;
@@ -246,29 +272,10 @@ e2e_router_run() {
 	tiu_up $R rc --decap tc --endpoint local=$SRV4:$PORT --endpoint "local=[$SRV6]:$PORT" || { tiu_down_all; return 1; }
 	in_ns $R ethtool -K rs tx off >/dev/null 2>&1 && in_ns $S ethtool -K s0 tx off >/dev/null 2>&1 &&
 		in_ns $C ethtool -K c0 tx off >/dev/null 2>&1 || { echo "# ethtool failed" >&2; tiu_down_all; return 1; }
-	for ifc in c0 rc; do
-		ns=$C; [ $ifc = rc ] && ns=$R
-		tiu_stats_json $ns $ifc >"$WORK/$lab.stats0.$ifc.json"
-	done
-	nstat_reset $C $S
-	ld0=$(link_drops)
-	E2E_CAP_LINKS="$R:rc $R:rs" cap_start "$lab" || { tiu_down_all; return 1; }
-	xfer_run "$lab" "$fam" tcp "$bytes" "$to"
-	cap_stop
-	missed=$E2E_CAP_MISSED ld1=$(link_drops)
-	nstat_json $C >"$WORK/$lab.nstat.cli.json"
-	nstat_json $S >"$WORK/$lab.nstat.srv.json"
-	for ifc in c0 rc; do
-		ns=$C; [ $ifc = rc ] && ns=$R
-		tiu_stats_json $ns $ifc >"$WORK/$lab.stats1.$ifc.json"
-	done
+	E2E_CAP_LINKS="$R:rc $R:rs" e2e_measure "$lab" "$fam" tcp "$bytes" "$to" c0:rc:client,rc:rc:server ||
+		{ tiu_down_all; return 1; }
 	tiu_down_all
 	in_ns $R ethtool -K rs tx on >/dev/null 2>&1; set_txcsum on
-	PORT=$PORT python3 "$E2E_DIR/verdict.py" --work "$WORK" --label "$lab" --bytes "$bytes" \
-		--peer "$([ "$fam" = 6 ] && echo $CLI6 || echo $CLI4)" --cap-missed "$missed" \
-		--ifaces c0:rc:client,rc:rc:server --udp-links rc --tcp-links rs \
-		--link-drops "$ld0" "$ld1" --results "$WORK/results.jsonl"
-	rc=$?
-	[ $rc = 0 ] && [ "${E2E_KEEP:-0}" != 1 ] && rm -f "$WORK/$lab".*.pcap
-	return $rc
+	e2e_verdict "$lab" "$bytes" --peer "$([ "$fam" = 6 ] && echo $CLI6 || echo $CLI4)" \
+		--ifaces c0:rc:client,rc:rc:server --udp-links rc --tcp-links rs
 }

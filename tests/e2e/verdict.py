@@ -21,12 +21,14 @@ Checks, each printed as "# ok ..." or "# FAIL ...":
    valid, every packet accounted for;
  - nstat on both ends: no TCP/UDP checksum errors, no UDP to a closed port
    (a tunnelled packet that was not decapsulated ends there);
- - tiu counters on each interface: converted > 0 in both directions, no
-   drop or skip; what each end converted equals what the capture next to it
-   saw (packets and bytes), when the capture is complete - or, when the
-   veth between them dropped packets (--link-drops: tx_dropped per link,
-   "IFACE=N,..."), differs by at most those drops, in the direction they
-   explain (the capture sees a packet its sender then drops);
+ - tiu counters on each interface: converted > 0 in both directions (a
+   side marked /out or /in in --ifaces: in that direction only, the other
+   one 0 in the counters and in the capture), no drop or skip; what each
+   end converted equals what the capture next to it saw (packets and
+   bytes), when the capture is complete - or, when the veth between them
+   dropped packets (--link-drops: tx_dropped per link, "IFACE=N,..."),
+   differs by at most those drops, in the direction they explain (the
+   capture sees a packet its sender then drops);
  - MPTCP: no fallback, two subflows, the second link carried data;
  - the server saw the expected peer address (NAT).
 Appends one JSON line to --results; exit status 0 when every check passed.
@@ -75,7 +77,7 @@ def main():
     ap.add_argument('--link-drops', nargs=2, default=('', ''), metavar=('BEFORE', 'AFTER'))
     ap.add_argument('--results')
     ap.add_argument('--ifaces', default=IFACES,
-                    help='IFACE:LINK:client|server,... (default %(default)s)')
+                    help='IFACE:LINK:client|server[/out|/in],... (default %(default)s)')
     ap.add_argument('--udp-links', default='rc,rc2,rs', help='captures that must hold only UDP')
     ap.add_argument('--tcp-links', default='', help='captures of plain TCP: every checksum valid')
     a = ap.parse_args()
@@ -163,6 +165,9 @@ def main():
         return ok, ' (%s dropped %d on its veth)' % (first, dropped)
     conv = {'enc': 0, 'dec': 0}
     for ifc, mb, side in ifaces:
+        # SIDE/out or SIDE/in: this interface carries only that direction of
+        # the connection (asymmetric routes); the other must stay at zero
+        side, _, only = side.partition('/')
         c0, c1 = counters(w('stats0.%s.json' % ifc), ifc), counters(w('stats1.%s.json' % ifc), ifc)
         if c0 is None or c1 is None:
             check(False, 'tiu stats of %s readable' % ifc)
@@ -180,21 +185,32 @@ def main():
             (f.get('udp_from_port', 0), f.get('l3_from_port', 0))
         in_p, in_b = (f.get('udp_from_port', 0), f.get('l3_from_port', 0)) if side == 'client' else \
             (f.get('udp_to_port', 0), f.get('l3_to_port', 0))
-        if ifc == 'c1' and not a.mptcp:
+        if ifc == 'c1' and not a.mptcp and not only:
             check(enc == 0 and dec == 0 and out_p == 0, 'c1: unused (no MPTCP)')
             continue
-        check(enc > 0 and dec > 0, '%s: converted %d out (%d in place, %d via detour, %d detoured skbs), %d in'
-              % (ifc, enc, d.get('enc_converted', 0), d.get('detour_converted', 0), d.get('enc_detoured', 0), dec))
+        if only:
+            moved, still = (enc, dec) if only == 'out' else (dec, enc)
+            back = in_p if only == 'out' else out_p
+            check(moved > 0 and still == 0 and back == 0,
+                  '%s: one way (%s): converted %d out (%d in place, %d via detour, %d detoured skbs), %d in; '
+                  'capture on %s saw %d UDP the other way' % (ifc, only, enc, d.get('enc_converted', 0),
+                                                              d.get('detour_converted', 0), d.get('enc_detoured', 0),
+                                                              dec, mb, back))
+        else:
+            check(enc > 0 and dec > 0, '%s: converted %d out (%d in place, %d via detour, %d detoured skbs), %d in'
+                  % (ifc, enc, d.get('enc_converted', 0), d.get('detour_converted', 0), d.get('enc_detoured', 0), dec))
         if a.cap_missed == 0:
             between = {} if ifc == mb else lost   # no veth between a device and itself
             # out: ifc's tiu counted, then ifc's veth sent to the capture on mb
-            ok, why = accounted(ifc, mb, enc, out_p, encb, out_b, between.get(ifc, 0))
-            check(ok, '%s: sent %d packets / %d bytes as UDP, capture on %s saw %d / %d%s'
-                  % (ifc, enc, encb, mb, out_p, out_b, why))
+            if only != 'in':
+                ok, why = accounted(ifc, mb, enc, out_p, encb, out_b, between.get(ifc, 0))
+                check(ok, '%s: sent %d packets / %d bytes as UDP, capture on %s saw %d / %d%s'
+                      % (ifc, enc, encb, mb, out_p, out_b, why))
             # in: the capture on mb saw it, then mb's veth handed it to ifc's tiu
-            ok, why = accounted(mb, ifc, in_p, dec, in_b, decb, between.get(mb, 0))
-            check(ok, '%s: turned %d packets / %d bytes back into TCP, capture on %s saw %d / %d%s'
-                  % (ifc, dec, decb, mb, in_p, in_b, why))
+            if only != 'out':
+                ok, why = accounted(mb, ifc, in_p, dec, in_b, decb, between.get(mb, 0))
+                check(ok, '%s: turned %d packets / %d bytes back into TCP, capture on %s saw %d / %d%s'
+                      % (ifc, dec, decb, mb, in_p, in_b, why))
 
     # 5. MPTCP and NAT
     if a.mptcp:
