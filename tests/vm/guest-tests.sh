@@ -16,12 +16,15 @@
 #      (the dispatcher; ip_summed readable or not, as /proc/kallsyms says),
 #      `tiu down` removing only tiu's program, and a tunnelled transfer with
 #      TX checksum offload off, every UDP checksum on the wire checked;
-#   4. a real layer-3 device: two namespaces joined by WireGuard over a veth
+#   4. a port range and a mark selector: connections chosen by each cross
+#      the veth as UDP (a one-way tunnel, replies over a second pair), the
+#      ports next to the range and another mark as TCP;
+#   5. a real layer-3 device: two namespaces joined by WireGuard over a veth
 #      pair, a transfer through the tunnel, then tiu up on both wg0 (raw-IP
 #      framing) and a transfer through tiu and the tunnel;
-#   5. a path with a smaller MTU: tiu translates the router's ICMP errors
+#   6. a path with a smaller MTU: tiu translates the router's ICMP errors
 #      about tunnelled packets, both ends' routes learn the MTU;
-#   6. netkit (6.7+): whether a netkit device with its offloads off hands its
+#   7. netkit (6.7+): whether a netkit device with its offloads off hands its
 #      BPF program segmented, checksummed packets (what a segmentation detour
 #      needs), and with them on GSO/PARTIAL ones.
 #
@@ -463,7 +466,96 @@ run_tiu_tests() {
 	pair_down
 }
 
-# ------------------------------------------- 4. a real layer-3 device ------
+# --------------------------------------- 4. port ranges and marks ---------
+# A one-way tunnel over the veth pair: a's va tunnels what its endpoints
+# select, b's vb turns it back into TCP, and b's replies come back as plain
+# TCP over a second veth pair without tiu (va2/vb2: b routes a's address
+# there). So every connection completes, and what decides is what crosses
+# va: a selected connection's packets to the port are all UDP with valid
+# checksums, those of a connection nothing selects are TCP. a holds a port
+# range and a mark selector: the range's port table on this kernel's
+# verifier, and skb->mark read at TC egress and kept across the detour
+# (where 6.1's compat build sends every tunnelled packet).
+SEL_A2=10.77.5.1 SEL_B2=10.77.5.2
+SEL_FIRST=7000 SEL_LAST=7009 SEL_OTHER=7100
+cnt_sa() { tiu_counter "$NSA" "$IFA" "$1" --pin-dir "$PINS/sa"; }
+cnt_sb() { tiu_counter "$NSB" "$IFB" "$1" --pin-dir "$PINS/sb"; }
+
+sel_up() {
+	pair_up && h_veth "$NSA" va2 "$NSB" vb2 && h_addr "$NSA" va2 "$SEL_A2/24" &&
+		h_addr "$NSB" vb2 "$SEL_B2/24" && ip -n "$NSB" route add "$ADDR_A/32" via "$SEL_A2" dev vb2 &&
+		ns_enter "$NSA" sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.va2.rp_filter=0 ||
+		fail "cannot build the two veth pairs" || return
+	ip -n "$NSB" route get "$ADDR_A" | grep -q 'dev vb2' || fail "b does not route a's address through vb2" || return
+	mkdir -p "$PINS/sa" "$PINS/sb"
+	tiu_up "$NSA" "$IFA" --endpoint "remote=$ADDR_B:$SEL_FIRST-$SEL_LAST" --endpoint mark=0x100/0xf00 \
+		--pin-dir "$PINS/sa" || fail "tiu up $IFA with a port range and a mark failed" || return
+	tiu_up "$NSB" "$IFB" --endpoint "local=*:$SEL_FIRST-$SEL_LAST" --endpoint "local=*:$SEL_OTHER" \
+		--pin-dir "$PINS/sb" || fail "tiu up $IFB with a port range failed" || return
+	tiu_in "$NSA" endpoint list "$IFA" --pin-dir "$PINS/sa"
+}
+
+# sel_conn LABEL PORT UDP|TCP [XFER OPTIONS...]: a transfer from a to b's
+# PORT, whole both ways; what a's va carried to PORT is all UDP (each with
+# a valid checksum; a converted exactly those and b turned exactly those
+# back into TCP) or all TCP (a passed them untouched, b converted nothing).
+# Sets SEL_DETOUR: what a converted at the detour.
+sel_conn() {
+	local lab=$1 port=$2 want=$3 cap c udp tcp conv0 conv1 dec0 dec1 pass0 pass1 det0
+	shift 3
+	[ -n "$SEL_OK" ] || skip_because "no tiu on the veth pairs (see above)" || return
+	conv0=$(($(cnt_sa enc_converted) + $(cnt_sa detour_converted))) pass0=$(cnt_sa enc_pass)
+	dec0=$(cnt_sb dec_converted) det0=$(cnt_sa detour_converted)
+	capture "$NSA" "$IFA" "port $port" "$H_WORK/$lab.pcap"
+	cap=$CAPTURE
+	h_xfer "$lab" "$NSB" "$ADDR_B" "$NSA" "$ADDR_B" "$port" $((256 * 1024)) --timeout 90 "$@"
+	c=$?
+	capture_end "$cap"
+	conv1=$(($(cnt_sa enc_converted) + $(cnt_sa detour_converted))) pass1=$(cnt_sa enc_pass)
+	dec1=$(cnt_sb dec_converted) SEL_DETOUR=$(($(cnt_sa detour_converted) - det0))
+	udp=$(tcpdump -r "$H_WORK/$lab.pcap" -nn udp 2>/dev/null | wc -l)
+	tcp=$(tcpdump -r "$H_WORK/$lab.pcap" -nn tcp 2>/dev/null | wc -l)
+	echo "on va to or from port $port: $udp UDP, $tcp TCP; a converted +$((conv1 - conv0)) ($SEL_DETOUR at the detour), passed +$((pass1 - pass0)); b decapsulated +$((dec1 - dec0))"
+	[ "$c" = 0 ] && xfer_ok "$lab" || fail "the transfer to port $port failed (client exit $c)" || return
+	if [ "$want" = UDP ]; then
+		wire_check "$H_WORK/$lab.pcap" client udp || return
+		[ "$tcp" = 0 ] || fail "$tcp TCP packets to port $port crossed va untunnelled" || return
+		[ $((conv1 - conv0)) = "$udp" ] && [ $((dec1 - dec0)) = "$udp" ] ||
+			fail "a converted $((conv1 - conv0)), b decapsulated $((dec1 - dec0)), va carried $udp UDP"
+	else
+		[ "$udp" = 0 ] && [ "$tcp" -gt 0 ] || fail "expected only TCP to port $port on va" || return
+		# enc_pass counts skbs: a GSO skb is one there, several packets on va
+		[ $((conv1 - conv0)) = 0 ] && [ $((dec1 - dec0)) = 0 ] &&
+			[ $((pass1 - pass0)) -ge 1 ] && [ $((pass1 - pass0)) -le "$tcp" ] ||
+			fail "a converted $((conv1 - conv0)) and passed $((pass1 - pass0)), b decapsulated $((dec1 - dec0)): want 0, 1..$tcp, 0"
+	fi
+}
+
+# The mark must survive the redirect to the detour (same namespace: the
+# veth's skb_scrub_packet() keeps skb->mark), where the data of a socket
+# with TX offload on goes.
+sel_mark_conn() {
+	sel_conn "$@" || return
+	[ "$SEL_DETOUR" -gt 0 ] || fail "nothing went through the detour"
+}
+
+SEL_OK=
+run_select_tests() {
+	lane_check "range and mark on $KVER: tiu up with remote=ADDR:$SEL_FIRST-$SEL_LAST and mark=0x100/0xf00; replies routed over a second veth pair" \
+		sel_up && SEL_OK=1
+	lane_check "range: a transfer to port $SEL_LAST (the range's last) crosses va as UDP only, every checksum valid, counters = capture" \
+		sel_conn range-last "$SEL_LAST" UDP
+	lane_check "range: port $((SEL_LAST + 1)) (one past the range) crosses va as TCP, counted in enc_pass" \
+		sel_conn range-out $((SEL_LAST + 1)) TCP
+	lane_check "mark: SO_MARK 0x1ff (mark=0x100/0xf00) to port $SEL_OTHER, outside the range: tunnelled by the mark alone, via the detour" \
+		sel_mark_conn mark-1ff "$SEL_OTHER" UDP --mark 0x1ff
+	lane_check "mark: SO_MARK 0x200 to port $SEL_OTHER crosses va as TCP" sel_conn mark-200 "$SEL_OTHER" TCP --mark 0x200
+	tiu_in "$NSA" down "$IFA" --purge --pin-dir "$PINS/sa" >/dev/null 2>&1
+	tiu_in "$NSB" down "$IFB" --purge --pin-dir "$PINS/sb" >/dev/null 2>&1
+	pair_down
+}
+
+# ------------------------------------------- 5. a real layer-3 device ------
 # Two namespaces, an underlay veth pair (10.78.0.0/24) and a WireGuard
 # tunnel over it (wg0, 10.79.0.0/24): a device without a MAC header
 # (link/none, ARPHRD_NONE), as people run it.
@@ -568,7 +660,7 @@ run_l3_tests() {
 		wg_tiu_transfer
 }
 
-# --------------------------------------------- 5. a path with a smaller MTU --
+# --------------------------------------------- 6. a path with a smaller MTU --
 # client (c0) --- (r0) router (r1) --- (s0) server, IPv4: the router forwards
 # at most 1400 bytes (route MTUs; every interface keeps 1500) and drops
 # every TCP packet, so only what tiu tunnels crosses it. Its "fragmentation
@@ -616,7 +708,7 @@ run_pmtu_tests() {
 		pmtu_transfer
 }
 
-# ------------------------------------------------------------ 6. netkit -----
+# ------------------------------------------------------------ 7. netkit -----
 # A netkit pair (nk0 in one namespace, nk1 in another; L2 mode, policy pass)
 # with netkit_probe.bpf.o as nk0's program: netkit_xmit() runs it from
 # nk0's ndo_start_xmit, after validate_xmit_skb() has done in software
@@ -718,6 +810,7 @@ h_init vm
 run_unit_tests
 run_xdp_loader_tests
 run_tiu_tests
+run_select_tests
 run_l3_tests
 run_pmtu_tests
 run_netkit_tests
