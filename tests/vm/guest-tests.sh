@@ -236,7 +236,22 @@ unit_test() { # BINARY [ARG...]
 # ------------------------------------ 2. dispatcher with xdp-loader --------
 
 xl_load() { # MODE OBJECT
-	in_a xdp-loader load -p "$PINS" -m "$1" "$IFA" "$2" || fail "xdp-loader load -m $1 $IFA $2 failed"
+	in_a xdp-loader load -p "$PINS" -m "$1" "$IFA" "$2" || fail "xdp-loader load -m $1 $IFA $2 failed" || return
+	[ "$2" != "$TIU_OBJ" ] || xl_link_tiu
+}
+
+# tiu's object loaded as built finds its interface's slot per packet in
+# tiu_links and passes, uncounted, the packets of an interface without an
+# entry there (tiu_where() in headers/tiu_datapath.h). `tiu up` writes the
+# entry; without tiu, the lane writes it as tiu would: slot 0,
+# TIU_LINK_F_REAL (struct tiu_link in headers/tiu_common.h).
+xl_link_tiu() {
+	local ifindex
+	ifindex=$(ip -n "$NSA" -o link show "$IFA" | cut -d: -f1)
+	[ -n "$ifindex" ] || fail "no ifindex for $IFA" || return
+	bpftool map update pinned "$PINS/tiu_links" \
+		key $((ifindex & 255)) $((ifindex >> 8 & 255)) 0 0 value 0 0 0 0 1 0 0 0 ||
+		fail "cannot write $IFA's tiu_links entry"
 }
 
 xl_unload() { # PROGRAM-NAME
