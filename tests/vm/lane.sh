@@ -19,7 +19,7 @@
 #      KERNELS (the lanes, default "bookworm trixie"),
 #      LANE_JOBS (lanes run at the same time: default 2 with two CPUs or more,
 #      else 1, one after the other),
-#      VM_TIMEOUT (seconds before a guest is killed, default 600),
+#      VM_TIMEOUT (seconds before a guest is killed, default 1200),
 #      LANE_TIU_MODES (XDP modes of the tiu checks, default "native"),
 #      LANE_ONLY (a regular expression: run only the checks it matches).
 set -u
@@ -83,7 +83,7 @@ prepare() {
 # guest SUITE: boot SUITE's kernel and run the guest tests there; their
 # output (and vm-run's) on stdout, vm-run's status as ours.
 guest() {
-	cd "$REPO" && "$HERE/vm-run.sh" -K "$1" -t "${VM_TIMEOUT:-600}" \
+	cd "$REPO" && "$HERE/vm-run.sh" -K "$1" -t "${VM_TIMEOUT:-1200}" \
 		${LANE_TIU_MODES:+-e "LANE_TIU_MODES=$LANE_TIU_MODES"} \
 		${LANE_ONLY:+-e "LANE_ONLY=$LANE_ONLY"} \
 		-- bash "$HERE/guest-tests.sh" 2>&1
@@ -128,7 +128,7 @@ report() {
 	case $rc in
 	0) ;;
 	124) N=$((N + 1)) failed=$((failed + 1))
-		echo "not ok $N - $suite: the guest timed out (VM_TIMEOUT=${VM_TIMEOUT:-600}s)" ;;
+		echo "not ok $N - $suite: the guest timed out (VM_TIMEOUT=${VM_TIMEOUT:-1200}s)" ;;
 	125) N=$((N + 1)) failed=$((failed + 1))
 		echo "not ok $N - $suite: the guest could not run the tests (see vm-run's error above)" ;;
 	*) [ "$failed" -gt 0 ] || {
