@@ -230,12 +230,21 @@ static int setup_ends(const char *ifname, struct detour *d)
 	d->peer_ifindex = if_nametoindex(d->peer);
 	if (!d->ifindex || !d->peer_ifindex)
 		return tiu_fail("%s: detour %s/%s vanished right after creation", ifname, d->name, d->peer);
+	/* The alias first (RTM_NEWLINK ignores IFLA_IFALIAS at creation): it is
+	 * what lets `down` recognise and delete the pair, so a `tiu up` killed
+	 * during the slower steps below leaves nothing `down` cannot remove. */
+	err = nl_link_set(d->ifindex, false, alias);
+	if (!err)
+		err = nl_link_set(d->peer_ifindex, false, alias);
+	if (err)
+		return tiu_fail("%s: cannot name detour %s/%s: %s", ifname, d->name, d->peer,
+				strerror(-err));
 	if (disable_ipv6(d->name) || disable_ipv6(d->peer) ||
 	    ethtool_detour_offloads(d->name, true) || ethtool_detour_offloads(d->peer, false))
 		return -1;
-	err = nl_link_set(d->ifindex, true, alias);
+	err = nl_link_set(d->ifindex, true, NULL);
 	if (!err)
-		err = nl_link_set(d->peer_ifindex, true, alias);
+		err = nl_link_set(d->peer_ifindex, true, NULL);
 	if (err)
 		return tiu_fail("%s: cannot set detour %s/%s up: %s", ifname, d->name, d->peer,
 				strerror(-err));
