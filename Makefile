@@ -32,7 +32,16 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 ARCH_INC := /usr/include/$(shell $(CC) -dumpmachine)
-BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_x86 -Wall -Werror \
+# The BPF objects' byte order is the loader's target's, as its compiler says
+# (__BYTE_ORDER__ of $(CC)), or BPF_TARGET=bpfel|bpfeb. The programs use no
+# __TARGET_ARCH_* (no PT_REGS: they read packets, not registers), and the
+# build host's <asm/*.h> give only types: tiu reads no kernel-header
+# bitfield (docs/DESIGN.md, "Byte order").
+bpf_target_of = $(if $(shell echo | $(1) -dM -E - 2>/dev/null | grep '__BYTE_ORDER__ __ORDER_BIG_ENDIAN__'),bpfeb,bpfel)
+ifeq ($(origin BPF_TARGET),undefined)
+BPF_TARGET := $(call bpf_target_of,$(CC))
+endif
+BPF_CFLAGS := -O2 -g -target $(BPF_TARGET) -Wall -Werror \
 	-Iheaders -I$(ARCH_INC)
 USER_CFLAGS := -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers \
 	-Iheaders -I$(BUILD) -D_GNU_SOURCE

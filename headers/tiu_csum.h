@@ -35,6 +35,14 @@ static __always_inline __u16 tiu_csum_fold(__u32 sum)
 	return (__u16)sum;
 }
 
+/*
+ * Two bytes read as one 16-bit value from an odd offset: each of them sits
+ * in another word of the sum, at the other half, so they enter the sum
+ * swapped (RFC 1071, "byte order independence"). A swap of what memory
+ * holds, right in either byte order: not a host <-> network conversion.
+ */
+#define tiu_csum_swab16(x) ((__u16)__builtin_bswap16((__u16)(x)))
+
 /* RFC 1624, eqn. 3: HC' = ~(~HC + ~m + m'), for one 16-bit word m -> m'. */
 static __always_inline __u16 tiu_csum_replace16(__u16 check, __u16 from, __u16 to)
 {

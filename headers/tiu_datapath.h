@@ -531,8 +531,8 @@ static __always_inline int tiu_encap_clamp_mss(void *data, void *data_end, __u64
 		c->opt_off = l4_off + TIU_L4_HDR_LEN + off + 2;
 		c->mss = new;
 		if (off & 1) /* odd offset from the header: each byte in another word */
-			c->check = tiu_csum_replace16(t->check, __builtin_bswap16(old),
-						      __builtin_bswap16(new));
+			c->check = tiu_csum_replace16(t->check, tiu_csum_swab16(old),
+						      tiu_csum_swab16(new));
 		else
 			c->check = tiu_csum_replace16(t->check, old, new);
 		return 1;

@@ -66,9 +66,9 @@ static __always_inline int tiu_icmp_parse_quote(void *qip, void *data_end, __u32
 	if (family == 4) {
 		struct iphdr *iph = qip;
 
-		if ((void *)(iph + 1) > data_end || qlen < sizeof(*iph) || iph->version != 4)
+		if ((void *)(iph + 1) > data_end || qlen < sizeof(*iph) || tiu_ip_version(iph) != 4)
 			return -1;
-		hlen = iph->ihl * 4;
+		hlen = tiu_ipv4_ihl(iph) * 4;
 		if (hlen < sizeof(*iph) || hlen > qlen || qip + hlen > data_end)
 			return -1;
 		if (iph->frag_off & tiu_htons(TIU_IP_MF | TIU_IP_OFFSET))
@@ -80,7 +80,7 @@ static __always_inline int tiu_icmp_parse_quote(void *qip, void *data_end, __u32
 		__u8 *proto_byte = &ip6h->nexthdr;
 		__u8 nh;
 
-		if ((void *)(ip6h + 1) > data_end || qlen < sizeof(*ip6h) || ip6h->version != 6)
+		if ((void *)(ip6h + 1) > data_end || qlen < sizeof(*ip6h) || tiu_ip_version(ip6h) != 6)
 			return -1;
 		hlen = sizeof(*ip6h);
 		nh = ip6h->nexthdr;

@@ -70,9 +70,9 @@ static __always_inline int tiu_parse_ipv4(void *l3, void *data_end, __u32 room, 
 
 	if ((void *)(iph + 1) > data_end)
 		return TIU_PARSE_NOT_IP;
-	if (iph->version != 4)
+	if (tiu_ip_version(iph) != 4)
 		return TIU_PARSE_NOT_IP;
-	ihl = iph->ihl * 4;
+	ihl = tiu_ipv4_ihl(iph) * 4;
 	tot = tiu_htons(iph->tot_len);
 	if (ihl < sizeof(*iph) || tot < ihl || tot > room)
 		return TIU_PARSE_NOT_IP;
@@ -97,7 +97,7 @@ static __always_inline int tiu_parse_ipv6(void *l3, void *data_end, __u32 room, 
 
 	if ((void *)(ip6h + 1) > data_end)
 		return TIU_PARSE_NOT_IP;
-	if (ip6h->version != 6)
+	if (tiu_ip_version(ip6h) != 6)
 		return TIU_PARSE_NOT_IP;
 	payload = tiu_htons(ip6h->payload_len);
 	if (payload == 0 || payload + sizeof(*ip6h) > room) /* jumbogram or truncated */

@@ -24,9 +24,35 @@
 #include <linux/in.h>
 #include "tiu_csum.h"
 
-#ifndef tiu_htons
-#define tiu_htons(x) ((__be16)__builtin_bswap16(x)) /* x86 and BPF little endian */
+/*
+ * Host <-> network byte order, from the compiler's own __BYTE_ORDER__
+ * (clang -target bpfel or bpfeb for the programs, gcc or clang of the
+ * target for the loader and the tests): never assumed. A swap of two or four
+ * bytes is its own inverse, so tiu_htons also serves as ntohs (as the
+ * kernel's __swab16 does for both). docs/DESIGN.md, "Byte order".
+ */
+#if !defined(__BYTE_ORDER__) || !defined(__ORDER_LITTLE_ENDIAN__) || !defined(__ORDER_BIG_ENDIAN__)
+#error "tiu_wire.h: the compiler does not say its byte order (__BYTE_ORDER__)"
+#elif __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define tiu_htons(x) ((__be16)__builtin_bswap16((__u16)(x)))
+#define tiu_htonl(x) ((__be32)__builtin_bswap32((__u32)(x)))
+#elif __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define tiu_htons(x) ((__be16)(__u16)(x))
+#define tiu_htonl(x) ((__be32)(__u32)(x))
+#else
+#error "tiu_wire.h: neither little nor big endian (__BYTE_ORDER__)"
 #endif
+#define tiu_ntohs(x) ((__u16)tiu_htons(x))
+#define tiu_ntohl(x) ((__u32)tiu_htonl(x))
+
+/*
+ * The first byte of an IPv4 or IPv6 header: version << 4 | (IPv4) header
+ * length in 32-bit words. Read as a byte, not through the bitfields of
+ * <linux/ip.h> and <linux/ipv6.h>, whose order comes from the build host's
+ * <asm/byteorder.h> and would be wrong for a target of the other byte order.
+ */
+#define tiu_ip_version(l3) (*(const __u8 *)(l3) >> 4)
+#define tiu_ipv4_ihl(l3)   (*(const __u8 *)(l3) & 0x0f)
 
 #define TIU_L4_HDR_LEN 20 /* bytes of L4 that the conversion rewrites */
 
