@@ -30,7 +30,9 @@ static bool is_bpffs(const char *path)
 {
 	struct statfs st;
 
-	return !statfs(path, &st) && st.f_type == BPF_FS_MAGIC;
+	/* f_type is a long on 64-bit and an int on 32-bit targets, where the
+	 * magic 0xcafe4a11 is negative: compare the 32 bits it has. */
+	return !statfs(path, &st) && (unsigned int)st.f_type == BPF_FS_MAGIC;
 }
 
 static unsigned long ns_inode(const char *path)
