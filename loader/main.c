@@ -54,15 +54,16 @@ static void usage(FILE *f)
 /* tiu --version: what this build is and what the kernel allows it. */
 static int version(void)
 {
+	enum ip_summed_probe ips = ip_summed_probe();
 	struct utsname u = {};
 	char why[128];
 	int fr;
 
 	uname(&u);
 	printf("tiu %s (ABI %u)\n", TIU_VERSION, TIU_ABI_VERSION);
-	printf("kernel %s: ip_summed %s; XDP dispatcher ", u.release,
-	       kernel_reads_ip_summed() ? "readable (bpf_cast_to_kern_ctx)"
-					: "not readable (no bpf_cast_to_kern_ctx: all tunnelled TCP takes the detour)");
+	printf("kernel %s: ip_summed %s (%s%s); XDP dispatcher ", u.release,
+	       ips == IPS_READABLE ? "readable" : "not readable", ip_summed_reason(ips),
+	       ips == IPS_READABLE ? "" : ": all tunnelled TCP takes the detour, control packets too");
 	if (geteuid()) {
 		printf("unknown (probing needs root)\n");
 		return 0;

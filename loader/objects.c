@@ -5,7 +5,9 @@
  *
  * The TC object exists in two builds: tiu_tc reads skb->ip_summed through
  * the bpf_cast_to_kern_ctx kfunc; tiu_tc_compat does without and sends all
- * tunnelled TCP through the detour. The kernel's BTF decides.
+ * tunnelled TCP through the detour. The kernel's BTF decides: without any
+ * (kernels built without CONFIG_DEBUG_INFO_BTF, as on many routers) the
+ * compat object is what loads, and it needs none.
  */
 #include <errno.h>
 #include <string.h>
@@ -29,7 +31,8 @@ int tc_obj_open(struct tc_obj *t, const char *pin_dir, const char *ifname,
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_dir);
 
 	memset(t, 0, sizeof(*t));
-	t->kfunc = kernel_reads_ip_summed();
+	t->why = ip_summed_probe();
+	t->kfunc = t->why == IPS_READABLE;
 	if (t->kfunc) {
 		t->full = tiu_tc__open_opts(&opts);
 		t->obj = t->full ? t->full->obj : NULL;

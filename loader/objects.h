@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include "tiu_common.h"
+#include "probe.h"
 
 struct tiu_tc;
 struct tiu_tc_compat;
@@ -16,6 +17,7 @@ struct tc_obj {
 	struct bpf_object *obj;
 	struct bpf_program *egress, *detour, *decap;
 	bool kfunc;
+	enum ip_summed_probe why; /* probe.h: why kfunc is what it is */
 };
 
 /* framing: the interface's (framing.c), a constant in the programs. */

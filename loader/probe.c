@@ -38,14 +38,43 @@ int freplace_probe(char *why, size_t len)
 	return 1;
 }
 
-bool kernel_reads_ip_summed(void)
+#define KERNEL_BTF "/sys/kernel/btf/vmlinux"
+
+/*
+ * The kernel's own BTF is what resolves a kfunc call at load time: a vmlinux
+ * file with BTF elsewhere (which btf__load_vmlinux_btf() would also accept)
+ * does not give the kernel one. So no KERNEL_BTF is "no BTF", whatever else
+ * lies on disk.
+ */
+enum ip_summed_probe ip_summed_probe(void)
 {
-	struct btf *btf = btf__load_vmlinux_btf();
+	struct btf *btf;
 	bool found;
 
+	if (access(KERNEL_BTF, R_OK))
+		return IPS_NO_BTF;
+	btf = btf__parse(KERNEL_BTF, NULL);
 	if (libbpf_get_error(btf))
-		return false;
+		return IPS_NO_BTF;
 	found = btf__find_by_name_kind(btf, "bpf_cast_to_kern_ctx", BTF_KIND_FUNC) > 0;
 	btf__free(btf);
-	return found;
+	return found ? IPS_READABLE : IPS_NO_KFUNC;
+}
+
+const char *ip_summed_reason(enum ip_summed_probe p)
+{
+	switch (p) {
+	case IPS_READABLE:
+		return "bpf_cast_to_kern_ctx";
+	case IPS_NO_BTF:
+		return "no kernel BTF: " KERNEL_BTF " missing";
+	case IPS_NO_KFUNC:
+		return "no bpf_cast_to_kern_ctx";
+	}
+	return "?";
+}
+
+bool kernel_reads_ip_summed(void)
+{
+	return ip_summed_probe() == IPS_READABLE;
 }

@@ -9,7 +9,21 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* bpf_cast_to_kern_ctx in vmlinux BTF: tiu_tc can read skb->ip_summed. */
+/*
+ * Can tiu_tc read skb->ip_summed? It needs the bpf_cast_to_kern_ctx kfunc,
+ * which the kernel resolves through its own BTF. Without it the compat TC
+ * object sends every tunnelled TCP packet, control packets too, through the
+ * detour.
+ */
+enum ip_summed_probe {
+	IPS_READABLE, /* kernel BTF with bpf_cast_to_kern_ctx */
+	IPS_NO_BTF,   /* no /sys/kernel/btf/vmlinux (CONFIG_DEBUG_INFO_BTF off) */
+	IPS_NO_KFUNC, /* kernel BTF without the kfunc (before 6.2) */
+};
+enum ip_summed_probe ip_summed_probe(void);
+/* The reason in a few words, e.g. "no kernel BTF (/sys/kernel/btf/vmlinux)" */
+const char *ip_summed_reason(enum ip_summed_probe p);
+/* ip_summed_probe() == IPS_READABLE */
 bool kernel_reads_ip_summed(void);
 /* freplace (BPF_PROG_TYPE_EXT) allowed: libxdp's dispatcher can load.
  * 1 or 0; why gets one line for status. */

@@ -48,6 +48,7 @@ struct status {
 	bool have_maps;
 	__u32 abi;
 	bool ip_summed;
+	enum ip_summed_probe ips;
 	bool freplace;
 	char freplace_why[128];
 	int n_dirs;               /* every pin directory in use, default first */
@@ -209,9 +210,10 @@ static void text_status(const struct status *st, const struct iface_status *ifs,
 	for (int i = 0; i < st->n_stale; i++)
 		printf("stale: %s (network namespace %llu no longer exists; `tiu down --stale` removes it)\n",
 		       st->stale[i].path, st->stale[i].id);
-	printf("kernel: ip_summed %s; XDP dispatcher %s\n",
-	       st->ip_summed ? "readable (bpf_cast_to_kern_ctx): only PARTIAL/GSO TCP takes the detour"
-			     : "not readable (no bpf_cast_to_kern_ctx): all tunnelled TCP takes the detour",
+	printf("kernel: ip_summed %s (%s): %s; XDP dispatcher %s\n",
+	       st->ip_summed ? "readable" : "not readable", ip_summed_reason(st->ips),
+	       st->ip_summed ? "only PARTIAL/GSO TCP takes the detour"
+			     : "all tunnelled TCP takes the detour, control packets too",
 	       st->freplace ? "possible" : "impossible: freplace refused (EPERM)");
 	if (!n)
 		printf("no interface is up in this network namespace\n");
@@ -300,8 +302,9 @@ static void json_status(const struct status *st, const struct iface_status *ifs,
 	json_str(stdout, st->pins.dir);
 	printf(",\"pins\":%s,\"pin_note\":", st->have_maps ? "true" : "false");
 	json_str(stdout, st->pins.note);
-	printf(",\"abi_version\":%u,\"ip_summed_readable\":%s,\"dispatcher_possible\":%s,\"dispatcher_note\":",
-	       st->abi, st->ip_summed ? "true" : "false", st->freplace ? "true" : "false");
+	printf(",\"abi_version\":%u,\"ip_summed_readable\":%s,\"kernel_btf\":%s,\"dispatcher_possible\":%s,\"dispatcher_note\":",
+	       st->abi, st->ip_summed ? "true" : "false", st->ips == IPS_NO_BTF ? "false" : "true",
+	       st->freplace ? "true" : "false");
 	json_str(stdout, st->freplace_why);
 	printf(",\"pin_dirs\":[");
 	for (int i = 0; i < st->n_dirs; i++) {
@@ -391,7 +394,8 @@ static int open_status(struct status *st, const char *pin_dir, __u32 ifindex)
 		return -1;
 	st->have_maps = st->dirs[0].have_maps;
 	st->abi = st->dirs[0].abi;
-	st->ip_summed = kernel_reads_ip_summed();
+	st->ips = ip_summed_probe();
+	st->ip_summed = st->ips == IPS_READABLE;
 	st->freplace = freplace_probe(st->freplace_why, sizeof(st->freplace_why));
 	st->n_stale = stale_find(st->stale, MAX_STALE);
 	if (st->n_stale < 0)

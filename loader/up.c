@@ -347,11 +347,12 @@ static void up_summary(const struct up_opts *o, __u32 ifindex, __u32 slot, const
 			 (ka.v.flags & TIU_KA_F_DEFAULT) ? " (remote=)" : "");
 	else
 		snprintf(kas, sizeof(kas), ", keepalive off");
-	printf("%s: up: %s framing, decap %s%s%s, TC egress (%s), detour %s -> %s, %d endpoint%s%s%s%s, slot %u\n",
+	printf("%s: up: %s framing, decap %s%s%s, TC egress (%s%s), detour %s -> %s, %d endpoint%s%s%s%s, slot %u\n",
 	       o->ifname, framing_name(framing), o->decap == DECAP_XDP ? "XDP " : "TC ingress",
 	       o->decap == DECAP_XDP ? xdp_mode_name(xi.mode) : "",
 	       o->decap == DECAP_XDP ? (xi.dispatcher ? " (dispatcher)" : " (single program)") : "",
-	       t->kfunc ? "reads ip_summed" : "compat: all tunnelled TCP via detour",
+	       t->kfunc ? "reads ip_summed" : "compat: all tunnelled TCP via detour, ",
+	       t->kfunc ? "" : ip_summed_reason(t->why),
 	       d->name, d->peer, n, n == 1 ? "" : "s", mark, mss, kas, slot);
 }
 
