@@ -106,8 +106,16 @@ DEPS_PKGS := clang llvm gcc make libc6-dev pkg-config libbpf-dev libxdp-dev xdp-
 	bpftool libelf-dev zlib1g-dev libmnl-dev iproute2 ethtool nftables tcpdump iperf3 \
 	perl python3 libclang-rt-dev conntrack debhelper dpkg-dev
 VM_PKGS := qemu-system-x86 busybox-static wireguard-tools
+# make cross / test-cross: the cross compilers with their C libraries (the
+# 32-bit x86 one checks -m32 builds: gcc-multilib conflicts with them all),
+# qemu's user-mode emulators for tests/cross.t, llvm-readelf and file.
+CROSS_PKGS := gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-arm-linux-gnueabihf \
+	libc6-dev-armhf-cross gcc-mipsel-linux-gnu libc6-dev-mipsel-cross gcc-mips-linux-gnu \
+	libc6-dev-mips-cross gcc-s390x-linux-gnu libc6-dev-s390x-cross gcc-i686-linux-gnu \
+	libc6-dev-i386-cross qemu-user-static file llvm dpkg-dev debian-archive-keyring
 
-.PHONY: all test test-unit test-vm demo deps deps-check clean install uninstall deb bench bench-quick soak
+.PHONY: all test test-unit test-vm demo deps deps-check clean install uninstall deb bench bench-quick soak \
+	static cross cross-deps test-cross
 
 all: $(BPF_OBJS) $(SKELS) $(LOADER) $(TEST_BINS) $(TEST_BPF_OBJS) $(TEST_TOOLS) $(FUZZ_BINS) \
 	$(FUZZ_TOOLS) $(BENCH_BINS) $(VM_BINS)
@@ -176,6 +184,105 @@ $(BUILD)/tests/tools/%: tests/tools/%.c tests/lib/pkt.c tests/lib/pkt.h | $(BUIL
 $(BUILD)/bench/%: bench/%.c $(TEST_LIB_SRCS) $(wildcard tests/lib/*.h) $(HEADERS) $(SKELS) | $(BUILD)/bench
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -Itests/lib -Iloader $< $(TEST_LIB_SRCS) -o $@ $(USER_LIBS) -lm
+
+# ---------------------------------------------------------------------------
+# Static and cross builds: one file for a router.
+#   make static                        this machine's CPU
+#   make static CROSS=aarch64-linux-gnu  another CPU ($(CROSS)-gcc)
+#   make cross                         every CPU of CROSS_TARGETS
+# The result, $(BUILD)/static/TRIPLET/tiu, is statically linked and stripped,
+# with the BPF objects of the target's byte order embedded (the unstripped
+# file is tiu.debug). The libraries are the static ones of Debian's own
+# packages of that architecture: installed ones for this machine's, for
+# another one fetched once into $(BUILD)/sysroot/ARCH (scripts/sysroot.sh;
+# the machine's apt sources and dpkg architectures stay as they are).
+# libmnl-dev ships no libmnl.a: loader/static/mnl.c stands in for it.
+# ---------------------------------------------------------------------------
+CROSS_TARGETS := x86_64-linux-gnu aarch64-linux-gnu arm-linux-gnueabihf mipsel-linux-gnu \
+	s390x-linux-gnu
+# Compiled warning-free, not linked: Debian has no userland (no libbpf,
+# libxdp, libelf, zlib) for 32-bit big-endian MIPS since Debian 11. Its
+# headers are those of the mipsel packages (the same files).
+CROSS_COMPILE_ONLY := mips-linux-gnu
+CROSS_HEADERS_mips-linux-gnu := mipsel
+
+HOST_TRIPLET := $(shell $(CC) -dumpmachine)
+STATIC_TRIPLET := $(or $(CROSS),$(HOST_TRIPLET))
+STATIC_CC := $(if $(CROSS),$(CROSS)-gcc,$(CC))
+STATIC_STRIP := $(if $(CROSS),$(CROSS)-strip,strip)
+STATIC_DIR := $(BUILD)/static/$(STATIC_TRIPLET)
+STATIC_NATIVE := $(filter $(HOST_TRIPLET),$(STATIC_TRIPLET))
+STATIC_LINK := $(if $(filter $(CROSS_COMPILE_ONLY),$(STATIC_TRIPLET)),,1)
+deb_arch_of = $(shell dpkg-architecture -t$(1) -qDEB_HOST_ARCH 2>/dev/null)
+STATIC_DEB_ARCH = $(or $(CROSS_HEADERS_$(STATIC_TRIPLET)),$(call deb_arch_of,$(STATIC_TRIPLET)))
+STATIC_SYSROOT = $(if $(STATIC_NATIVE),,$(BUILD)/sysroot/$(STATIC_DEB_ARCH))
+STATIC_SYSROOT_STAMP = $(if $(STATIC_SYSROOT),$(STATIC_SYSROOT)/.complete)
+STATIC_CFLAGS = -I$(STATIC_DIR) $(USER_CFLAGS) -DTIU_VERSION='"$(VERSION)"' \
+	$(if $(STATIC_SYSROOT),-isystem $(STATIC_SYSROOT)/usr/include)
+STATIC_LDFLAGS = -static $(if $(STATIC_SYSROOT),-L$(STATIC_SYSROOT)/usr/lib/$(STATIC_TRIPLET))
+STATIC_BPF_TARGET = $(call bpf_target_of,$(STATIC_CC))
+STATIC_BPF_OBJS := $(patsubst $(BUILD)/%,$(STATIC_DIR)/%,$(BPF_OBJS))
+STATIC_SKELS := $(STATIC_BPF_OBJS:.bpf.o=.skel.h)
+STATIC_SRCS := $(LOADER_SRCS) loader/static/mnl.c
+static_src_tiu_xdp := xdp/tiu_xdp.bpf.c
+static_src_tiu_tc := tc/tiu_tc.bpf.c
+static_src_tiu_tc_compat := tc/tiu_tc.bpf.c
+static_def_tiu_tc_compat := -DTIU_NO_KFUNC
+static_src_tiu_sockops := tc/tiu_sockops.bpf.c
+
+.SECONDARY: $(STATIC_BPF_OBJS) $(STATIC_SKELS)
+
+static: $(if $(STATIC_LINK),$(STATIC_DIR)/tiu,$(STATIC_DIR)/compiled)
+
+$(STATIC_DIR):
+	$(Q)mkdir -p $@
+
+$(STATIC_DIR)/%.bpf.o: $$(static_src_$$*) $(HEADERS) | $(STATIC_DIR)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) -O2 -g -target $(STATIC_BPF_TARGET) -Wall -Werror -Iheaders -I$(ARCH_INC) \
+		$(static_def_$*) -c $< -o $@
+
+# The skeleton of the build host's object with the target's bytes: the same
+# maps, variables and programs (scripts/bpf-layout.sh) or no skeleton.
+$(STATIC_DIR)/%.skel.h: $(STATIC_DIR)/%.bpf.o $(BUILD)/%.skel.h $(BUILD)/%.bpf.o \
+		scripts/skel-embed.pl scripts/bpf-layout.sh
+	$(call msg,SKEL,$@)
+	$(Q)scripts/bpf-layout.sh $(BUILD)/$*.bpf.o >$@.host-layout
+	$(Q)scripts/bpf-layout.sh $< >$@.layout
+	$(Q)cmp -s $@.host-layout $@.layout || { echo "$<: its maps, variables or programs differ from $(BUILD)/$*.bpf.o's (diff $@.host-layout $@.layout): cannot embed it in that skeleton" >&2; exit 1; }
+	$(Q)scripts/skel-embed.pl $(BUILD)/$*.skel.h $< >$@
+
+$(BUILD)/sysroot/%/.complete: scripts/sysroot.sh scripts/private-apt.sh
+	$(Q)scripts/sysroot.sh $* $(BUILD)/sysroot/$*
+
+$(STATIC_DIR)/tiu: $(STATIC_SRCS) $(wildcard loader/*.h) $(HEADERS) $(STATIC_SKELS) $(STATIC_SYSROOT_STAMP) | $(STATIC_DIR)
+	$(call msg,STATIC,$@)
+	$(Q)$(STATIC_CC) $(STATIC_CFLAGS) $(STATIC_SRCS) -o $@.debug $(STATIC_LDFLAGS) -lxdp -lbpf -lelf -lz
+	$(Q)$(STATIC_STRIP) -o $@ $@.debug
+	$(Q)printf '  %-8s %s: %s bytes\n' SIZE $@ "$$(stat -c %s $@)"
+
+$(STATIC_DIR)/compiled: $(STATIC_SRCS) $(wildcard loader/*.h) $(HEADERS) $(STATIC_SKELS) $(STATIC_SYSROOT_STAMP) | $(STATIC_DIR)
+	$(call msg,CC,$(STATIC_DIR)/*.o)
+	$(Q)for f in $(STATIC_SRCS); do \
+		$(STATIC_CC) $(STATIC_CFLAGS) -c $$f -o $(STATIC_DIR)/$$(basename $$f .c).o || exit 1; \
+	done
+	$(Q)echo "$(STATIC_TRIPLET): compiled, not linked: Debian has no libbpf, libxdp, libelf or zlib for this CPU" | tee $@
+
+cross:
+	$(Q)for t in $(CROSS_TARGETS) $(CROSS_COMPILE_ONLY); do \
+		$(MAKE) --no-print-directory static CROSS=$$t || exit 1; \
+	done
+
+cross-deps:
+	$(Q)missing=; for p in $(CROSS_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; fi
+
+# Every static binary of `make cross`, checked by tests/cross.t (minutes:
+# not part of make test; .ci/run runs it).
+test-cross: cross-deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory cross
+	$(Q)prove -v tests/cross/cross.t
 
 # Install the packages only when one is missing (make test / make demo call this).
 deps-check:

@@ -34,10 +34,14 @@ struct features {
 static int ethtool(int fd, const char *ifname, void *cmd)
 {
 	struct ifreq ifr = {};
+	int ret;
 
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
 	ifr.ifr_data = cmd;
-	return ioctl(fd, SIOCETHTOOL, &ifr) ? -errno : 0;
+	/* ETHTOOL_SFEATURES returns ETHTOOL_F_* flags (> 0) on success: only
+	 * -1 is an error, and only then is errno meaningful. */
+	ret = ioctl(fd, SIOCETHTOOL, &ifr);
+	return ret < 0 ? -errno : ret;
 }
 
 static bool wanted_off(const char *name, bool tx_side)

@@ -263,10 +263,14 @@ static bool named_by_live(const char *dir, const struct stale_dir *st, int n)
 				dead |= !strcmp(strrchr(st[i].path, '/') + 1, e->d_name);
 			if (dead)
 				continue;
-			snprintf(path, sizeof(path), "%s/%s", roots[r], e->d_name);
+			/* a path too long for PATH_MAX names nothing of tiu's */
+			if (snprintf(path, sizeof(path), "%s/%s", roots[r], e->d_name) >= (int)sizeof(path))
+				continue;
 			sub = opendir(path);
 			while (sub && !found && (f = readdir(sub))) {
-				snprintf(path, sizeof(path), "%s/%s/%s", roots[r], e->d_name, f->d_name);
+				if (snprintf(path, sizeof(path), "%s/%s/%s", roots[r], e->d_name,
+					     f->d_name) >= (int)sizeof(path))
+					continue;
 				record_target(path, f->d_name, target, sizeof(target));
 				found = !strcmp(target, dir);
 			}

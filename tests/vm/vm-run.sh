@@ -123,47 +123,13 @@ APT_GET=(apt-get)
 APT_CACHE=(apt-cache)
 APT_NOTE=
 
-# The archive URL the machine's apt fetches its own suite from, e.g.
-# http://deb.debian.org/debian (read from apt, so .list and deb822 sources,
-# proxies and local mirrors all count).
-host_mirror() {
-	apt-cache policy 2>/dev/null |
-		awk -v s="$HOST_SUITE/main" '$3 == s && $2 ~ /^[a-z+]+:/ { print $2; exit }'
-}
-
-# Another suite than the machine's: apt with a private configuration, whose
-# sources list, package lists and cache live in $VMDIR/apt/SUITE. The package
-# lists are refreshed when older than a day; a failed refresh keeps the lists
-# it had, with a warning (the kernel they name is usually cached).
+# Another suite than the machine's: apt with a private configuration in
+# $VMDIR/apt/SUITE (scripts/private-apt.sh, shared with the sysroots of
+# `make static`).
+. "$REPO/scripts/private-apt.sh"
 private_apt() {
-	local dir=$VMDIR/apt/$SUITE mirror keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-	mirror=${VM_DEBIAN_MIRROR:-$(host_mirror)}
-	[ -n "$mirror" ] ||
-		die "cannot find the Debian archive in the machine's apt sources (no '$HOST_SUITE/main' in apt-cache policy): set VM_DEBIAN_MIRROR=URL"
-	[ -r "$keyring" ] || die "$keyring missing: apt-get install debian-archive-keyring"
-	mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial" "$dir/empty"
-	echo "deb [signed-by=$keyring] $mirror $SUITE main" >"$dir/sources.list.new"
-	if ! cmp -s "$dir/sources.list.new" "$dir/sources.list"; then
-		mv "$dir/sources.list.new" "$dir/sources.list"
-		rm -f "$dir/updated"
-	fi
-	rm -f "$dir/sources.list.new"
-	local opts=(-o "Dir::Etc::SourceList=$dir/sources.list" -o "Dir::Etc::SourceParts=$dir/empty"
-		-o "Dir::Etc::Preferences=$dir/empty/none" -o "Dir::Etc::PreferencesParts=$dir/empty"
-		-o "Dir::State::Lists=$dir/lists" -o "Dir::Cache=$dir/cache"
-		-o Acquire::Languages=none -o APT::Sandbox::User=root)
-	APT_GET=(apt-get "${opts[@]}")
-	APT_CACHE=(apt-cache "${opts[@]}")
-	[ -n "$(find "$dir/updated" -mmin -1440 2>/dev/null)" ] && return
-	echo "vm-run: apt-get update for $SUITE from $mirror (private lists in $dir)" >&2
-	if "${APT_GET[@]}" -q update >"$dir/update.log" 2>&1 && ! grep -q '^[WE]:' "$dir/update.log"; then
-		touch "$dir/updated"
-	else
-		APT_NOTE="; apt-get update of $SUITE from $mirror failed: $(grep -m1 '^[WE]:' "$dir/update.log" || tail -n 1 "$dir/update.log")"
-		ls "$dir/lists/"*_Packages* >/dev/null 2>&1 ||
-			die "no package lists of $SUITE: the $SUITE lane cannot run$APT_NOTE"
-		echo "vm-run: WARNING: using the package lists of $SUITE from before$APT_NOTE" >&2
-	fi
+	private_apt_setup "$VMDIR/apt/$SUITE" "$SUITE" "" vm-run "${VM_DEBIAN_MIRROR:-}" ||
+		die "$PRIVATE_APT_ERR: the $SUITE lane cannot run"
 }
 
 resolve_kernel_pkg() {
