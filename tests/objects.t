@@ -1,0 +1,118 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# objects.t - the BPF objects tiu ships and how they are embedded, without
+# root or a kernel (a few seconds: clang, llvm-readelf, llvm-objdump):
+#   - each object is BPF of this machine's byte order (the loader's);
+#   - no object calls bpf_trace_printk or bpf_trace_vprintk (helpers 6 and
+#     177; bpf_printk expands to one of them), checked on a program made here
+#     with bpf_printk first, so that the check is shown to catch one;
+#   - the same sources build for the other byte order with -Werror, and
+#     what a skeleton depends on (scripts/bpf-layout.sh: maps, variables,
+#     programs, data sections) is the same in both builds;
+#   - scripts/skel-embed.pl, given a skeleton and the object it was made
+#     from, gives bpftool's file back byte for byte.
+# The static binaries of other CPUs are checked by tests/cross/cross.t
+# (make test-cross).
+set -u
+cd "$(dirname "$0")/.." || exit 1
+source tests/lib/harness.sh
+
+OBJS="tiu_xdp tiu_tc tiu_tc_compat tiu_sockops"
+need_cmd clang llvm-readelf llvm-objdump perl
+for o in $OBJS; do
+	[ -r "$BUILD/$o.bpf.o" ] && [ -r "$BUILD/$o.skel.h" ] || skip_all "$BUILD/$o.bpf.o or its skeleton not built (make)"
+done
+h_init tiuo
+
+# The byte order of this machine's compiler, as readelf names it.
+if echo | ${CC:-cc} -dM -E - | grep -q '__BYTE_ORDER__ __ORDER_BIG_ENDIAN__'; then
+	HOST=big OTHER=bpfel OTHER_NAME=little
+else
+	HOST=little OTHER=bpfeb OTHER_NAME=big
+fi
+
+# printk_calls OBJECT: the calls of helper 6 or 177 in its code, one per line.
+printk_calls() { llvm-objdump -d --no-show-raw-insn "$1" | grep -E '^ *[0-9]+:[[:space:]]+call (6|177)$'; }
+
+t_byte_order() {
+	local o data bad=0
+	for o in $OBJS; do
+		data=$(LC_ALL=C llvm-readelf -h "$BUILD/$o.bpf.o" | sed -n 's/^ *Data: *//p')
+		note "$o.bpf.o: $data, $(LC_ALL=C llvm-readelf -h "$BUILD/$o.bpf.o" | sed -n 's/^ *Machine: *//p')"
+		grep -q "$HOST endian" <<<"$data" || bad=1
+	done
+	return $bad
+}
+check "every shipped object is BPF of this machine's byte order ($HOST endian)" t_byte_order
+
+t_printk_caught() {
+	cat >"$H_WORK/printk.bpf.c" <<-'EOF'
+	#include <linux/bpf.h>
+	#include <bpf/bpf_helpers.h>
+	SEC("xdp") int p(struct xdp_md *ctx) { bpf_printk("hello %d", ctx->ingress_ifindex); return XDP_PASS; }
+	char LICENSE[] SEC("license") = "GPL";
+	EOF
+	clang -O2 -g -target bpf -I"/usr/include/$(${CC:-cc} -dumpmachine)" -c "$H_WORK/printk.bpf.c" -o "$H_WORK/printk.bpf.o" || return 1
+	printk_calls "$H_WORK/printk.bpf.o" | sed 's/^/found: /'
+	[ -n "$(printk_calls "$H_WORK/printk.bpf.o")" ]
+}
+check "the check finds the bpf_trace_printk call of a program using bpf_printk" t_printk_caught
+
+t_no_printk() {
+	local o bad=0 c
+	for o in $OBJS; do
+		c=$(printk_calls "$BUILD/$o.bpf.o")
+		[ -z "$c" ] && continue
+		echo "# $o.bpf.o calls a trace_printk helper:"; sed 's/^/#   /' <<<"$c"
+		bad=1
+	done
+	return $bad
+}
+check "no shipped object calls bpf_trace_printk or bpf_trace_vprintk" t_no_printk
+
+t_other_order() {
+	local o src def bad=0
+	for o in $OBJS; do
+		def=
+		case $o in
+		tiu_xdp) src=xdp/tiu_xdp.bpf.c ;;
+		tiu_tc_compat) src=tc/tiu_tc.bpf.c def=-DTIU_NO_KFUNC ;;
+		*) src=tc/$o.bpf.c ;;
+		esac
+		clang -O2 -g -target $OTHER -Wall -Werror -Iheaders -I"/usr/include/$(${CC:-cc} -dumpmachine)" \
+			$def -c $src -o "$H_WORK/$o.$OTHER.o"
+		[ -r "$H_WORK/$o.$OTHER.o" ] || { echo "# $src does not build with -target $OTHER"; bad=1; continue; }
+		LC_ALL=C llvm-readelf -h "$H_WORK/$o.$OTHER.o" | grep -q "Data:.*$OTHER_NAME endian" ||
+			{ echo "# $o.$OTHER.o is not $OTHER_NAME endian"; bad=1; }
+		if ! diff <(scripts/bpf-layout.sh "$BUILD/$o.bpf.o") <(scripts/bpf-layout.sh "$H_WORK/$o.$OTHER.o") |
+			sed 's/^/# /'; then
+			echo "# $o: the $OTHER build differs in what the skeleton names"; bad=1
+		fi
+		note "$o: $(scripts/bpf-layout.sh "$H_WORK/$o.$OTHER.o" | wc -l) layout lines equal in both byte orders"
+	done
+	return $bad
+}
+check "every object builds for the other byte order ($OTHER) with -Werror, with the same maps, variables and programs" t_other_order
+
+t_embed_identity() {
+	local o bad=0
+	for o in $OBJS; do
+		scripts/skel-embed.pl "$BUILD/$o.skel.h" "$BUILD/$o.bpf.o" >"$H_WORK/$o.skel.h" &&
+			cmp "$H_WORK/$o.skel.h" "$BUILD/$o.skel.h" || bad=1
+	done
+	return $bad
+}
+check "skel-embed.pl of each skeleton and its own object is bpftool's skeleton, byte for byte" t_embed_identity
+
+t_embed_other() {
+	# The other byte order's bytes replace the host's: the embedded string
+	# decodes to exactly that object.
+	scripts/skel-embed.pl "$BUILD/tiu_sockops.skel.h" "$H_WORK/tiu_sockops.$OTHER.o" >"$H_WORK/eb.skel.h" || return 1
+	perl -0ne 'm/__elf_bytes\(size_t \*sz\)\n\{\n\t\*sz = (\d+);\n\treturn \(const void \*\)"\\\n(.*?)";\n\}/s or die "no bytes\n";
+		my ($n, $s) = ($1, $2); $s =~ s/\\\n//g; $s =~ s/\\x([0-9a-f]{2})/chr(hex($1))/ge; $s =~ s/\\0/\0/g;
+		length($s) == $n or die "size $n, bytes " . length($s) . "\n"; print $s' "$H_WORK/eb.skel.h" >"$H_WORK/eb.o" &&
+		cmp "$H_WORK/eb.o" "$H_WORK/tiu_sockops.$OTHER.o"
+}
+check "skel-embed.pl puts the $OTHER object's bytes, and their size, into the skeleton" t_embed_other
+
+tap_done
