@@ -198,7 +198,7 @@ $(BUILD)/bench/%: bench/%.c $(TEST_LIB_SRCS) $(wildcard tests/lib/*.h) $(HEADERS
 # the machine's apt sources and dpkg architectures stay as they are).
 # libmnl-dev ships no libmnl.a: loader/static/mnl.c stands in for it.
 # ---------------------------------------------------------------------------
-CROSS_TARGETS := x86_64-linux-gnu aarch64-linux-gnu arm-linux-gnueabihf mipsel-linux-gnu \
+CROSS_TARGETS := x86_64-linux-gnu i686-linux-gnu aarch64-linux-gnu arm-linux-gnueabihf mipsel-linux-gnu \
 	s390x-linux-gnu
 # Compiled warning-free, not linked: Debian has no userland (no libbpf,
 # libxdp, libelf, zlib) for 32-bit big-endian MIPS since Debian 11. Its
@@ -219,7 +219,8 @@ STATIC_SYSROOT = $(if $(STATIC_NATIVE),,$(BUILD)/sysroot/$(STATIC_DEB_ARCH))
 STATIC_SYSROOT_STAMP = $(if $(STATIC_SYSROOT),$(STATIC_SYSROOT)/.complete)
 STATIC_CFLAGS = -I$(STATIC_DIR) $(USER_CFLAGS) -DTIU_VERSION='"$(VERSION)"' \
 	$(if $(STATIC_SYSROOT),-isystem $(STATIC_SYSROOT)/usr/include)
-STATIC_LDFLAGS = -static $(if $(STATIC_SYSROOT),-L$(STATIC_SYSROOT)/usr/lib/$(STATIC_TRIPLET))
+STATIC_MULTIARCH = $(shell dpkg-architecture -t$(STATIC_TRIPLET) -qDEB_HOST_MULTIARCH 2>/dev/null)
+STATIC_LDFLAGS = -static $(if $(STATIC_SYSROOT),-L$(STATIC_SYSROOT)/usr/lib/$(STATIC_MULTIARCH))
 STATIC_BPF_TARGET = $(call bpf_target_of,$(STATIC_CC))
 STATIC_BPF_OBJS := $(patsubst $(BUILD)/%,$(STATIC_DIR)/%,$(BPF_OBJS))
 STATIC_SKELS := $(STATIC_BPF_OBJS:.bpf.o=.skel.h)
