@@ -87,9 +87,10 @@ static __always_inline struct tiu_ka_val *tiu_ka_match(struct bpf_sock_ops *skop
 	__u32 *w = (__u32 *)key.addr;
 
 	key.netns = netns;
-	/* remote=: the peer's address and port (remote_port: network byte
-	 * order in the upper 16 bits on little endian, so ntohl gives the
-	 * port; sock_ops_convert_ctx_access() in net/core/filter.c) */
+	/* remote=: the peer's address and port (remote_port: the
+	 * network-order port in the upper 16 bits on little endian, in the
+	 * lower 16 on big endian, so ntohl and a 16-bit cast give the port
+	 * in both; sock_ops_convert_ctx_access() in net/core/filter.c) */
 	if (skops->family == TIU_AF_INET) {
 		tiu_ka_v4(key.addr, skops->remote_ip4);
 	} else {
