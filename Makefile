@@ -3,6 +3,8 @@
 #   make test       run every test (root for the BPF and namespace tests), TAP through prove
 #   make demo       the end-to-end demonstration (root)
 #   make deps       install the Debian packages needed to build and test (root)
+#   make static [CROSS=TRIPLET]  one static `tiu` for this or another CPU; make cross: all
+#   make test-cross the static binaries of every CPU, checked (root; installs CROSS_PKGS)
 #   make V=1        show full commands
 .DELETE_ON_ERROR:
 .SUFFIXES:
@@ -115,7 +117,7 @@ CROSS_PKGS := gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-arm-linux-gnueabih
 	libc6-dev-i386-cross qemu-user-static file llvm dpkg-dev debian-archive-keyring
 
 .PHONY: all test test-unit test-vm demo deps deps-check clean install uninstall deb bench bench-quick soak \
-	static cross cross-deps test-cross
+	static static-cc cross cross-deps test-cross
 
 all: $(BPF_OBJS) $(SKELS) $(LOADER) $(TEST_BINS) $(TEST_BPF_OBJS) $(TEST_TOOLS) $(FUZZ_BINS) \
 	$(FUZZ_TOOLS) $(BENCH_BINS) $(VM_BINS)
@@ -233,7 +235,10 @@ static_src_tiu_sockops := tc/tiu_sockops.bpf.c
 
 .SECONDARY: $(STATIC_BPF_OBJS) $(STATIC_SKELS)
 
-static: $(if $(STATIC_LINK),$(STATIC_DIR)/tiu,$(STATIC_DIR)/compiled)
+static: static-cc $(if $(STATIC_LINK),$(STATIC_DIR)/tiu,$(STATIC_DIR)/compiled)
+
+static-cc:
+	$(Q)command -v $(STATIC_CC) >/dev/null || { echo "make static: $(STATIC_CC) not found: install the cross compilers (sudo make cross-deps)" >&2; exit 1; }
 
 $(STATIC_DIR):
 	$(Q)mkdir -p $@
