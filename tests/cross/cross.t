@@ -13,6 +13,8 @@
 # and:
 #   - 32-bit big-endian MIPS: every loader source compiled warning-free,
 #     BPF objects big endian (Debian has no libraries to link it with);
+#   - the target's own libbpf (tests/cross/open_obj.c, static, run on its
+#     CPU) opens the objects built for it, and refuses the other order's;
 #   - tests/test_byteorder.c built static for every target, MIPS big endian
 #     included, passes on each CPU (emulated): the headers' byte-order rules
 #     on big-endian CPUs. (Not the BPF programs on a big-endian kernel: that
@@ -129,6 +131,35 @@ t_byteorder() {
 }
 for t in $TARGETS $COMPILE_ONLY; do
 	check "$t: test_byteorder passes on its CPU ($(endian "$t") endian)" t_byteorder "$t"
+done
+
+# open_obj.c built for TRIPLET against its libbpf (the sysroot's, or this
+# machine's), run on its CPU on the objects built for it: each opens. On the
+# other byte order's CPUs, this machine's objects must be refused (what
+# libbpf does with an object of the wrong order).
+t_open() {
+	local t=$1 emu bin=$H_WORK/open_obj.$1 sr arch inc=() lib=() out rc
+	emu=$(emulator "$t")
+	arch=$(dpkg-architecture -t"$t" -qDEB_HOST_ARCH 2>/dev/null)
+	sr=$BUILD/sysroot/$arch
+	if [ "$t" != "$(${CC:-cc} -dumpmachine)" ]; then
+		[ -r "$sr/.complete" ] || fail "$sr missing (make cross)" || return
+		inc=(-isystem "$sr/usr/include")
+		lib=(-L"$sr/usr/lib/$(dpkg-architecture -t"$t" -qDEB_HOST_MULTIARCH 2>/dev/null)")
+	fi
+	"$t-gcc" -static -O2 -Wall -Wextra -Werror "${inc[@]}" tests/cross/open_obj.c -o "$bin" \
+		"${lib[@]}" -lbpf -lelf -lz || return
+	out=$(timeout 60 $emu "$bin" "$BUILD/static/$t"/*.bpf.o 2>&1)
+	rc=$?
+	echo "$out"
+	[ $rc = 0 ] || return 1
+	[ "$(endian "$t")" = big ] || return 0
+	out=$(timeout 60 $emu "$bin" "$BUILD/tiu_sockops.bpf.o" 2>&1)
+	echo "$out"
+	grep -q 'refused' <<<"$out"
+}
+for t in $TARGETS; do
+	check "$t: its libbpf opens the BPF objects built for it$([ "$(endian "$t")" = big ] && echo ", and refuses little-endian ones")" t_open "$t"
 done
 
 # The 32-bit x86 tiu on this (64-bit) kernel: up, a counter set past 2^32
