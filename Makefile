@@ -283,7 +283,7 @@ cross-deps:
 	$(Q)missing=; for p in $(CROSS_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; fi
 
-# Every static binary of `make cross`, checked by tests/cross.t (minutes:
+# Every static binary of `make cross`, checked by tests/cross/cross.t (minutes:
 # not part of make test; .ci/run runs it).
 test-cross: cross-deps
 	$(Q)$(MAKE) --no-print-directory all
