@@ -251,6 +251,10 @@ struct tiu_encap_stats {
 struct tiu_decap_info {
 	__u32 old_words; /* see tiu_wire_decode() */
 	__u32 new_words;
+	__u32 l3_diff;   /* what the IP header(s) add to the packet's sum after
+			  * the rewrite minus before (IPv6: the next-header byte,
+			  * tiu_ipv6_proto_sum_diff(); IPv4: 0, its checksum
+			  * follows), in the form of old/new_words' difference */
 };
 
 /* Where tiu_decap_icmp() looks: the ICMP message may start this far in. */
@@ -384,6 +388,9 @@ static __always_inline void tiu_decap_apply(struct tiu_pkt *p, void *data_end, _
 		struct iphdr *iph = p->l3;
 
 		iph->check = tiu_ipv4_proto_csum(iph->check, IPPROTO_UDP, IPPROTO_TCP);
+		info->l3_diff = 0;
+	} else {
+		info->l3_diff = tiu_ipv6_proto_sum_diff(IPPROTO_UDP, IPPROTO_TCP);
 	}
 	tiu_count_bytes(slot, TIU_STAT_DEC_CONVERTED, TIU_STAT_DEC_BYTES, tiu_l3_bytes(p));
 }
