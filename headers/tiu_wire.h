@@ -105,7 +105,8 @@ static __always_inline void tiu_wire_encode(void *l4, __u16 l4_len)
  * *old_words and *new_words receive the only two 16-bit words whose sum
  * changed, (length, checksum) -> (checksum', 0), as they sit in memory: a
  * caller that must keep a CHECKSUM_COMPLETE sum right (TC ingress) feeds
- * them to bpf_csum_diff(). The words that moved contribute nothing.
+ * their difference to bpf_csum_update() (with, for IPv6, the next-header
+ * byte: tiu_ipv6_proto_sum_diff()). The words that moved contribute nothing.
  */
 static __always_inline void tiu_wire_decode(void *l4, __u32 *old_words, __u32 *new_words)
 {
