@@ -27,7 +27,9 @@
 # - a tunnelled TCP segment corrupted by exactly the amount a stale IPv6 sum
 #   is off (0x0b00: next header 17 -> 6 in the high byte of a word) must be
 #   refused by TCP (TcpInCsumErrors), not accepted because the stale sum
-#   happened to cover the corruption.
+#   happened to cover the corruption;
+# - an ICMP/ICMPv6 error about a tunnelled packet is translated and its
+#   COMPLETE sum still matches (the translation needs no sum update).
 . "$(dirname "$0")/lib/harness.sh"
 need_root
 need_tiu
@@ -35,6 +37,9 @@ need_cmd ethtool nstat python3 nsenter
 REALSKB=$BUILD/tests/tools/realskb
 PROBE_OBJ=$BUILD/tests/csumprobe.bpf.o
 need_built "$REALSKB" "$PROBE_OBJ"
+# the probe reads ip_summed and csum through this kfunc (6.2 and later)
+grep -q bpf_cast_to_kern_ctx /sys/kernel/btf/vmlinux 2>/dev/null ||
+	skip_all "the kernel lacks the bpf_cast_to_kern_ctx kfunc: the probe cannot read the checksum state"
 
 h_init realskb
 h_watchdog 300
@@ -114,9 +119,28 @@ t_corrupt() {
 	result $? "$what: a corrupted tunnelled segment is decapsulated (dec_converted +$((dec1 - dec0))) and refused by TCP (TcpInCsumErrors +${e1:-0})" "$(cat "$H_WORK/probe.out")"
 }
 
+# t_icmp FAMILY SRC DST: an ICMP error about a tunnelled packet B sent; the
+# translation of its quote must leave the COMPLETE sum right without an
+# update (it follows every change in the message's own checksum).
+t_icmp() {
+	local fam=$1 t0 t1 complete bad
+	t0=$(tiu_counter "$B" vxb dec_icmp_translated)
+	probe_start || { not_ok "v$fam ICMP: probe on vxb"; return; }
+	in_ns "$A" "$REALSKB" send vxa --family "$fam" --src "$2" --dst "$3" --sport 40001 \
+		--dport 7001 --icmp || { not_ok "v$fam ICMP: send"; return; }
+	probe_stop
+	t1=$(tiu_counter "$B" vxb dec_icmp_translated)
+	complete=$(probe_field "v$fam" icmp complete)
+	bad=$(probe_field "v$fam" icmp bad)
+	[ "$((t1 - t0))" = 1 ] && [ "$complete" -ge 1 ] && [ "$bad" = 0 ]
+	result $? "v$fam: an ICMP error about a tunnelled packet is translated (dec_icmp_translated +$((t1 - t0))) and its COMPLETE sum stays the sum of the bytes (bad=$bad of $complete)" "$(cat "$H_WORK/probe.out")"
+}
+
 run_test t_transfer 6 fd80::2
 run_test t_transfer 4 10.80.0.2
 run_test t_corrupt 6 fd80::1 fd80::2
 run_test t_corrupt 6 fd80::1 fd80::2 2
 run_test t_corrupt 4 10.80.0.1 10.80.0.2
+run_test t_icmp 6 fd80::1 fd80::2
+run_test t_icmp 4 10.80.0.1 10.80.0.2
 tap_done

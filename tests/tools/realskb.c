@@ -14,7 +14,8 @@
  *       with its checksum state. For each packet: a CHECKSUM_COMPLETE
  *       skb->csum must equal the one's complement sum of the bytes from the
  *       network header to the end, recomputed here. Prints "ready" once
- *       attached; at SIGTERM or SIGINT one line per (family, protocol):
+ *       attached; at SIGTERM or SIGINT one line per family (v4, v6) and
+ *       protocol (tcp, udp, icmp, other) seen:
  *         v6 tcp packets=N none=N unnecessary=N complete=N partial=N sw=N ok=N bad=N unchecked=N
  *       (ok/bad: COMPLETE sums that match / do not; unchecked: longer than
  *       the probe copies) after at most 5 lines about bad sums:
@@ -22,7 +23,7 @@
  *                                          16 bits, network byte order)
  *
  *   realskb send IFACE --family 4|6 --src ADDR --dst ADDR --sport N --dport N
- *                [--ext N] [--corrupt HEX]
+ *                [--ext N] [--corrupt HEX] [--icmp]
  *       One tunnelled TCP SYN in its UDP form (tests/lib/pkt.c builds the
  *       TCP frame and its reference encapsulation, every checksum from
  *       scratch), sent as an Ethernet frame 02:00:00:00:00:01 ->
@@ -31,7 +32,11 @@
  *       options). --corrupt HEX: after the checksum was computed, the upper
  *       half of the sequence number is lowered by HEX (one's complement
  *       arithmetic), i.e. the segment's sum falls short by exactly HEX: a
- *       corruption the UDP (and then TCP) checksum must catch.
+ *       corruption the UDP (and then TCP) checksum must catch. --icmp:
+ *       instead, the ICMP error a router on the way would send to DST about
+ *       the tunnelled SYN that DST sent to SRC (ports DPORT -> SPORT),
+ *       quoting it whole: IPv4 "fragmentation needed", IPv6 "packet too
+ *       big", MTU 1280 (tests/lib/pkt.c, every checksum from scratch).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -63,14 +68,14 @@ struct klass {
 	unsigned long long packets, state[4], sw, ok, bad, unchecked;
 };
 
-static struct klass cls[2][3]; /* [v4, v6][tcp, udp, other] */
+static struct klass cls[2][4]; /* [v4, v6][tcp, udp, icmp, other] */
 static int bad_lines;
 static volatile sig_atomic_t stop;
 
 static void on_signal(int sig) { stop = 1; }
 
 static const char *fam_name[2] = { "v4", "v6" };
-static const char *proto_name[3] = { "tcp", "udp", "other" };
+static const char *proto_name[4] = { "tcp", "udp", "icmp", "other" };
 
 /* The L4 protocol of an IP packet (IPv6: after hop-by-hop, routing and
  * destination options headers), for the report only. */
@@ -79,14 +84,14 @@ static int proto_class(const uint8_t *b, size_t n, int *fam)
 	unsigned nh, off;
 
 	if (n < 1)
-		return 2;
+		return 3;
 	if (b[0] >> 4 == 4) {
 		*fam = 0;
 		nh = n >= 20 ? b[9] : 255;
 	} else {
 		*fam = 1;
 		if (n < 40)
-			return 2;
+			return 3;
 		nh = b[6];
 		off = 40;
 		while ((nh == 0 || nh == 43 || nh == 60) && off + 2 <= n) {
@@ -94,7 +99,7 @@ static int proto_class(const uint8_t *b, size_t n, int *fam)
 			off += (b[off + 1] + 1) * 8;
 		}
 	}
-	return nh == 6 ? 0 : nh == 17 ? 1 : 2;
+	return nh == 6 ? 0 : nh == 17 ? 1 : nh == 1 || nh == 58 ? 2 : 3;
 }
 
 /* The sum as the kernel keeps skb->csum: 16-bit words as they sit in
@@ -187,7 +192,7 @@ static int probe(const char *ifname, const char *obj_path)
 			break;
 	ring_buffer__consume(rb);
 	for (int f = 0; f < 2; f++)
-		for (int p = 0; p < 3; p++) {
+		for (int p = 0; p < 4; p++) {
 			struct klass *k = &cls[f][p];
 
 			if (!k->packets)
@@ -207,14 +212,18 @@ static int send_syn(int argc, char **argv)
 	struct pkt_spec s = { .flags = 0x02, .seq = 0x12345678, .win = 64240, .family = 0 };
 	const char *ifname = argv[0], *src = NULL, *dst = NULL;
 	unsigned corrupt = 0;
-	struct pkt tcp, udp;
+	int icmp = 0;
+	struct pkt tcp, udp, err;
 	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
 	int fd;
 
-	for (int i = 1; i + 1 < argc; i += 2) {
-		const char *o = argv[i], *v = argv[i + 1];
+	for (int i = 1; i < argc; i += 2) {
+		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : "";
 
-		if (!strcmp(o, "--family"))
+		if (!strcmp(o, "--icmp")) {
+			icmp = 1;
+			i--;
+		} else if (!strcmp(o, "--family"))
 			s.family = atoi(v);
 		else if (!strcmp(o, "--src"))
 			src = v;
@@ -240,8 +249,22 @@ static int send_syn(int argc, char **argv)
 				"family), --sport, --dport\n");
 		return 2;
 	}
+	if (icmp) { /* the SYN the other way, DST -> SRC, as the tunnel sent it */
+		uint8_t a[16];
+		uint16_t port = s.sport;
+
+		memcpy(a, s.saddr, 16);
+		memcpy(s.saddr, s.daddr, 16);
+		memcpy(s.daddr, a, 16);
+		s.sport = s.dport;
+		s.dport = port;
+	}
 	pkt_build_tcp(&s, &tcp);
 	pkt_ref_encap(&tcp, &udp);
+	if (icmp) {
+		pkt_build_icmp_err(&udp, s.family == 4 ? 3 : 2, s.family == 4 ? 4 : 0, 1280, 0, &err);
+		udp = err;
+	}
 	if (corrupt) { /* wire bytes 12-13: the upper half of the sequence number */
 		uint8_t *w = udp.b + udp.l4_off + 12;
 		uint32_t v = pkt_get16(w) + (uint16_t)~corrupt;
@@ -268,6 +291,6 @@ int main(int argc, char **argv)
 		return send_syn(argc - 2, argv + 2);
 	fprintf(stderr, "usage: realskb probe IFACE OBJ\n"
 			"       realskb send IFACE --family 4|6 --src ADDR --dst ADDR --sport N "
-			"--dport N [--ext N] [--corrupt HEX]\n");
+			"--dport N [--ext N] [--corrupt HEX] [--icmp]\n");
 	return 2;
 }
