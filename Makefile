@@ -75,6 +75,8 @@ VM_BINS := $(BUILD)/vm/netkit_probe
 # Programs the shell tests run (tests/tools/*.c: not tests themselves, e.g.
 # the tun forwarder and middlebox of tests/l3.t), linked with tests/lib/pkt.c.
 TEST_TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(wildcard tests/tools/*.c))
+# libraries a tool links besides (realskb: libbpf, for its probe program)
+TOOL_LIBS_realskb := $(USER_LIBS)
 
 # C test programs (TAP): tests/*.c, one binary each.
 TEST_SRCS := $(wildcard tests/*.c)
@@ -181,7 +183,7 @@ $(BUILD)/libfuzzer/mkseeds: tests/libfuzzer/mkseeds.c tests/lib/pkt.c tests/lib/
 
 $(BUILD)/tests/tools/%: tests/tools/%.c tests/lib/pkt.c tests/lib/pkt.h | $(BUILD)/tests/tools
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(USER_CFLAGS) -Itests/lib $< tests/lib/pkt.c -o $@
+	$(Q)$(CC) $(USER_CFLAGS) -Itests/lib $< tests/lib/pkt.c -o $@ $(TOOL_LIBS_$*)
 
 $(BUILD)/bench/%: bench/%.c $(TEST_LIB_SRCS) $(wildcard tests/lib/*.h) $(HEADERS) $(SKELS) | $(BUILD)/bench
 	$(call msg,CC,$@)

@@ -215,6 +215,8 @@ static __always_inline __u32 tiu_l3_bytes(const struct tiu_pkt *p)
  */
 struct tiu_encap_stats {
 	enum tiu_stat not_tcp;   /* not TCP, or not IP at all */
+	enum tiu_stat unparsed;  /* IP the parser cannot follow, or TCP whose ports
+				  * are not in the frame: maybe ours, cannot tell */
 	enum tiu_stat pass;      /* TCP matching no endpoint */
 	enum tiu_stat fragment;  /* IP fragment of TCP */
 	enum tiu_stat malformed; /* tunnelled, bad data offset or length */
@@ -225,12 +227,14 @@ struct tiu_encap_stats {
 
 #define TIU_EGRESS_STATS ((struct tiu_encap_stats){                              \
 	.not_tcp = TIU_STAT_NONE,                .pass = TIU_STAT_ENC_PASS,        \
+	.unparsed = TIU_STAT_ENC_SKIP_UNPARSED,                                    \
 	.fragment = TIU_STAT_ENC_SKIP_FRAGMENT,  .malformed = TIU_STAT_ENC_DROP_MALFORMED, \
 	.urg = TIU_STAT_ENC_DROP_URG,            .converted = TIU_STAT_ENC_CONVERTED, \
 	.bytes = TIU_STAT_ENC_BYTES })
 
 #define TIU_DETOUR_STATS ((struct tiu_encap_stats){                              \
 	.not_tcp = TIU_STAT_DET_DROP_UNEXPECTED, .pass = TIU_STAT_DET_DROP_UNEXPECTED, \
+	.unparsed = TIU_STAT_DET_DROP_UNEXPECTED,                                  \
 	.fragment = TIU_STAT_DET_DROP_UNEXPECTED, .malformed = TIU_STAT_DET_DROP_MALFORMED, \
 	.urg = TIU_STAT_DET_DROP_URG,            .converted = TIU_STAT_DET_CONVERTED, \
 	.bytes = TIU_STAT_DET_BYTES })
@@ -251,6 +255,10 @@ struct tiu_encap_stats {
 struct tiu_decap_info {
 	__u32 old_words; /* see tiu_wire_decode() */
 	__u32 new_words;
+	__u32 l3_diff;   /* what the IP header(s) add to the packet's sum after
+			  * the rewrite minus before (IPv6: the next-header byte,
+			  * tiu_ipv6_proto_sum_diff(); IPv4: 0, its checksum
+			  * follows), in the form of old/new_words' difference */
 };
 
 /* Where tiu_decap_icmp() looks: the ICMP message may start this far in. */
@@ -323,9 +331,16 @@ static __always_inline enum tiu_verdict tiu_decap_check(void *data, void *data_e
 							struct tiu_pkt *p)
 {
 	struct tiu_udp20 *u;
+	int parsed = tiu_parse(data, data_end, frame_len, l3, l3_proto, p);
 
-	if (tiu_parse(data, data_end, frame_len, l3, l3_proto, p) != TIU_PARSE_OK)
-		return can_pull ? TIU_V_SHORT : TIU_V_PASS;
+	if (parsed != TIU_PARSE_OK) {
+		if (can_pull)
+			return TIU_V_SHORT;
+		/* IP that cannot be parsed may be tunnelled UDP: counted, passed */
+		if (parsed == TIU_PARSE_BAD)
+			tiu_count(slot, TIU_STAT_DEC_SKIP_UNPARSED);
+		return TIU_V_PASS;
+	}
 	if (p->proto != IPPROTO_UDP) {
 		if (!p->frag && p->proto == (p->family == 4 ? IPPROTO_ICMP : IPPROTO_ICMPV6))
 			return TIU_V_ICMP;
@@ -336,8 +351,12 @@ static __always_inline enum tiu_verdict tiu_decap_check(void *data, void *data_e
 		return TIU_V_PASS;
 	}
 	u = p->l4;
-	if ((void *)u + 8 > data_end) /* not even a UDP header in sight: not ours */
-		return can_pull ? TIU_V_SHORT : TIU_V_PASS;
+	if ((void *)u + 8 > data_end) { /* not even a UDP header in sight: cannot match */
+		if (can_pull)
+			return TIU_V_SHORT;
+		tiu_count(slot, TIU_STAT_DEC_SKIP_UNPARSED);
+		return TIU_V_PASS;
+	}
 	if (!tiu_match_ports(slot, p, data_end, u->source, u->dest, 1)) {
 		tiu_count(slot, TIU_STAT_DEC_PASS);
 		return TIU_V_PASS;
@@ -384,6 +403,9 @@ static __always_inline void tiu_decap_apply(struct tiu_pkt *p, void *data_end, _
 		struct iphdr *iph = p->l3;
 
 		iph->check = tiu_ipv4_proto_csum(iph->check, IPPROTO_UDP, IPPROTO_TCP);
+		info->l3_diff = 0;
+	} else {
+		info->l3_diff = tiu_ipv6_proto_sum_diff(IPPROTO_UDP, IPPROTO_TCP);
 	}
 	tiu_count_bytes(slot, TIU_STAT_DEC_CONVERTED, TIU_STAT_DEC_BYTES, tiu_l3_bytes(p));
 }
@@ -409,11 +431,17 @@ static __always_inline enum tiu_verdict tiu_encap_check(void *data, void *data_e
 							struct tiu_pkt *p)
 {
 	struct tiu_tcp20 *t;
-	int parsed = tiu_parse(data, data_end, frame_len, l3, l3_proto, p) == TIU_PARSE_OK;
+	int parsed = tiu_parse(data, data_end, frame_len, l3, l3_proto, p);
 
-	if (!parsed && can_pull)
+	if (parsed != TIU_PARSE_OK && can_pull)
 		return TIU_V_SHORT;
-	if (!parsed || p->proto != IPPROTO_TCP) {
+	if (parsed == TIU_PARSE_BAD) {
+		/* IP that cannot be parsed may be TCP to an endpoint: egress
+		 * passes it as it is (README, "Decisions at the edges"), counted */
+		tiu_count(slot, st.unparsed);
+		return TIU_V_PASS;
+	}
+	if (parsed != TIU_PARSE_OK || p->proto != IPPROTO_TCP) {
 		tiu_count(slot, st.not_tcp);
 		return TIU_V_PASS;
 	}
@@ -425,7 +453,7 @@ static __always_inline enum tiu_verdict tiu_encap_check(void *data, void *data_e
 	if ((void *)(t + 1) > data_end && can_pull)
 		return TIU_V_SHORT;
 	if ((void *)t + 4 > data_end) { /* ports out of sight: cannot match */
-		tiu_count(slot, st.pass);
+		tiu_count(slot, st.unparsed);
 		return TIU_V_PASS;
 	}
 	if (!tiu_match_ports(slot, p, data_end, t->source, t->dest, 0) &&

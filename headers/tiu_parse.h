@@ -60,7 +60,14 @@ struct tiu_pkt {
 
 enum tiu_parse_res {
 	TIU_PARSE_OK = 0,
-	TIU_PARSE_NOT_IP = -1, /* not IP, truncated or inconsistent: not ours */
+	TIU_PARSE_NOT_IP = -1, /* not IP by its link layer (ARP, ...), or too short
+				* for an Ethernet header: no candidate, not counted */
+	TIU_PARSE_BAD = -2,    /* IP by its link layer (or with more VLAN tags than
+				* tiu follows) that cannot be parsed: truncated or
+				* inconsistent lengths, a longer extension header
+				* chain than tiu follows, a jumbogram. It may be the
+				* TCP or UDP tiu is there for: the callers count it
+				* (enc_skip_unparsed, dec_skip_unparsed) */
 };
 
 static __always_inline int tiu_parse_ipv4(void *l3, void *data_end, __u32 room, struct tiu_pkt *p)
@@ -69,15 +76,15 @@ static __always_inline int tiu_parse_ipv4(void *l3, void *data_end, __u32 room, 
 	__u32 ihl, tot;
 
 	if ((void *)(iph + 1) > data_end)
-		return TIU_PARSE_NOT_IP;
+		return TIU_PARSE_BAD;
 	if (tiu_ip_version(iph) != 4)
-		return TIU_PARSE_NOT_IP;
+		return TIU_PARSE_BAD;
 	ihl = tiu_ipv4_ihl(iph) * 4;
 	tot = tiu_htons(iph->tot_len);
 	if (ihl < sizeof(*iph) || tot < ihl || tot > room)
-		return TIU_PARSE_NOT_IP;
+		return TIU_PARSE_BAD;
 	if (l3 + ihl > data_end)
-		return TIU_PARSE_NOT_IP;
+		return TIU_PARSE_BAD;
 	p->family = 4;
 	p->proto = iph->protocol;
 	p->proto_byte = &iph->protocol;
@@ -96,12 +103,12 @@ static __always_inline int tiu_parse_ipv6(void *l3, void *data_end, __u32 room, 
 	__u8 nh;
 
 	if ((void *)(ip6h + 1) > data_end)
-		return TIU_PARSE_NOT_IP;
+		return TIU_PARSE_BAD;
 	if (tiu_ip_version(ip6h) != 6)
-		return TIU_PARSE_NOT_IP;
+		return TIU_PARSE_BAD;
 	payload = tiu_htons(ip6h->payload_len);
 	if (payload == 0 || payload + sizeof(*ip6h) > room) /* jumbogram or truncated */
-		return TIU_PARSE_NOT_IP;
+		return TIU_PARSE_BAD;
 	nh = ip6h->nexthdr;
 	p->frag = 0;
 #pragma unroll
@@ -113,7 +120,7 @@ static __always_inline int tiu_parse_ipv6(void *l3, void *data_end, __u32 room, 
 		    nh != IPPROTO_FRAGMENT && nh != IPPROTO_AH)
 			break;
 		if ((void *)(oh + 1) > data_end)
-			return TIU_PARSE_NOT_IP;
+			return TIU_PARSE_BAD;
 		if (nh == IPPROTO_FRAGMENT) {
 			p->frag = 1;
 			len = sizeof(struct tiu_ipv6_frag_hdr);
@@ -129,9 +136,9 @@ static __always_inline int tiu_parse_ipv6(void *l3, void *data_end, __u32 room, 
 	}
 	if (nh == IPPROTO_HOPOPTS || nh == IPPROTO_ROUTING || nh == IPPROTO_DSTOPTS ||
 	    nh == IPPROTO_FRAGMENT || nh == IPPROTO_AH)
-		return TIU_PARSE_NOT_IP; /* longer chain than we follow */
+		return TIU_PARSE_BAD; /* longer chain than we follow */
 	if (ext > payload)
-		return TIU_PARSE_NOT_IP;
+		return TIU_PARSE_BAD;
 	p->family = 6;
 	p->proto = nh;
 	p->proto_byte = proto_byte;
@@ -156,10 +163,12 @@ static __always_inline int tiu_parse_eth(void *data, void *data_end, void **l3, 
 		if (*proto != tiu_htons(ETH_P_8021Q) && *proto != tiu_htons(ETH_P_8021AD))
 			break;
 		if ((void *)(vh + 1) > data_end)
-			return TIU_PARSE_NOT_IP;
+			return TIU_PARSE_BAD;
 		*proto = vh->proto;
 		cur = vh + 1;
 	}
+	if (*proto == tiu_htons(ETH_P_8021Q) || *proto == tiu_htons(ETH_P_8021AD))
+		return TIU_PARSE_BAD; /* more tags than tiu follows: whatever they carry */
 	*l3 = cur;
 	return TIU_PARSE_OK;
 }
@@ -184,7 +193,9 @@ static __always_inline __be16 tiu_ip_version_proto(void *data, void *data_end)
  * ETH_P_IPV6 in network byte order, TC's skb->protocol) or, for l3_proto 0
  * (XDP), the IP version nibble. frame_len is the whole frame's length (for
  * TC it may exceed data_end - data: non-linear data). On TIU_PARSE_OK, p
- * describes L3 and L4; nothing past L3 is bounds-checked.
+ * describes L3 and L4; nothing past L3 is bounds-checked. Otherwise
+ * TIU_PARSE_NOT_IP (not IP: no candidate) or TIU_PARSE_BAD (IP that cannot
+ * be parsed; in TC, perhaps only because it lies beyond the linear part).
  */
 static __always_inline int tiu_parse(void *data, void *data_end, __u32 frame_len, int l3,
 				     __be16 l3_proto, struct tiu_pkt *p)
@@ -195,14 +206,15 @@ static __always_inline int tiu_parse(void *data, void *data_end, __u32 frame_len
 	int ret;
 
 	if (!l3) {
-		if (tiu_parse_eth(data, data_end, &cur, &proto) != TIU_PARSE_OK)
-			return TIU_PARSE_NOT_IP;
+		ret = tiu_parse_eth(data, data_end, &cur, &proto);
+		if (ret != TIU_PARSE_OK)
+			return ret;
 	} else if (!proto) {
 		proto = tiu_ip_version_proto(data, data_end);
 	}
 	l3_off = cur - data;
 	if (frame_len < l3_off)
-		return TIU_PARSE_NOT_IP;
+		return TIU_PARSE_BAD;
 	p->l3 = cur;
 	p->l3_off = l3_off;
 	if (proto == tiu_htons(ETH_P_IP))

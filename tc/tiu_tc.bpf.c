@@ -449,10 +449,13 @@ static __always_inline int tiu_tc_decap_do(struct __sk_buff *skb, __u32 pulled)
 		return TC_ACT_SHOT;
 	if (v == TIU_V_CONVERT) {
 		tiu_decap_apply(&p, data_end, w.slot, &info);
-		/* A CHECKSUM_COMPLETE sum must follow the bytes that changed
-		 * (the IPv4 header's changes cancel out); a no-op otherwise. */
+		/* A CHECKSUM_COMPLETE sum must follow every byte that changed:
+		 * the two L4 words and, for IPv6, the next-header byte, which
+		 * no header checksum balances (the IPv4 header's two changes
+		 * cancel out); a no-op otherwise. */
 		if (tiu_csum_complete(skb))
-			bpf_csum_update(skb, tiu_words_diff(info.old_words, info.new_words));
+			bpf_csum_update(skb, tiu_words_diff(info.old_words, info.new_words) +
+						     info.l3_diff);
 	} else if (v == TIU_V_ICMP) {
 		tiu_count(w.slot, tiu_tc_icmp(skb, p.l4_off, p.l4_len, p.family, w.slot));
 	}

@@ -127,6 +127,43 @@ B(dec_vlan_v6) { struct pkt_spec s = spec(6, S2C); s.vlans = 1; dec(s, in, want)
 B(dec_qinq) { struct pkt_spec s = spec(4, S2C); s.vlans = 2; dec(s, in, want); }
 B(dec_pad) { struct pkt_spec s = spec(4, S2C); s.payload_len = 1; s.tcp_opt_len = 0; s.eth_pad = 5; dec(s, in, want); }
 B(dec_local_wild) { struct pkt_spec s = spec(4, C2S); s.dport = PORT_WILD; memcpy(s.daddr, "\x0a\x63\x63\x63", 4); dec(s, in, want); }
+/* One more 802.1Q tag in front of the frame's own (three in all with s.vlans = 2). */
+static void add_vlan(struct pkt *p)
+{
+	memmove(p->b + 16, p->b + 12, p->len - 12);
+	pkt_put16(p->b + 12, 0x8100);
+	pkt_put16(p->b + 14, 300);
+	p->len += 4;
+	p->l3_off += 4;
+	p->l4_off += 4;
+	p->proto_off += 4;
+}
+/* The IP length of a built frame set to n (IPv4: total length, with its
+ * header checksum; IPv6: payload length), L4 left as it is. */
+static void set_ip_len(struct pkt *p, uint16_t n)
+{
+	uint8_t *ip = p->b + p->l3_off;
+
+	if (p->family == 4) {
+		pkt_put16(ip + 2, n);
+		pkt_put16(ip + 10, 0);
+		pkt_put16(ip + 10, pkt_inet_csum(ip, (ip[0] & 15) * 4, 0));
+	} else {
+		pkt_put16(ip + 4, n);
+	}
+}
+/* tunnelled packets the parser cannot follow; expected: untouched */
+B(enc_ext7) { struct pkt_spec s = spec(6, C2S); s.ext_hdrs = 7; same(s, in, want); }
+B(enc_vlan3) { struct pkt_spec s = spec(4, C2S); s.vlans = 2; same(s, in, want); add_vlan(in); *want = *in; }
+B(enc_jumbo) { same(spec(6, C2S), in, want); set_ip_len(in, 0); *want = *in; }
+/* IPv4 whose IP length leaves 2 bytes of TCP: no destination port */
+B(enc_noports) { same(spec(4, C2S), in, want); set_ip_len(in, 22); in->len = in->l3_off + 22; *want = *in; }
+B(dec_ext7) { struct pkt_spec s = spec(6, S2C); s.ext_hdrs = 7; dec(s, in, want); *want = *in; }
+B(dec_vlan3) { struct pkt_spec s = spec(6, S2C); s.vlans = 2; dec(s, in, want); add_vlan(in); *want = *in; }
+B(dec_jumbo) { dec(spec(6, S2C), in, want); set_ip_len(in, 0); *want = *in; }
+B(dec_truncated) { dec(spec(4, S2C), in, want); in->len -= 10; *want = *in; }
+/* IPv6 whose payload length leaves 6 bytes of UDP */
+B(dec_udp6bytes) { dec(spec(6, S2C), in, want); set_ip_len(in, 6); in->len = in->l3_off + 46; *want = *in; }
 B(dec_nomatch) { struct pkt tcp; struct pkt_spec s = spec(4, S2C); s.sport = 9; enc(s, &tcp, in); *want = *in; }
 B(dec_nomatch_addr6) { struct pkt tcp; struct pkt_spec s = spec(6, S2C); memcpy(s.saddr, OTHER6, 16); enc(s, &tcp, in); *want = *in; }
 B(dec_tcp) { same(spec(4, S2C), in, want); }
@@ -454,7 +491,13 @@ static const struct tcase cases[] = {
 	{ "TCP to another address passes untouched", P_EGRESS | P_C_EGRESS, enc_nomatch_addr, V_PASS, 0, L_BOTH, { { S(ENC_PASS), 1 } } },
 	{ "UDP on egress is not looked at", P_EGRESS | P_C_EGRESS, enc_udp, V_PASS, 0, L_BOTH, { { 0 } } },
 	{ "ARP on egress is not looked at", P_EGRESS | P_C_EGRESS, nonip_arp, V_PASS, 0, L_BOTH, { { 0 } } },
-	{ "truncated frame is not ours", P_EGRESS | P_C_EGRESS, enc_truncated, V_PASS, 0, L_BOTH, { { 0 } } },
+	{ "frame shorter than its IP length passes, counted unparsed", P_EGRESS | P_C_EGRESS, enc_truncated, V_PASS, 0, L_BOTH, { { S(ENC_SKIP_UNPARSED), 1 } } },
+	/* IP that the parser cannot follow: perhaps TCP to an endpoint, passed as it is, counted */
+	{ "tunnelled TCP behind 7 IPv6 extension headers passes, counted unparsed", P_EGRESS | P_C_EGRESS, enc_ext7, V_PASS, 0, L_BOTH, { { S(ENC_SKIP_UNPARSED), 1 } } },
+	{ "tunnelled TCP behind 3 VLAN tags passes, counted unparsed", P_EGRESS | P_C_EGRESS, enc_vlan3, V_PASS, 0, L_BOTH, { { S(ENC_SKIP_UNPARSED), 1 } } },
+	{ "IPv6 jumbogram (payload length 0) passes, counted unparsed", P_EGRESS | P_C_EGRESS, enc_jumbo, V_PASS, 0, L_BOTH, { { S(ENC_SKIP_UNPARSED), 1 } } },
+	{ "TCP cut before its ports passes, counted unparsed", P_EGRESS | P_C_EGRESS, enc_noports, V_PASS, 0, L_BOTH, { { S(ENC_SKIP_UNPARSED), 1 } } },
+	{ "detour drops TCP behind 7 extension headers", P_DETOUR | P_C_DETOUR, enc_ext7, V_DROP, 0, L_BOTH, { { S(DET_DROP_UNEXPECTED), 1 } } },
 	{ "URG set is dropped", P_EGRESS | P_C_EGRESS, enc_urg, V_DROP, 0, L_BOTH, { { S(ENC_DROP_URG), 1 } } },
 	{ "data offset < 5 is dropped", P_EGRESS | P_C_EGRESS, enc_doff4, V_DROP, 0, L_BOTH, { { S(ENC_DROP_MALFORMED), 1 } } },
 	{ "data offset beyond the segment is dropped", P_EGRESS | P_C_EGRESS, enc_doff_long, V_DROP, 0, L_BOTH, { { S(ENC_DROP_MALFORMED), 1 } } },
@@ -506,6 +549,12 @@ static const struct tcase cases[] = {
 	{ "IPv4 fragment passes untouched", P_DECAP, dec_frag4, V_PASS, 0, L_BOTH, { { S(DEC_SKIP_FRAGMENT), 1 } } },
 	{ "IPv6 fragment passes untouched", P_DECAP, dec_frag6, V_PASS, 0, L_BOTH, { { S(DEC_SKIP_FRAGMENT), 1 } } },
 	{ "UDP too short for TCP passes untouched", P_DECAP, dec_short, V_PASS, 0, L_BOTH, { { S(DEC_SKIP_SHORT), 1 } } },
+	/* IP that the parser cannot follow: perhaps tunnelled UDP, passed, counted */
+	{ "tunnelled UDP behind 7 IPv6 extension headers passes, counted unparsed", P_DECAP, dec_ext7, V_PASS, 0, L_BOTH, { { S(DEC_SKIP_UNPARSED), 1 } } },
+	{ "tunnelled UDP behind 3 VLAN tags passes, counted unparsed", P_DECAP, dec_vlan3, V_PASS, 0, L_BOTH, { { S(DEC_SKIP_UNPARSED), 1 } } },
+	{ "IPv6 jumbogram UDP passes, counted unparsed", P_DECAP, dec_jumbo, V_PASS, 0, L_BOTH, { { S(DEC_SKIP_UNPARSED), 1 } } },
+	{ "frame shorter than its IP length passes, counted unparsed", P_DECAP, dec_truncated, V_PASS, 0, L_BOTH, { { S(DEC_SKIP_UNPARSED), 1 } } },
+	{ "UDP cut before a whole UDP header passes, counted unparsed", P_DECAP, dec_udp6bytes, V_PASS, 0, L_BOTH, { { S(DEC_SKIP_UNPARSED), 1 } } },
 	{ "bad data offset passes untouched", P_DECAP, dec_doff_bad, V_PASS, 0, L_BOTH, { { S(DEC_SKIP_SHORT), 1 } } },
 	{ "GRO aggregate (gso_segs 2) passes untouched", P_TC_DECAP | P_C_DECAP, dec_gro, V_PASS, 2, L_BOTH, { { S(DEC_SKIP_GSO), 1 } } },
 	/* ICMP errors about tunnelled packets: the quote back in TCP form */
@@ -1058,7 +1107,8 @@ static void property(struct harness *h, unsigned n, uint32_t seed)
 /*
  * TC on a raw-IP interface takes the family from skb->protocol, not from the
  * packet: an IPv4 header that the kernel calls IPv6 is not parsed (and the
- * stack would not take it as IPv4 either).
+ * stack would not take it as IPv4 either); it is IP that tiu cannot follow,
+ * counted as such (dec_skip_unparsed, enc_skip_unparsed).
  */
 static void protocol_checks(struct harness *h3)
 {
@@ -1074,6 +1124,7 @@ static void protocol_checks(struct harness *h3)
 	enc(l3spec(4, S2C), &tcp, &udp);
 	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
 		const struct pkt *in = i < 2 ? &udp : &tcp;
+		int unparsed = i < 2 ? TIU_STAT_DEC_SKIP_UNPARSED : TIU_STAT_ENC_SKIP_UNPARSED;
 		uint64_t before[TIU_STAT__MAX], after[TIU_STAT__MAX];
 		struct run_result r;
 		int ok, moved = 0;
@@ -1085,12 +1136,12 @@ static void protocol_checks(struct harness *h3)
 		harness_stats(h3, SLOT, before);
 		ok = !harness_run_proto(progs[i].fd, 0x86dd, in->b, in->len, out.b, sizeof(out.b), &r);
 		harness_stats(h3, SLOT, after);
-		for (int k = 0; k < TIU_STAT__MAX; k++)
-			moved |= after[k] != before[k];
+		for (int k = 0; k < TIU_STAT__MAX; k++) /* exactly the unparsed counter, by 1 */
+			moved |= after[k] - before[k] != (k == unparsed);
 		ok = ok && r.retval == TC_ACT_OK && r.out_len == in->len + 14 &&
 		     !memcmp(out.b + 14, in->b, in->len) && !moved;
-		tap(ok, "%s (raw IP): an IPv4 header under skb->protocol ETH_P_IPV6 is not parsed, no counter",
-		    progs[i].name);
+		tap(ok, "%s (raw IP): an IPv4 header under skb->protocol ETH_P_IPV6 is not parsed, counted in %s",
+		    progs[i].name, tiu_stat_names[unparsed]);
 	}
 }
 

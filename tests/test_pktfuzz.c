@@ -19,7 +19,13 @@
  *    were (valid in -> valid out, invalid in -> never made valid); UDP
  *    checksum never 0 (tests/pktfuzz/check.c);
  *  - the counters moved by exactly the model's reason (+ bytes): every
- *    candidate counted once, nothing else; never on another interface.
+ *    candidate counted once, nothing else; never on another interface;
+ *  - apart from the model's ladders, the README's promise: the packet
+ *    counters (all but the *_bytes ones and enc_mss_clamped, which count
+ *    along with a conversion) move by exactly 1 for every TCP frame on
+ *    egress, every UDP frame and ICMP error of the translated types on
+ *    decap, every IP frame that cannot be parsed, every frame at the
+ *    detour; by 0 for anything else (model_must_count()).
  *
  * Then a quarter as many frames again as a raw-IP (layer-3) device has them:
  * without the link layer, through objects with raw-IP framing (TC egress and
@@ -215,6 +221,20 @@ static int run_one(struct harness *h, struct prog *pg, const struct pkt *in, uin
 			ok = 0;
 		}
 		memmove(out.b, out.b + 14, in->len);
+	}
+	if (ok) { /* the README's promise, whatever the ladders say: one counter, or none */
+		uint64_t moved = 0;
+		int must = model_must_count(pg->kind, in->b, in->len);
+
+		for (int i = 0; i < TIU_STAT__MAX; i++)
+			if (model_is_packet_counter(i))
+				moved += now[i] - prev[i];
+		if (moved != (uint64_t)must) {
+			snprintf(why, sizeof(why), "%llu packet counters moved, want %d (%s)",
+				 (unsigned long long)moved, must,
+				 must ? "a candidate lands in exactly one" : "not a candidate: none");
+			ok = 0;
+		}
 	}
 	for (int i = 0; ok && i < TIU_STAT__MAX; i++) {
 		uint64_t want = i == e.stat || i == e.extra_stat ? 1 : 0, d = now[i] - prev[i];

@@ -42,7 +42,9 @@ int tiu_xdp_decap(struct xdp_md *ctx)
 	if (tiu_where(ctx->ingress_ifindex, TIU_LINK_F_REAL, &w))
 		return XDP_PASS;
 	/* XDP runs before GRO: every frame is one packet (is_gso = 0). A
-	 * restored packet needs no more: XDP has no skb checksum state. On a
+	 * restored packet needs no more: XDP has no skb checksum state (a NIC's
+	 * COMPLETE sum goes stale: docs/DESIGN.md "Receive checksums after an
+	 * XDP rewrite", which says what that costs on which NICs). On a
 	 * raw-IP interface (generic XDP, or tun's own hook) the frame starts at
 	 * the IP header and its version nibble gives the family (l3_proto 0). */
 	v = tiu_decap_check(data, data_end, data_end - data, w.l3, 0, w.slot, 0, 0, &p);

@@ -100,20 +100,31 @@ static int is_ext(uint8_t nh)
 	return nh == 0 || nh == 43 || nh == 44 || nh == 51 || nh == 60;
 }
 
-/* Link layer: the offset of the IP header and its ethertype, or 0. */
-static size_t parse_l2(const uint8_t *b, size_t len, uint16_t *et)
+static int is_vlan(uint16_t et) { return et == 0x8100 || et == 0x88a8; }
+
+/* Link layer: the offset of the IP header and its ethertype, or 0; *ipish
+ * as struct mparse says (a tag cut short, or a third one, counts). */
+static size_t parse_l2(const uint8_t *b, size_t len, uint16_t *et, int *ipish)
 {
 	size_t off = 14;
 
+	*ipish = 0;
 	if (len < 14)
 		return 0;
 	*et = pkt_get16(b + 12);
-	for (int v = 0; v < 2 && (*et == 0x8100 || *et == 0x88a8); v++) {
-		if (off + 4 > len)
+	for (int v = 0; v < 2 && is_vlan(*et); v++) {
+		if (off + 4 > len) {
+			*ipish = 1;
 			return 0;
+		}
 		*et = pkt_get16(b + off + 2);
 		off += 4;
 	}
+	if (is_vlan(*et)) {
+		*ipish = 1;
+		return 0;
+	}
+	*ipish = *et == 0x0800 || *et == 0x86dd;
 	return off;
 }
 
@@ -187,6 +198,7 @@ static int parse_ipv6(const uint8_t *b, size_t len, size_t off, struct mparse *m
 void model_parse_raw(const uint8_t *b, size_t len, struct mparse *m)
 {
 	memset(m, 0, sizeof(*m));
+	m->ipish = len && (b[0] >> 4 == 4 || b[0] >> 4 == 6);
 	if (len && b[0] >> 4 == 4)
 		m->ok = parse_ipv4(b, len, 0, m);
 	else if (len && b[0] >> 4 == 6)
@@ -199,7 +211,7 @@ void model_parse(const uint8_t *b, size_t len, struct mparse *m)
 	size_t off;
 
 	memset(m, 0, sizeof(*m));
-	off = parse_l2(b, len, &et);
+	off = parse_l2(b, len, &et, &m->ipish);
 	if (!off)
 		return;
 	m->l3_off = off;
@@ -324,14 +336,16 @@ static struct outcome decap(enum kind kind, const struct mparse *m, const uint8_
 {
 	const uint8_t *l4 = b + m->l4_off;
 
-	if (m->ok && !m->frag && m->proto == (m->family == 4 ? 1 : 58))
+	if (!m->ok) /* IP that cannot be parsed may be tunnelled UDP */
+		return m->ipish ? PASS(DEC_SKIP_UNPARSED) : NOTHING;
+	if (!m->frag && m->proto == (m->family == 4 ? 1 : 58))
 		return icmp(m, b, q);
-	if (!m->ok || m->proto != 17)
+	if (m->proto != 17)
 		return NOTHING;
 	if (m->frag)
 		return PASS(DEC_SKIP_FRAGMENT);
-	if (m->l4_off + 8 > len) /* ports not in the frame */
-		return NOTHING;
+	if (m->l4_off + 8 > len) /* no whole UDP header in the frame: cannot match */
+		return PASS(DEC_SKIP_UNPARSED);
 	if (!match(m->daddr, pkt_get16(l4 + 2), TIU_ROLE_LOCAL) &&
 	    !match(m->saddr, pkt_get16(l4), TIU_ROLE_REMOTE))
 		return PASS(DEC_PASS);
@@ -347,7 +361,8 @@ static struct outcome decap(enum kind kind, const struct mparse *m, const uint8_
 }
 
 /* What egress and the detour see in a TCP frame, in the order they look. */
-enum tcp_class { TCP_NONE, TCP_FRAGMENT, TCP_NOT_OURS, TCP_MALFORMED, TCP_URG, TCP_CANDIDATE };
+enum tcp_class { TCP_NONE, TCP_UNPARSED, TCP_FRAGMENT, TCP_NOT_OURS, TCP_MALFORMED, TCP_URG,
+		 TCP_CANDIDATE };
 
 /* Egress only: the interface's mark selector, (mark & mask) == value. */
 static int mark_match(uint32_t mark)
@@ -360,12 +375,15 @@ static enum tcp_class tcp_classify(const struct mparse *m, const uint8_t *b, siz
 {
 	const uint8_t *l4 = b + m->l4_off;
 
-	if (!m->ok || m->proto != 6)
+	if (!m->ok) /* IP that cannot be parsed may be TCP to an endpoint */
+		return m->ipish ? TCP_UNPARSED : TCP_NONE;
+	if (m->proto != 6)
 		return TCP_NONE;
 	if (m->frag)
 		return TCP_FRAGMENT;
-	if (m->l4_off + 4 > len ||
-	    (!match(m->saddr, pkt_get16(l4), TIU_ROLE_LOCAL) &&
+	if (m->l4_off + 4 > len) /* ports not in the frame: cannot match */
+		return TCP_UNPARSED;
+	if ((!match(m->saddr, pkt_get16(l4), TIU_ROLE_LOCAL) &&
 	     !match(m->daddr, pkt_get16(l4 + 2), TIU_ROLE_REMOTE) && !mark_match(mark)))
 		return TCP_NOT_OURS;
 	if (m->l4_off + 20 > len || doff_bytes(l4[12]) < 20 || doff_bytes(l4[12]) > m->l4_len)
@@ -380,6 +398,7 @@ static struct outcome egress(int compat, enum tcp_class c, uint32_t gso)
 {
 	switch (c) {
 	case TCP_NONE: return NOTHING;
+	case TCP_UNPARSED: return PASS(ENC_SKIP_UNPARSED);
 	case TCP_FRAGMENT: return PASS(ENC_SKIP_FRAGMENT);
 	case TCP_NOT_OURS: return PASS(ENC_PASS);
 	case TCP_MALFORMED: return DROP(ENC_DROP_MALFORMED);
@@ -400,6 +419,7 @@ static struct outcome detour(enum tcp_class c, uint32_t gso)
 		return DROP(DET_DROP_UNEXPECTED);
 	switch (c) {
 	case TCP_NONE:
+	case TCP_UNPARSED:
 	case TCP_FRAGMENT:
 	case TCP_NOT_OURS: return DROP(DET_DROP_UNEXPECTED);
 	case TCP_MALFORMED: return DROP(DET_DROP_MALFORMED);
@@ -484,6 +504,35 @@ void model_predict(enum kind kind, int compat, const uint8_t *b, size_t len, uin
 	e->icmp = o.stat == TIU_STAT_DEC_ICMP_TRANSLATED;
 	e->convert = e->bytes_stat != ST_NONE || e->icmp;
 	e->pushed_eth = world.raw && kind == K_EGRESS && o.v == MV_REDIRECT;
+}
+
+int model_must_count(enum kind kind, const uint8_t *b, size_t len)
+{
+	struct mparse m;
+	uint8_t icmp_proto;
+
+	if (kind == K_DETOUR) /* only tunnelled TCP belongs there: all else is a drop */
+		return 1;
+	if (world.raw)
+		model_parse_raw(b, len, &m);
+	else
+		model_parse(b, len, &m);
+	if (!m.ipish)
+		return 0;
+	if (!m.ok)
+		return 1;
+	if (kind == K_EGRESS)
+		return m.proto == 6;
+	icmp_proto = m.family == 4 ? 1 : 58;
+	return m.proto == 17 ||
+	       (m.proto == icmp_proto && !m.frag && m.l4_len >= 8 && m.l4_off <= 512 &&
+		icmp_is_error(m.family, b[m.l4_off]));
+}
+
+int model_is_packet_counter(int stat)
+{
+	return stat != TIU_STAT_ENC_BYTES && stat != TIU_STAT_DET_BYTES &&
+	       stat != TIU_STAT_DEC_BYTES && stat != TIU_STAT_ENC_MSS_CLAMPED;
 }
 
 uint32_t model_retval(enum kind kind, enum mverdict v)

@@ -72,6 +72,10 @@ extern struct model_world world;
 /* ------------------------------------------------------------------ model -- */
 struct mparse {
 	int ok, family, frag;
+	int ipish;             /* the link layer says IP (IPv4/IPv6 type, or the
+	                        * version nibble of raw IP), or it holds more or
+	                        * shorter VLAN tags than tiu follows: what tiu
+	                        * counts when it cannot parse it (ok = 0) */
 	size_t l3_off, l4_off, proto_off;
 	uint32_t l4_len;
 	uint8_t proto;
@@ -123,6 +127,17 @@ struct expect {
 void model_predict(enum kind kind, int compat, const uint8_t *b, size_t len, uint32_t gso,
 		   uint32_t mark, struct expect *e);
 uint32_t model_retval(enum kind kind, enum mverdict v);
+
+/* The README's promise, apart from the ladders: 1 if a program of this kind
+ * must count the frame in exactly one packet counter (every TCP frame on
+ * egress, every UDP frame and ICMP/ICMPv6 error of the translated types on
+ * decap, every IP frame either cannot parse, everything at the detour), 0
+ * if it must count it in none. */
+int model_must_count(enum kind kind, const uint8_t *b, size_t len);
+
+/* 1 for the counters that count packets (one per candidate), 0 for the
+ * bytes counters and the secondary enc_mss_clamped, which count along. */
+int model_is_packet_counter(int stat);
 int model_verdict_allowed(enum kind kind, uint32_t r);
 
 /* ------------------------------------------------------------------ check -- */
