@@ -26,6 +26,7 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
+#include <bpf/bpf_core_read.h>
 #include "tiu_common.h"
 
 /* Socket constants (include/uapi/linux/socket.h, asm-generic/socket.h,
@@ -167,11 +168,22 @@ int tiu_ka_setsockopt(struct bpf_sockopt *ctx)
 	return 1;
 }
 
+/* Only its name matters: bpf_core_type_exists() asks whether the running
+ * kernel has MPTCP (CONFIG_MPTCP; its BTF has the type). */
+struct mptcp_sock {
+	int tiu_name_only;
+} __attribute__((preserve_access_index));
+
 /* What the application chose on this socket (TIU_KA_OWN_*). SO_KEEPALIVE
  * that is on already counts as chosen too: set before tiu_ka_setsockopt
  * was attached, inherited from such a listener, or by a kernel user
  * (sock_set_keepalive()). bpf_getsockopt(SOL_SOCKET, SO_KEEPALIVE) exists
- * since 6.1 (sol_socket_sockopt() -> sk_getsockopt()). */
+ * since 6.1 (sol_socket_sockopt() -> sk_getsockopt()).
+ * An MPTCP subflow: the application set its options on the MPTCP socket,
+ * which is where the setsockopt program saw them; bpf_skc_to_mptcp_sock()
+ * (5.19) finds it from the subflow (bpf_mptcp_sock_from_subflow()). A
+ * kernel without MPTCP has no such type, and the verifier would refuse the
+ * call: bpf_core_type_exists() leaves it out there. */
 static __always_inline __u32 tiu_ka_chosen(struct bpf_sock_ops *skops)
 {
 	struct bpf_sock *sk = skops->sk;
@@ -182,6 +194,15 @@ static __always_inline __u32 tiu_ka_chosen(struct bpf_sock_ops *skops)
 		own = bpf_sk_storage_get(&tiu_ka_own, sk, 0, 0);
 		if (own)
 			chosen = *own;
+		if (bpf_core_type_exists(struct mptcp_sock)) {
+			struct mptcp_sock *msk = bpf_skc_to_mptcp_sock(sk);
+
+			if (msk) {
+				own = bpf_sk_storage_get(&tiu_ka_own, msk, 0, 0);
+				if (own)
+					chosen |= *own;
+			}
+		}
 	}
 	if (!bpf_getsockopt(skops, TIU_SOL_SOCKET, TIU_SO_KEEPALIVE, &on, sizeof(on)) && on)
 		chosen |= TIU_KA_OWN_KEEPALIVE;
