@@ -13,8 +13,11 @@
 #     subflows, and an untunnelled connection keeps SO_KEEPALIVE off.
 # Cases: TCP and MPTCP (two subflows, over both client links) through each
 # NAT, plus plain TCP to port 7009 (not an endpoint, not tunnelled).
-# Then: a `tiu up` killed after attaching the keepalive leaves nothing that
-# `tiu down` does not remove. Standalone: `prove -v tests/keepalive.t` (root).
+# Then: connections whose application set its own keepalive before
+# connect() (SO_KEEPALIVE with TCP_KEEPIDLE 3600, SO_KEEPALIVE 0, nothing;
+# TCP and MPTCP) keep that choice, read back with getsockopt() and ss, and
+# counted as kept or given; a `tiu up` killed after attaching the keepalive
+# leaves nothing that `tiu down` does not remove. Standalone: `prove -v tests/keepalive.t` (root).
 # Wall time: about 45 s (two idle phases of IDLE + 3 s).
 #   KA_IDLE=S changes the idle time; H_KEEP=1 keeps the work directory.
 #
