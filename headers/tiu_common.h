@@ -240,6 +240,9 @@ struct tiu_stats {
 #define TIU_MAP_KA_EPS      "tiu_ka_eps"
 #define TIU_MAP_KA_IFACES   "tiu_ka_ifaces"
 #define TIU_KA_LINK         "tiu_ka_link"    /* the pinned cgroup link */
+#define TIU_MAP_KA_OWN      "tiu_ka_own"     /* socket storage: the application's own choices */
+#define TIU_KA_OPT_LINK     "tiu_ka_opt_link" /* the pinned cgroup setsockopt link */
+#define TIU_PROG_KA_OPT     "tiu_ka_setsockopt" /* tiu_sockops.bpf.o */
 #define TIU_PROG_SOCKOPS    "tiu_sockops"    /* tiu_sockops.bpf.o */
 
 /* Idle time (seconds) given to connections of `remote=` endpoints when `tiu
@@ -293,7 +296,17 @@ struct tiu_ka_iface {
 	__u32 flags;    /* TIU_KA_F_* */
 	__u64 given;    /* connections given a keepalive */
 	__u64 failed;   /* matching connections where bpf_setsockopt failed */
+	__u64 kept;     /* matching connections left with the application's own SO_KEEPALIVE */
 };
-_Static_assert(sizeof(struct tiu_ka_iface) == 24, "tiu_ka_iface layout");
+_Static_assert(sizeof(struct tiu_ka_iface) == 32, "tiu_ka_iface layout");
+
+/* What an application set itself on a socket (cgroup setsockopt program
+ * tiu_ka_setsockopt, kept in the socket storage map tiu_ka_own): the
+ * keepalive program leaves these options alone. SO_KEEPALIVE set, on or
+ * off, leaves the whole socket alone. */
+#define TIU_KA_OWN_KEEPALIVE (1U << 0) /* SO_KEEPALIVE */
+#define TIU_KA_OWN_IDLE      (1U << 1) /* TCP_KEEPIDLE */
+#define TIU_KA_OWN_INTVL     (1U << 2) /* TCP_KEEPINTVL */
+#define TIU_KA_OWN_CNT       (1U << 3) /* TCP_KEEPCNT */
 
 #endif /* TIU_COMMON_H */

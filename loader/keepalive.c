@@ -5,7 +5,9 @@
  *
  * One attachment serves every interface of every network namespace, so its
  * pins are global: TIU_PIN_ROOT/keepalive next to the namespaces' pin
- * directories (see ka_paths()), holding the cgroup link and the two maps.
+ * directories (see ka_paths()), holding the two cgroup links (sock_ops, and
+ * the setsockopt program that notes an application's own keepalive options)
+ * and the three maps.
  * Entries are keyed by the network namespace's cookie:
  *  - tiu_ka_ifaces {netns, ifindex}: each interface's setting and counters;
  *    the attachment lives while this map has an entry (its users);
@@ -35,7 +37,7 @@
 
 struct ka_paths {
 	char dir[280];
-	char eps[320], ifaces[320], link[320];
+	char eps[320], ifaces[320], link[320], own[320], optlink[320];
 };
 
 static bool is_fs(const char *path, long magic)
@@ -67,6 +69,8 @@ static int ka_paths(const struct pins *p, struct ka_paths *kp)
 	snprintf(kp->eps, sizeof(kp->eps), "%s/" TIU_MAP_KA_EPS, kp->dir);
 	snprintf(kp->ifaces, sizeof(kp->ifaces), "%s/" TIU_MAP_KA_IFACES, kp->dir);
 	snprintf(kp->link, sizeof(kp->link), "%s/" TIU_KA_LINK, kp->dir);
+	snprintf(kp->own, sizeof(kp->own), "%s/" TIU_MAP_KA_OWN, kp->dir);
+	snprintf(kp->optlink, sizeof(kp->optlink), "%s/" TIU_KA_OPT_LINK, kp->dir);
 	return 0;
 }
 
@@ -136,24 +140,37 @@ static void ka_close(struct ka_fds *f)
 		close(f->ifaces);
 }
 
-/* The pinned link, if it is a sock_ops link on a cgroup: its id, else 0. */
-static __u32 ka_link_id(const struct ka_paths *kp, __u32 *prog_id)
+/* The link pinned at path, if it is a cgroup link of that attach type:
+ * its id, else 0. */
+static __u32 ka_cg_link_id(const char *path, enum bpf_attach_type type, __u32 *prog_id)
 {
 	struct bpf_link_info info = {};
 	__u32 len = sizeof(info);
-	int fd = bpf_obj_get(kp->link);
+	int fd = bpf_obj_get(path);
 	__u32 id = 0;
 
 	if (fd < 0)
 		return 0;
 	if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.type == BPF_LINK_TYPE_CGROUP &&
-	    info.cgroup.attach_type == BPF_CGROUP_SOCK_OPS) {
+	    info.cgroup.attach_type == type) {
 		id = info.id;
 		if (prog_id)
 			*prog_id = info.prog_id;
 	}
 	close(fd);
 	return id;
+}
+
+/* The pinned sock_ops link: its id, else 0. */
+static __u32 ka_link_id(const struct ka_paths *kp, __u32 *prog_id)
+{
+	return ka_cg_link_id(kp->link, BPF_CGROUP_SOCK_OPS, prog_id);
+}
+
+/* The pinned setsockopt link: its id, else 0. */
+static __u32 ka_optlink_id(const struct ka_paths *kp)
+{
+	return ka_cg_link_id(kp->optlink, BPF_CGROUP_SETSOCKOPT, NULL);
 }
 
 static int mkdir_p(const char *dir)
@@ -172,15 +189,41 @@ static int mkdir_p(const char *dir)
 	return mkdir(path, 0700) && errno != EEXIST ? -1 : 0;
 }
 
+/* Attach prog to the cgroup cgfd and pin the link at path, replacing
+ * what was pinned there (checked by the caller: not a link of this kind). */
+static int ka_attach_one(struct bpf_program *prog, int cgfd, const char *cg, const char *path,
+			 const char *what, char *why, size_t len)
+{
+	struct bpf_link *link;
+
+	unlink(path); /* not a link of this kind: not ours to keep */
+	link = bpf_program__attach_cgroup(prog, cgfd);
+	if (!link) {
+		snprintf(why, len, "cannot attach %s to the cgroup v2 root %.200s: %s", what, cg,
+			 strerror(errno));
+		return -1;
+	}
+	if (bpf_link__pin(link, path)) {
+		snprintf(why, len, "cannot pin the %s link at %s: %s", what, path, strerror(errno));
+		bpf_link__destroy(link);
+		return -1;
+	}
+	bpf_link__disconnect(link);
+	bpf_link__destroy(link);
+	return 0;
+}
+
 /*
- * Load the program with its maps pinned (or reused) in the keepalive
- * directory and attach it to the cgroup v2 root, unless the pinned link is
- * there already. Returns 0, or -1 with the reason in why.
+ * Load the programs with their maps pinned (or reused) in the keepalive
+ * directory and attach them to the cgroup v2 root, each unless its pinned
+ * link is there already. The setsockopt program first: from the moment
+ * sock_ops acts, applications' choices are noted (the socket storage map
+ * is pinned, so both programs see the same one whichever `tiu up` attached
+ * each). Returns 0, or -1 with the reason in why.
  */
 static int ka_attach(const struct ka_paths *kp, char *why, size_t len)
 {
 	struct tiu_sockops *skel = NULL;
-	struct bpf_link *link;
 	char cg[256];
 	int cgfd = -1, err = -1;
 
@@ -194,7 +237,8 @@ static int ka_attach(const struct ka_paths *kp, char *why, size_t len)
 	}
 	skel = tiu_sockops__open();
 	if (!skel || bpf_map__set_pin_path(skel->maps.tiu_ka_eps, kp->eps) ||
-	    bpf_map__set_pin_path(skel->maps.tiu_ka_ifaces, kp->ifaces)) {
+	    bpf_map__set_pin_path(skel->maps.tiu_ka_ifaces, kp->ifaces) ||
+	    bpf_map__set_pin_path(skel->maps.tiu_ka_own, kp->own)) {
 		snprintf(why, len, "cannot open the sock_ops object: %s", strerror(errno));
 		goto out;
 	}
@@ -204,29 +248,22 @@ static int ka_attach(const struct ka_paths *kp, char *why, size_t len)
 		goto out;
 	}
 	tiu_crash_point("keepalive-maps");
-	if (ka_link_id(kp, NULL)) {
+	if (ka_optlink_id(kp) && ka_link_id(kp, NULL)) {
 		err = 0;
 		goto out;
 	}
-	unlink(kp->link); /* not a sock_ops cgroup link: not ours to keep */
 	cgfd = open(cg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cgfd < 0) {
 		snprintf(why, len, "cannot open the cgroup v2 root %.200s: %s", cg, strerror(errno));
 		goto out;
 	}
-	link = bpf_program__attach_cgroup(skel->progs.tiu_sockops, cgfd);
-	if (!link) {
-		snprintf(why, len, "cannot attach sock_ops to the cgroup v2 root %.200s: %s", cg,
-			 strerror(errno));
+	if (!ka_optlink_id(kp) &&
+	    ka_attach_one(skel->progs.tiu_ka_setsockopt, cgfd, cg, kp->optlink, "setsockopt",
+			  why, len))
 		goto out;
-	}
-	if (bpf_link__pin(link, kp->link)) {
-		snprintf(why, len, "cannot pin the sock_ops link at %s: %s", kp->link, strerror(errno));
-		bpf_link__destroy(link);
+	if (!ka_link_id(kp, NULL) &&
+	    ka_attach_one(skel->progs.tiu_sockops, cgfd, cg, kp->link, "sock_ops", why, len))
 		goto out;
-	}
-	bpf_link__disconnect(link);
-	bpf_link__destroy(link);
 	err = 0;
 out:
 	if (cgfd >= 0)
@@ -243,8 +280,10 @@ static bool ka_detach_if_unused(const struct ka_paths *kp, const struct ka_fds *
 	if (!bpf_map_get_next_key(f->ifaces, NULL, &k))
 		return false;
 	unlink(kp->link);
+	unlink(kp->optlink);
 	unlink(kp->eps);
 	unlink(kp->ifaces);
+	unlink(kp->own);
 	rmdir(kp->dir);
 	return true;
 }
@@ -448,6 +487,10 @@ int ka_down(__u32 ifindex, const struct pins *p, char *done, size_t len)
 		if (ka_link_id(&kp, NULL) && !unlink(kp.link) && done)
 			snprintf(done + strlen(done), len - strlen(done), "%ssock_ops link",
 				 done[0] ? ", " : "");
+		if (ka_optlink_id(&kp) && !unlink(kp.optlink) && done)
+			snprintf(done + strlen(done), len - strlen(done), "%ssetsockopt link",
+				 done[0] ? ", " : "");
+		unlink(kp.own);
 		rmdir(kp.dir);
 		return 0;
 	}
@@ -546,11 +589,11 @@ void ka_print_text(const struct ka_state *s)
 		printf("  keepalive: off%s\n", s->link_id ? "" : " (no sock_ops attachment)");
 		return;
 	}
-	printf("  keepalive: %u s idle and interval%s, %d endpoint entr%s; %llu connection%s given it, %llu failed; sock_ops link %u%s (cgroup v2 root, %d interface%s of all namespaces), pins %s\n",
+	printf("  keepalive: %u s idle and interval%s, %d endpoint entr%s; %llu connection%s given it, %llu failed, %llu kept their application's own; sock_ops link %u%s (cgroup v2 root, %d interface%s of all namespaces), pins %s\n",
 	       s->v.seconds, (s->v.flags & TIU_KA_F_DEFAULT) ? " (default: remote= endpoints only)" : "",
 	       s->n_eps, s->n_eps == 1 ? "y" : "ies",
 	       (unsigned long long)s->v.given, s->v.given == 1 ? "" : "s",
-	       (unsigned long long)s->v.failed, s->link_id,
+	       (unsigned long long)s->v.failed, (unsigned long long)s->v.kept, s->link_id,
 	       s->link_id ? "" : " (none: not attached, run `tiu down` and `tiu up` again)",
 	       s->users, s->users == 1 ? "" : "s", s->dir);
 }
@@ -561,9 +604,10 @@ void ka_print_json(FILE *f, const struct ka_state *s)
 		fprintf(f, "{\"seconds\":0,\"link_id\":%u}", s->link_id);
 		return;
 	}
-	fprintf(f, "{\"seconds\":%u,\"default\":%s,\"endpoints\":%d,\"given\":%llu,\"failed\":%llu,\"link_id\":%u,\"prog_id\":%u,\"users\":%d,\"dir\":",
+	fprintf(f, "{\"seconds\":%u,\"default\":%s,\"endpoints\":%d,\"given\":%llu,\"failed\":%llu,\"kept\":%llu,\"link_id\":%u,\"prog_id\":%u,\"users\":%d,\"dir\":",
 		s->v.seconds, (s->v.flags & TIU_KA_F_DEFAULT) ? "true" : "false", s->n_eps,
-		(unsigned long long)s->v.given, (unsigned long long)s->v.failed, s->link_id,
+		(unsigned long long)s->v.given, (unsigned long long)s->v.failed,
+		(unsigned long long)s->v.kept, s->link_id,
 		s->prog_id, s->users);
 	json_str(f, s->dir);
 	fputc('}', f);

@@ -23,8 +23,8 @@ static const char *const stat_help[] = { TIU_STATS(STAT_HELP_) };
 
 /* The keepalive counters (keepalive.c) follow the datapath's in every
  * output: counter i < TIU_STAT__MAX is the datapath's, the rest these. */
-static const char *const ka_labels[2] = { "keepalive_given", "keepalive_failed" };
-#define N_COUNTERS (TIU_STAT__MAX + 2)
+static const char *const ka_labels[3] = { "keepalive_given", "keepalive_failed", "keepalive_kept" };
+#define N_COUNTERS (TIU_STAT__MAX + 3)
 
 static const char *label(int i)
 {
@@ -71,9 +71,10 @@ static void stats_usage(FILE *f)
 "Counters:\n");
 	for (int i = 0; i < TIU_STAT__MAX; i++)
 		fprintf(f, "  %-26s %s\n", stat_labels[i], stat_help[i]);
-	fprintf(f, "  %-26s %s\n  %-26s %s\n", ka_labels[0],
+	fprintf(f, "  %-26s %s\n  %-26s %s\n  %-26s %s\n", ka_labels[0],
 		"tunnelled connections (and MPTCP subflows) given a TCP keepalive (sock_ops)",
-		ka_labels[1], "matching connections where bpf_setsockopt() failed");
+		ka_labels[1], "matching connections where bpf_setsockopt() failed",
+		ka_labels[2], "matching connections left with the SO_KEEPALIVE their application chose");
 }
 
 static double rate(const struct sample *s, int i, double dt)
@@ -281,6 +282,7 @@ static void read_all(struct sample *s, int n)
 		ka_state(s[k].pins, s[k].ifindex, &ka);
 		s[k].now[TIU_STAT__MAX] = ka.v.given;
 		s[k].now[TIU_STAT__MAX + 1] = ka.v.failed;
+		s[k].now[TIU_STAT__MAX + 2] = ka.v.kept;
 	}
 }
 

@@ -13,8 +13,11 @@
 #     subflows, and an untunnelled connection keeps SO_KEEPALIVE off.
 # Cases: TCP and MPTCP (two subflows, over both client links) through each
 # NAT, plus plain TCP to port 7009 (not an endpoint, not tunnelled).
-# Then: a `tiu up` killed after attaching the keepalive leaves nothing that
-# `tiu down` does not remove. Standalone: `prove -v tests/keepalive.t` (root).
+# Then: connections whose application set its own keepalive before
+# connect() (SO_KEEPALIVE with TCP_KEEPIDLE 3600, SO_KEEPALIVE 0, nothing;
+# TCP and MPTCP) keep that choice, read back with getsockopt() and ss, and
+# counted as kept or given; a `tiu up` killed after attaching the keepalive
+# leaves nothing that `tiu down` does not remove. Standalone: `prove -v tests/keepalive.t` (root).
 # Wall time: about 45 s (two idle phases of IDLE + 3 s).
 #   KA_IDLE=S changes the idle time; H_KEEP=1 keeps the work directory.
 #
@@ -270,6 +273,59 @@ python3 -c 'import json,sys; j=json.loads(sys.argv[1]); sys.exit(0 if j["to_port
 tap $? "keepalive probes and their answers cross the NAT as UDP while the connection is idle"
 [ "$H_FAIL" = 0 ] && [ "${H_KEEP:-0}" != 1 ] && rm -f "$WORK"/*.pcap
 
+# ---- the application's own keepalive choice (set before connect) stands ----
+# TCP to $P_TCP: SO_KEEPALIVE with TCP_KEEPIDLE 3600, SO_KEEPALIVE 0, nothing;
+# MPTCP to $P_MP: SO_KEEPALIVE 1, SO_KEEPALIVE 0, nothing. Read back with
+# getsockopt() by the client and from ss -tnoi (each TCP socket and MPTCP
+# subflow with its timer), and the counters given/kept.
+KA_OWN=$ROOT/tests/e2e/ka_own.py
+# ss's timer of at most 5 s (print_ms_timer() in ss: "4.984ms" is 4 s 984 ms)
+KA_TIU_TIMER='timer:\(keepalive,([0-5](\.[0-9]{3}ms|sec)|[0-9]{1,3}ms),'
+own_case() { # own_case LABEL: the ss line of the client socket of that case
+	local port
+	port=$(python3 -c 'import json,sys; print([c["port"] for c in json.load(open(sys.argv[1])) if c["label"] == sys.argv[2]][0])' "$WORK/own.json" "$1" 2>/dev/null)
+	grep -E "^[^ ]+ +[^ ]+ +[^ ]+:${port:-none} " "$WORK/own.ss"
+}
+tiu_up $C c0 --decap tc --keepalive 5 --endpoint remote=$SRV4:$P_TCP --endpoint remote=$SRV4:$P_MP >/dev/null &&
+	tiu_up $S s0 --decap tc --endpoint "local=*:$P_TCP" --endpoint "local=*:$P_MP" >/dev/null ||
+	echo "# application's keepalive: tiu up failed"
+rm -f "$WORK/own.ready"
+H_CMD_TIMEOUT=30 in_ns $S python3 "$KA_OWN" server --bind 0.0.0.0 --ports $P_TCP,$P_MP --timeout 20 \
+	--ready "$WORK/own.ready" 2>"$WORK/own.server.err" &
+own_srv=$!
+H_PIDS+=($own_srv)
+for i in $(seq 100); do [ -e "$WORK/own.ready" ] && break; sleep 0.05; done
+H_CMD_TIMEOUT=30 in_ns $C python3 "$KA_OWN" client --connect $SRV4 --hold 4 --out "$WORK/own.json" \
+	tcp-own:$P_TCP:tcp:own tcp-off:$P_TCP:tcp:off tcp-none:$P_TCP:tcp:none \
+	mptcp-own:$P_MP:mptcp:own mptcp-off:$P_MP:mptcp:off mptcp-none:$P_MP:mptcp:none \
+	2>"$WORK/own.client.err" &
+own_cli=$!
+H_PIDS+=($own_cli)
+for i in $(seq 150); do [ -e "$WORK/own.json" ] && break; sleep 0.1; done
+in_ns $C ss -tnoiH state established >"$WORK/own.ss" 2>&1
+h_wait $own_cli
+for i in $(ip netns pids $S); do kill "$i" 2>/dev/null; done
+{ h_wait $own_srv; } 2>/dev/null
+tiu_stats_json $C c0 >"$WORK/own.stats.json"
+tiu_down_all
+sed 's/^/# client: /' "$WORK/own.client.err" "$WORK/own.server.err"
+for c in tcp-own tcp-off tcp-none mptcp-own mptcp-off mptcp-none; do
+	echo "# $(printf '%-10s' $c) getsockopt $(python3 -c 'import json,sys; c=[c for c in json.load(open(sys.argv[1])) if c["label"] == sys.argv[2]][0]; print("SO_KEEPALIVE=%s TCP_KEEPIDLE=%s" % (c["keepalive"], c["idle"]))' "$WORK/own.json" $c 2>/dev/null); ss: $(own_case $c | grep -o 'timer:([^)]*)' || echo 'no timer')"
+done
+jc() { python3 -c 'import json,sys; c=[c for c in json.load(open(sys.argv[1])) if c["label"] == sys.argv[2]][0]; print(c["keepalive"], c["idle"])' "$WORK/own.json" "$1" 2>/dev/null; }
+[ "$(jc tcp-own)" = "1 3600" ] && own_case tcp-own | grep -qE 'timer:\(keepalive,(59min|60min|1h)'
+tap $? "a client that set SO_KEEPALIVE and TCP_KEEPIDLE 3600 itself keeps them (getsockopt: $(jc tcp-own); ss: $(own_case tcp-own | grep -o 'timer:([^)]*)'))"
+[ "$(jc tcp-off)" = "0 7200" ] && [ -n "$(own_case tcp-off)" ] && ! own_case tcp-off | grep -q 'timer:(keepalive'
+tap $? "a client that set SO_KEEPALIVE 0 itself stays without keepalive (getsockopt: $(jc tcp-off); ss: $(own_case tcp-off | grep -o 'timer:([^)]*)' || echo 'no timer'))"
+[ "$(jc tcp-none)" = "1 5" ] && own_case tcp-none | grep -qE "$KA_TIU_TIMER"
+tap $? "a client that set nothing gets tiu's keepalive (getsockopt: $(jc tcp-none); ss: $(own_case tcp-none | grep -o 'timer:([^)]*)'))"
+[ "$(jc mptcp-off)" = "0 None" ] && [ -n "$(own_case mptcp-off)" ] && ! own_case mptcp-off | grep -q 'timer:(keepalive' &&
+	own_case mptcp-own | grep -qE 'timer:\(keepalive,[0-9]+min' && own_case mptcp-none | grep -qE "$KA_TIU_TIMER"
+tap $? "MPTCP: the subflow of a client that set SO_KEEPALIVE 0 stays without keepalive, one that set it on keeps the system's idle time, one that set nothing gets tiu's"
+own=$(python3 -c 'import json,sys; i=json.load(open(sys.argv[1]))["interfaces"][0]["counters"]; print(i["keepalive_given"], i["keepalive_kept"])' "$WORK/own.stats.json" 2>&1)
+[ "$own" = "2 4" ]
+tap $? "counters of c0: given to the 2 connections that chose nothing, kept for the 4 that chose (given kept: $own)"
+
 # ---- a tiu killed after attaching the keepalive: down removes it ----
 netns_cookie() { in_ns "$1" python3 -c 'import socket; s=socket.socket(); print(int.from_bytes(s.getsockopt(socket.SOL_SOCKET, 71, 8), "little"))'; }
 ka_entries() { # entries of netns cookie $1 in both keepalive maps (0 when unpinned)
@@ -317,6 +373,29 @@ ckd=$(netns_cookie $D)
 tiu_in $D up d0 --decap tc --keepalive 7 --endpoint remote=$SRV4:$P_TCP --endpoint "local=*:$P_MP" >/dev/null 2>&1
 rc=$?
 before=$(ka_entries "$ckd")
+# What down --stale should have removed, removed by the test itself where
+# it did not (a failure of its own above): the namespace's keepalive
+# entries, its pin directory and run state. Also at the end, should the run
+# stop before.
+ka_forget_ns() {
+	local c=$1 d=/sys/fs/bpf/tiu/keepalive
+	[ -n "$c" ] || return 0
+	[ -e $d/tiu_ka_ifaces ] && python3 - "$c" "$d" <<-'EOF'
+	import json, struct, subprocess, sys
+	c, d = int(sys.argv[1]), sys.argv[2]
+	for m, fmt, f in (("tiu_ka_eps", "<Q16sHBBI", lambda k: (k["netns"], bytes(k["addr"]), k["port"], k["role"], 0, 0)),
+	                  ("tiu_ka_ifaces", "<QII", lambda k: (k["netns"], k["ifindex"], 0))):
+	    for e in json.loads(subprocess.check_output(["bpftool", "-j", "map", "dump", "pinned", d + "/" + m])):
+	        k = e.get("formatted", e)["key"]
+	        if k["netns"] == c:
+	            subprocess.call(["bpftool", "map", "delete", "pinned", d + "/" + m, "key", "hex"] +
+	                            ["%02x" % b for b in struct.pack(fmt, *f(k))])
+	EOF
+	rm -f /sys/fs/bpf/tiu/netns-$c/* /run/tiu/netns-$c/* 2>/dev/null
+	rmdir /sys/fs/bpf/tiu/netns-$c /run/tiu/netns-$c 2>/dev/null
+	return 0
+}
+h_defer ka_forget_ns "$ckd"
 ip netns del "$D"
 "$TIU" down --stale >"$WORK/stale.out" 2>&1
 after=$(ka_entries "$ckd")
@@ -324,6 +403,7 @@ sed 's/^/# down --stale: /' "$WORK/stale.out" | grep -e "$ckd" -e "cannot"
 echo "# namespace $ckd: up exit $rc, keepalive entries before its deletion $before, after tiu down --stale $after"
 [ $rc = 0 ] && [ "$before" = 3 ] && [ "$after" = 0 ] && grep -q "keepalive entr.* of network namespace $ckd" "$WORK/stale.out"
 tap $? "a namespace deleted while up: tiu down --stale removes its keepalive entries (its interface and both endpoints)"
+[ "$after" = 0 ] || { ka_forget_ns "$ckd"; echo "# removed what tiu down --stale left of namespace $ckd: $(ka_entries "$ckd") keepalive entries left"; }
 
 # ---- ip netns exec hides /sys (bpffs, cgroup2): the host's are used ----
 in_ns $C "$TIU" up c0 --decap tc --endpoint remote=$SRV4:$P_TCP >"$WORK/ipne.out" 2>&1

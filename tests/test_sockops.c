@@ -12,6 +12,13 @@
  * local role, IPv4 or IPv6, another namespace's entry, none), and what
  * getsockopt() then reads on both ends of the connection; then the
  * per-interface counters.
+ *
+ * The application's own choice: rows where the client (before connect())
+ * or the server (on its listener, inherited by the accepted socket) sets
+ * SO_KEEPALIVE on or off or a keepalive timer itself. The cgroup
+ * setsockopt program tiu_ka_setsockopt sees those calls; the expected
+ * values are those the application set, and the system's (the namespace's
+ * net.ipv4.tcp_keepalive_* sysctls) for a timer that nobody set.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,6 +43,17 @@
 
 #define NS_OTHER_DELTA 1000 /* an entry for a netns cookie that is not ours */
 
+/* What the application sets itself before the connection is established
+ * (client: before connect(); server: on the listener). */
+enum app {
+	APP_NONE,
+	APP_ON,        /* SO_KEEPALIVE 1 and TCP_KEEPIDLE APP_IDLE */
+	APP_OFF,       /* SO_KEEPALIVE 0 */
+	APP_IDLE_ONLY, /* TCP_KEEPIDLE APP_IDLE, no SO_KEEPALIVE */
+	APP_LARGE,     /* an unrelated option larger than a page (SO_BINDTODEVICE) */
+};
+#define APP_IDLE 3600
+
 struct row {
 	const char *name;
 	int family;          /* 4 or 6: the connection */
@@ -45,8 +63,9 @@ struct row {
 	int wildcard;
 	int other_netns;
 	uint32_t ifindex, idle, intvl, cnt;
-	/* expected: keepalive on the client (active) / server (passive) end */
+	/* expected: the entry matches the client (active) / server (passive) end */
 	int want_client, want_server;
+	enum app app_client, app_server;
 };
 
 static const struct row rows[] = {
@@ -58,6 +77,14 @@ static const struct row rows[] = {
 	{ "entry of another network namespace: untouched", 4, 7106, TIU_ROLE_REMOTE, 0, 1, 11, 7, 3, 5, 0, 0 },
 	{ "no entry: untouched", 4, 7107, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
 	{ "no entry, IPv6: untouched", 6, 7108, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+	{ "client set SO_KEEPALIVE and TCP_KEEPIDLE 3600 itself: kept", 4, 7109, TIU_ROLE_REMOTE, 0, 0, 11, 7, 3, 5, 1, 0, APP_ON },
+	{ "client set SO_KEEPALIVE 0 itself: stays off", 4, 7110, TIU_ROLE_REMOTE, 0, 0, 11, 7, 3, 5, 1, 0, APP_OFF },
+	{ "client set SO_KEEPALIVE 0 itself, IPv6: stays off", 6, 7111, TIU_ROLE_REMOTE, 1, 0, 12, 9, 2, 4, 1, 0, APP_OFF },
+	{ "client set TCP_KEEPIDLE 3600 only: keepalive on, its idle kept", 4, 7112, TIU_ROLE_REMOTE, 0, 0, 11, 7, 3, 5, 1, 0, APP_IDLE_ONLY },
+	{ "server's listener set SO_KEEPALIVE 0: the accepted socket stays off", 4, 7113, TIU_ROLE_LOCAL, 0, 0, 13, 11, 5, 7, 0, 1, APP_NONE, APP_OFF },
+	{ "server's listener set SO_KEEPALIVE and TCP_KEEPIDLE 3600: kept", 6, 7114, TIU_ROLE_LOCAL, 1, 0, 13, 15, 6, 8, 0, 1, APP_NONE, APP_ON },
+	{ "client set an option larger than a page first: tiu's keepalive", 4, 7115, TIU_ROLE_REMOTE, 0, 0, 11, 7, 3, 5, 1, 0, APP_LARGE },
+	{ "no entry, client set SO_KEEPALIVE 3600 itself: untouched", 4, 7116, 0, 0, 0, 0, 0, 0, 0, 0, 0, APP_ON },
 };
 #define NROWS (sizeof(rows) / sizeof(rows[0]))
 
@@ -161,8 +188,37 @@ static void ka_read(int fd, struct ka *k)
 	getsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &k->cnt, &l);
 }
 
-/* Connect over loopback; returns 0 and both ends' keepalive state. */
-static int connect_pair(int family, uint16_t port, struct ka *cli, struct ka *srv)
+/* The application's own settings; 0, or -1 with errno where one is refused. */
+static int app_set(int fd, enum app app)
+{
+	int on = 1, off = 0, idle = APP_IDLE;
+
+	switch (app) {
+	case APP_NONE:
+		return 0;
+	case APP_ON:
+		if (setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle)))
+			return -1;
+		return setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
+	case APP_OFF:
+		return setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &off, sizeof(off));
+	case APP_IDLE_ONLY:
+		return setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+	case APP_LARGE: {
+		/* SO_BINDTODEVICE reads at most IFNAMSIZ - 1 bytes of what it is
+		 * given (sock_setbindtodevice()): "lo" in two pages */
+		static char dev[8192] = "lo";
+
+		return setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, dev, sizeof(dev));
+	}
+	}
+	return 0;
+}
+
+/* Connect over loopback, each end with the application's own settings;
+ * returns 0 and both ends' keepalive state. */
+static int connect_pair(int family, uint16_t port, enum app app_cli, enum app app_srv,
+			struct ka *cli, struct ka *srv)
 {
 	struct sockaddr_storage ss = {};
 	socklen_t sl;
@@ -186,10 +242,10 @@ static int connect_pair(int family, uint16_t port, struct ka *cli, struct ka *sr
 	}
 	l = socket(af, SOCK_STREAM, 0);
 	if (l < 0 || setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-	    bind(l, (void *)&ss, sl) || listen(l, 4))
+	    app_set(l, app_srv) || bind(l, (void *)&ss, sl) || listen(l, 4))
 		goto out;
 	c = socket(af, SOCK_STREAM, 0);
-	if (c < 0 || connect(c, (void *)&ss, sl))
+	if (c < 0 || app_set(c, app_cli) || connect(c, (void *)&ss, sl))
 		goto out;
 	a = accept(l, NULL, NULL);
 	if (a < 0)
@@ -207,23 +263,67 @@ out:
 	return rc;
 }
 
-static int ka_ok(const struct ka *k, const struct row *r, int want)
+static int sys_intvl, sys_cnt; /* the namespace's net.ipv4.tcp_keepalive_{intvl,probes} */
+
+static int read_int(const char *path)
 {
-	if (!want)
+	FILE *f = fopen(path, "r");
+	int v = -1;
+
+	if (f) {
+		if (fscanf(f, "%d", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+/* What one end must read: the entry's values where it matches and the
+ * application chose nothing, the application's where it did. *decided:
+ * what the program counts (0 nothing, 1 given, 2 kept). */
+static void ka_want(const struct row *r, int match, enum app app, struct ka *w, int *decided)
+{
+	memset(w, 0, sizeof(*w));
+	*decided = 0;
+	switch (app) {
+	case APP_ON:
+		*w = (struct ka){ 1, APP_IDLE, sys_intvl, sys_cnt };
+		*decided = match ? 2 : 0;
+		return;
+	case APP_OFF:
+		*decided = match ? 2 : 0;
+		return;
+	case APP_IDLE_ONLY:
+		if (match)
+			*w = (struct ka){ 1, APP_IDLE, (int)r->intvl, (int)r->cnt };
+		*decided = match;
+		return;
+	case APP_NONE:
+	case APP_LARGE:
+		if (match)
+			*w = (struct ka){ 1, (int)r->idle, (int)r->intvl, (int)r->cnt };
+		*decided = match;
+		return;
+	}
+}
+
+static int ka_ok(const struct ka *k, const struct ka *w)
+{
+	if (!w->on)
 		return k->on == 0;
-	return k->on == 1 && k->idle == (int)r->idle && k->intvl == (int)r->intvl &&
-	       k->cnt == (int)r->cnt;
+	return k->on == 1 && k->idle == w->idle && k->intvl == w->intvl && k->cnt == w->cnt;
 }
 
 int main(void)
 {
 	char mnt[256], own[512], cg[600], home[800];
 	struct tiu_sockops *skel = NULL;
-	struct bpf_link *link = NULL;
+	struct bpf_link *link = NULL, *optlink = NULL;
+	struct bpf_program *optprog;
 	unsigned long long netns = 0;
 	socklen_t sl = sizeof(netns);
 	int cgfd = -1, fd, eps, ifs, prog, err, joined = 0;
-	uint64_t want_given[3] = {};
+	uint64_t want_given[3] = {}, want_kept[3] = {};
 	size_t i;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -283,6 +383,20 @@ int main(void)
 		goto out;
 	}
 	joined = 1;
+	/* by name: the object of a tiu without it still builds this test, and
+	 * fails here */
+	optprog = bpf_object__find_program_by_name(skel->obj, "tiu_ka_setsockopt");
+	tap(optprog != NULL, "the object has the cgroup setsockopt program tiu_ka_setsockopt");
+	if (optprog) {
+		optlink = bpf_program__attach_cgroup(optprog, cgfd);
+		if (!optlink) {
+			printf("Bail out! cannot attach tiu_ka_setsockopt to %s: %s\n", cg,
+			       strerror(errno));
+			goto out;
+		}
+	}
+	sys_intvl = read_int("/proc/sys/net/ipv4/tcp_keepalive_intvl");
+	sys_cnt = read_int("/proc/sys/net/ipv4/tcp_keepalive_probes");
 
 	for (i = 0; i < 3; i++) {
 		struct tiu_ka_iface_key ik = { .netns = netns, .ifindex = 11 + i };
@@ -308,18 +422,25 @@ int main(void)
 
 	for (i = 0; i < NROWS; i++) {
 		const struct row *r = &rows[i];
-		struct ka c, s;
-		int ok;
+		struct ka c, s, wc, ws;
+		int ok, dc, ds;
 
-		if (connect_pair(r->family, r->port, &c, &s)) {
+		if (connect_pair(r->family, r->port, r->app_client, r->app_server, &c, &s)) {
 			tap(0, "%s: loopback connection failed: %s", r->name, strerror(errno));
 			continue;
 		}
-		ok = ka_ok(&c, r, r->want_client) && ka_ok(&s, r, r->want_server);
+		ka_want(r, r->want_client, r->app_client, &wc, &dc);
+		ka_want(r, r->want_server, r->app_server, &ws, &ds);
+		ok = ka_ok(&c, &wc) && ka_ok(&s, &ws);
 		tap(ok, "%s (client on=%d idle=%d intvl=%d cnt=%d; server on=%d idle=%d intvl=%d cnt=%d)",
 		    r->name, c.on, c.idle, c.intvl, c.cnt, s.on, s.idle, s.intvl, s.cnt);
-		if ((r->want_client || r->want_server) && r->ifindex >= 11)
-			want_given[r->ifindex - 11] += r->want_client + r->want_server;
+		if (!ok)
+			printf("#   want client on=%d idle=%d intvl=%d cnt=%d; server on=%d idle=%d intvl=%d cnt=%d\n",
+			       wc.on, wc.idle, wc.intvl, wc.cnt, ws.on, ws.idle, ws.intvl, ws.cnt);
+		if (r->ifindex >= 11) {
+			want_given[r->ifindex - 11] += (dc == 1) + (ds == 1);
+			want_kept[r->ifindex - 11] += (dc == 2) + (ds == 2);
+		}
 	}
 
 	for (i = 0; i < 3; i++) {
@@ -327,15 +448,17 @@ int main(void)
 		struct tiu_ka_iface iv = {};
 
 		err = bpf_map_lookup_elem(ifs, &ik, &iv);
-		tap(!err && iv.given == want_given[i] && iv.failed == 0,
-		    "counters of ifindex %zu: given %llu (want %llu), failed %llu", 11 + i,
-		    (unsigned long long)iv.given, (unsigned long long)want_given[i],
-		    (unsigned long long)iv.failed);
+		tap(!err && iv.given == want_given[i] && iv.failed == 0 && iv.kept == want_kept[i],
+		    "counters of ifindex %zu: given %llu (want %llu), failed %llu, kept %llu (want %llu)",
+		    11 + i, (unsigned long long)iv.given, (unsigned long long)want_given[i],
+		    (unsigned long long)iv.failed, (unsigned long long)iv.kept,
+		    (unsigned long long)want_kept[i]);
 	}
 
 out:
 	if (joined && write_pid(home))
 		printf("# cannot return to cgroup %s: %s\n", home, strerror(errno));
+	bpf_link__destroy(optlink);
 	bpf_link__destroy(link);
 	if (cgfd >= 0)
 		close(cgfd);
