@@ -29,6 +29,7 @@ static void usage(FILE *f)
 "           [--decap xdp|tc] [--pin-dir DIR] [--config FILE]\n"
 "  down IFACE [--purge] [--config FILE]\n"
 "  down --stale      remove the state of network namespaces that are gone\n"
+"  apply [--config FILE] [--dry-run]   one configuration for every interface\n"
 "  endpoint add|del IFACE EP...\n"
 "  endpoint list IFACE\n"
 "  status [IFACE] [-j|--json]\n"
@@ -79,7 +80,7 @@ int main(int argc, char **argv)
 		int (*fn)(int argc, char **argv);
 	} cmds[] = {
 		{ "up", cmd_up }, { "down", cmd_down }, { "endpoint", cmd_endpoint },
-		{ "status", cmd_status }, { "stats", cmd_stats },
+		{ "status", cmd_status }, { "stats", cmd_stats }, { "apply", cmd_apply },
 	};
 	static const struct option opts[] = {
 		{ "verbose", no_argument, NULL, 'v' },
