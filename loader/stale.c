@@ -354,8 +354,11 @@ int stale_remove(void)
 {
 	static struct stale_dir st[256];
 	char why[128] = "";
-	int n = find(st, 256, why, sizeof(why)), err = 0, k, r;
+	int n, err = 0, k, r;
 
+	/* devices of this namespace that are gone: no other namespace needed */
+	r = vanished_release_all(true);
+	n = find(st, 256, why, sizeof(why));
 	if (n < 0)
 		return tiu_fail("down --stale: cannot tell which namespaces are gone: %s: run it as root (CAP_SYS_ADMIN enters each namespace to read its cookie)",
 				why[0] ? why : "no pin directory");
@@ -371,7 +374,7 @@ int stale_remove(void)
 	}
 	/* keepalive entries of namespaces whose directories are gone already */
 	k = forget_dead_ka(st, n);
-	if ((r = vanished_release_all(true)) < 0)
+	if (r < 0)
 		err = -1;
 	if (!n && !k && r <= 0)
 		printf("no stale state: every tiu directory belongs to a namespace that exists\n");
