@@ -34,6 +34,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -301,6 +302,8 @@ static void record_remove(__u32 ifindex)
 	unlink(path);
 }
 
+static void count_change(const char *action);
+
 /* ---- output: one line per change, or one JSON object per change ---- */
 
 static void change(const char *ifname, __u32 ifindex, const char *action, const char *pattern,
@@ -310,6 +313,8 @@ static void change(const char *ifname, __u32 ifindex, const char *action, const 
 
 	n_changes++;
 	n_failed += !ok;
+	if (ok && !dry_run)
+		count_change(action);
 	if (pattern || detail[0])
 		snprintf(paren, sizeof(paren), " (%s%s%s%s)", pattern ? "pattern " : "",
 			 pattern ? pattern : "", pattern && detail[0] ? ", " : "", detail);
@@ -667,4 +672,196 @@ int cmd_apply(int argc, char **argv)
 		fprintf(stderr, "tiu: apply: %d of %d change%s failed (see above)\n", n_failed,
 			n_changes, n_changes == 1 ? "" : "s");
 	return n_failed ? -1 : 0;
+}
+
+/* ---- status and metrics: what apply did ---- */
+
+#define COUNTS_FILE "counts.apply" /* in the run state; stale.c removes *.apply */
+static const char *const actions[] = { "released", "up", "endpoints", "re-up", "down" };
+#define N_ACTIONS (sizeof(actions) / sizeof(actions[0]))
+
+static void counts_path(char *buf, size_t len)
+{
+	char rs[PATH_MAX - 32];
+	struct pins d = {};
+
+	pins_resolve(NULL, false, &d);
+	run_state_dir(&d, rs, sizeof(rs));
+	snprintf(buf, len, "%s/" COUNTS_FILE, rs);
+}
+
+static void counts_read(unsigned long long *n)
+{
+	char path[PATH_MAX], name[32];
+	unsigned long long v;
+	FILE *f;
+
+	memset(n, 0, sizeof(*n) * N_ACTIONS);
+	counts_path(path, sizeof(path));
+	f = fopen(path, "r");
+	while (f && fscanf(f, "%31s %llu", name, &v) == 2)
+		for (size_t i = 0; i < N_ACTIONS; i++)
+			if (!strcmp(name, actions[i]))
+				n[i] = v;
+	if (f)
+		fclose(f);
+}
+
+/* One more change of this kind, for tiu_apply_changes_total. */
+static void count_change(const char *action)
+{
+	unsigned long long n[N_ACTIONS];
+	char path[PATH_MAX], tmp[PATH_MAX + 8];
+	FILE *f;
+
+	counts_read(n);
+	for (size_t i = 0; i < N_ACTIONS; i++)
+		n[i] += !strcmp(action, actions[i]);
+	counts_path(path, sizeof(path));
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	*strrchr(path, '/') = '\0';
+	mkdir(TIU_RUN_DIR, 0755);
+	mkdir(path, 0755);
+	counts_path(path, sizeof(path));
+	f = fopen(tmp, "w");
+	for (size_t i = 0; f && i < N_ACTIONS; i++)
+		fprintf(f, "%s %llu\n", actions[i], n[i]);
+	if (!f || fclose(f) || rename(tmp, path))
+		tiu_warn("%s: cannot count apply's changes: %s", path, strerror(errno));
+}
+
+struct applied_if {
+	__u32 ifindex;
+	struct record r;
+};
+
+/* apply's records of this namespace, by pattern then ifindex; how many. */
+static int records_all(struct applied_if *out, int max)
+{
+	char rs[PATH_MAX];
+	struct pins d = {};
+	struct dirent *e;
+	unsigned int idx;
+	char end[16];
+	int n = 0;
+	DIR *dh;
+
+	pins_resolve(NULL, false, &d);
+	run_state_dir(&d, rs, sizeof(rs));
+	dh = opendir(rs);
+	while (dh && (e = readdir(dh)) && n < max)
+		if (sscanf(e->d_name, "%u.%15s", &idx, end) == 2 && !strcmp(end, "apply") &&
+		    record_read(idx, &out[n].r))
+			out[n++].ifindex = idx;
+	if (dh)
+		closedir(dh);
+	for (int i = 1; i < n; i++)
+		for (int j = i; j > 0; j--) {
+			int c = strcmp(out[j - 1].r.pattern, out[j].r.pattern);
+			struct applied_if t;
+
+			if (c < 0 || (!c && out[j - 1].ifindex < out[j].ifindex))
+				break;
+			t = out[j];
+			out[j] = out[j - 1];
+			out[j - 1] = t;
+		}
+	return n;
+}
+
+static void when(long long t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!gmtime_r(&tt, &tm) || !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(buf, len, "%lld", t);
+}
+
+/* status: one line per pattern, with the interfaces apply brought up by it
+ * and when it last changed each. */
+void apply_status_text(void)
+{
+	static struct applied_if a[TIU_MAX_IFACES];
+	int n = records_all(a, TIU_MAX_IFACES);
+	char t[32], name[IF_NAMESIZE];
+
+	for (int i = 0; i < n; i++) {
+		bool first = !i || strcmp(a[i - 1].r.pattern, a[i].r.pattern);
+		bool gone = !if_indextoname(a[i].ifindex, name);
+
+		when(a[i].r.applied, t, sizeof(t));
+		if (first)
+			printf("%sapply: pattern %s: ", i ? "\n" : "", a[i].r.pattern);
+		else
+			printf(", ");
+		printf("%s (ifindex %u, applied %s%s)", a[i].r.name, a[i].ifindex, t,
+		       gone ? "; gone: `tiu apply` releases it" : "");
+	}
+	if (n)
+		printf("\n");
+}
+
+/* status --json: "apply":[{"pattern":P,"interfaces":[{"name","ifindex","applied"}]}] */
+void apply_status_json(void)
+{
+	static struct applied_if a[TIU_MAX_IFACES];
+	int n = records_all(a, TIU_MAX_IFACES);
+
+	printf("[");
+	for (int i = 0; i < n; i++) {
+		bool first = !i || strcmp(a[i - 1].r.pattern, a[i].r.pattern);
+
+		if (first) {
+			printf("%s{\"pattern\":", i ? "]}," : "");
+			json_str(stdout, a[i].r.pattern);
+			printf(",\"interfaces\":[");
+		} else {
+			printf(",");
+		}
+		printf("{\"name\":");
+		json_str(stdout, a[i].r.name);
+		printf(",\"ifindex\":%u,\"applied\":%lld}", a[i].ifindex, a[i].r.applied);
+	}
+	printf("%s]", n ? "]}" : "");
+}
+
+/* stats --prometheus: tiu_interface_up (1 for each interface of this
+ * namespace that is up, 0 for one apply brought up that is not up any more)
+ * and tiu_apply_changes_total by action. */
+void apply_prometheus(void)
+{
+	static struct applied_if a[TIU_MAX_IFACES];
+	struct if_nameindex *all = if_nameindex(), *i;
+	unsigned long long cnt[N_ACTIONS];
+	int n = records_all(a, TIU_MAX_IFACES);
+	struct ep *eps;
+	int n_eps;
+
+	printf("# HELP tiu_interface_up Whether tiu is up on the interface (1) or not (0: apply brought it up, it is down now).\n"
+	       "# TYPE tiu_interface_up gauge\n");
+	for (i = all; i && i->if_index; i++) {
+		bool up = !detour_is_name(i->if_name) && is_up(i->if_index, &eps, &n_eps);
+		bool rec = false;
+
+		if (!up) {
+			for (int k = 0; k < n; k++)
+				rec |= a[k].ifindex == i->if_index;
+		} else {
+			free(eps);
+		}
+		if (!up && !rec)
+			continue;
+		printf("tiu_interface_up{interface=\"");
+		for (const char *c = i->if_name; *c; c++) /* the label escapes */
+			printf(*c == '"' || *c == '\\' ? "\\%c" : "%c", *c);
+		printf("\"} %d\n", up);
+	}
+	if (all)
+		if_freenameindex(all);
+	counts_read(cnt);
+	printf("# HELP tiu_apply_changes_total Changes made by tiu apply, by action.\n"
+	       "# TYPE tiu_apply_changes_total counter\n");
+	for (size_t k = 0; k < N_ACTIONS; k++)
+		printf("tiu_apply_changes_total{action=\"%s\"} %llu\n", actions[k], cnt[k]);
 }

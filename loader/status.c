@@ -209,6 +209,7 @@ static void text_status(const struct status *st, const struct iface_status *ifs,
 	for (int i = 0; i < st->n_stale; i++)
 		printf("stale: %s (network namespace %llu no longer exists; `tiu down --stale` removes it)\n",
 		       st->stale[i].path, st->stale[i].id);
+	apply_status_text(); /* what `tiu apply` brought up, by pattern */
 	printf("kernel: ip_summed %s; XDP dispatcher %s\n",
 	       st->ip_summed ? "readable (bpf_cast_to_kern_ctx): only PARTIAL/GSO TCP takes the detour"
 			     : "not readable (no bpf_cast_to_kern_ctx): all tunnelled TCP takes the detour",
@@ -318,7 +319,9 @@ static void json_status(const struct status *st, const struct iface_status *ifs,
 		json_str(stdout, st->stale[i].path);
 		printf(",\"netns\":%llu}", st->stale[i].id);
 	}
-	printf("],\"interfaces\":[");
+	printf("],\"apply\":");
+	apply_status_json();
+	printf(",\"interfaces\":[");
 	for (int i = 0; i < n; i++) {
 		printf("%s", i ? "," : "");
 		json_iface(st, &ifs[i]);

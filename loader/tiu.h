@@ -291,6 +291,9 @@ int eps_check_room(const struct tiu_maps *m, const char *ifname, const struct ep
 int cmd_status(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_apply(int argc, char **argv);                              /* apply.c */
+void apply_status_text(void);                                      /* apply.c */
+void apply_status_json(void);                                      /* apply.c */
+void apply_prometheus(void);                                       /* apply.c */
 
 /* ---- json.c ---- */
 void json_str(FILE *f, const char *s);

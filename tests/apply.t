@@ -167,6 +167,16 @@ t_veth_recreate() {
 	fi
 	left=$(leftovers "$C" "$old")
 	result $([ -z "$left" ]; echo $?) "veth re-created: nothing of ifindex $old left (status, detour, run state, pin record, keepalive)" "$left"
+	local st prom
+	st=$(tiu_in "$C" status 2>/dev/null) prom=$(tiu_in "$C" stats --prometheus 2>/dev/null)
+	if grep -q "^apply: pattern wan\*: wan0 (ifindex $new, applied 20[0-9-]*T[0-9:]*Z)$" <<<"$st" &&
+	   grep -qx 'tiu_interface_up{interface="wan0"} 1' <<<"$prom" &&
+	   grep -qx 'tiu_apply_changes_total{action="released"} 1' <<<"$prom" &&
+	   grep -qx 'tiu_apply_changes_total{action="up"} 2' <<<"$prom"; then
+		ok "status shows what pattern wan* matched and when; Prometheus: tiu_interface_up 1, changes released 1, up 2"
+	else
+		not_ok "status / prometheus after the re-creation"; { grep apply <<<"$st"; grep -e interface_up -e apply_changes <<<"$prom"; } | diag
+	fi
 }
 
 t_rename() {
@@ -361,7 +371,7 @@ t_bad_config() {
 		"an option outside a section: exit 1, one line saying what to do" "rc $rc: $out"
 }
 
-tap_plan 21
+tap_plan 22
 run_test t_first
 run_test t_veth_recreate
 run_test t_rename
