@@ -276,15 +276,21 @@ t_dry_run() {
 }
 
 t_endpoint_live() {
-	local xp out rc i p paused=
+	local xp out rc i p paused= base cpid=
+	base=$(tunnelled "$C" wan0)
 	( h_xfer live "$S" 0.0.0.0 "$C" $SRVA 7001 20000000 --timeout 90 >/dev/null 2>&1 ) &
 	xp=$!
-	for i in $(seq 400); do [ "$(tunnelled "$C" wan0)" -gt 0 ] && break; sleep 0.025; done
+	# the client runs and its connection has been tunnelled
+	for i in $(seq 800); do
+		for p in $(ip netns pids "$C"); do
+			tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q "xfer.py client" && cpid=$p
+		done
+		[ -n "$cpid" ] && [ "$(tunnelled "$C" wan0)" -gt "$base" ] && break
+		sleep 0.025
+	done
 	# the client is held still while apply runs (however long it waits for
 	# the lock): its connection is open across the change
-	for p in $(ip netns pids "$C"); do
-		grep -q xfer.py "/proc/$p/cmdline" 2>/dev/null && kill -STOP "$p" && paused+=" $p"
-	done
+	[ -n "$cpid" ] && kill -STOP "$cpid" && paused=$cpid
 	out=$(apply 2>&1); rc=$?
 	for p in $paused; do kill -CONT "$p"; done
 	wait $xp
@@ -359,6 +365,34 @@ t_stale() {
 	fi
 }
 
+t_keepalive_link() {
+	local K idx lid out rc pins
+	# a pin root of its own gets a keepalive attachment of its own: its
+	# sock_ops link is this test's alone (the host's is shared)
+	h_ns K ka || { not_ok "namespace"; return; }
+	mkdir -p "$H_WORK/bpf" && h_mount -t bpf bpf "$H_WORK/bpf" || { not_ok "a bpffs for the pins"; return; }
+	pins=$H_WORK/bpf/tiu
+	h_veth "$K" wka0 "$R" rka || { not_ok "link"; return; }
+	printf '[interface wka*]\nendpoint remote=%s:7001\nkeepalive 15\npin-dir %s\n' $SRVA "$pins" >"$H_WORK/ka.conf"
+	out=$(tiu_in "$K" apply --config "$H_WORK/ka.conf" 2>&1); rc=$?
+	h_tiu_track "$K" wka0 "$pins"
+	h_defer rm -rf "/run/tiu/netns-$(ns_cookie "$K")"
+	idx=$(ifindex "$K" wka0)
+	lid=$(bpftool -j link show pinned "$pins/keepalive/tiu_ka_link" 2>/dev/null | sed -n 's/.*"id":\([0-9]*\).*/\1/p')
+	if [ $rc != 0 ] || [ -z "$lid" ]; then
+		not_ok "keepalive: apply with its own pin root attaches a sock_ops link (rc $rc)"; echo "$out" | diag; return
+	fi
+	ip -n "$K" link del wka0
+	out=$(tiu_in "$K" apply --config "$H_WORK/ka.conf" 2>&1); rc=$?
+	if [ $rc = 0 ] && grep -q "^wka0: released (ifindex $idx no longer exists: tiu${idx}d, keepalive, sock_ops link" <<<"$out" &&
+	   [ ! -e "$pins/keepalive/tiu_ka_link" ] && ! bpftool link show id "$lid" >/dev/null 2>&1 &&
+	   ! ip -n "$K" -o link show 2>/dev/null | grep -q "tiu${idx}[dp]"; then
+		ok "the last keepalive user vanished: apply releases it and the sock_ops link (id $lid) is detached from the cgroup root"
+	else
+		not_ok "keepalive link after the device vanished (rc $rc)"; { echo "$out"; bpftool link show id "$lid"; } 2>&1 | diag
+	fi
+}
+
 t_bad_config() {
 	local out rc
 	printf '[interface wan*]\nendpoint remote=%s:7001\nmss 12\n' $SRVA >"$H_WORK/bad.conf"
@@ -375,7 +409,7 @@ t_bad_config() {
 		"an option outside a section: exit 1, one line saying what to do" "rc $rc: $out"
 }
 
-tap_plan 22
+tap_plan 23
 run_test t_first
 run_test t_veth_recreate
 run_test t_rename
@@ -385,5 +419,6 @@ run_test t_endpoint_live
 run_test t_patterns
 run_test t_remove
 run_test t_stale
+run_test t_keepalive_link
 run_test t_bad_config
 tap_done
