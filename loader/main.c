@@ -109,7 +109,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind >= argc) {
-		tiu_fail("which command? up, down, endpoint, status or stats (see tiu --help)");
+		tiu_fail("which command? up, down, apply, endpoint, status or stats (see tiu --help)");
 		return 2;
 	}
 	tiu_log_init();
@@ -120,7 +120,7 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	tiu_fail("unknown command '%s': use up, down, endpoint, status or stats (see tiu --help)",
+	tiu_fail("unknown command '%s': use up, down, apply, endpoint, status or stats (see tiu --help)",
 		 argv[optind]);
 	return 2;
 }
