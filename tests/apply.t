@@ -147,6 +147,8 @@ t_first() {
 t_veth_recreate() {
 	local old new out rc t0 left
 	old=$(ifindex "$C" wan0)
+	local had
+	had=$(leftovers "$C" "$old") # what tiu holds of it while it is up
 	ip -n "$C" link del wan0
 	t0=$(date +%s%N)
 	cli_link wan0 || { not_ok "client link again"; return; }
@@ -166,7 +168,8 @@ t_veth_recreate() {
 		not_ok "veth re-created: transfer after apply"; xfer_ok veth 2>&1 | diag
 	fi
 	left=$(leftovers "$C" "$old")
-	result $([ -z "$left" ]; echo $?) "veth re-created: nothing of ifindex $old left (status, detour, run state, pin record, keepalive)" "$left"
+	result $([ -n "$had" ] && [ -z "$left" ]; echo $?) \
+		"veth re-created: nothing of ifindex $old left (status, detour, run state, pin record, keepalive)" "before:$had after:$left"
 	local st prom
 	st=$(tiu_in "$C" status 2>/dev/null) prom=$(tiu_in "$C" stats --prometheus 2>/dev/null)
 	if grep -q "^apply: pattern wan\*: wan0 (ifindex $new, applied 20[0-9-]*T[0-9:]*Z)$" <<<"$st" &&
@@ -233,6 +236,8 @@ EOF
 	c1=$(ns_cookie "$T1") c2=$(ns_cookie "$T2")
 	h_defer rm -rf "/run/tiu/netns-$c1" "/run/tiu/netns-$c2"
 	old1=$(ifindex "$T1" tunf0) old2=$(ifindex "$T2" tunf0)
+	local had
+	had=$(COOKIE=$c1 leftovers "$T1" "$old1")
 	# the daemon closes its tun devices (a PPP session ends, a modem resets)
 	kill "$fp"; h_wait "$fp" 2>/dev/null
 	t0=$(date +%s%N)
@@ -255,7 +260,7 @@ EOF
 		not_ok "tun reopened: transfer"; xfer_ok tun 2>&1 | diag
 	fi
 	left=$(COOKIE=$c1 leftovers "$T1" "$old1")$(COOKIE=$c2 leftovers "$T2" "$old2")
-	result $([ -z "$left" ]; echo $?) "tun reopened: nothing of the old ifindexes left on either end" "$left"
+	result $([ -n "$had" ] && [ -z "$left" ]; echo $?) "tun reopened: nothing of the old ifindexes left on either end" "before:$had after:$left"
 	tiu_in "$T1" down tunf0 --purge >/dev/null 2>&1; tiu_in "$T2" down tunf0 --purge >/dev/null 2>&1
 	kill "$fp"; h_wait "$fp" 2>/dev/null
 }
