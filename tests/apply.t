@@ -23,8 +23,12 @@
 # that do not match and interfaces brought up by hand are left alone); an
 # endpoint added while a tunnelled transfer runs (it completes, SHA-256
 # equal, the new port tunnels); a section removed takes its interface down;
-# `tiu down --stale` releases a vanished device too; a bad configuration
-# changes nothing and exits 1.
+# `tiu down --stale` releases a vanished device too; the sock_ops keepalive
+# link is detached when its last user vanishes (a pin root of its own, so
+# that the link is this test's alone); a bad configuration changes nothing
+# and exits 1. The reconnect times include apply's wait for the host-wide
+# lock (/run/tiu/lock) while other tiu commands run. Wall time: 4-8 minutes
+# on a loaded 2-CPU machine.
 . "$(dirname "$0")/e2e/lib.sh"
 
 need_root
