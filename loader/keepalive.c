@@ -612,3 +612,28 @@ void ka_print_json(FILE *f, const struct ka_state *s)
 	json_str(f, s->dir);
 	fputc('}', f);
 }
+
+/*
+ * The keys (namespace, ifindex) of every interface with a keepalive setting
+ * in the default keepalive directory, at most max; how many. stale.c uses
+ * it to find the entries of devices and namespaces that are gone.
+ */
+int ka_list(struct tiu_ka_iface_key *out, int max)
+{
+	struct tiu_ka_iface_key k, prev;
+	struct ka_paths kp;
+	struct ka_fds f;
+	struct pins p;
+	bool first = true;
+	int n = 0;
+
+	if (pins_resolve(NULL, false, &p) || ka_paths(&p, &kp) || ka_open(&kp, &f))
+		return 0;
+	while (n < max && !bpf_map_get_next_key(f.ifaces, first ? NULL : &prev, &k)) {
+		first = false;
+		prev = k;
+		out[n++] = k;
+	}
+	ka_close(&f);
+	return n;
+}

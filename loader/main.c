@@ -29,6 +29,7 @@ static void usage(FILE *f)
 "           [--decap xdp|tc] [--pin-dir DIR] [--config FILE]\n"
 "  down IFACE [--purge] [--config FILE]\n"
 "  down --stale      remove the state of network namespaces that are gone\n"
+"  apply [--config FILE] [--dry-run]   one configuration for every interface\n"
 "  endpoint add|del IFACE EP...\n"
 "  endpoint list IFACE\n"
 "  status [IFACE] [-j|--json]\n"
@@ -80,7 +81,7 @@ int main(int argc, char **argv)
 		int (*fn)(int argc, char **argv);
 	} cmds[] = {
 		{ "up", cmd_up }, { "down", cmd_down }, { "endpoint", cmd_endpoint },
-		{ "status", cmd_status }, { "stats", cmd_stats },
+		{ "status", cmd_status }, { "stats", cmd_stats }, { "apply", cmd_apply },
 	};
 	static const struct option opts[] = {
 		{ "verbose", no_argument, NULL, 'v' },
@@ -109,7 +110,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind >= argc) {
-		tiu_fail("which command? up, down, endpoint, status or stats (see tiu --help)");
+		tiu_fail("which command? up, down, apply, endpoint, status or stats (see tiu --help)");
 		return 2;
 	}
 	tiu_log_init();
@@ -120,7 +121,7 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	tiu_fail("unknown command '%s': use up, down, endpoint, status or stats (see tiu --help)",
+	tiu_fail("unknown command '%s': use up, down, apply, endpoint, status or stats (see tiu --help)",
 		 argv[optind]);
 	return 2;
 }

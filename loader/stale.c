@@ -303,7 +303,8 @@ static int remove_one(const struct stale_dir *s, const struct stale_dir *all, in
 	while (dh && (e = readdir(dh))) {
 		bool link = !strncmp(e->d_name, "iface-", 6);
 		bool rec = strstr(e->d_name, ".pin-dir") != NULL;
-		bool note = strstr(e->d_name, ".clsact") != NULL;
+		bool note = strstr(e->d_name, ".clsact") != NULL ||
+			    strstr(e->d_name, ".apply") != NULL; /* apply.c's records */
 
 		snprintf(path, sizeof(path), "%s/%s", s->path, e->d_name);
 		record_target(path, e->d_name, target, sizeof(target));
@@ -324,12 +325,44 @@ static int remove_one(const struct stale_dir *s, const struct stale_dir *all, in
 	return err;
 }
 
+/* Keepalive entries of namespaces that are gone but have no directory
+ * left (removed by hand, or by an older tiu): forget them too. How many
+ * namespaces. */
+static int forget_dead_ka(const struct stale_dir *st, int n_st)
+{
+	static struct tiu_ka_iface_key ka[1024];
+	static struct ns_set live;
+	unsigned long long done[64];
+	int n = ka_list(ka, 1024), n_done = 0, k;
+
+	if (!n || live_namespaces(&live))
+		return 0;
+	for (int i = 0; i < n && n_done < 64; i++) {
+		bool seen = false;
+
+		for (int j = 0; j < n_done; j++)
+			seen |= done[j] == ka[i].netns;
+		for (int j = 0; j < n_st; j++)
+			seen |= st[j].pins && st[j].id == ka[i].netns;
+		if (seen || alive(&live, ka[i].netns))
+			continue;
+		done[n_done++] = ka[i].netns;
+		if ((k = ka_forget_netns(ka[i].netns)) > 0)
+			printf("removed %d keepalive entr%s of network namespace %llu\n", k,
+			       k == 1 ? "y" : "ies", ka[i].netns);
+	}
+	return n_done;
+}
+
 int stale_remove(void)
 {
 	static struct stale_dir st[256];
 	char why[128] = "";
-	int n = find(st, 256, why, sizeof(why)), err = 0, k;
+	int n, err = 0, k, r;
 
+	/* devices of this namespace that are gone: no other namespace needed */
+	r = vanished_release_all(true);
+	n = find(st, 256, why, sizeof(why));
 	if (n < 0)
 		return tiu_fail("down --stale: cannot tell which namespaces are gone: %s: run it as root (CAP_SYS_ADMIN enters each namespace to read its cookie)",
 				why[0] ? why : "no pin directory");
@@ -343,7 +376,159 @@ int stale_remove(void)
 			printf("removed %d keepalive entr%s of network namespace %llu\n", k,
 			       k == 1 ? "y" : "ies", st[i].id);
 	}
-	if (!n)
+	/* keepalive entries of namespaces whose directories are gone already */
+	k = forget_dead_ka(st, n);
+	if (r < 0)
+		err = -1;
+	if (!n && !k && r <= 0)
 		printf("no stale state: every tiu directory belongs to a namespace that exists\n");
 	return err;
+}
+
+/*
+ * Devices that are gone. A device deleted while tiu was up on it (a PPP
+ * session re-dialled, a modem re-enumerated, a tun device closed: every one
+ * comes back with a new ifindex) takes its programs and filters with it, but
+ * not what lives outside it: its slot and entries in the maps, its detour
+ * pair tiuNd/tiuNp (a veth pair of its own), its keepalive entries (which
+ * keep the sock_ops link on the cgroup root), the records of its pin
+ * directory and of its clsact qdisc, and apply's record of it. The ifindex
+ * of such state names no device of this namespace; that is how it is found.
+ */
+#define MAX_VANISHED (TIU_MAX_IFACES * 2)
+
+static bool exists(__u32 ifindex)
+{
+	char name[IF_NAMESIZE];
+
+	return if_indextoname(ifindex, name) != NULL;
+}
+
+static int add_idx(struct vanished *v, int n, int max, __u32 ifindex, const char *name)
+{
+	for (int i = 0; i < n; i++)
+		if (v[i].ifindex == ifindex) {
+			if (name && name[0] && !strcmp(v[i].name, "?"))
+				snprintf(v[i].name, sizeof(v[i].name), "%s", name);
+			return n;
+		}
+	if (n >= max || !ifindex || exists(ifindex))
+		return n;
+	v[n].ifindex = ifindex;
+	snprintf(v[n].name, sizeof(v[n].name), "%s", name && name[0] ? name : "?");
+	return n + 1;
+}
+
+/* The ifindexes of N.suffix files in dir. */
+static int add_files(struct vanished *v, int n, int max, const char *dir, const char *suffix)
+{
+	struct dirent *e;
+	unsigned int idx;
+	char end[32];
+	DIR *dh = opendir(dir);
+
+	while (dh && (e = readdir(dh)))
+		if (sscanf(e->d_name, "%u.%31s", &idx, end) == 2 && !strcmp(end, suffix))
+			n = add_idx(v, n, max, idx, NULL);
+	if (dh)
+		closedir(dh);
+	return n;
+}
+
+int vanished_find(struct vanished *v, int max)
+{
+	static __u32 ifs[TIU_MAX_IFACES];
+	static struct tiu_ka_iface_key ka[1024];
+	struct if_nameindex *all = if_nameindex(), *i;
+	struct pins dirs[16], d;
+	struct tiu_maps m;
+	char rs[PATH_MAX], alias[256];
+	int n = 0, k;
+
+	/* detour pairs first: their alias names the device */
+	for (i = all; i && i->if_index; i++) {
+		unsigned int idx;
+		char end, extra;
+
+		if (sscanf(i->if_name, "tiu%u%c%c", &idx, &end, &extra) != 2 || end != 'd' ||
+		    nl_link_alias(i->if_index, alias, sizeof(alias)) ||
+		    strncmp(alias, "tiu detour of ", 14))
+			continue;
+		n = add_idx(v, n, max, idx, alias + 14);
+	}
+	if (all)
+		if_freenameindex(all);
+	k = pins_in_use(dirs, 16);
+	for (int j = 0; j < k; j++) {
+		if (maps_open(&dirs[j], &m))
+			continue;
+		int c = maps_real_ifaces(&m, ifs, TIU_MAX_IFACES);
+
+		for (int x = 0; x < c; x++)
+			n = add_idx(v, n, max, ifs[x], NULL);
+		maps_close(&m);
+	}
+	if (pins_resolve(NULL, false, &d) < 0)
+		return n;
+	run_state_dir(&d, rs, sizeof(rs));
+	n = add_files(v, n, max, rs, "pin-dir");
+	n = add_files(v, n, max, rs, "clsact");
+	n = add_files(v, n, max, rs, "apply");
+	k = ka_list(ka, 1024);
+	for (int j = 0; j < k; j++)
+		if (ka[j].netns == d.netns)
+			n = add_idx(v, n, max, ka[j].ifindex, NULL);
+	return n;
+}
+
+/* Release everything of one vanished device; done: what was removed. */
+int vanished_release(const struct vanished *v, char *done, size_t len)
+{
+	struct pins own, d;
+	struct tiu_maps m;
+	__u32 ifs[TIU_MAX_IFACES];
+	char rs[PATH_MAX], path[PATH_MAX + 32];
+	size_t n;
+	int err, left = 1;
+
+	if (pins_of_iface(NULL, v->ifindex, false, &own) < 0)
+		return -1;
+	err = teardown(v->ifindex, v->name, &own, false, done, len);
+	if (!maps_open(&own, &m)) {
+		left = maps_real_ifaces(&m, ifs, TIU_MAX_IFACES);
+		maps_close(&m);
+	}
+	pins_unrecord(&own, v->ifindex);
+	/* the pins served this device alone: they go with it */
+	if (!left && pins_exist(&own) && !pins_purge(&own)) {
+		n = strlen(done);
+		snprintf(done + n, len - n, "%spins in %s", n ? ", " : "", own.dir);
+	}
+	if (!pins_resolve(NULL, false, &d)) {
+		run_state_dir(&d, rs, sizeof(rs));
+		snprintf(path, sizeof(path), "%s/%u.apply", rs, v->ifindex);
+		if (!unlink(path)) {
+			n = strlen(done);
+			snprintf(done + n, len - n, "%sapply record", n ? ", " : "");
+		}
+		rmdir(rs); /* if now empty */
+	}
+	return err;
+}
+
+/* Release every vanished device; one line each (JSON lines of apply: no). */
+int vanished_release_all(bool print)
+{
+	static struct vanished v[MAX_VANISHED];
+	char done[512];
+	int n = vanished_find(v, MAX_VANISHED), err = 0;
+
+	for (int i = 0; i < n; i++) {
+		done[0] = '\0';
+		err |= vanished_release(&v[i], done, sizeof(done)) < 0;
+		if (print)
+			printf("%s: released (ifindex %u no longer exists): %s\n", v[i].name,
+			       v[i].ifindex, done[0] ? done : "nothing left");
+	}
+	return err ? -1 : n;
 }

@@ -257,6 +257,7 @@ static void print_prometheus(const struct sample *s, int n)
 				printf("} %llu\n", (unsigned long long)s[k].now[i]);
 			}
 	}
+	apply_prometheus(); /* tiu_interface_up, tiu_apply_changes_total */
 }
 
 static void print(const struct sample *s, int n, double dt, const struct stats_opts *o, bool json)

@@ -210,6 +210,7 @@ static void text_status(const struct status *st, const struct iface_status *ifs,
 	for (int i = 0; i < st->n_stale; i++)
 		printf("stale: %s (network namespace %llu no longer exists; `tiu down --stale` removes it)\n",
 		       st->stale[i].path, st->stale[i].id);
+	apply_status_text(); /* what `tiu apply` brought up, by pattern */
 	printf("kernel: ip_summed %s (%s): %s; XDP dispatcher %s\n",
 	       st->ip_summed ? "readable" : "not readable", ip_summed_reason(st->ips),
 	       st->ip_summed ? "only PARTIAL/GSO TCP takes the detour"
@@ -321,7 +322,9 @@ static void json_status(const struct status *st, const struct iface_status *ifs,
 		json_str(stdout, st->stale[i].path);
 		printf(",\"netns\":%llu}", st->stale[i].id);
 	}
-	printf("],\"interfaces\":[");
+	printf("],\"apply\":");
+	apply_status_json();
+	printf(",\"interfaces\":[");
 	for (int i = 0; i < n; i++) {
 		printf("%s", i ? "," : "");
 		json_iface(st, &ifs[i]);

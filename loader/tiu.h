@@ -251,6 +251,7 @@ int ka_down(__u32 ifindex, const struct pins *p, char *done, size_t len);
 int ka_sync(const struct pins *p);
 void ka_state(const struct pins *p, __u32 ifindex, struct ka_state *s);
 int ka_forget_netns(unsigned long long netns);
+int ka_list(struct tiu_ka_iface_key *out, int max);
 void ka_print_text(const struct ka_state *s);
 void ka_print_json(FILE *f, const struct ka_state *s);
 
@@ -263,6 +264,16 @@ struct stale_dir {
 
 int stale_find(struct stale_dir *out, int max);
 int stale_remove(void);
+
+/* devices of this namespace that are gone while tiu had state for them */
+struct vanished {
+	__u32 ifindex;
+	char name[IFNAMSIZ];    /* from its detour's alias or apply's record; "?" */
+};
+
+int vanished_find(struct vanished *v, int max);
+int vanished_release(const struct vanished *v, char *done, size_t len);
+int vanished_release_all(bool print);
 
 /* ---- down.c ---- */
 int teardown(__u32 ifindex, const char *ifname, const struct pins *p, bool purge,
@@ -279,6 +290,10 @@ int eps_check_room(const struct tiu_maps *m, const char *ifname, const struct ep
 		   int n);                                         /* endpoint.c */
 int cmd_status(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
+int cmd_apply(int argc, char **argv);                              /* apply.c */
+void apply_status_text(void);                                      /* apply.c */
+void apply_status_json(void);                                      /* apply.c */
+void apply_prometheus(void);                                       /* apply.c */
 
 /* ---- json.c ---- */
 void json_str(FILE *f, const char *s);
