@@ -18,9 +18,10 @@
  * definition below changes: the loader refuses pins of another version
  * ("stale pins: run `tiu down IFACE --purge`").
  */
-#define TIU_ABI_VERSION 5 /* 2: dec_icmp_*; 3: enc_drop_no_headroom, TIU_LINK_F_L3;
+#define TIU_ABI_VERSION 6 /* 2: dec_icmp_*; 3: enc_drop_no_headroom, TIU_LINK_F_L3;
 			    4: tiu_link.mss, enc_mss_clamped;
-			    5: matching v2: slots, tiu_ports, tiu_ifaces, ranges, marks */
+			    5: matching v2: slots, tiu_ports, tiu_ifaces, ranges, marks;
+			    6: dec_not_ours */
 
 /* Default pin directory. The loader adds one subdirectory per network
  * namespace that is not the initial one (see loader/). */
@@ -210,7 +211,8 @@ _Static_assert(sizeof(struct tiu_config) == 8, "tiu_config layout");
 	X(DEC_ICMP_SKIP_SHORT, "dec_icmp_skip_short", "ICMP/ICMPv6 error about a tunnelled packet quoting < 16 L4 bytes, passed untouched") \
 	X(DEC_ICMP_PASS, "dec_icmp_pass", "ICMP/ICMPv6 error about a packet that is not tunnelled UDP, passed untouched") \
 	X(ENC_MSS_CLAMPED, "enc_mss_clamped", "tunnelled SYN or SYN-ACK whose MSS option was lowered to --mss (also counted as converted)") \
-	X(ENC_DROP_NO_MEMORY, "enc_drop_no_memory", "tunnelled TCP that could not be made writable in place (no memory to unshare a cloned skb), dropped")
+	X(ENC_DROP_NO_MEMORY, "enc_drop_no_memory", "tunnelled TCP that could not be made writable in place (no memory to unshare a cloned skb), dropped") \
+	X(DEC_NOT_OURS, "dec_not_ours", "UDP matching only a remote= endpoint, of no connection this host opened, passed untouched")
 
 #define TIU_STAT_ENUM_(name, label, help) TIU_STAT_##name,
 enum tiu_stat {

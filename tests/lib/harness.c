@@ -61,7 +61,9 @@ static int share_maps(struct harness *h, struct bpf_object *obj)
  * are therefore loaded as LWT_XMIT: the same instructions, verified with
  * the same helpers and direct packet writes, with LWT_XMIT's return codes
  * equal to TC's (BPF_OK 0, BPF_DROP 2, BPF_REDIRECT 7). The detour program
- * stays SCHED_CLS: its frames come from a veth, always Ethernet.
+ * stays SCHED_CLS: its frames come from a veth, always Ethernet. LWT_XMIT has
+ * no socket lookup helper: those TC objects get tiu_no_sk_lookup, so their
+ * decap refuses every remote=-only match (dec_not_ours).
  */
 static void l3_types(struct bpf_program *egress, struct bpf_program *writer,
 		     struct bpf_program *decap)
@@ -89,6 +91,7 @@ static int tc_prepare(struct harness *h, struct bpf_object *obj)
 	(((h)->FIELD = NAME##__open()) &&                                         \
 	 ((h)->FIELD->rodata->tiu_framing = (h)->framing, 1) &&                   \
 	 ((h)->FIELD->rodata->tiu_slot = (h)->slot, 1) &&                         \
+	 ((h)->FIELD->rodata->tiu_no_sk_lookup = (h)->framing == TIU_FRAMING_L3, 1) && \
 	 !tc_prepare(h, (h)->FIELD->obj) && !NAME##__load((h)->FIELD))
 
 static void tc_fds(struct bpf_object *obj, int *egress, int *detour, int *decap)
