@@ -13,14 +13,11 @@
  * usage: test_datapath [N random packets, default 10000] [seed]
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -1196,64 +1193,6 @@ static int open_set(struct harness *h, enum tiu_framing framing, const char *wha
 
 /* ------------------------------------------------------- socket world -- */
 
-static socklen_t sa_of(int family, const uint8_t *addr, uint16_t port, struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (family == 4) {
-		struct sockaddr_in *a = (struct sockaddr_in *)ss;
-
-		a->sin_family = AF_INET;
-		a->sin_port = htons(port);
-		if (addr)
-			memcpy(&a->sin_addr, addr, 4);
-		return sizeof(*a);
-	}
-	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
-
-	a6->sin6_family = AF_INET6;
-	a6->sin6_port = htons(port);
-	if (addr)
-		memcpy(&a6->sin6_addr, addr, 16);
-	return sizeof(*a6);
-}
-
-/* A TCP socket bound to addr:port (SO_REUSEADDR: several connections from
- * one local port); -1 on failure, with the reason printed. */
-static int bound(int family, const uint8_t *addr, uint16_t port)
-{
-	struct sockaddr_storage ss;
-	socklen_t sl = sa_of(family, addr, port, &ss);
-	int fd = socket(family == 4 ? AF_INET : AF_INET6, SOCK_STREAM, 0), one = 1, zero = 0;
-
-	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-	    (family == 6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero))) ||
-	    bind(fd, (struct sockaddr *)&ss, sl)) {
-		printf("# socket bound to port %u (IPv%d): %s\n", port, family, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/* connect fd to addr:port; nonblock: do not wait (SYN_SENT for an address
- * that never answers) */
-static int connect_to(int fd, int family, const uint8_t *addr, uint16_t port, int nonblock)
-{
-	struct sockaddr_storage ss;
-	socklen_t sl = sa_of(family, addr, port, &ss);
-
-	if (fd < 0)
-		return -1;
-	if (nonblock)
-		fcntl(fd, F_SETFL, O_NONBLOCK);
-	if (connect(fd, (struct sockaddr *)&ss, sl) && !(nonblock && errno == EINPROGRESS)) {
-		printf("# connect to port %u (IPv%d): %s\n", port, family, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
 /* TCP sockets of the test's namespace in state st ("02" SYN_SENT, "03"
  * SYN_RECV: request sockets, "06" TIME_WAIT, "0A" LISTEN), both families. */
 static int count_state(const char *st)
@@ -1276,13 +1215,10 @@ static int count_state(const char *st)
 
 /*
  * tiu_decap_ours() looks sockets up in the namespace the program runs in:
- * for BPF_PROG_TEST_RUN the caller's (net/bpf/test_run.c runs the frame on
- * a device of current->nsproxy->net_ns). The test moves to a namespace of
- * its own (gone with the process, whatever happens) and makes there:
- *  - veth tv0 (its peer up, without addresses: nothing answers) holding
- *    CLI4/16, CLI6/16, PEER4, PEER4B, and permanent neighbour entries for
- *    SRV4 and SRV6 (an unresolved neighbour would end the SYN_SENT
- *    sockets within seconds: host unreachable);
+ * for BPF_PROG_TEST_RUN the caller's. The test moves to a namespace of its
+ * own (harness_netns(): gone with the process, whatever happens; CLI, SRV
+ * behind a veth that answers nothing, PEER4 and PEER4B local) and makes
+ * there:
  *  - SYN_SENT: CLI:40000 -> SRV:5201 and the range rows' ports, and
  *    CLI:40010 -> SRV:7001, both families (SYNs never answered);
  *  - LISTEN on [::]:2222 (both families), and on CLI4:2223 with
@@ -1300,45 +1236,36 @@ static int socket_world(void)
 	int fd, lis, acc, tw, ok = 1, n_syn = 0;
 	char b;
 
-	if (unshare(CLONE_NEWNET)) {
-		tap(0, "socket world: a network namespace of its own: %s", strerror(errno));
-		return -1;
-	}
-	if (system("ip link set lo up && ip link add tv0 type veth peer name tv1 && "
-		   "ip link set tv1 up && ip link set tv0 up && "
-		   "ip addr add 10.77.1.1/16 dev tv0 && ip addr add 10.77.3.1/32 dev tv0 && "
-		   "ip addr add 10.77.3.2/32 dev tv0 && ip addr add fd77:1::1/16 dev tv0 nodad && "
-		   "ip neigh add 10.77.2.1 lladdr 02:77:00:00:00:01 dev tv0 nud permanent && "
-		   "ip neigh add fd77:2::1 lladdr 02:77:00:00:00:01 dev tv0 nud permanent && "
-		   "sysctl -qw net.ipv4.tcp_syn_retries=20")) {
-		tap(0, "socket world: addresses on a veth in the test's namespace");
+	if (harness_netns()) {
+		tap(0, "socket world: a network namespace of its own, with the addresses: %s",
+		    strerror(errno));
 		return -1;
 	}
 	for (size_t i = 0; i < sizeof(synsent) / sizeof(synsent[0]); i++) {
 		const uint8_t *c = synsent[i].family == 4 ? CLI4 : CLI6, *v = synsent[i].family == 4 ? SRV4 : SRV6;
 
-		ok &= !connect_to(bound(synsent[i].family, c, 40000), synsent[i].family, v, synsent[i].port, 1);
+		ok &= harness_syn_sent(synsent[i].family, c, 40000, v, synsent[i].port) >= 0;
 		n_syn++;
 	}
-	ok &= !connect_to(bound(4, CLI4, PORT_SYNSENT), 4, SRV4, PORT_R, 1);
-	ok &= !connect_to(bound(6, CLI6, PORT_SYNSENT), 6, SRV6, PORT_R, 1);
+	ok &= harness_syn_sent(4, CLI4, PORT_SYNSENT, SRV4, PORT_R) >= 0;
+	ok &= harness_syn_sent(6, CLI6, PORT_SYNSENT, SRV6, PORT_R) >= 0;
 	n_syn += 2;
-	fd = bound(6, NULL, PORT_LISTEN);
+	fd = harness_bound(6, NULL, PORT_LISTEN);
 	ok &= fd >= 0 && !listen(fd, 8);
 	/* the request socket */
-	lis = bound(4, CLI4, PORT_DEFER);
+	lis = harness_bound(4, CLI4, PORT_DEFER);
 	{
 		int secs = 30;
 
 		ok &= lis >= 0 && !setsockopt(lis, IPPROTO_TCP, TCP_DEFER_ACCEPT, &secs, sizeof(secs)) &&
 		      !listen(lis, 8);
 	}
-	ok &= !connect_to(bound(4, PEER4B, PORT_R), 4, CLI4, PORT_DEFER, 1);
+	ok &= !harness_connect(harness_bound(4, PEER4B, PORT_R), 4, CLI4, PORT_DEFER, 1);
 	/* TIME_WAIT: this side closes first, then the peer */
-	lis = bound(4, PEER4, PORT_R);
+	lis = harness_bound(4, PEER4, PORT_R);
 	ok &= lis >= 0 && !listen(lis, 8);
-	tw = bound(4, CLI4, PORT_TW);
-	ok &= !connect_to(tw, 4, PEER4, PORT_R, 0);
+	tw = harness_bound(4, CLI4, PORT_TW);
+	ok &= !harness_connect(tw, 4, PEER4, PORT_R, 0);
 	acc = lis >= 0 ? accept(lis, NULL, NULL) : -1;
 	ok &= acc >= 0;
 	if (tw >= 0)
