@@ -204,33 +204,8 @@ static __always_inline enum tiu_match tiu_match_ports(__u32 slot, const struct t
 }
 
 /*
- * Ingress UDP that matched only a remote= endpoint: is it of a TCP
- * connection this host opened? A remote= endpoint names the peer, so without
- * this anyone sending UDP *from* its port (or, for remote=ADDR:PORT, with
- * that source address forged) would have it turned into TCP to *any* local
- * port - a listener included - and the replies tunnelled back by the egress
- * rule (docs/DESIGN.md "Ingress trust of remote= endpoints").
- *
- * One socket lookup for the packet's 4-tuple as TCP, in the network
- * namespace of the interface (BPF_F_CURRENT_NETNS; bpf_skc_lookup_tcp():
- * __bpf_skc_lookup() -> sk_lookup() -> __inet_lookup() / __inet6_lookup():
- * established sockets first, then listeners). Ours: a socket of a connection
- * in any state but these, which are not:
- * - TCP_LISTEN: a listener answers any peer (the attack itself);
- * - TCP_NEW_SYN_RECV: a request socket, made by a listener for a peer's SYN;
- * - TCP_TIME_WAIT with SYN set and ACK clear: a SYN that a TIME_WAIT socket
- *   may turn into a new connection to the listener (tcp_timewait_state_process()
- *   TCP_TW_SYN); no connection this host opened receives one.
- * A TIME_WAIT socket is otherwise ours (it must still ACK a retransmitted
- * FIN), and a SYN_SENT one is (the SYN-ACK of this host's own SYN). The
- * reference is released at once: only the state is read.
- *
- * ctx: the program's context (struct xdp_md or struct __sk_buff): the helper
- * is the same for both (bpf_xdp_skc_lookup_tcp(), bpf_skc_lookup_tcp()).
- */
-/*
- * The socket lookup costs 150-250 ns here (bench/pktcost, prog=decap without
- * the memo), several times the rest of the decapsulation. Its "ours"
+ * The memo of tiu_decap_ours(). The socket lookup costs 150-250 ns here
+ * (bench/pktcost, prog=decap without the memo), several times the rest of the decapsulation. Its "ours"
  * verdicts are therefore remembered for TIU_OURS_TTL_JIFFIES in tiu_ours, a
  * direct-mapped memo per CPU (a flow's packets arrive on one CPU, and one
  * CPU never runs two of these programs at once: softirq, or BH disabled):
@@ -238,15 +213,16 @@ static __always_inline enum tiu_match tiu_match_ports(__u32 slot, const struct t
  * hash of the ports; a collision only evicts. An array lookup is an address
  * computation and the compare five words, where a hash map's lookup of the
  * same key measured about 100 ns; the clock is jiffies, as
- * bpf_ktime_get_coarse_ns() measured 30 ns here. Only positive verdicts of sockets not in
- * TIME_WAIT are remembered, written only after the lookup, and a bare SYN
+ * bpf_ktime_get_coarse_ns() measured 30 ns here. Only positive verdicts of
+ * sockets not in TIME_WAIT are remembered, written only after the lookup,
+ * and a bare SYN
  * never takes the memo: what it lets through for at most the TTL after a
  * connection ends is a segment with the exact 4-tuple of a connection this
  * host opened, to a port whose socket just closed. Private to each loaded
  * object (not pinned): nothing to share or keep.
  */
 #define TIU_OURS_TTL_JIFFIES 4 /* 4 ms at HZ=1000, 16 ms at 250, 40 ms at 100 */
-#define TIU_OURS_SLOTS 256                    /* per CPU; a power of 2 */
+#define TIU_OURS_SLOTS 256     /* per CPU; a power of 2 */
 
 struct tiu_ours_key {
 	struct bpf_sock_tuple t; /* as looked up; IPv4: the rest zero */
@@ -275,6 +251,32 @@ static __always_inline int tiu_ours_same(const struct tiu_ours_key *a, const str
 	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4])) == 0;
 }
 
+/*
+ * Ingress UDP that matched only a remote= endpoint: is it of a TCP
+ * connection this host opened? A remote= endpoint names the peer, so without
+ * this anyone sending UDP *from* its port (or, for remote=ADDR:PORT, with
+ * that source address forged) would have it turned into TCP to *any* local
+ * port - a listener included - and the replies tunnelled back by the egress
+ * rule (docs/DESIGN.md "Ingress trust of remote= endpoints").
+ *
+ * One socket lookup for the packet's 4-tuple as TCP, in the network
+ * namespace of the interface (BPF_F_CURRENT_NETNS; bpf_skc_lookup_tcp():
+ * __bpf_skc_lookup() -> sk_lookup() -> __inet_lookup() / __inet6_lookup():
+ * established sockets first, then listeners). Ours: a socket of a connection
+ * in any state but these, which are not:
+ * - TCP_LISTEN: a listener answers any peer (the attack itself);
+ * - TCP_NEW_SYN_RECV: a request socket, made by a listener for a peer's SYN;
+ * - TCP_TIME_WAIT with SYN set and ACK clear: a SYN that a TIME_WAIT socket
+ *   may turn into a new connection to the listener (tcp_timewait_state_process()
+ *   TCP_TW_SYN); no connection this host opened receives one.
+ * A TIME_WAIT socket is otherwise ours (it must still ACK a retransmitted
+ * FIN), and a SYN_SENT one is (the SYN-ACK of this host's own SYN). The
+ * reference is released at once: only the state is read.
+ *
+ * ctx: the program's context (struct xdp_md or struct __sk_buff): the helper
+ * is the same for both (bpf_xdp_skc_lookup_tcp(), bpf_skc_lookup_tcp()).
+ * Returns 1 if ours (from the lookup, or from the memo above), else 0.
+ */
 #define TIU_TCP_STATE_TIME_WAIT 6     /* include/net/tcp_states.h */
 #define TIU_TCP_STATE_LISTEN 10
 #define TIU_TCP_STATE_NEW_SYN_RECV 12
@@ -476,7 +478,9 @@ static __always_inline enum tiu_stat tiu_decap_icmp(void *data, void *data_end, 
  * packet that can be restored, TIU_V_ICMP (p filled) for an unfragmented
  * ICMP/ICMPv6 message, TIU_V_SHORT (with can_pull) when a header that
  * decides is beyond the linear part, otherwise PASS or DROP; every UDP
- * packet that is not accepted is counted in exactly one reason.
+ * packet that is not accepted is counted in exactly one reason. ctx: the
+ * program's context, for the socket lookup of a remote=-only match
+ * (tiu_decap_ours(): dec_not_ours when it is not this host's).
  */
 static __always_inline enum tiu_verdict tiu_decap_check(void *ctx, void *data, void *data_end,
 							__u32 frame_len, int l3, __be16 l3_proto,

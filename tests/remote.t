@@ -14,7 +14,8 @@
 # attacker's port 7001: a TCP session to any local port through the UDP
 # hole. With it, per decap mode (native XDP, TC), both families:
 #   - no answer reaches the attacker, the listener has no request socket;
-#   - c0's dec_not_ours counts every datagram sent, dec_converted none;
+#   - c0's dec_not_ours counts every datagram sent, dec_converted none, and
+#     `tiu stats --prometheus` reports it as passed with reason not_ours;
 #   - the client's real tunnelled connection to the server still works
 #     (a transfer with SHA-256 both ways) and is restored (dec_converted).
 # Then the loader's warning for remote=*:PORT on a well-known UDP service
@@ -82,7 +83,7 @@ for i in $(seq 50); do in_ns $C ss -Htln "sport = :$LPORT" | grep -q . && break;
 # run MODE: the attack in both families and a transfer, with the client's
 # and the server's decap in MODE (native | tc).
 run() {
-	local mode=$1 dec a4 a6 nours0 nours1 conv0 conv1 req
+	local mode=$1 dec a4 a6 nours0 nours1 conv0 conv1 req prom
 	case $mode in
 	native) dec="--decap xdp --xdp-mode native" ;;
 	tc) dec="--decap tc" ;;
@@ -94,14 +95,16 @@ run() {
 	a6=$(in_ns $R python3 "$WORK/attack.py" $CLI6 $LPORT $PORT $NSEND)
 	req=$(in_ns $C ss -Htn state syn-recv "sport = :$LPORT" | wc -l)
 	nours1=$(tiu_counter $C c0 dec_not_ours) conv1=$(tiu_counter $C c0 dec_converted)
+	prom=$(tiu_in $C stats c0 --prometheus 2>/dev/null | grep 'reason="not_ours"')
 	note "$mode: IPv4 attack: $a4; IPv6 attack: $a6; request sockets on :$LPORT: $req"
-	note "$mode: c0 dec_not_ours $nours0 -> $nours1, dec_converted $conv0 -> $conv1"
+	note "$mode: c0 dec_not_ours $nours0 -> $nours1, dec_converted $conv0 -> $conv1; Prometheus: $prom"
 	[[ "$a4" == "sent $NSEND answers 0 "* ]]
 	result $? "$mode: IPv4 UDP from port $PORT carrying a SYN to the listener on :$LPORT: no SYN-ACK comes back"
 	[[ "$a6" == "sent $NSEND answers 0 "* ]] && [ "$req" = 0 ]
 	result $? "$mode: the same over IPv6; the listener holds no request socket"
-	[ $((nours1 - nours0)) = $((2 * NSEND)) ] && [ "$conv1" = "$conv0" ]
-	result $? "$mode: c0 counts every attack datagram in dec_not_ours ($((nours1 - nours0)) of $((2 * NSEND))) and converts none"
+	[ $((nours1 - nours0)) = $((2 * NSEND)) ] && [ "$conv1" = "$conv0" ] &&
+		[ "$prom" = "tiu_passed_packets_total{interface=\"c0\",direction=\"decap\",reason=\"not_ours\"} $nours1" ]
+	result $? "$mode: c0 counts every attack datagram in dec_not_ours ($((nours1 - nours0)) of $((2 * NSEND))), converts none; Prometheus: passed, reason not_ours"
 	xfer_run "rmt-$mode" 4 tcp "$BYTES" 60 >/dev/null 2>&1 && xfer_ok "rmt-$mode" &&
 		[ "$(tiu_counter $C c0 dec_converted)" -gt "$conv1" ]
 	result $? "$mode: the client's own tunnelled connection to the server still works and is restored"
