@@ -5,7 +5,12 @@
  * Programs: XDP decap, TC ingress decap, TC in-place encap (the kfunc build:
  * test-run skbs are CHECKSUM_NONE, so it converts in place), and an empty XDP
  * and an empty TC program as the floor of each hook. Rows per program:
- * - tunnelled packets: decap of the reference UDP, encap of the TCP;
+ * - tunnelled packets: decap of the reference UDP, encap of the TCP; decap
+ *   twice: matched by the remote= endpoint (prog=decap), which restores only
+ *   a packet of this host's own connection and so pays a socket lookup (the
+ *   benchmark holds a SYN_SENT socket for each tunnelled 4-tuple, in a
+ *   network namespace of its own), and matched by local=*:7000
+ *   (prog=decap-local: UDP from SERVER:40001 to CLIENT:7000), which does not;
  * - packets that are not tunnelled, on ports without any endpoint (what the
  *   neighbours of a tunnel pay): UDP through both decap programs, TCP
  *   through egress, each passed untouched;
@@ -13,10 +18,10 @@
  *   selector (mark=0x100, skb->mark 0x100 through an __sk_buff context).
  * Packets: IPv4 and IPv6, 64 B and 1400 B of TCP payload (12 bytes of TCP
  * options), the same frame length for every program. Endpoint maps, one per
- * phase: 1 endpoint (remote=SERVER:5201); a 1,000-port range
- * (remote=SERVER:6000-6999: 1,000 elements, the tunnelled packets to and
- * from port 6500); 65,536 (the map's capacity: remote=SERVER:5201 plus
- * 65,535 others with exact addresses on ports 1024-61023, half local, half
+ * phase, each with local=*:7000 too: 1 endpoint (remote=SERVER:5201); a
+ * 1,000-port range (remote=SERVER:6000-6999: 1,000 elements, the tunnelled
+ * packets to and from port 6500); 65,536 (the map's capacity:
+ * remote=SERVER:5201, local=*:7000 and 65,534 others with exact addresses on ports 1024-61023, half local, half
  * remote, each port's bits set in the port table - among them the client's
  * port 40000, so a tunnelled packet pays an exact lookup on both of its
  * ports there); and 65,536 the same way but none of the others on the
@@ -76,6 +81,8 @@
 #define PORT_OTHER_SRV 443    /* ports of no endpoint, in no phase */
 #define PORT_OTHER_CLI 62443
 #define PORT_MARK_SRV 444
+#define PORT_LOCAL 7000       /* local=*:7000 in every phase: decap by a local= match */
+#define PORT_LOCAL_PEER 40001 /* the source port of those packets */
 #define MARK 0x100            /* the interface's mark selector, and the marked packets' */
 #define BIG_MAP TIU_MAX_ENDPOINTS
 
@@ -98,10 +105,10 @@ enum prog_fd { FD_XDP_EMPTY, FD_XDP_DECAP, FD_TC_EMPTY, FD_TC_DECAP, FD_TC_ENCAP
 
 /* The rows' packets (struct frames). */
 enum frame { FR_TCP_C2S, FR_UDP_C2S, FR_UDP_S2C, FR_TCP_S2C, FR_TCP_OTHER, FR_UDP_OTHER,
-	     FR_TCP_MARK, FR_UDP_MARK, NFRAME };
+	     FR_TCP_MARK, FR_UDP_MARK, FR_UDP_LOCAL, FR_TCP_LOCAL, NFRAME };
 
-enum prog { XDP_EMPTY, XDP_DECAP, XDP_DECAP_PASS, TC_EMPTY, TC_DECAP, TC_DECAP_PASS, TC_ENCAP, TC_EGRESS_PASS,
-	    TC_ENCAP_MARK, NPROG };
+enum prog { XDP_EMPTY, XDP_DECAP, XDP_DECAP_LOCAL, XDP_DECAP_PASS, TC_EMPTY, TC_DECAP, TC_DECAP_LOCAL,
+	    TC_DECAP_PASS, TC_ENCAP, TC_EGRESS_PASS, TC_ENCAP_MARK, NPROG };
 
 struct progdef {
 	const char *hook;      /* xdp | tc */
@@ -118,10 +125,12 @@ struct progdef {
 #define NO_STAT TIU_STAT__MAX
 static const struct progdef progdefs[NPROG] = {
 	[XDP_EMPTY] = { "xdp", "empty", "empty", XDP_EMPTY, FD_XDP_EMPTY, FR_UDP_S2C, FR_UDP_S2C, NO_STAT, XDP_PASS },
-	[XDP_DECAP] = { "xdp", "decap", "decap", XDP_EMPTY, FD_XDP_DECAP, FR_UDP_S2C, FR_TCP_S2C, TIU_STAT_DEC_CONVERTED, XDP_PASS },
+	[XDP_DECAP] = { "xdp", "decap", "decap, remote= match (socket lookup)", XDP_EMPTY, FD_XDP_DECAP, FR_UDP_S2C, FR_TCP_S2C, TIU_STAT_DEC_CONVERTED, XDP_PASS },
+	[XDP_DECAP_LOCAL] = { "xdp", "decap-local", "decap, local= match", XDP_EMPTY, FD_XDP_DECAP, FR_UDP_LOCAL, FR_TCP_LOCAL, TIU_STAT_DEC_CONVERTED, XDP_PASS },
 	[XDP_DECAP_PASS] = { "xdp", "decap-pass", "decap, UDP to another port (passed)", XDP_EMPTY, FD_XDP_DECAP, FR_UDP_OTHER, FR_UDP_OTHER, TIU_STAT_DEC_PASS, XDP_PASS },
 	[TC_EMPTY] = { "tc", "empty", "empty", TC_EMPTY, FD_TC_EMPTY, FR_TCP_C2S, FR_TCP_C2S, NO_STAT, TC_ACT_OK },
-	[TC_DECAP] = { "tc", "decap", "decap", TC_EMPTY, FD_TC_DECAP, FR_UDP_S2C, FR_TCP_S2C, TIU_STAT_DEC_CONVERTED, TC_ACT_OK },
+	[TC_DECAP] = { "tc", "decap", "decap, remote= match (socket lookup)", TC_EMPTY, FD_TC_DECAP, FR_UDP_S2C, FR_TCP_S2C, TIU_STAT_DEC_CONVERTED, TC_ACT_OK },
+	[TC_DECAP_LOCAL] = { "tc", "decap-local", "decap, local= match", TC_EMPTY, FD_TC_DECAP, FR_UDP_LOCAL, FR_TCP_LOCAL, TIU_STAT_DEC_CONVERTED, TC_ACT_OK },
 	[TC_DECAP_PASS] = { "tc", "decap-pass", "decap, UDP to another port (passed)", TC_EMPTY, FD_TC_DECAP, FR_UDP_OTHER, FR_UDP_OTHER, TIU_STAT_DEC_PASS, TC_ACT_OK },
 	[TC_ENCAP] = { "tc", "encap", "encap", TC_EMPTY, FD_TC_ENCAP, FR_TCP_C2S, FR_UDP_C2S, TIU_STAT_ENC_CONVERTED, TC_ACT_OK },
 	[TC_EGRESS_PASS] = { "tc", "egress-pass", "egress, TCP to another port (passed)", TC_EMPTY, FD_TC_ENCAP, FR_TCP_OTHER, FR_TCP_OTHER, TIU_STAT_ENC_PASS, TC_ACT_OK },
@@ -169,6 +178,7 @@ static void build_frames(struct frames *fr, int family, int payload, uint16_t sr
 	struct pkt_spec other_c2s = spec(family, payload, 1, PORT_OTHER_SRV, PORT_OTHER_CLI);
 	struct pkt_spec other_s2c = spec(family, payload, 0, PORT_OTHER_SRV, PORT_OTHER_CLI);
 	struct pkt_spec mark = spec(family, payload, 1, PORT_MARK_SRV, PORT_OTHER_CLI);
+	struct pkt_spec local = spec(family, payload, 0, PORT_LOCAL_PEER, PORT_LOCAL);
 	static struct pkt tmp;
 
 	pkt_build_tcp(&c2s, &fr->f[FR_TCP_C2S]);
@@ -180,6 +190,8 @@ static void build_frames(struct frames *fr, int family, int payload, uint16_t sr
 	pkt_ref_encap(&tmp, &fr->f[FR_UDP_OTHER]);
 	pkt_build_tcp(&mark, &fr->f[FR_TCP_MARK]);
 	pkt_ref_encap(&fr->f[FR_TCP_MARK], &fr->f[FR_UDP_MARK]);
+	pkt_build_tcp(&local, &fr->f[FR_TCP_LOCAL]);
+	pkt_ref_encap(&fr->f[FR_TCP_LOCAL], &fr->f[FR_UDP_LOCAL]);
 }
 
 static void io_of(const struct frames *fr, enum prog p, const struct pkt **in,
@@ -199,6 +211,7 @@ static int fill_ports(struct harness *h, const struct tiu_endpoint_key *keys, ui
 
 	memset(bits, 0, sizeof(bits));
 	bits[PORT_SRV].remote = 1ULL << SLOT;
+	bits[PORT_LOCAL].local_any = 1ULL << SLOT;
 	for (uint32_t i = 0; i < n; i++) {
 		struct tiu_port *tp = &bits[ntohs(keys[i].port)];
 
@@ -208,7 +221,8 @@ static int fill_ports(struct harness *h, const struct tiu_endpoint_key *keys, ui
 			tp->remote |= 1ULL << SLOT;
 	}
 	for (uint32_t port = 0; port < TIU_PORTS; port++)
-		if ((bits[port].local || bits[port].remote) && harness_port_bits(h, port, &bits[port]))
+		if ((bits[port].local || bits[port].local_any || bits[port].remote) &&
+		    harness_port_bits(h, port, &bits[port]))
 			return -1;
 	return 0;
 }
@@ -234,18 +248,20 @@ static int set_endpoints(struct harness *h, int family, enum scale sc)
 				bpf_map_delete_elem(h->fd_endpoints, &keys[i]);
 		filled = 0;
 	}
-	if (harness_clear_endpoints(h))
+	if (harness_clear_endpoints(h) ||
+	    harness_endpoint(h, SLOT, family, NULL, PORT_LOCAL, TIU_ROLE_LOCAL, 1))
 		return -1;
 	if (sc == SC_RANGE)
 		return harness_endpoint_range(h, SLOT, family, srv, RANGE_FIRST, RANGE_LAST,
 					      TIU_ROLE_REMOTE, 1);
 	if (harness_endpoint(h, SLOT, family, srv, PORT_SRV, TIU_ROLE_REMOTE, 1))
 		return -1;
-	for (int i = 1; (sc == SC_BIG || sc == SC_BIG_APART) && i < BIG_MAP; i++) {
+	for (int i = 2; (sc == SC_BIG || sc == SC_BIG_APART) && i < BIG_MAP; i++) {
 		struct tiu_endpoint_key *k = &keys[count];
 		uint16_t port = 1024 + i % 60000;
 
-		if (sc == SC_BIG_APART && (port == PORT_CLI || port == PORT_SRV))
+		if (sc == SC_BIG_APART && (port == PORT_CLI || port == PORT_SRV ||
+					   port == PORT_LOCAL || port == PORT_LOCAL_PEER))
 			port = 1024 + (i + 1) % 60000; /* a neighbour's */
 		memset(k, 0, sizeof(*k));
 		k->slot = SLOT;
@@ -411,7 +427,8 @@ static int phase(int si, int fi, unsigned iters)
 	static uint8_t out[PKT_MAX];
 	int nc = 0, family = families[fi];
 
-	uint32_t want_n = si == SC_ONE ? 1 : si == SC_RANGE ? RANGE_LAST - RANGE_FIRST + 1 : BIG_MAP;
+	/* local=*:7000 in every phase, and the phase's remote= endpoints */
+	uint32_t want_n = si == SC_ONE ? 2 : si == SC_RANGE ? RANGE_LAST - RANGE_FIRST + 2 : BIG_MAP;
 
 
 	if (set_endpoints(&H, family, si)) {
@@ -581,6 +598,24 @@ int main(int argc, char **argv)
 		if (sched_setaffinity(0, sizeof(set), &set))
 			fprintf(stderr, "pktcost: cannot pin to CPU %d: %s (continuing)\n", cpu,
 				strerror(errno));
+	}
+	/* The decap rows of remote= matches restore only packets of this
+	 * host's own connections: a socket in SYN_SENT for each tunnelled
+	 * 4-tuple (CLI:40000 -> SRV:5201 and SRV:6500, both families), in a
+	 * namespace of its own. */
+	if (harness_netns()) {
+		fprintf(stderr, "pktcost: a network namespace of its own: %s\n", strerror(errno));
+		return 1;
+	}
+	for (int fi = 0; fi < NFAM; fi++) {
+		int f = families[fi];
+
+		if (harness_syn_sent(f, f == 4 ? CLI4 : CLI6, PORT_CLI, f == 4 ? SRV4 : SRV6, PORT_SRV) < 0 ||
+		    harness_syn_sent(f, f == 4 ? CLI4 : CLI6, PORT_CLI, f == 4 ? SRV4 : SRV6,
+				     PORT_IN_RANGE) < 0) {
+			fprintf(stderr, "pktcost: the SYN_SENT sockets of the tunnelled packets\n");
+			return 1;
+		}
 	}
 	if (harness_open_framing(&H, framing, err, sizeof(err))) {
 		fprintf(stderr, "pktcost: %s\n", err);

@@ -24,6 +24,12 @@
  * the branches that ask; AUTO in the object file (xdp-loader). */
 const volatile __u32 tiu_framing = TIU_FRAMING_AUTO;
 const volatile __u32 tiu_slot = TIU_SLOT_AUTO;
+/* 1: the program is loaded as a type without bpf_skc_lookup_tcp(), so a
+ * remote=-only match on ingress can never be proved ours and is refused
+ * (tiu_decap_ours()). Never set by the loader; only the tests set it, for the
+ * TC programs they load as LWT_XMIT to test-run raw-IP frames
+ * (tests/lib/harness.c). It can only refuse more, never accept more. */
+const volatile __u32 tiu_no_sk_lookup = 0;
 
 enum tiu_verdict {
 	TIU_V_PASS,      /* leave the packet as it is */
@@ -155,12 +161,24 @@ static __always_inline int tiu_endpoint_exact(__u32 slot, const struct tiu_pkt *
 	return bpf_map_lookup_elem(&tiu_endpoints, &k) != NULL;
 }
 
+/* What tiu_match_ports() found: no endpoint, a local= endpoint (the local
+ * end's port, or address and port), or a remote= endpoint only. Ingress
+ * trusts the two differently (tiu_decap_ours()). */
+enum tiu_match {
+	TIU_MATCH_NONE = 0,
+	TIU_MATCH_LOCAL = 1,
+	TIU_MATCH_REMOTE = 2,
+};
+
 /*
  * The port rule of one direction. ingress = 0: the local end is the source
  * (egress TCP, and the packet an ICMP error quotes); 1: the destination.
+ * A local= match is reported before a remote= one: a packet matching both
+ * is a local= match.
  */
-static __always_inline int tiu_match_ports(__u32 slot, const struct tiu_pkt *p, void *data_end,
-					   __be16 sport, __be16 dport, int ingress)
+static __always_inline enum tiu_match tiu_match_ports(__u32 slot, const struct tiu_pkt *p,
+						      void *data_end, __be16 sport, __be16 dport,
+						      int ingress)
 {
 	__u32 ks = tiu_htons(sport), kd = tiu_htons(dport);
 	struct tiu_port *ps, *pd, *pl, *pr;
@@ -169,17 +187,158 @@ static __always_inline int tiu_match_ports(__u32 slot, const struct tiu_pkt *p, 
 	ps = bpf_map_lookup_elem(&tiu_ports, &ks);
 	pd = bpf_map_lookup_elem(&tiu_ports, &kd);
 	if (!ps || !pd)
-		return 0;
+		return TIU_MATCH_NONE;
 	pl = ingress ? pd : ps; /* the local end's port */
 	pr = ingress ? ps : pd; /* the remote end's port */
-	if ((pl->local_any | pr->remote_any) & bit)
-		return 1;
+	if (pl->local_any & bit)
+		return TIU_MATCH_LOCAL;
 	if ((pl->local & bit) &&
 	    tiu_endpoint_exact(slot, p, data_end, !ingress, ingress ? dport : sport, TIU_ROLE_LOCAL))
+		return TIU_MATCH_LOCAL;
+	if (pr->remote_any & bit)
+		return TIU_MATCH_REMOTE;
+	if ((pr->remote & bit) &&
+	    tiu_endpoint_exact(slot, p, data_end, ingress, ingress ? sport : dport, TIU_ROLE_REMOTE))
+		return TIU_MATCH_REMOTE;
+	return TIU_MATCH_NONE;
+}
+
+/*
+ * The memo of tiu_decap_ours(). The socket lookup costs 150-250 ns here
+ * (bench/pktcost, prog=decap without the memo), several times the rest of the decapsulation. Its "ours"
+ * verdicts are therefore remembered for TIU_OURS_TTL_JIFFIES in tiu_ours, a
+ * direct-mapped memo per CPU (a flow's packets arrive on one CPU, and one
+ * CPU never runs two of these programs at once: softirq, or BH disabled):
+ * TIU_OURS_SLOTS entries, each the whole 4-tuple and an expiry, picked by a
+ * hash of the ports; a collision only evicts. An array lookup is an address
+ * computation and the compare five words, where a hash map's lookup of the
+ * same key measured about 100 ns; the clock is jiffies, as
+ * bpf_ktime_get_coarse_ns() measured 30 ns here. Only positive verdicts of
+ * sockets not in TIME_WAIT are remembered, written only after the lookup,
+ * and a bare SYN
+ * never takes the memo: what it lets through for at most the TTL after a
+ * connection ends is a segment with the exact 4-tuple of a connection this
+ * host opened, to a port whose socket just closed. Private to each loaded
+ * object (not pinned): nothing to share or keep.
+ */
+#define TIU_OURS_TTL_JIFFIES 4 /* 4 ms at HZ=1000, 16 ms at 250, 40 ms at 100 */
+#define TIU_OURS_SLOTS 256     /* per CPU; a power of 2 */
+
+struct tiu_ours_key {
+	struct bpf_sock_tuple t; /* as looked up; IPv4: the rest zero */
+	__u32 family;
+} __attribute__((aligned(8))); /* compared as 64-bit words */
+
+struct tiu_ours_ent {
+	struct tiu_ours_key k;
+	__u64 until;             /* bpf_jiffies64() until which it is ours */
+};
+_Static_assert(sizeof(struct tiu_ours_key) == 40, "tiu_ours_key layout");
+_Static_assert(sizeof(struct tiu_ours_ent) == 48, "tiu_ours_ent layout");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TIU_OURS_SLOTS);
+	__type(key, __u32);
+	__type(value, struct tiu_ours_ent);
+} tiu_ours SEC(".maps");
+
+/* The memo's key compared as five 64-bit words. */
+static __always_inline int tiu_ours_same(const struct tiu_ours_key *a, const struct tiu_ours_key *b)
+{
+	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
+
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4])) == 0;
+}
+
+/*
+ * Ingress UDP that matched only a remote= endpoint: is it of a TCP
+ * connection this host opened? A remote= endpoint names the peer, so without
+ * this anyone sending UDP *from* its port (or, for remote=ADDR:PORT, with
+ * that source address forged) would have it turned into TCP to *any* local
+ * port - a listener included - and the replies tunnelled back by the egress
+ * rule (docs/DESIGN.md "Ingress trust of remote= endpoints").
+ *
+ * One socket lookup for the packet's 4-tuple as TCP, in the network
+ * namespace of the interface (BPF_F_CURRENT_NETNS; bpf_skc_lookup_tcp():
+ * __bpf_skc_lookup() -> sk_lookup() -> __inet_lookup() / __inet6_lookup():
+ * established sockets first, then listeners). Ours: a socket of a connection
+ * in any state but these, which are not:
+ * - TCP_LISTEN: a listener answers any peer (the attack itself);
+ * - TCP_NEW_SYN_RECV: a request socket, made by a listener for a peer's SYN;
+ * - TCP_TIME_WAIT with SYN set and ACK clear: a SYN that a TIME_WAIT socket
+ *   may turn into a new connection to the listener (tcp_timewait_state_process()
+ *   TCP_TW_SYN); no connection this host opened receives one.
+ * A TIME_WAIT socket is otherwise ours (it must still ACK a retransmitted
+ * FIN), and a SYN_SENT one is (the SYN-ACK of this host's own SYN). The
+ * reference is released at once: only the state is read.
+ *
+ * ctx: the program's context (struct xdp_md or struct __sk_buff): the helper
+ * is the same for both (bpf_xdp_skc_lookup_tcp(), bpf_skc_lookup_tcp()).
+ * Returns 1 if ours (from the lookup, or from the memo above), else 0.
+ */
+#define TIU_TCP_STATE_TIME_WAIT 6     /* include/net/tcp_states.h */
+#define TIU_TCP_STATE_LISTEN 10
+#define TIU_TCP_STATE_NEW_SYN_RECV 12
+#define TIU_TCP_FLAG_SYN_ACK_MASK 0x12 /* SYN | ACK */
+#define TIU_TCP_FLAG_SYN_ONLY 0x02
+
+static __always_inline int tiu_decap_ours(void *ctx, const struct tiu_pkt *p, void *data_end,
+					  const struct tiu_udp20 *u)
+{
+	struct tiu_ours_ent *e;
+	struct tiu_ours_key k;
+	struct bpf_sock *sk;
+	__u32 len, state, slot;
+	int bare_syn;
+	__u64 now;
+
+	if (tiu_no_sk_lookup || (void *)(u + 1) > data_end)
+		return 0;
+	bare_syn = (u->flags & TIU_TCP_FLAG_SYN_ACK_MASK) == TIU_TCP_FLAG_SYN_ONLY;
+	__builtin_memset(&k, 0, sizeof(k));
+	if (p->family == 4) {
+		__u8 *a = p->l3 + TIU_V4_SADDR_OFF;
+
+		if ((void *)(a + 8) > data_end)
+			return 0;
+		__builtin_memcpy(&k.t.ipv4.saddr, a, 4);
+		__builtin_memcpy(&k.t.ipv4.daddr, a + 4, 4);
+		k.t.ipv4.sport = u->source;
+		k.t.ipv4.dport = u->dest;
+		len = sizeof(k.t.ipv4);
+	} else {
+		__u8 *a = p->l3 + TIU_V6_SADDR_OFF;
+
+		if ((void *)(a + 32) > data_end)
+			return 0;
+		__builtin_memcpy(k.t.ipv6.saddr, a, 16);
+		__builtin_memcpy(k.t.ipv6.daddr, a + 16, 16);
+		k.t.ipv6.sport = u->source;
+		k.t.ipv6.dport = u->dest;
+		len = sizeof(k.t.ipv6);
+	}
+	k.family = p->family;
+	slot = (tiu_htons(u->source) ^ tiu_htons(u->dest) ^ (tiu_htons(u->dest) >> 8)) &
+	       (TIU_OURS_SLOTS - 1);
+	e = bpf_map_lookup_elem(&tiu_ours, &slot);
+	now = bpf_jiffies64();
+	if (!bare_syn && e && now < e->until && tiu_ours_same(&e->k, &k))
 		return 1;
-	return (pr->remote & bit) &&
-	       tiu_endpoint_exact(slot, p, data_end, ingress, ingress ? sport : dport,
-				  TIU_ROLE_REMOTE);
+	sk = bpf_skc_lookup_tcp(ctx, &k.t, len, BPF_F_CURRENT_NETNS, 0);
+	if (!sk)
+		return 0;
+	state = sk->state;
+	bpf_sk_release(sk);
+	if (state == TIU_TCP_STATE_LISTEN || state == TIU_TCP_STATE_NEW_SYN_RECV)
+		return 0;
+	if (state == TIU_TCP_STATE_TIME_WAIT)
+		return !bare_syn;
+	if (e) {
+		e->k = k;
+		e->until = now + TIU_OURS_TTL_JIFFIES;
+	}
+	return 1;
 }
 
 /*
@@ -305,8 +464,12 @@ static __always_inline enum tiu_stat tiu_decap_icmp(void *data, void *data_end, 
 	 * destination), and the same endpoint matches the quote, which is the
 	 * mirror of that return traffic. Nothing else could tell the quote of
 	 * a mark-selected segment from a UDP datagram of the same ports. */
+	/* A remote=-only match is translated without tiu_decap_ours(): the
+	 * result is an ICMP error quoting TCP, which anyone could have sent as
+	 * such, and tcp_v4_err()/tcp_v6_err() judge it as they judge every
+	 * other (a socket, a sequence number in the window). */
 	if (q.l4_len < 4 || (void *)u + 4 > data_end ||
-	    !tiu_match_ports(slot, &q, data_end, u->source, u->dest, 0))
+	    tiu_match_ports(slot, &q, data_end, u->source, u->dest, 0) == TIU_MATCH_NONE)
 		return TIU_STAT_DEC_ICMP_PASS;
 	if (q.l4_len < TIU_ICMP_MIN_QUOTE || q.l4 + TIU_ICMP_MIN_QUOTE > data_end ||
 	    tiu_icmp_translate(icmp, data_end, &q))
@@ -323,13 +486,16 @@ static __always_inline enum tiu_stat tiu_decap_icmp(void *data, void *data_end, 
  * packet that can be restored, TIU_V_ICMP (p filled) for an unfragmented
  * ICMP/ICMPv6 message, TIU_V_SHORT (with can_pull) when a header that
  * decides is beyond the linear part, otherwise PASS or DROP; every UDP
- * packet that is not accepted is counted in exactly one reason.
+ * packet that is not accepted is counted in exactly one reason. ctx: the
+ * program's context, for the socket lookup of a remote=-only match
+ * (tiu_decap_ours(): dec_not_ours when it is not this host's).
  */
-static __always_inline enum tiu_verdict tiu_decap_check(void *data, void *data_end,
+static __always_inline enum tiu_verdict tiu_decap_check(void *ctx, void *data, void *data_end,
 							__u32 frame_len, int l3, __be16 l3_proto,
 							__u32 slot, int is_gso, int can_pull,
 							struct tiu_pkt *p)
 {
+	enum tiu_match m;
 	struct tiu_udp20 *u;
 	int parsed = tiu_parse(data, data_end, frame_len, l3, l3_proto, p);
 
@@ -357,7 +523,8 @@ static __always_inline enum tiu_verdict tiu_decap_check(void *data, void *data_e
 		tiu_count(slot, TIU_STAT_DEC_SKIP_UNPARSED);
 		return TIU_V_PASS;
 	}
-	if (!tiu_match_ports(slot, p, data_end, u->source, u->dest, 1)) {
+	m = tiu_match_ports(slot, p, data_end, u->source, u->dest, 1);
+	if (m == TIU_MATCH_NONE) {
 		tiu_count(slot, TIU_STAT_DEC_PASS);
 		return TIU_V_PASS;
 	}
@@ -373,6 +540,12 @@ static __always_inline enum tiu_verdict tiu_decap_check(void *data, void *data_e
 		return TIU_V_SHORT;
 	if ((void *)(u + 1) > data_end || !tiu_wire_doff_ok(u->doff_rsv, p->l4_len)) {
 		tiu_count(slot, TIU_STAT_DEC_SKIP_SHORT);
+		return TIU_V_PASS;
+	}
+	/* Last of the reasons to pass, as it is the dearest (a socket lookup):
+	 * a remote=-only match must be of a connection this host opened. */
+	if (m == TIU_MATCH_REMOTE && !tiu_decap_ours(ctx, p, data_end, u)) {
+		tiu_count(slot, TIU_STAT_DEC_NOT_OURS);
 		return TIU_V_PASS;
 	}
 	/*
@@ -456,7 +629,7 @@ static __always_inline enum tiu_verdict tiu_encap_check(void *data, void *data_e
 		tiu_count(slot, st.unparsed);
 		return TIU_V_PASS;
 	}
-	if (!tiu_match_ports(slot, p, data_end, t->source, t->dest, 0) &&
+	if (tiu_match_ports(slot, p, data_end, t->source, t->dest, 0) == TIU_MATCH_NONE &&
 	    !tiu_match_mark(iface, mark)) {
 		tiu_count(slot, st.pass);
 		return TIU_V_PASS;

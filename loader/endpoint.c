@@ -47,6 +47,34 @@ void warn_local_port(const char *ifname, const struct ep *ep)
 	fclose(f);
 }
 
+/*
+ * remote=*:PORT with a port that well-known UDP services answer from: every
+ * reply of such a service (DNS, NTP, QUIC, IPsec NAT-T, WireGuard) to this
+ * host matches the endpoint on ingress. The datapath restores only what
+ * belongs to one of this host's TCP connections (dec_not_ours counts the
+ * rest), but a UDP reply that shares a 4-tuple with such a connection would
+ * be turned into TCP, and each one costs a socket lookup.
+ */
+static void warn_udp_service(const char *ifname, const struct ep *ep)
+{
+	static const struct { __u16 port; const char *what; } svc[] = {
+		{ 53, "DNS" }, { 123, "NTP" }, { 443, "QUIC (HTTP/3)" },
+		{ 4500, "IPsec NAT traversal" }, { 51820, "WireGuard" },
+	};
+	static const __u8 any[16];
+	char s[TIU_EP_STRLEN];
+
+	if (ep->kind != EP_PORTS || ep->role != TIU_ROLE_REMOTE || memcmp(ep->addr, any, 16))
+		return;
+	for (size_t i = 0; i < sizeof(svc) / sizeof(svc[0]); i++)
+		if (ep->first <= svc[i].port && svc[i].port <= ep->last) {
+			format_endpoint(ep, s, sizeof(s));
+			tiu_warn("%s: %s: port %u is the %s port: every %s reply to this host comes from it and is checked as tunnelled TCP (a socket lookup each; only this host's own TCP connections are restored, dec_not_ours counts the rest); name the server's address (remote=ADDR:PORT) or pick another port",
+				 ifname, s, svc[i].port, svc[i].what, svc[i].what);
+			return;
+		}
+}
+
 /* What a mark selector cannot do, said when it is set or loses its last
  * port endpoint: the peer's replies arrive as UDP, and only a port endpoint
  * turns them back into TCP. */
@@ -169,6 +197,7 @@ int eps_apply(const struct tiu_maps *m, __u32 slot, const char *ifname, bool add
 		err = eps_check_room(m, ifname, eps, n);
 	for (i = 0; !err && add && i < n; i++) {
 		warn_local_port(ifname, &eps[i]);
+		warn_udp_service(ifname, &eps[i]);
 		warn_mark_value(ifname, &eps[i]);
 	}
 	for (i = 0; !err && i < n; i++) {

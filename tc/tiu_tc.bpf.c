@@ -441,7 +441,7 @@ static __always_inline int tiu_tc_decap_do(struct __sk_buff *skb, __u32 pulled)
 
 	if (tiu_where(skb->ifindex, TIU_LINK_F_REAL, &w))
 		return TC_ACT_OK;
-	v = tiu_decap_check(data, data_end, skb->len, w.l3, skb->protocol, w.slot,
+	v = tiu_decap_check(skb, data, data_end, skb->len, w.l3, skb->protocol, w.slot,
 			    skb->gso_segs > 1, can_pull, &p);
 	if (v == TIU_V_SHORT || (v == TIU_V_ICMP && can_pull)) /* an error's quote: linear */
 		return TIU_TC_RETRY;

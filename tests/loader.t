@@ -382,9 +382,9 @@ t_stale_abi4() {
 	bpftool map create "$dir/tiu_config" type array key 4 value 8 entries 1 name tiu_config &&
 	bpftool map update pinned "$dir/tiu_config" key 0 0 0 0 value 4 0 0 0 0 0 0 0 || bad="bpftool"
 	out=$(up_a 2>&1); rc=$?
-	# this tiu's ABI, from the header it was built with
-	abi=$(sed -n 's/^#define TIU_ABI_VERSION \([0-9]*\).*/\1/p' "$ROOT/headers/tiu_common.h")
-	[ $rc = 1 ] && grep -q "^tiu: la: stale pins from another version (.* in $dir; this tiu has ABI $abi): run \`tiu down la --purge\`" <<<"$out" &&
+	abi=$("$TIU" --version | sed -n 's/.*(ABI \([0-9]*\)).*/\1/p') # the ABI changes with the counters
+	[ $rc = 1 ] && [ -n "$abi" ] &&
+		grep -q "^tiu: la: stale pins from another version (.* in $dir; this tiu has ABI $abi): run \`tiu down la --purge\`" <<<"$out" &&
 		! in_a ip link show $DA >/dev/null 2>&1 && [ -z "$bad" ]
 	result $? "pins of the ABI 4 layout: up gives the stale-pins error, nothing attached" "$out"
 	out=$(tiu_a status 2>&1); rc=$?

@@ -436,6 +436,23 @@ static int other_clean(struct harness *h)
 	{ "compat tc_detour", (h).compat_detour, K_DETOUR, 1 },                 \
 }
 
+/* The connections the model knows (tests/pktfuzz/model.c, ours()), in a
+ * namespace of the fuzzer's own: BPF_PROG_TEST_RUN looks sockets up in the
+ * caller's. Kept open for the whole run. */
+static int fuzz_sockets(void)
+{
+	static const uint16_t srv4_ports[] = { 5201, 6100, 6199 };
+
+	if (harness_netns()) {
+		tap(0, "a network namespace of its own, with the addresses: %s", strerror(errno));
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(srv4_ports) / sizeof(srv4_ports[0]); i++)
+		if (harness_syn_sent(4, CLI4, 40000, SRV4, srv4_ports[i]) < 0)
+			return -1;
+	return harness_syn_sent(6, CLI6, 40000, SRV6, 5201) < 0 ? -1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t frames = 0, replay_idx = 0; /* 0: enough for 1,000,000 program runs */
@@ -466,6 +483,8 @@ int main(int argc, char **argv)
 	}
 	if (harness_open_tap(&h, &rc))
 		return rc;
+	if (fuzz_sockets())
+		return tap_done();
 	struct prog progs[] = PROGS(h);
 	const size_t nprogs = sizeof(progs) / sizeof(progs[0]);
 	unsigned running = 0;

@@ -47,7 +47,7 @@ int tiu_xdp_decap(struct xdp_md *ctx)
 	 * XDP rewrite", which says what that costs on which NICs). On a
 	 * raw-IP interface (generic XDP, or tun's own hook) the frame starts at
 	 * the IP header and its version nibble gives the family (l3_proto 0). */
-	v = tiu_decap_check(data, data_end, data_end - data, w.l3, 0, w.slot, 0, 0, &p);
+	v = tiu_decap_check(ctx, data, data_end, data_end - data, w.l3, 0, w.slot, 0, 0, &p);
 	if (v == TIU_V_DROP)
 		return XDP_DROP;
 	if (v == TIU_V_CONVERT)

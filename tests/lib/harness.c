@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /* harness.c - see harness.h. */
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <stdarg.h>
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -61,7 +65,9 @@ static int share_maps(struct harness *h, struct bpf_object *obj)
  * are therefore loaded as LWT_XMIT: the same instructions, verified with
  * the same helpers and direct packet writes, with LWT_XMIT's return codes
  * equal to TC's (BPF_OK 0, BPF_DROP 2, BPF_REDIRECT 7). The detour program
- * stays SCHED_CLS: its frames come from a veth, always Ethernet.
+ * stays SCHED_CLS: its frames come from a veth, always Ethernet. LWT_XMIT has
+ * no socket lookup helper: those TC objects get tiu_no_sk_lookup, so their
+ * decap refuses every remote=-only match (dec_not_ours).
  */
 static void l3_types(struct bpf_program *egress, struct bpf_program *writer,
 		     struct bpf_program *decap)
@@ -89,6 +95,7 @@ static int tc_prepare(struct harness *h, struct bpf_object *obj)
 	(((h)->FIELD = NAME##__open()) &&                                         \
 	 ((h)->FIELD->rodata->tiu_framing = (h)->framing, 1) &&                   \
 	 ((h)->FIELD->rodata->tiu_slot = (h)->slot, 1) &&                         \
+	 ((h)->FIELD->rodata->tiu_no_sk_lookup = (h)->framing == TIU_FRAMING_L3, 1) && \
 	 !tc_prepare(h, (h)->FIELD->obj) && !NAME##__load((h)->FIELD))
 
 static void tc_fds(struct bpf_object *obj, int *egress, int *detour, int *decap)
@@ -423,4 +430,94 @@ int harness_run_mark(int prog_fd, const uint8_t *in, size_t len, uint8_t *out, s
 	r->duration = o.duration;
 	r->out_len = o.data_size_out;
 	return 0;
+}
+
+/* ------------------------------------------------------------- sockets -- */
+
+int harness_netns(void)
+{
+	if (unshare(CLONE_NEWNET))
+		return -1;
+	if (system("ip link set lo up && ip link add tv0 type veth peer name tv1 && "
+		   "ip link set tv1 up && ip link set tv0 up && "
+		   "ip addr add 10.77.1.1/16 dev tv0 && ip addr add 10.77.3.1/32 dev tv0 && "
+		   "ip addr add 10.77.3.2/32 dev tv0 && ip addr add fd77:1::1/16 dev tv0 nodad && "
+		   "ip neigh add 10.77.2.1 lladdr 02:77:00:00:00:01 dev tv0 nud permanent && "
+		   "ip neigh add fd77:2::1 lladdr 02:77:00:00:00:01 dev tv0 nud permanent && "
+		   "sysctl -qw net.ipv4.tcp_syn_retries=20")) {
+		errno = EIO;
+		return -1;
+	}
+	return 0;
+}
+
+static socklen_t sa_of(int family, const uint8_t *addr, uint16_t port, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (family == 4) {
+		struct sockaddr_in *a = (struct sockaddr_in *)ss;
+
+		a->sin_family = AF_INET;
+		a->sin_port = htons(port);
+		if (addr)
+			memcpy(&a->sin_addr, addr, 4);
+		return sizeof(*a);
+	}
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+
+	a6->sin6_family = AF_INET6;
+	a6->sin6_port = htons(port);
+	if (addr)
+		memcpy(&a6->sin6_addr, addr, 16);
+	return sizeof(*a6);
+}
+
+/* A TCP socket bound to addr:port (SO_REUSEADDR: several connections from
+ * one local port); -1 on failure, with the reason printed. */
+int harness_bound(int family, const uint8_t *addr, uint16_t port)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sa_of(family, addr, port, &ss);
+	int fd = socket(family == 4 ? AF_INET : AF_INET6, SOCK_STREAM, 0), one = 1, zero = 0;
+
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    (family == 6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero))) ||
+	    bind(fd, (struct sockaddr *)&ss, sl)) {
+		printf("# socket bound to port %u (IPv%d): %s\n", port, family, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* connect fd to addr:port; nonblock: do not wait (SYN_SENT for an address
+ * that never answers) */
+int harness_connect(int fd, int family, const uint8_t *addr, uint16_t port, int nonblock)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sa_of(family, addr, port, &ss);
+
+	if (fd < 0)
+		return -1;
+	if (nonblock)
+		fcntl(fd, F_SETFL, O_NONBLOCK);
+	if (connect(fd, (struct sockaddr *)&ss, sl) && !(nonblock && errno == EINPROGRESS)) {
+		printf("# connect to port %u (IPv%d): %s\n", port, family, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int harness_syn_sent(int family, const uint8_t *laddr, uint16_t lport, const uint8_t *raddr,
+		     uint16_t rport)
+{
+	int fd = harness_bound(family, laddr, lport);
+
+	if (harness_connect(fd, family, raddr, rport, 1)) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
 }

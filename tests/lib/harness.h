@@ -107,4 +107,24 @@ int harness_run_proto(int prog_fd, uint16_t ethertype, const uint8_t *in, size_t
 
 extern const char *const tiu_stat_names[TIU_STAT__MAX];
 
+/*
+ * Sockets for the socket lookup of remote=-only matches (tiu_decap_ours()),
+ * which BPF_PROG_TEST_RUN makes in the caller's network namespace.
+ * harness_netns(): move the process to a namespace of its own (gone with
+ * it) with a veth tv0 (its peer up, without addresses: nothing answers)
+ * holding 10.77.1.1/16, fd77:1::1/16 (the tests' client), 10.77.3.1 and
+ * 10.77.3.2, and permanent neighbour entries for 10.77.2.1 and fd77:2::1
+ * (the server; an unresolved neighbour would end a SYN_SENT socket within
+ * seconds: host unreachable). 0, or -1 with errno.
+ * harness_bound(): a TCP socket bound to addr:port (NULL: any; SO_REUSEADDR,
+ * IPv6 sockets dual-stack); harness_connect(): connect it, nonblock: without
+ * waiting (0 or -1); harness_syn_sent(): both, to an address that never
+ * answers: a socket in SYN_SENT, its fd or -1. Failures print a "#" line.
+ */
+int harness_netns(void);
+int harness_bound(int family, const uint8_t *addr, uint16_t port);
+int harness_connect(int fd, int family, const uint8_t *addr, uint16_t port, int nonblock);
+int harness_syn_sent(int family, const uint8_t *laddr, uint16_t lport, const uint8_t *raddr,
+		     uint16_t rport);
+
 #endif

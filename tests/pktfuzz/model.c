@@ -330,11 +330,33 @@ static struct outcome icmp(const struct mparse *m, const uint8_t *b, struct mquo
 	return PASS(DEC_ICMP_TRANSLATED);
 }
 
+/*
+ * A remote=-only match is restored only for a connection this host has
+ * (tiu_decap_ours()). The fuzzer's namespace holds exactly these, in
+ * SYN_SENT for the whole run (test_pktfuzz.c, fuzz_sockets()): CLI:40000 ->
+ * SRV:5201 in both families, CLI4:40000 -> SRV4:6100 and 6199. An IPv6
+ * packet with v4-mapped addresses is looked up as IPv6 and finds none of
+ * them. TC programs of the raw-IP objects run as LWT_XMIT, which has no
+ * socket lookup: tiu_no_sk_lookup, nothing is ours there.
+ */
+static int ours(enum kind kind, const struct mparse *m, const uint8_t *l4)
+{
+	uint16_t sport = pkt_get16(l4), dport = pkt_get16(l4 + 2);
+
+	if ((world.raw && kind == K_TC_DECAP) || dport != 40000)
+		return 0;
+	if (m->family == 4)
+		return !memcmp(m->saddr, MAPPED_SRV4, 16) && !memcmp(m->daddr, MAPPED_CLI4, 16) &&
+		       (sport == 5201 || sport == 6100 || sport == 6199);
+	return !memcmp(m->saddr, SRV6, 16) && !memcmp(m->daddr, CLI6, 16) && sport == 5201;
+}
+
 /* Decap (XDP and TC ingress): tunnelled UDP to TCP. */
 static struct outcome decap(enum kind kind, const struct mparse *m, const uint8_t *b,
 			    size_t len, uint32_t gso, struct mquote *q)
 {
 	const uint8_t *l4 = b + m->l4_off;
+	int local;
 
 	if (!m->ok) /* IP that cannot be parsed may be tunnelled UDP */
 		return m->ipish ? PASS(DEC_SKIP_UNPARSED) : NOTHING;
@@ -346,8 +368,8 @@ static struct outcome decap(enum kind kind, const struct mparse *m, const uint8_
 		return PASS(DEC_SKIP_FRAGMENT);
 	if (m->l4_off + 8 > len) /* no whole UDP header in the frame: cannot match */
 		return PASS(DEC_SKIP_UNPARSED);
-	if (!match(m->daddr, pkt_get16(l4 + 2), TIU_ROLE_LOCAL) &&
-	    !match(m->saddr, pkt_get16(l4), TIU_ROLE_REMOTE))
+	local = match(m->daddr, pkt_get16(l4 + 2), TIU_ROLE_LOCAL);
+	if (!local && !match(m->saddr, pkt_get16(l4), TIU_ROLE_REMOTE))
 		return PASS(DEC_PASS);
 	if (pkt_get16(l4 + 4) != m->l4_len)
 		return PASS(DEC_SKIP_LENGTH);
@@ -355,6 +377,8 @@ static struct outcome decap(enum kind kind, const struct mparse *m, const uint8_
 		return PASS(DEC_SKIP_GSO);
 	if (doff_bytes(l4[8]) < 20 || doff_bytes(l4[8]) > m->l4_len)
 		return PASS(DEC_SKIP_SHORT);
+	if (!local && !ours(kind, m, l4))
+		return PASS(DEC_NOT_OURS);
 	if (pkt_get16(l4 + 6) == 0)
 		return m->family == 4 ? DROP(DEC_DROP_CSUM0_V4) : DROP(DEC_DROP_CSUM0_V6);
 	return PASS(DEC_CONVERTED);
