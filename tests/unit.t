@@ -115,6 +115,76 @@ t_mnt() {
 	[ "$(out mnt after | tr -d '\n')" = 0 ] || fail "left after down --purge: $(out mnt after)"
 }
 
+# The unit's commands after systemd's specifier expansion: `systemd --test`
+# loads the units and dumps them (refused as root: run as nobody).
+SYSTEMD=$(command -v systemd || echo /lib/systemd/systemd)
+# cmdlines.py NAME DEVICE-UNIT < the unit's dump: each "Command Line:" is
+# split as systemd quotes it (shell double quotes); every tiu command is
+# `tiu up|down NAME --config /etc/tiu/NAME.conf`, no other command holds
+# NAME (a shell script would run it), BindsTo= names DEVICE-UNIT.
+cat >"$H_WORK/cmdlines.py" <<'EOF'
+import sys
+def words(s):  # POSIX shell words: "..." with \\ \" \$ \` escapes, '...', \x
+    out, w, i, q, inw = [], "", 0, None, False
+    while i < len(s):
+        c = s[i]
+        if q == "'":
+            if c == "'": q = None
+            else: w += c
+        elif q == '"':
+            if c == "\\" and i + 1 < len(s) and s[i + 1] in '$`"\\':
+                i += 1; w += s[i]
+            elif c == '"': q = None
+            else: w += c
+        elif c in "'\"": q = c; inw = True
+        elif c == "\\" and i + 1 < len(s): i += 1; w += s[i]; inw = True
+        elif c in " \t":
+            if inw: out.append(w)
+            w, inw = "", False
+        else: w += c; inw = True
+        i += 1
+    if inw: out.append(w)
+    return out
+name, dev = sys.argv[1], sys.argv[2]
+conf = "/etc/tiu/%s.conf" % name
+lines = [l.strip() for l in sys.stdin.read().splitlines()]
+cmds = [words(l[len("Command Line: "):]) for l in lines if l.startswith("Command Line: ")]
+binds = [l.split()[1] for l in lines if l.startswith("BindsTo: ")]
+errs = []
+tiu = [c for c in cmds if c[0].endswith("/tiu")]
+if sorted(set(c[1] for c in tiu)) != ["down", "up"]:
+    errs.append("tiu commands: %r" % tiu)
+errs += ["tiu command %r" % c for c in tiu if c[2:] != [name, "--config", conf]]
+errs += ["the name inside another command: %r" % c for c in cmds
+         if not c[0].endswith("/tiu") and any(name in a for a in c[1:])]
+if dev not in binds:
+    errs.append("BindsTo=%s, not %s" % (binds, dev))
+if "ConditionPathExists: %s untested" % conf not in lines:
+    errs.append("no ConditionPathExists=%s" % conf)
+for e in errs:
+    print("FAIL: %r: %s" % (name, e))
+if not errs:
+    print("%r: %d commands, e.g. %r; BindsTo=%s" % (name, len(cmds), tiu[0], dev))
+sys.exit(1 if errs else 0)
+EOF
+t_specifiers() {
+	local n e dev dump fails=0
+	[ -x "$SYSTEMD" ] || skip_because "systemd is not installed" || return
+	command -v systemd-escape >/dev/null || skip_because "systemd-escape is not installed" || return
+	mkdir -p "$H_WORK/units" && chmod 755 "$H_WORK/units"
+	sed 's|@SBINDIR@|/usr/sbin|g' "$UNIT" >"$H_WORK/units/tiu@.service" && chmod 644 "$H_WORK/units/tiu@.service"
+	for n in wg-home eth0.100 "q'x;y" 'd$(id)' 'p"q' 'a\b' 'x%y' 'br-lan_2'; do
+		e=$(systemd-escape -- "$n")
+		dev=$(systemd-escape --path --suffix=device "/sys/subsystem/net/devices/$n")
+		dump=$(cd / && setpriv --reuid=65534 --regid=65534 --clear-groups env HOME=/ SYSTEMD_UNIT_PATH="$H_WORK/units:" \
+			"$SYSTEMD" --test --system --unit="tiu@$e.service" --log-target=console 2>/dev/null |
+			U="-> Unit tiu@$e.service:" awk 'index($0, ENVIRON["U"]) { p = 1; next } /^\t-> Unit / { p = 0 } p')
+		[ -n "$dump" ] || { echo "FAIL: $n: systemd --test did not load tiu@$e.service"; fails=$((fails + 1)); continue; }
+		python3 "$H_WORK/cmdlines.py" "$n" "$dev" <<<"$dump" || fails=$((fails + 1))
+	done
+	[ $fails = 0 ]
+}
+check "tiu@\$(systemd-escape NAME): tiu gets NAME as one argument, and the unit binds to NAME's device unit" t_specifiers
 check "sandboxed (unit's bounding set) tiu up pins where a root shell's status, stats --prometheus and endpoint add find it" t_net
 check "sandboxed tiu in a network namespace of its own still pins in netns-COOKIE" t_child
 check "sandboxed tiu up without a bpffs mounts one in the host's mount namespace" t_mnt
