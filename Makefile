@@ -96,7 +96,7 @@ BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 DEPS_PKGS := clang llvm gcc make libc6-dev pkg-config libbpf-dev libxdp-dev xdp-tools \
 	bpftool libelf-dev zlib1g-dev libmnl-dev iproute2 ethtool nftables tcpdump iperf3 \
 	perl python3 libclang-rt-dev conntrack debhelper dpkg-dev systemd
-VM_PKGS := qemu-system-x86 busybox-static wireguard-tools
+VM_PKGS := qemu-system-x86 busybox-static wireguard-tools systemd udev
 
 .PHONY: all test test-unit test-vm demo deps deps-check clean install uninstall deb bench bench-quick soak
 
