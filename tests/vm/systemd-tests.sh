@@ -16,7 +16,10 @@
 #   3. systemctl reload goes down and up again (the file's endpoints);
 #   4. systemctl stop leaves nothing attached;
 #   5. deleting the interface stops the unit (BindsTo= the device unit of
-#      the escaped name) and its ExecStop removes the detour pair.
+#      the escaped name) and its ExecStop removes the detour pair;
+#   6. the package's prerm (remove) with systemd running: the instance
+#      stops, an interface brought up by hand goes down, nothing stays
+#      attached or pinned, the keepalive link is gone.
 set -u
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -43,6 +46,8 @@ attached() {
 	ip -o link show 2>/dev/null | grep -o ' tiu[0-9]*[dp][@:]' | tr -d ' @:'
 	return 0
 }
+# Pinned objects (not the kernel's own progs.debug, maps.debug), sorted.
+pinned() { find /sys/fs/bpf -mindepth 1 ! -type d ! -path /sys/fs/bpf/progs.debug ! -path /sys/fs/bpf/maps.debug | sort; }
 # The unit's state and the last lines of its log, for failures.
 unit_log() { systemctl status --no-pager -n 20 "$UNIT" 2>&1 | tail -n 25; }
 
@@ -107,10 +112,44 @@ t_unplug() {
 	[ -z "$(attached)" ] || fail "left after $IFA went: $(attached | paste -sd' ' -)"
 }
 
+# The package's prerm (loader/debian/tiu.prerm) with a running systemd: it
+# stops the instance and purges its pins, and takes down what was brought
+# up by hand. tiu as the package installs it (/usr/sbin/tiu).
+t_prerm() {
+	local out ka left
+	local before
+	# What was pinned outside tiu's directory before (after the unplug
+	# above, libxdp's dispatcher of the deleted wg-home may stay: libxdp's,
+	# not the package's); tiu's own pins (kept by the stop) must all go.
+	before=$(pinned | grep -v '^/sys/fs/bpf/tiu/')
+	[ -z "$before" ] || echo "pinned before, not by tiu: $(echo $before)"
+	install -m 0755 "$TIU" /usr/sbin/tiu || return 1
+	# A container image's "start and stop nothing" policy-rc.d (Docker's,
+	# seen through the host's root) would make deb-systemd-invoke refuse:
+	# a real system has none. Gone from the overlay only.
+	rm -f /usr/sbin/policy-rc.d
+	ip link add "$IFA" type veth peer name "$PEER" && ip link set "$IFA" up && ip link set "$PEER" up ||
+		fail "veth $IFA again" || return
+	ip link add hand0 type veth peer name hand1 && ip link set hand0 up && ip link set hand1 up || fail "veth hand0" || return
+	h_defer ip link del hand0
+	timeout "$T" systemctl start "$UNIT" || fail "systemctl start: $(unit_log)" || return
+	out=$(timeout "$T" /usr/sbin/tiu up hand0 --endpoint 'local=*:7003' 2>&1) || fail "tiu up hand0: $out" || return
+	ka=$(timeout "$T" /usr/sbin/tiu status "$IFA" --json | sed -n 's/.*"keepalive":{[^}]*"link_id":\([0-9]*\).*/\1/p')
+	[ -n "$ka" ] && [ "$ka" != 0 ] || fail "no keepalive link" || return
+	out=$(timeout 600 sh "$ROOT/loader/debian/tiu.prerm" remove 2>&1) || fail "prerm remove: $out" || return
+	echo "$out"
+	[ "$(systemctl is-active "$UNIT")" = inactive ] || fail "$UNIT is $(systemctl is-active "$UNIT") after prerm" || return
+	left=$(attached; ip link show hand0 | grep -q xdp && echo "hand0: xdp"
+		comm -13 <(echo "$before") <(pinned)
+		bpftool link show id "$ka" >/dev/null 2>&1 && echo "keepalive link $ka")
+	[ -z "$left" ] || fail "left after prerm remove: $(echo $left)"
+}
+
 check "install tiu@.service, tiu, /etc/tiu/$IFA.conf and a veth $IFA" t_install || bail "cannot install the unit"
 check "systemctl start $UNIT brings tiu up under the unit's sandbox" t_start
 check "a root shell's tiu status, stats --prometheus and endpoint add find $IFA (the unit's pins)" t_shell
 check "systemctl reload takes $IFA down and up with the file's endpoints" t_reload
 check "systemctl stop leaves nothing attached to $IFA" t_stop
 check "deleting $IFA stops the unit (BindsTo= its device unit) and removes the detour" t_unplug
+check "the package's prerm stops the instance and takes down what a shell brought up: nothing attached or pinned" t_prerm
 tap_done
