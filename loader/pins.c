@@ -11,6 +11,8 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -64,12 +66,79 @@ static const char *host_pid(void)
 	return !strcmp(comm, "kthreadd\n") ? "2" : "1";
 }
 
+/*
+ * Our root's mount ID (statx STATX_MNT_ID, Linux 5.8); 0 if unknown.
+ */
+static unsigned long long root_mount_id(void)
+{
+	struct statx stx;
+
+	if (statx(AT_FDCWD, "/", 0, STATX_MNT_ID, &stx) || !(stx.stx_mask & STATX_MNT_ID))
+		return 0;
+	return stx.stx_mnt_id;
+}
+
+/* Whether /proc/PID/mountinfo lists mount id: 1 yes, 0 no, -1 unreadable. */
+static int mountinfo_has(const char *pid, unsigned long long id)
+{
+	unsigned long long mid;
+	char path[64];
+	int c, found = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%s/mountinfo", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (!found && fscanf(f, "%llu", &mid) == 1) {
+		found = mid == id;
+		while ((c = getc(f)) != EOF && c != '\n')
+			;
+	}
+	fclose(f);
+	return found;
+}
+
+/*
+ * Whether we share the host's ("net") or mount ("mnt") namespace, where the
+ * host is host_pid(). /proc/PID/ns/KIND would say it directly, but reading
+ * it needs ptrace access to PID (proc_ns_get_link() -> ptrace_may_access()),
+ * and a root process whose capability bounding set is reduced (tiu@.service:
+ * CapabilityBoundingSet=) has none over PID 1 or kthreadd:
+ * cap_ptrace_access_check() wants our permitted set to cover theirs, or
+ * CAP_SYS_PTRACE. So both answers come from files that need no ptrace:
+ * - net: /proc/PID/net (get_proc_task_net() takes the task's namespace
+ *   without a ptrace check). Every network namespace registers its own
+ *   /proc/net entries, each with an inode number of its own
+ *   (proc_register() -> proc_alloc_inum()), so /proc/PID/net/dev and
+ *   /proc/self/net/dev are one inode exactly when the namespaces are one;
+ * - mnt: /proc/PID/mountinfo (mounts_open_common(), no ptrace check either)
+ *   lists PID's mount namespace. Mount IDs are unique in the system
+ *   (mnt_alloc_id()), and a new mount namespace gets copies of every mount
+ *   with new IDs (copy_tree() -> clone_mnt()), so the mount ID of our "/"
+ *   appears there exactly when we are in PID's mount namespace.
+ * Where those cannot be read either (a /proc mounted with hidepid=), the
+ * nsfs inodes decide as before.
+ */
 static bool same_ns(const char *kind)
 {
 	char self[64], host[64];
+	const char *pid = host_pid();
+	unsigned long long id;
+	int has;
 
+	if (!strcmp(kind, "net")) {
+		snprintf(host, sizeof(host), "/proc/%s/net/dev", pid);
+		if (ns_inode(host) && ns_inode("/proc/self/net/dev"))
+			return ns_inode(host) == ns_inode("/proc/self/net/dev");
+	} else if (!strcmp(kind, "mnt")) {
+		id = root_mount_id();
+		has = id ? mountinfo_has(pid, id) : -1;
+		if (has >= 0)
+			return has;
+	}
 	snprintf(self, sizeof(self), "/proc/self/ns/%s", kind);
-	snprintf(host, sizeof(host), "/proc/%s/ns/%s", host_pid(), kind);
+	snprintf(host, sizeof(host), "/proc/%s/ns/%s", pid, kind);
 	return ns_inode(self) == ns_inode(host);
 }
 

@@ -2,7 +2,9 @@
 # lane.sh - the stock-kernel test lanes (`make test-vm`).
 #
 # Boots Debian's stock kernels under qemu (vm-run.sh), side by side where
-# there are two CPUs (LANE_JOBS), and runs the lane's tests inside each (guest-tests.sh): the unit tests on
+# there are two CPUs (LANE_JOBS), and runs the lane's tests inside each
+# (guest-tests.sh), then boots each once more with the host's systemd as
+# PID 1 for tiu@.service under its real sandbox (systemd-tests.sh): the unit tests on
 # that kernel's verifier, libxdp's multiprog dispatcher with tiu's XDP
 # program next to another one, the `tiu` loader's dispatcher path and a
 # tunnelled transfer, plus what only that kernel can show:
@@ -20,6 +22,7 @@
 #      LANE_JOBS (lanes run at the same time: default 2 with two CPUs or more,
 #      else 1, one after the other),
 #      VM_TIMEOUT (seconds before a guest is killed, default 1200),
+#      VM_SYSTEMD_TIMEOUT (the same for the systemd boot, default 900),
 #      LANE_TIU_MODES (XDP modes of the tiu checks, default "native"),
 #      LANE_ONLY (a regular expression: run only the checks it matches).
 set -u
@@ -80,13 +83,22 @@ prepare() {
 	"$HERE/vm-run.sh" -K "$1" --prepare >"$BUILD/vm/lane-$1.prepare" 2>&1
 }
 
-# guest SUITE: boot SUITE's kernel and run the guest tests there; their
-# output (and vm-run's) on stdout, vm-run's status as ours.
+# guest SUITE: boot SUITE's kernel and run the guest tests there, then boot
+# it again with the host's systemd as PID 1 (vm-run.sh -S) for
+# systemd-tests.sh (tiu@.service with its real sandbox; skipped when
+# LANE_ONLY does not match "systemd"); their output (and vm-run's) on
+# stdout, the first failing vm-run status as ours.
 guest() {
+	local rc=0
 	cd "$REPO" && "$HERE/vm-run.sh" -K "$1" -t "${VM_TIMEOUT:-1200}" \
 		${LANE_TIU_MODES:+-e "LANE_TIU_MODES=$LANE_TIU_MODES"} \
 		${LANE_ONLY:+-e "LANE_ONLY=$LANE_ONLY"} \
-		-- bash "$HERE/guest-tests.sh" 2>&1
+		-- bash "$HERE/guest-tests.sh" 2>&1 || rc=$?
+	if [ -z "${LANE_ONLY:-}" ] || [[ systemd =~ $LANE_ONLY ]]; then
+		"$HERE/vm-run.sh" -K "$1" -S -t "${VM_SYSTEMD_TIMEOUT:-900}" -- bash "$HERE/systemd-tests.sh" 2>&1 ||
+			{ [ "$rc" != 0 ] || rc=$?; }
+	fi
+	return $rc
 }
 
 # guest_bg SUITE: guest in the background, into $out.raw, $out.rc, $out.end.

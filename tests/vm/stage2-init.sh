@@ -71,6 +71,50 @@ done
 ip link set lo up
 hostname tiu-vm 2>/dev/null
 
+# VM_INIT=systemd (vm-run.sh -S): the host's own systemd becomes PID 1 and
+# runs the command as a service of a target of its own (vm-run.target:
+# sysinit.target, udevd, so that device units exist, and vm-run.service),
+# nothing else of the host's installation; the service stores the exit code and powers the
+# guest off, whatever happens (SuccessAction=, FailureAction=). What stage 2
+# set up above (mounts, modules) stays; systemd mounts the cgroup file
+# system itself.
+if [ "${VM_INIT:-}" = systemd ]; then
+	[ -x /lib/systemd/systemd ] || fail "VM_INIT=systemd: /lib/systemd/systemd is not installed"
+	# The host may be a container: its marker files would make systemd
+	# think it runs in one (no device units, no udev). Gone from the
+	# overlay only.
+	rm -f /.dockerenv /run/.containerenv
+	printf '%q ' env -i PATH=/run/vm/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+		HOME=/root TERM=dumb LANG=C.UTF-8 VM_GUEST=1 "${VM_ENV[@]}" /bin/bash "$IO/cmd" >/run/vm-cmd
+	cat >/etc/systemd/system/vm-run.target <<EOF
+[Unit]
+Description=the vm-run command under systemd
+Requires=vm-run.service
+Wants=systemd-udevd.service systemd-udev-trigger.service
+AllowIsolate=yes
+EOF
+	cat >/etc/systemd/system/vm-run.service <<EOF
+[Unit]
+Description=the vm-run command
+DefaultDependencies=no
+Wants=sysinit.target systemd-udevd.service systemd-udev-trigger.service
+After=sysinit.target systemd-udevd.service systemd-udev-trigger.service
+SuccessAction=poweroff-force
+FailureAction=poweroff-force
+
+[Service]
+Type=oneshot
+WorkingDirectory=$VM_CWD
+StandardInput=null
+StandardOutput=append:$IO/output
+StandardError=append:$IO/output
+ExecStart=/bin/bash -c '/bin/bash /run/vm-cmd; echo \$? >$IO/rc; sync'
+TimeoutStartSec=infinity
+EOF
+	exec /lib/systemd/systemd --unit=vm-run.target --log-target=console --show-status=no
+	fail "cannot execute /lib/systemd/systemd"
+fi
+
 # The command: root, a clean environment plus what the host passed on, the
 # caller's working directory, no terminal. Output goes straight to the host
 # file (9p, uncached), so the host can stream it while the guest runs.

@@ -47,6 +47,9 @@
 #               VM_MODULES, space-separated)
 #   -K SUITE    the Debian suite whose kernel to boot (default: the machine's
 #               own, env VM_SUITE), e.g. bookworm (6.1) or trixie (6.12)
+#   -S          boot the host's systemd as PID 1 (stage2-init.sh) and run
+#               the command as a service of it, with udevd (for units
+#               such as tiu@.service)
 #   -k          keep the run directory (console log, qemu command line)
 #   -v          print the guest's console log after the run
 #   --prepare   fetch the kernel and build the initramfs, then exit
@@ -70,6 +73,7 @@ CPUS=2
 KEEP=0
 SHOW_CONSOLE=0
 PREPARE=0
+VM_INIT=
 HOST_SUITE=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
 SUITE=${VM_SUITE:-$HOST_SUITE}
 RW_DIRS=("$REPO" "$BUILD")
@@ -100,6 +104,7 @@ while [ $# -gt 0 ]; do
 	-M) GUEST_MODULES+=" $2"; shift 2 ;;
 	-K) SUITE=$2; shift 2 ;;
 	-k) KEEP=1; shift ;;
+	-S) VM_INIT=systemd; shift ;;
 	-v) SHOW_CONSOLE=1; shift ;;
 	--prepare) PREPARE=1; shift ;;
 	-h | --help) usage 0 ;;
@@ -305,7 +310,7 @@ VM_KMODDIR=$KMODDIR
 VM_MODULES=$GUEST_MODULES
 VM_CWD=$PWD
 VM_ENV=("${GUEST_ENV[@]}")
-declare -p VM_KVER VM_KMODDIR VM_MODULES VM_CWD VM_RW VM_ENV >"$RUN/io/config"
+declare -p VM_KVER VM_KMODDIR VM_MODULES VM_CWD VM_RW VM_ENV VM_INIT >"$RUN/io/config"
 
 QEMU=(qemu-system-x86_64
 	-accel tcg,thread=multi -cpu max -machine pc -smp "$CPUS" -m "$MEM"
