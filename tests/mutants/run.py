@@ -122,16 +122,35 @@ class Worker:
             elif os.path.exists(src):
                 shutil.copy2(src, self.dir)
 
-    def run(self, cmd, timeout, log):
+    def run(self, cmd, timeout, log, first_fail=False):
+        """Run cmd in the scratch tree; its exit status, "timeout", or, with
+        first_fail (TAP), "not ok" as soon as a test line says so (the rest of
+        the run would only confirm the kill)."""
         log.write(f"$ {' '.join(cmd)}\n")
         log.flush()
+        p = subprocess.Popen(cmd, cwd=self.dir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             text=True, errors="replace", start_new_session=True)
+        timer = threading.Timer(timeout, lambda: os.killpg(p.pid, 9))
+        timer.start()
+        verdict = None
         try:
-            p = subprocess.run(cmd, cwd=self.dir, stdout=log, stderr=subprocess.STDOUT,
-                               timeout=timeout)
-            return p.returncode
-        except subprocess.TimeoutExpired:
+            for line in p.stdout:
+                log.write(line)
+                if first_fail and line.startswith("not ok"):
+                    verdict = "not ok: " + line.strip()[:120]
+                    os.killpg(p.pid, 9)
+                    break
+            p.stdout.close()
+            rc = p.wait()
+        finally:
+            expired = not timer.is_alive() and verdict is None and p.returncode == -9
+            timer.cancel()
+        if verdict:
+            return verdict
+        if expired:
             log.write(f"# timed out after {timeout} s\n")
             return "timeout"
+        return rc
 
 
 def run_one(m, workers, args, logdir):
@@ -152,10 +171,10 @@ def run_one(m, workers, args, logdir):
                     return "build-failed", f"make: {rc}"
                 for t in tests_for(m):
                     cmd = ["prove", t] if t.endswith(".t") else [t]
-                    rc = w.run(cmd, args.timeout, log)
+                    rc = w.run(cmd, args.timeout, log, first_fail=not t.endswith(".t"))
                     if rc != 0:
                         return "killed", f"{os.path.basename(t)}: " + (
-                            "timeout" if rc == "timeout" else f"exit {rc}")
+                            rc if isinstance(rc, str) else f"exit {rc}")
                 return "survived", "all passed: " + ", ".join(os.path.basename(t) for t in tests_for(m))
             finally:
                 with open(path, "w") as f:
