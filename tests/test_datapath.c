@@ -726,7 +726,9 @@ B(mss_above4) { mss_case(syn(4, 0x02), OPT_1301, OPT_EQ_1300, sizeof(OPT_1301), 
  */
 #define CARRY_ENC 0xff0a
 #define CARRY_DEC 0xfff4
-enum carry { CK_ENC_L4, CK_DEC_L4, CK_ENC_IP4, CK_DEC_IP4, CK__N };
+/* CK_ENC_UDP0: not a carry but the other edge of the encapsulation: a UDP
+ * checksum that computes to 0 and is sent as 0xffff (RFC 768). */
+enum carry { CK_ENC_L4, CK_DEC_L4, CK_ENC_IP4, CK_DEC_IP4, CK_ENC_UDP0, CK__N };
 
 static uint16_t oc_add(uint16_t a, uint16_t b)
 {
@@ -751,15 +753,18 @@ static int carry_tune(struct pkt_spec *s, enum carry k, struct pkt *tcp, struct 
 
 	pkt_build_tcp(s, tcp);
 	pkt_ref_encap(tcp, udp);
-	if (k == CK_ENC_L4 || k == CK_DEC_L4) {
+	if (k == CK_ENC_L4 || k == CK_DEC_L4 || k == CK_ENC_UDP0) {
+		/* a UDP checksum of 0xffff is one that computed to 0: no sum of
+		 * these frames is 0 */
+		uint16_t want = k == CK_ENC_L4 ? CARRY_ENC : k == CK_DEC_L4 ? CARRY_DEC : 0xffff;
+
 		x = k == CK_ENC_L4 ? pkt_get16(tcp->b + tcp->l4_off + 16)
 				   : pkt_get16(udp->b + udp->l4_off + 6);
-		s->seq = (s->seq & 0xffff0000u) |
-			 oc_solve(s->seq & 0xffff, x, k == CK_ENC_L4 ? CARRY_ENC : CARRY_DEC);
+		s->seq = (s->seq & 0xffff0000u) | oc_solve(s->seq & 0xffff, x, want);
 		pkt_build_tcp(s, tcp);
 		pkt_ref_encap(tcp, udp);
-		return k == CK_ENC_L4 ? pkt_get16(tcp->b + tcp->l4_off + 16) == CARRY_ENC
-				      : pkt_get16(udp->b + udp->l4_off + 6) == CARRY_DEC;
+		return k == CK_ENC_L4 ? pkt_get16(tcp->b + tcp->l4_off + 16) == want
+				      : pkt_get16(udp->b + udp->l4_off + 6) == want;
 	}
 	if (s->family != 4)
 		return 0;
@@ -784,8 +789,8 @@ static void carry_row(int family, enum dir d, enum carry k, struct pkt *in, stru
 		fprintf(stderr, "carry_row: no frame with the carry value for kind %d\n", k);
 		abort();
 	}
-	*in = k == CK_ENC_L4 || k == CK_ENC_IP4 ? tcp : udp;
-	*want = k == CK_ENC_L4 || k == CK_ENC_IP4 ? udp : tcp;
+	*in = k == CK_DEC_L4 || k == CK_DEC_IP4 ? udp : tcp;
+	*want = k == CK_DEC_L4 || k == CK_DEC_IP4 ? tcp : udp;
 }
 B(carry_enc_tcp4) { carry_row(4, C2S, CK_ENC_L4, in, want); }
 B(carry_enc_tcp6) { carry_row(6, C2S, CK_ENC_L4, in, want); }
@@ -793,6 +798,8 @@ B(carry_enc_ip4) { carry_row(4, C2S, CK_ENC_IP4, in, want); }
 B(carry_dec_udp4) { carry_row(4, S2C, CK_DEC_L4, in, want); }
 B(carry_dec_udp6) { carry_row(6, S2C, CK_DEC_L4, in, want); }
 B(carry_dec_ip4) { carry_row(4, S2C, CK_DEC_IP4, in, want); }
+B(udp0_enc4) { carry_row(4, C2S, CK_ENC_UDP0, in, want); }
+B(udp0_enc6) { carry_row(6, C2S, CK_ENC_UDP0, in, want); }
 
 #define S(x) TIU_STAT_##x
 #define CONV_E { { S(ENC_CONVERTED), 1 }, { S(ENC_BYTES), BYTES } }
@@ -824,6 +831,9 @@ static const struct tcase mut_cases[] = {
 	{ "fold carry: UDP checksum 0xfff4 (17 -> 6 sums to 0x1ffff) is restored", P_DECAP, carry_dec_udp4, V_PASS, 0, L_BOTH, CONV_DEC },
 	{ "fold carry: IPv6 UDP checksum 0xfff4 is restored", P_DECAP, carry_dec_udp6, V_PASS, 0, L_BOTH, CONV_DEC },
 	{ "fold carry: IPv4 header checksum 0xfff4 is restored", P_DECAP, carry_dec_ip4, V_PASS, 0, L_BOTH, CONV_DEC },
+	{ "UDP checksum that computes to 0 is sent as 0xffff (IPv4)", P_EGRESS, udp0_enc4, V_PASS, 0, L_BOTH, CONV_E },
+	{ "UDP checksum that computes to 0 is sent as 0xffff (IPv6)", P_EGRESS, udp0_enc6, V_PASS, 0, L_BOTH, CONV_E },
+	{ "detour: UDP checksum that computes to 0 is sent as 0xffff", P_DETOUR | P_C_DETOUR, udp0_enc4, V_REDIRECT, 0, L_BOTH, CONV_D },
 };
 #undef CONV_E
 #undef CONV_D
@@ -1146,7 +1156,7 @@ static void property(struct harness *h, unsigned n, uint32_t seed)
 	};
 	const char *fr = h->framing == TIU_FRAMING_L3 ? " (raw IP)" : "";
 	const size_t nchecks = sizeof(checks) / sizeof(checks[0]);
-	unsigned matched = 0, csum_bad = 0, roundtrip_bad = 0;
+	unsigned matched = 0, csum_bad = 0, roundtrip_bad = 0, carried = 0;
 	static struct pkt tcp, udp, out, back;
 	uint64_t before[TIU_STAT__MAX], after[TIU_STAT__MAX];
 	uint32_t st = seed;
@@ -1162,8 +1172,10 @@ static void property(struct harness *h, unsigned n, uint32_t seed)
 		int match;
 
 		random_spec(&s, &st, &match, h->framing == TIU_FRAMING_L3);
-		pkt_build_tcp(&s, &tcp);
-		pkt_ref_encap(&tcp, &udp);
+		if (i % 4 == 3) /* a quarter at a checksum that needs the fold's second carry */
+			carried += carry_tune(&s, (i / 4) % CK__N, &tcp, &udp);
+		else
+			pkt_build_tcp(&s, &tcp), pkt_ref_encap(&tcp, &udp);
 		matched += match;
 		if (!pkt_checksums_ok(&udp, why, sizeof(why)))
 			csum_bad++;
@@ -1224,6 +1236,9 @@ static void property(struct harness *h, unsigned n, uint32_t seed)
 	    fr, csum_bad);
 	tap(roundtrip_bad == 0, "property%s: encap then XDP decap gives back the original bytes (%u packets), %u differ",
 	    fr, matched, roundtrip_bad);
+	/* each kind of carry_tune() every 20th packet, the IPv4 kinds on IPv4 only */
+	tap(carried >= n / 20, "property%s: %u of %u packets at a checksum edge (second carry of the fold, UDP 0 sent as 0xffff)",
+	    fr, carried, n);
 	{
 		/* converted counters: per check run on a tunnelled packet, + round trips */
 		uint64_t dec = after[TIU_STAT_DEC_CONVERTED] - before[TIU_STAT_DEC_CONVERTED];
