@@ -710,6 +710,12 @@ static const uint8_t OPT_1301[] = { MSS(1301), 1, 1, 4, 2 };
 B(mss_equal4) { mss_case(syn(4, 0x02), OPT_EQ_1300, OPT_EQ_1300, sizeof(OPT_EQ_1300), in, want); }
 B(mss_equal6_odd) { mss_case(syn(6, 0x12), OPT_ODD_EQ_1300, OPT_ODD_EQ_1300, sizeof(OPT_ODD_EQ_1300), in, want); }
 B(mss_above4) { mss_case(syn(4, 0x02), OPT_1301, OPT_EQ_1300, sizeof(OPT_1301), in, want); }
+/* the MSS option after 18 NOPs: the 19th option the walk looks at (it looks
+ * at up to 20, TIU_TCP_OPT_WALK) */
+#define NOP18 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
+static const uint8_t OPT_NOPS_1460[] = { NOP18, MSS(1460) };
+static const uint8_t OPT_NOPS_1300[] = { NOP18, MSS(1300) };
+B(mss_after_nops6) { mss_case(syn(6, 0x02), OPT_NOPS_1460, OPT_NOPS_1300, sizeof(OPT_NOPS_1460), in, want); }
 
 /*
  * The fold's second carry. tiu updates a checksum with RFC 1624 eqn. 3,
@@ -823,6 +829,7 @@ static const struct tcase mut_cases[] = {
 	{ "SYN-ACK: MSS equal to the clamp at an odd offset left alone", P_EGRESS, mss_equal6_odd, V_PASS, 0, L_MSS, CONV_E },
 	{ "SYN: MSS one above the clamp is clamped", P_EGRESS, mss_above4, V_PASS, 0, L_MSS, { { S(ENC_CONVERTED), 1 }, { S(ENC_BYTES), BYTES }, { S(ENC_MSS_CLAMPED), 1 } } },
 	{ "detour: SYN's MSS equal to the clamp left alone", P_DETOUR | P_C_DETOUR, mss_equal4, V_REDIRECT, 0, L_MSS, CONV_D },
+	{ "SYN: MSS after 18 NOPs (the 19th option) clamped", P_EGRESS, mss_after_nops6, V_PASS, 0, L_MSS, { { S(ENC_CONVERTED), 1 }, { S(ENC_BYTES), BYTES }, { S(ENC_MSS_CLAMPED), 1 } } },
 	{ "fold carry: TCP checksum 0xff0a (6 -> 17 sums to 0x1ffff) is converted", P_EGRESS, carry_enc_tcp4, V_PASS, 0, L_BOTH, CONV_E },
 	{ "fold carry: IPv6 TCP checksum 0xff0a is converted", P_EGRESS, carry_enc_tcp6, V_PASS, 0, L_BOTH, CONV_E },
 	{ "fold carry: IPv4 header checksum 0xff0a is converted", P_EGRESS, carry_enc_ip4, V_PASS, 0, L_BOTH, CONV_E },
