@@ -205,6 +205,7 @@ def main():
     logdir = os.path.join(base, "logs")
     os.makedirs(logdir, exist_ok=True)
     import queue
+    rev = git_rev()  # what the scratch copies are taken from
     workers = queue.Queue()
     nw = max(1, min(args.j, 2))
     for i in range(nw):
@@ -251,7 +252,7 @@ def main():
         f.write(f"# Mutation run, {date}\n\n")
         f.write(f"`{' '.join(['tests/mutants/run.py'] + sys.argv[1:])}` (make mutants), "
                 f"{len(muts)} mutations of {os.path.relpath(args.list, ROOT)}, "
-                f"{time.time() - t0:.0f} s, git {git_rev()}.\n\n")
+                f"{time.time() - t0:.0f} s, tree of git {rev}.\n\n")
         f.write(f"Score (killed / killed + survived): **{score}**; " +
                 ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) + ".\n\n")
         f.write("| mutation | file | result | by / why |\n|---|---|---|---|\n")
