@@ -321,15 +321,18 @@ tiu_port_bits() {
 # says why on stderr and returns 1: a reading that failed must never look
 # like counters that did not move (`x=$(tiu_stats_json ...) || ...`).
 tiu_stats_json() {
-	local ns=$1 ifc=$2 out rc
+	local ns=$1 ifc=$2 out rc err=${H_WORK:-/tmp}/stats-err.$BASHPID
 	shift 2
-	out=$(tiu_in "$ns" stats "$ifc" --json "$@" 2>&1)
+	out=$(tiu_in "$ns" stats "$ifc" --json "$@" 2>"$err")
 	rc=$?
-	case $rc:$out in
-	0:{*) printf '%s\n' "$out" ;;
-	*) echo "# tiu_stats_json: cannot read the counters of $ifc in $ns (tiu stats $ifc --json $*: exit $rc): ${out:0:300}" >&2
-	   return 1 ;;
-	esac
+	if [ $rc = 0 ] && [ "${out:0:1}" = "{" ]; then
+		printf '%s\n' "$out"
+		rm -f "$err"
+		return 0
+	fi
+	echo "# tiu_stats_json: cannot read the counters of $ifc in $ns (tiu stats $ifc --json $*: exit $rc): $(head -c 300 "$err" 2>/dev/null)${out:0:100}" >&2
+	rm -f "$err"
+	return 1
 }
 # counter_of NAME: from `tiu stats --json` on stdin, the first interface's
 # counter NAME (the names tiu prints: `tiu stats --help`); empty if absent.
