@@ -119,7 +119,7 @@ CROSS_PKGS := gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-arm-linux-gnueabih
 	libc6-dev-i386-cross qemu-user-static file llvm dpkg-dev debian-archive-keyring
 
 .PHONY: all test test-unit test-vm demo deps deps-check clean install uninstall deb bench bench-quick soak \
-	static static-cc cross cross-deps test-cross
+	static static-cc cross cross-deps test-cross mutants
 
 all: $(BPF_OBJS) $(SKELS) $(LOADER) $(TEST_BINS) $(TEST_BPF_OBJS) $(TEST_TOOLS) $(FUZZ_BINS) \
 	$(FUZZ_TOOLS) $(BENCH_BINS) $(VM_BINS)
@@ -327,6 +327,14 @@ demo: deps-check
 # The 10-minute soak (the CI-sized one, 60 s, runs in make test).
 soak: all
 	$(Q)prove -v tests/robust.t :: --soak 600
+
+# The mutation run (tests/mutants/): each mutation of
+# tests/mutants/mutations.txt applied alone to a scratch copy under
+# $(BUILD)/mutants, rebuilt, run through the fast tests; the table goes to
+# tests/results/mutants-DATE.md. Root; not part of make test.
+# ONLY=name,name runs those mutations.
+mutants: all
+	$(Q)python3 tests/mutants/run.py -j 2 --build $(abspath $(BUILD)) $(if $(ONLY),--only $(ONLY))
 
 bench: all
 	$(Q)BUILD=$(abspath $(BUILD)) bench/run.sh full

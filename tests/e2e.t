@@ -55,23 +55,53 @@ e2e_init
 T0=$(date +%s)
 topo_up || bail "topology"
 
+# waiver LABEL: " -- WAIVED: ..." when the run passed only through the
+# MPTCP join re-basing waiver (verdict.py's kernel_issue), so that the TAP
+# line itself says so; tests/mptcpwire.t proves that the waiver excuses that
+# kernel fault alone and no damage tiu could do.
+waiver() {
+	python3 - "$WORK/results.jsonl" "$1" <<'PY' 2>/dev/null
+import json, sys
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    if r['label'] == sys.argv[2] and r.get('kernel_issue'):
+        print(' -- WAIVED: %s (tests/mptcpwire.t: the waiver covers no tiu fault)' % r['kernel_issue'])
+PY
+}
 # timed FUNCTION LABEL ARGS...: one run, one TAP line with its wall time
-timed() { local f=$1 s0=$SECONDS; shift; "$f" "$@" 90; result $? "$1 ($((SECONDS - s0)) s)"; }
+timed() { local f=$1 s0=$SECONDS rc; shift; "$f" "$@" 90; rc=$?; result $rc "$1 ($((SECONDS - s0)) s)$(waiver "$1")"; }
 
-# Controls without tiu: the middleboxes do break what they should.
+# Controls without tiu: the middleboxes do break what they should, and it
+# is the middlebox that does it: its rule's counter moves (another error -
+# no route, a refusal - is not the middlebox's doing).
+# mbox_hits: the packets the middlebox's one rule has counted; nothing
+# (status 1) when the ruleset cannot be read
+mbox_hits() {
+	local o
+	o=$(in_ns $R nft list table inet tiue) || return 1
+	sed -n 's/.*counter packets \([0-9]*\) bytes.*/\1/p' <<<"$o" | head -n 1 | grep .
+}
 mbox droptcp
+h0=$(mbox_hits)
 xfer_run ctl-droptcp 4 tcp 100000 5 >/dev/null 2>&1
 err=$(xfer_field ctl-droptcp client error 2>/dev/null)
-echo "# without tiu, plain TCP through the TCP-dropping middlebox: ${err:-connected}"
-[ -n "$err" ]; result $? "control: without tiu, TCP does not cross the TCP-dropping middlebox"
+h1=$(mbox_hits)
+echo "# without tiu, plain TCP through the TCP-dropping middlebox: ${err:-connected}; the drop rule counted ${h0:-?} -> ${h1:-?} packets"
+# the connect timed out (the SYNs vanished) and the rule dropped them
+grep -qi 'timed out' <<<"$err" && [ "${h1:-0}" -gt "${h0:-x}" ]
+result $? "control: without tiu, TCP does not cross the TCP-dropping middlebox (its SYNs dropped by the rule)"
 
 mbox stripmptcp
 nstat_reset $C
+h0=$(mbox_hits)
 xfer_run ctl-strip 4 mptcp 1000000 10 >/dev/null 2>&1
+h1=$(mbox_hits)
 fb="$(xfer_field ctl-strip client fallback 2>/dev/null) $(xfer_field ctl-strip client subflows_max 2>/dev/null)"
-echo "# without tiu, MPTCP through the option-stripping middlebox: fallback, subflows = $fb;" \
+echo "# without tiu, MPTCP through the option-stripping middlebox: fallback, subflows = $fb; the strip rule counted ${h0:-?} -> ${h1:-?};" \
 	"$(nstat_json $C | python3 -c 'import json,sys; k=json.load(sys.stdin)["kernel"]; print(" ".join("%s=%d" % (n[9:], v) for n, v in k.items() if n.startswith("MPTcpExt") and "Fallback" in n and v))')"
-[ "${fb%% *}" = True ]; result $? "control: without tiu, MPTCP falls back to TCP through the option-stripping middlebox"
+[ "${fb%% *}" = True ] && [ -z "$(xfer_field ctl-strip client error 2>/dev/null)" ] &&
+	[ "${h1:-0}" -gt "${h0:-x}" ]
+result $? "control: without tiu, MPTCP falls back to TCP through the option-stripping middlebox (the rule stripped its options)"
 
 for r in "${RUNS[@]}"; do
 	set -- $r
@@ -89,9 +119,10 @@ done
 [ -f "$WORK/results.jsonl" ] && python3 - "$WORK/results.jsonl" "$(( $(date +%s) - T0 ))" <<'PY'
 import json, sys
 rs = [json.loads(l) for l in open(sys.argv[1])] if sys.argv[1] else []
-print('# matrix: %d runs through tiu, %d passed; %d packets checked on the middlebox links; '
-      '%d bytes hashed (%.1f MB); %s s wall' % (
-          len(rs), sum(r['ok'] for r in rs), sum(r['packets_checked'] for r in rs),
+print('# matrix: %d runs through tiu, %d passed (%d of them under the MPTCP join re-basing waiver); '
+      '%d packets checked on the middlebox links; %d bytes hashed (%.1f MB); %s s wall' % (
+          len(rs), sum(r['ok'] for r in rs), sum(bool(r['ok'] and r.get('kernel_issue')) for r in rs),
+          sum(r['packets_checked'] for r in rs),
           sum(r['bytes_hashed'] for r in rs), sum(r['bytes_hashed'] for r in rs) / 1e6, sys.argv[2]))
 print('# %-36s %4s %12s %9s %7s %8s %7s %8s' % ('run', 'ok', 'bytes', 'packets', 'Mbit/s', 'retrans', 'softnet', 'subflows'))
 for r in rs:

@@ -120,8 +120,14 @@ nat_up() {
 		net.netfilter.nf_conntrack_udp_timeout_stream=$UDP_TIMEOUT
 }
 
-# The NAT's conntrack entries of the test's ports, one per line.
-ct_list() { in_ns $R conntrack -L 2>/dev/null | grep -E "dport=($(echo $TUN_PORTS $P_PLAIN | tr ' ' '|')) " | sort; }
+# The NAT's conntrack entries of the test's ports, one per line; when the
+# listing fails, a line "conntrack-failed: ..." instead (an empty list must
+# not pass for "no entry") and status 1.
+ct_list() {
+	local o
+	o=$(in_ns $R conntrack -L 2>&1) || { echo "conntrack-failed: ${o:0:200}"; return 1; }
+	grep -E "dport=($(echo $TUN_PORTS $P_PLAIN | tr ' ' '|')) " <<<"$o" | sort
+}
 
 # phase LABEL KEEPALIVE: tiu up on both ends, every case at once, the NAT's
 # entries and the client's sockets in the middle of the idle time.
@@ -198,15 +204,21 @@ echo "# the NAT's conntrack entries ${IDLE}-3 s into the idle time (control):"
 sed 's/^/#     /' "$WORK/ctl.conntrack"
 for c in "${CASES[@]:0:4}"; do
 	set -- $c
-	[ "$(jget "$WORK/ctl.$1.json" 'j["msg_at"]')" = None ] && [ "$(jget "$WORK/ctl.$1.json" 'j["subflows_before"]')" = "$([ $3 = mptcp ] && echo 2 || echo None)" ]
-	tap $? "control, $1 ($4 NAT): the server's message after ${IDLE} s idle does not arrive within ${WAIT} s"
+	# the connection was up (greetings exchanged, idle_start) and waited
+	# out the whole idle time (idle_end): one that never came up has no
+	# message either
+	[ "$(jget "$WORK/ctl.$1.json" 'j["msg_at"] is None and j.get("idle_start") is not None and j.get("idle_end") is not None')" = True ] &&
+		[ "$(jget "$WORK/ctl.$1.json" 'j["subflows_before"]')" = "$([ $3 = mptcp ] && echo 2 || echo None)" ]
+	tap $? "control, $1 ($4 NAT): connected, then the server's message after ${IDLE} s idle does not arrive within ${WAIT} s"
 done
 [ "$(jget "$WORK/ctl.tcp-random.json" 'j["errno"]')" = 104 ]
 tap $? "control, tcp-random: the client's next segment leaves from a new port and is reset (ECONNRESET)"
 [ "$(jget "$WORK/ctl.plain-tcp.json" 'j["msg_at"] is not None and j["msg_at"] < '$IDLE' + 1')" = True ]
 tap $? "control, plain TCP through the same NAT: the message arrives (TCP mappings last)"
-! grep -qE "^udp .*dport=($(echo $TUN_PORTS | tr ' ' '|')) .*ASSURED" "$WORK/ctl.conntrack"
-tap $? "control: the NAT has no established (assured) UDP entry left for the idle tunnelled connections"
+# the listing worked: it holds the plain TCP connection's entry (alive, see above)
+! grep -q '^conntrack-failed' "$WORK/ctl.conntrack" && grep -qE "^tcp .*dport=$P_PLAIN " "$WORK/ctl.conntrack" &&
+	! grep -qE "^udp .*dport=($(echo $TUN_PORTS | tr ' ' '|')) .*ASSURED" "$WORK/ctl.conntrack"
+tap $? "control: the NAT has no established (assured) UDP entry left for the idle tunnelled connections (its listing holds the plain TCP entry)"
 echo "# the NAT's conntrack entries after the client's ping (control):"
 sed 's/^/#     /' "$WORK/ctl.conntrack.end"
 

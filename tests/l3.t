@@ -70,7 +70,7 @@ fwd_field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sy
 sum() {
 	local ns=$1 json n v t=0
 	shift
-	json=$(tiu_stats_json "$ns" tunf0)
+	json=$(tiu_stats_json "$ns" tunf0) || return 1
 	for n in "$@"; do
 		v=$(counter_of "$n" <<<"$json")
 		t=$((t + ${v:-0}))

@@ -35,7 +35,8 @@ need_cmd nsenter ip nft tcpdump python3 timeout
 
 h_init tiup
 h_watchdog 600
-h_ns C c && h_ns R r && h_ns S s || skip_all "cannot create namespaces"
+# as root a setup that fails is a failure (bail), never a skip
+h_ns C c && h_ns R r && h_ns S s || bail "cannot create the namespaces tiup-$$-c/r/s"
 {
 	h_veth "$C" c0 "$R" r0 && h_veth "$R" r1 "$S" s0 &&
 		h_addr "$C" c0 $CLI4/24 $CLI6/64 && h_addr "$R" r0 10.71.1.1/24 fd71:1::1/64 &&
@@ -43,8 +44,8 @@ h_ns C c && h_ns R r && h_ns S s || skip_all "cannot create namespaces"
 		ip -n "$C" route add default via 10.71.1.1 && ip -n "$C" -6 route add default via fd71:1::1 &&
 		ip -n "$S" route add default via 10.71.2.1 && ip -n "$S" -6 route add default via fd71:2::1 &&
 		in_ns "$R" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
-} || skip_all "cannot build the topology"
-in_ns "$R" nft -f - <<EOF || skip_all "nft in the router namespace"
+} || bail "cannot build the topology (veth pairs, addresses, routes, forwarding in $R)"
+in_ns "$R" nft -f - <<EOF || bail "nft: cannot load the table tiu_pmtu in the router namespace $R"
 add table inet tiu_pmtu
 add chain inet tiu_pmtu forwarded { type filter hook forward priority 0; }
 add rule inet tiu_pmtu forwarded meta l4proto tcp counter drop

@@ -50,7 +50,7 @@ mbox droptcp || bail "middlebox rules"
 mbox_dropped() { in_ns $R nft list ruleset | sed -n 's/.*counter packets \([0-9]*\) bytes [0-9]* drop.*/\1/p' | head -n 1; }
 
 # counters_json NS IFACE: tiu's counters of IFACE as one JSON object.
-counters_json() { tiu_stats_json "$1" "$2" | sed -n 's/.*"counters":\({[^}]*}\).*/\1/p'; }
+counters_json() { local j; j=$(tiu_stats_json "$1" "$2") || return 1; sed -n 's/.*"counters":\({[^}]*}\).*/\1/p' <<<"$j"; }
 
 # jget JSON NAME: one counter of a counters_json object (0 when absent).
 jget() { local v; v=$(grep -o "\"$2\":[0-9]*" <<<"$1" | cut -d: -f2); echo "${v:-0}"; }

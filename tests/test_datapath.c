@@ -756,6 +756,207 @@ static const struct tcase auto_cases[] = {
 };
 #undef S
 
+/* ------------------------------------------- rows of the mutation run -- */
+/*
+ * Inputs the tables above never built, found by `make mutants`
+ * (tests/mutants/): an AH header longer than 8 bytes, an MSS equal to the
+ * clamp, checksums whose incremental update needs the second carry of the
+ * fold.
+ */
+
+/*
+ * An IPv6 authentication header (RFC 4302) of hdrlen (its length in 32-bit
+ * words minus 2: (hdrlen + 2) * 4 bytes, unlike the other extension headers'
+ * (hdrlen + 1) * 8) inserted right after the IPv6 header of a built frame.
+ * The L4 checksum does not cover it (the pseudo-header holds the upper-layer
+ * length), so the frame's checksums stay right.
+ */
+static void insert_ah(struct pkt *p, unsigned hdrlen)
+{
+	size_t ah = (hdrlen + 2) * 4, at = p->l3_off + 40;
+	uint8_t *ip = p->b + p->l3_off;
+
+	memmove(p->b + at + ah, p->b + at, p->len - at);
+	memset(p->b + at, 0xa5, ah); /* SPI, sequence number, ICV */
+	p->b[at] = ip[6];
+	p->b[at + 1] = hdrlen;
+	p->b[at + 2] = p->b[at + 3] = 0;
+	ip[6] = 51;
+	pkt_put16(ip + 4, pkt_get16(ip + 4) + ah);
+	p->len += ah;
+	p->l4_off += ah;
+	p->proto_off = p->proto_off >= at ? p->proto_off + ah : at;
+}
+
+static void ah_tcp(unsigned hdrlen, enum dir d, struct pkt *tcp)
+{
+	struct pkt_spec s = spec(6, d);
+
+	pkt_build_tcp(&s, tcp);
+	insert_ah(tcp, hdrlen);
+}
+
+#define AH_ROWS(n)                                                                          \
+	B(enc_ah##n) { ah_tcp(n, C2S, in); pkt_ref_encap(in, want); }                       \
+	B(dec_ah##n) { ah_tcp(n, S2C, want); pkt_ref_encap(want, in); }                     \
+	B(icmp6_ah##n)                                                                      \
+	{                                                                                   \
+		struct pkt tcp, udp;                                                        \
+		ah_tcp(n, C2S, &tcp);                                                       \
+		pkt_ref_encap(&tcp, &udp);                                                  \
+		pkt_build_icmp_err(&udp, PKT_TOO_BIG, 0, in);                               \
+		pkt_build_icmp_err(&tcp, PKT_TOO_BIG, 0, want);                             \
+	}
+AH_ROWS(1)
+AH_ROWS(2)
+AH_ROWS(3)
+AH_ROWS(4)
+
+/* MSS equal to the clamp (1300): left alone, not counted as clamped; one
+ * above it: clamped. */
+static const uint8_t OPT_EQ_1300[] = { MSS(1300), 1, 1, 4, 2 };
+static const uint8_t OPT_ODD_EQ_1300[] = { 1, MSS(1300), 1, 1, 4, 2 };
+static const uint8_t OPT_1301[] = { MSS(1301), 1, 1, 4, 2 };
+B(mss_equal4) { mss_case(syn(4, 0x02), OPT_EQ_1300, OPT_EQ_1300, sizeof(OPT_EQ_1300), in, want); }
+B(mss_equal6_odd) { mss_case(syn(6, 0x12), OPT_ODD_EQ_1300, OPT_ODD_EQ_1300, sizeof(OPT_ODD_EQ_1300), in, want); }
+B(mss_above4) { mss_case(syn(4, 0x02), OPT_1301, OPT_EQ_1300, sizeof(OPT_1301), in, want); }
+/* the MSS option after 18 NOPs: the 19th option the walk looks at (it looks
+ * at up to 20, TIU_TCP_OPT_WALK) */
+#define NOP18 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
+static const uint8_t OPT_NOPS_1460[] = { NOP18, MSS(1460) };
+static const uint8_t OPT_NOPS_1300[] = { NOP18, MSS(1300) };
+B(mss_after_nops6) { mss_case(syn(6, 0x02), OPT_NOPS_1460, OPT_NOPS_1300, sizeof(OPT_NOPS_1460), in, want); }
+
+/*
+ * The fold's second carry. tiu updates a checksum with RFC 1624 eqn. 3,
+ * ~(~HC + ~m + m'), on 16-bit words loaded from the packet in the machine's
+ * (little-endian) order; the first fold of that 17-bit sum gives 0x10000,
+ * and only the second brings it to 1, when the sum is 0x1ffff. For the
+ * protocol word (TCP 6 -> UDP 17, or back) that happens for exactly one
+ * checksum value, as it sits in the packet (big-endian): 0xff0a for the
+ * TCP -> UDP steps (the TCP checksum, the IPv4 header checksum), 0xfff4 for
+ * UDP -> TCP (the UDP checksum, the IPv4 header checksum). carry_tune()
+ * makes a frame have it, through a 16-bit word that the checksum covers
+ * (the low half of the sequence number, or the IPv4 identification); the
+ * expected bytes come from the reference conversion as always.
+ */
+#define CARRY_ENC 0xff0a
+#define CARRY_DEC 0xfff4
+/* CK_ENC_UDP0: not a carry but the other edge of the encapsulation: a UDP
+ * checksum that computes to 0 and is sent as 0xffff (RFC 768). */
+enum carry { CK_ENC_L4, CK_DEC_L4, CK_ENC_IP4, CK_DEC_IP4, CK_ENC_UDP0, CK__N };
+
+static uint16_t oc_add(uint16_t a, uint16_t b)
+{
+	uint32_t s = (uint32_t)a + b;
+
+	return (uint16_t)((s & 0xffff) + (s >> 16));
+}
+
+/* w, a word of an area whose checksum is x: the value of w that makes it want */
+static uint16_t oc_solve(uint16_t w, uint16_t x, uint16_t want)
+{
+	return oc_add(oc_add((uint16_t)~want, x), w);
+}
+
+/* Build s's TCP frame and its reference UDP with the checksum of kind k at
+ * its carry value; 1 if it got there (the other zero of one's complement
+ * can get in the way: then the frame is an ordinary one). */
+static int carry_tune(struct pkt_spec *s, enum carry k, struct pkt *tcp, struct pkt *udp)
+{
+	uint8_t *ip;
+	uint16_t x;
+
+	pkt_build_tcp(s, tcp);
+	pkt_ref_encap(tcp, udp);
+	if (k == CK_ENC_L4 || k == CK_DEC_L4 || k == CK_ENC_UDP0) {
+		/* a UDP checksum of 0xffff is one that computed to 0: no sum of
+		 * these frames is 0 */
+		uint16_t want = k == CK_ENC_L4 ? CARRY_ENC : k == CK_DEC_L4 ? CARRY_DEC : 0xffff;
+
+		x = k == CK_ENC_L4 ? pkt_get16(tcp->b + tcp->l4_off + 16)
+				   : pkt_get16(udp->b + udp->l4_off + 6);
+		s->seq = (s->seq & 0xffff0000u) | oc_solve(s->seq & 0xffff, x, want);
+		pkt_build_tcp(s, tcp);
+		pkt_ref_encap(tcp, udp);
+		return k == CK_ENC_L4 ? pkt_get16(tcp->b + tcp->l4_off + 16) == want
+				      : pkt_get16(udp->b + udp->l4_off + 6) == want;
+	}
+	if (s->family != 4)
+		return 0;
+	ip = tcp->b + tcp->l3_off;
+	x = pkt_get16((k == CK_ENC_IP4 ? tcp->b + tcp->l3_off : udp->b + udp->l3_off) + 10);
+	pkt_put16(ip + 4, oc_solve(pkt_get16(ip + 4), x, k == CK_ENC_IP4 ? CARRY_ENC : CARRY_DEC));
+	pkt_put16(ip + 10, 0);
+	pkt_put16(ip + 10, pkt_inet_csum(ip, (ip[0] & 0xf) * 4, 0));
+	pkt_ref_encap(tcp, udp);
+	return pkt_get16((k == CK_ENC_IP4 ? tcp->b + tcp->l3_off : udp->b + udp->l3_off) + 10) ==
+	       (k == CK_ENC_IP4 ? CARRY_ENC : CARRY_DEC);
+}
+
+/* A golden row's frames: the tuning must succeed for these specs (a row
+ * that silently lost its carry would test nothing); abort() says so. */
+static void carry_row(int family, enum dir d, enum carry k, struct pkt *in, struct pkt *want)
+{
+	struct pkt_spec s = spec(family, d);
+	static struct pkt tcp, udp;
+
+	if (!carry_tune(&s, k, &tcp, &udp)) {
+		fprintf(stderr, "carry_row: no frame with the carry value for kind %d\n", k);
+		abort();
+	}
+	*in = k == CK_DEC_L4 || k == CK_DEC_IP4 ? udp : tcp;
+	*want = k == CK_DEC_L4 || k == CK_DEC_IP4 ? tcp : udp;
+}
+B(carry_enc_tcp4) { carry_row(4, C2S, CK_ENC_L4, in, want); }
+B(carry_enc_tcp6) { carry_row(6, C2S, CK_ENC_L4, in, want); }
+B(carry_enc_ip4) { carry_row(4, C2S, CK_ENC_IP4, in, want); }
+B(carry_dec_udp4) { carry_row(4, S2C, CK_DEC_L4, in, want); }
+B(carry_dec_udp6) { carry_row(6, S2C, CK_DEC_L4, in, want); }
+B(carry_dec_ip4) { carry_row(4, S2C, CK_DEC_IP4, in, want); }
+B(udp0_enc4) { carry_row(4, C2S, CK_ENC_UDP0, in, want); }
+B(udp0_enc6) { carry_row(6, C2S, CK_ENC_UDP0, in, want); }
+
+#define S(x) TIU_STAT_##x
+#define CONV_E { { S(ENC_CONVERTED), 1 }, { S(ENC_BYTES), BYTES } }
+#define CONV_D { { S(DET_CONVERTED), 1 }, { S(DET_BYTES), BYTES } }
+#define CONV_DEC { { S(DEC_CONVERTED), 1 }, { S(DEC_BYTES), BYTES } }
+static const struct tcase mut_cases[] = {
+	{ "IPv6 with AH hdrlen 1 (12 bytes) is converted", P_EGRESS, enc_ah1, V_PASS, 0, L_BOTH, CONV_E },
+	{ "IPv6 with AH hdrlen 2 (16 bytes) is converted", P_EGRESS, enc_ah2, V_PASS, 0, L_BOTH, CONV_E },
+	{ "IPv6 with AH hdrlen 3 (20 bytes) is converted", P_EGRESS, enc_ah3, V_PASS, 0, L_BOTH, CONV_E },
+	{ "IPv6 with AH hdrlen 4 (24 bytes) is converted", P_EGRESS, enc_ah4, V_PASS, 0, L_BOTH, CONV_E },
+	{ "detour: IPv6 with AH hdrlen 3 is converted", P_DETOUR | P_C_DETOUR, enc_ah3, V_REDIRECT, 0, L_BOTH, CONV_D },
+	{ "IPv6 with AH hdrlen 1 (12 bytes) is restored", P_DECAP, dec_ah1, V_PASS, 0, L_BOTH, CONV_DEC },
+	{ "IPv6 with AH hdrlen 2 (16 bytes) is restored", P_DECAP, dec_ah2, V_PASS, 0, L_BOTH, CONV_DEC },
+	{ "IPv6 with AH hdrlen 3 (20 bytes) is restored", P_DECAP, dec_ah3, V_PASS, 0, L_BOTH, CONV_DEC },
+	{ "IPv6 with AH hdrlen 4 (24 bytes) is restored", P_DECAP, dec_ah4, V_PASS, 0, L_BOTH, CONV_DEC },
+	{ "ICMPv6 quoting IPv6 with AH hdrlen 1 is translated", P_DECAP, icmp6_ah1, V_PASS, 0, L_BOTH, { { S(DEC_ICMP_TRANSLATED), 1 } } },
+	{ "ICMPv6 quoting IPv6 with AH hdrlen 2 is translated", P_DECAP, icmp6_ah2, V_PASS, 0, L_BOTH, { { S(DEC_ICMP_TRANSLATED), 1 } } },
+	{ "ICMPv6 quoting IPv6 with AH hdrlen 3 is translated", P_DECAP, icmp6_ah3, V_PASS, 0, L_BOTH, { { S(DEC_ICMP_TRANSLATED), 1 } } },
+	{ "ICMPv6 quoting IPv6 with AH hdrlen 4 is translated", P_DECAP, icmp6_ah4, V_PASS, 0, L_BOTH, { { S(DEC_ICMP_TRANSLATED), 1 } } },
+	{ "SYN: MSS equal to the clamp left alone, not counted as clamped", P_EGRESS, mss_equal4, V_PASS, 0, L_MSS, CONV_E },
+	{ "SYN-ACK: MSS equal to the clamp at an odd offset left alone", P_EGRESS, mss_equal6_odd, V_PASS, 0, L_MSS, CONV_E },
+	{ "SYN: MSS one above the clamp is clamped", P_EGRESS, mss_above4, V_PASS, 0, L_MSS, { { S(ENC_CONVERTED), 1 }, { S(ENC_BYTES), BYTES }, { S(ENC_MSS_CLAMPED), 1 } } },
+	{ "detour: SYN's MSS equal to the clamp left alone", P_DETOUR | P_C_DETOUR, mss_equal4, V_REDIRECT, 0, L_MSS, CONV_D },
+	{ "SYN: MSS after 18 NOPs (the 19th option) clamped", P_EGRESS, mss_after_nops6, V_PASS, 0, L_MSS, { { S(ENC_CONVERTED), 1 }, { S(ENC_BYTES), BYTES }, { S(ENC_MSS_CLAMPED), 1 } } },
+	{ "fold carry: TCP checksum 0xff0a (6 -> 17 sums to 0x1ffff) is converted", P_EGRESS, carry_enc_tcp4, V_PASS, 0, L_BOTH, CONV_E },
+	{ "fold carry: IPv6 TCP checksum 0xff0a is converted", P_EGRESS, carry_enc_tcp6, V_PASS, 0, L_BOTH, CONV_E },
+	{ "fold carry: IPv4 header checksum 0xff0a is converted", P_EGRESS, carry_enc_ip4, V_PASS, 0, L_BOTH, CONV_E },
+	{ "fold carry: detour, TCP checksum 0xff0a", P_DETOUR | P_C_DETOUR, carry_enc_tcp4, V_REDIRECT, 0, L_BOTH, CONV_D },
+	{ "fold carry: detour, IPv4 header checksum 0xff0a", P_DETOUR | P_C_DETOUR, carry_enc_ip4, V_REDIRECT, 0, L_BOTH, CONV_D },
+	{ "fold carry: UDP checksum 0xfff4 (17 -> 6 sums to 0x1ffff) is restored", P_DECAP, carry_dec_udp4, V_PASS, 0, L_BOTH, CONV_DEC },
+	{ "fold carry: IPv6 UDP checksum 0xfff4 is restored", P_DECAP, carry_dec_udp6, V_PASS, 0, L_BOTH, CONV_DEC },
+	{ "fold carry: IPv4 header checksum 0xfff4 is restored", P_DECAP, carry_dec_ip4, V_PASS, 0, L_BOTH, CONV_DEC },
+	{ "UDP checksum that computes to 0 is sent as 0xffff (IPv4)", P_EGRESS, udp0_enc4, V_PASS, 0, L_BOTH, CONV_E },
+	{ "UDP checksum that computes to 0 is sent as 0xffff (IPv6)", P_EGRESS, udp0_enc6, V_PASS, 0, L_BOTH, CONV_E },
+	{ "detour: UDP checksum that computes to 0 is sent as 0xffff", P_DETOUR | P_C_DETOUR, udp0_enc4, V_REDIRECT, 0, L_BOTH, CONV_D },
+};
+#undef CONV_E
+#undef CONV_D
+#undef CONV_DEC
+#undef S
+
 /* ---------------------------------------------------------------- runner -- */
 struct progdef {
 	unsigned bit;
@@ -1086,7 +1287,7 @@ static void property(struct harness *h, unsigned n, uint32_t seed)
 	};
 	const char *fr = h->framing == TIU_FRAMING_L3 ? " (raw IP)" : "";
 	const size_t nchecks = sizeof(checks) / sizeof(checks[0]);
-	unsigned matched = 0, dmatched = 0, csum_bad = 0, roundtrip_bad = 0;
+	unsigned matched = 0, dmatched = 0, csum_bad = 0, roundtrip_bad = 0, carried = 0;
 	static struct pkt tcp, udp, out, back;
 	uint64_t before[TIU_STAT__MAX], after[TIU_STAT__MAX];
 	uint32_t st = seed;
@@ -1102,8 +1303,10 @@ static void property(struct harness *h, unsigned n, uint32_t seed)
 		int match, dmatch;
 
 		random_spec(&s, &st, &match, h->framing == TIU_FRAMING_L3);
-		pkt_build_tcp(&s, &tcp);
-		pkt_ref_encap(&tcp, &udp);
+		if (i % 4 == 3) /* a quarter at a checksum that needs the fold's second carry */
+			carried += carry_tune(&s, (i / 4) % CK__N, &tcp, &udp);
+		else
+			pkt_build_tcp(&s, &tcp), pkt_ref_encap(&tcp, &udp);
 		dmatch = match && local_match(&s);
 		matched += match;
 		dmatched += dmatch;
@@ -1167,6 +1370,9 @@ static void property(struct harness *h, unsigned n, uint32_t seed)
 	    fr, csum_bad);
 	tap(roundtrip_bad == 0, "property%s: encap then XDP decap gives back the original bytes (%u packets), %u differ",
 	    fr, dmatched, roundtrip_bad);
+	/* each kind of carry_tune() every 20th packet, the IPv4 kinds on IPv4 only */
+	tap(carried >= n / 20, "property%s: %u of %u packets at a checksum edge (second carry of the fold, UDP 0 sent as 0xffff)",
+	    fr, carried, n);
 	{
 		/* converted counters: per check run on a tunnelled packet, + round trips */
 		uint64_t dec = after[TIU_STAT_DEC_CONVERTED] - before[TIU_STAT_DEC_CONVERTED];
@@ -1409,6 +1615,7 @@ int main(int argc, char **argv)
 	       h.has_kfunc ? "yes" : "no", n, seed);
 	golden(&h, cases, sizeof(cases) / sizeof(cases[0]));
 	memo_checks(&h);
+	golden(&h, mut_cases, sizeof(mut_cases) / sizeof(mut_cases[0]));
 	if (harness_writer_off(&h, 1)) {
 		tap(0, "empty the program array tc_egress_writer");
 	} else {

@@ -100,6 +100,11 @@ static const struct {
 	{ "mark=0x10/", "'' is not a mask" },
 	{ "mark=0x10/0xf0/1", "'0xf0/1' is not a mask" },
 	{ "mark=0x10 ", "is not a mark" },
+	/* edges found by the mutation run (tests/mutants/): a range backwards
+	 * by one, port 0 as the last port, nine hex digits */
+	{ "local=*:8001-8000", "the range 8001-8000 runs backwards" },
+	{ "local=*:5-0", "port 0 is not allowed" },
+	{ "mark=0x0ffffffff", "'0x0ffffffff' is not a mark" },
 };
 
 #define MAXE 4

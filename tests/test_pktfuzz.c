@@ -533,6 +533,11 @@ int main(int argc, char **argv)
 	       (unsigned long long)pt.gs.fixed);
 	printf("# %llu frames run in %.1f s (%.0f per second), seed %u\n",
 	       (unsigned long long)pt.total, pt.secs, pt.total / pt.secs, seed);
+	printf("# %llu valid frames steered to a checksum that needs the fold's second carry\n",
+	       (unsigned long long)pt.gs.carried);
+	if (!replay)
+		tap(pt.gs.carried > 0, "frames at a checksum that needs the fold's second carry: %llu",
+		    (unsigned long long)pt.gs.carried);
 	if (default_run && !replay)
 		tap(pt.total >= 1000000, "at least 1,000,000 frames in a default run (%llu)",
 		    (unsigned long long)pt.total);

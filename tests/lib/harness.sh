@@ -316,23 +316,51 @@ tiu_port_bits() {
 }
 
 # ------------------------------------------------------------- counters --
-# tiu_stats_json NS IFACE [ARGS...]: `tiu stats IFACE --json` ('{}' when tiu
-# is not up there).
-tiu_stats_json() { local ns=$1 ifc=$2; shift 2; tiu_in "$ns" stats "$ifc" --json "$@" 2>/dev/null || echo '{}'; }
+# tiu_stats_json NS IFACE [ARGS...]: `tiu stats IFACE --json`. When tiu
+# cannot give it (not up there, pins gone, a timeout) it prints nothing,
+# says why on stderr and returns 1: a reading that failed must never look
+# like counters that did not move (`x=$(tiu_stats_json ...) || ...`).
+tiu_stats_json() {
+	local ns=$1 ifc=$2 out rc err=${H_WORK:-/tmp}/stats-err.$BASHPID
+	shift 2
+	out=$(tiu_in "$ns" stats "$ifc" --json "$@" 2>"$err")
+	rc=$?
+	if [ $rc = 0 ] && [ "${out:0:1}" = "{" ]; then
+		printf '%s\n' "$out"
+		rm -f "$err"
+		return 0
+	fi
+	echo "# tiu_stats_json: cannot read the counters of $ifc in $ns (tiu stats $ifc --json $*: exit $rc): $(head -c 300 "$err" 2>/dev/null)${out:0:100}" >&2
+	rm -f "$err"
+	return 1
+}
 # counter_of NAME: from `tiu stats --json` on stdin, the first interface's
 # counter NAME (the names tiu prints: `tiu stats --help`); empty if absent.
 counter_of() { sed -n 's/.*"counters":{\([^}]*\)}.*/,\1,/p' | grep -o ",\"$1\":[0-9]*" | head -1 | cut -d: -f2; }
-# tiu_counter NS IFACE NAME [ARGS...]: one counter of IFACE (0 if tiu is not up).
+# tiu_counter NS IFACE NAME [ARGS...]: one counter of IFACE. When the
+# counters cannot be read, or have no NAME, it prints nothing, says why on
+# stderr and returns 1 (`v=$(tiu_counter ...) || ...`; an empty value also
+# breaks `[ "$v" -gt ... ]`).
 tiu_counter() {
-	local ns=$1 ifc=$2 name=$3 v
+	local ns=$1 ifc=$2 name=$3 j v
 	shift 3
-	v=$(tiu_stats_json "$ns" "$ifc" "$@" | counter_of "$name")
-	echo "${v:-0}"
+	j=$(tiu_stats_json "$ns" "$ifc" "$@") || return 1
+	v=$(counter_of "$name" <<<"$j")
+	if [ -z "$v" ]; then
+		echo "# tiu_counter: $ifc in $ns has no counter '$name' (tiu stats --help lists them)" >&2
+		return 1
+	fi
+	echo "$v"
 }
 
 # tiu_counters_nonzero NS IFACE [ARGS...]: "name=value ..." of the counters
-# that are not 0 (for notes).
-tiu_counters_nonzero() { tiu_stats_json "$@" | counters_nonzero; }
+# that are not 0 (for notes); "UNREADABLE" and status 1 when they cannot be
+# read.
+tiu_counters_nonzero() {
+	local j
+	j=$(tiu_stats_json "$@") || { echo UNREADABLE; return 1; }
+	counters_nonzero <<<"$j"
+}
 # counters_nonzero: the same from `tiu stats --json` on stdin.
 counters_nonzero() {
 	sed -n 's/.*"counters":{\([^}]*\)}.*/\1/p' | tr ',' '\n' | tr -d '"' |

@@ -454,6 +454,49 @@ static void syn_options(uint32_t *st, struct pkt *p, int opt_len)
 	pkt_put16(t + 16, pkt_inet_csum(t, p->l4_len, pkt_pseudo_sum(p, 6)));
 }
 
+/*
+ * The fold's second carry: tiu updates a checksum with RFC 1624 eqn. 3 on
+ * 16-bit words loaded in little-endian order, and for the protocol word
+ * (6 -> 17 and back) the sum reaches 0x1ffff - where only a second fold gives
+ * the right answer - for one checksum value each, as it sits in the frame:
+ * 0xff0a for TCP -> UDP (the TCP or IPv4 header checksum), 0xfff4 for
+ * UDP -> TCP (the UDP or IPv4 header checksum). Random frames meet them once
+ * in 65,536; steer_carry() puts a valid frame there on purpose, through a
+ * word the checksum covers (the low half of the sequence number, or the IPv4
+ * identification). Returns 1 if the frame now has the value.
+ */
+static uint16_t oc_add(uint16_t a, uint16_t b)
+{
+	uint32_t s = (uint32_t)a + b;
+
+	return (uint16_t)((s & 0xffff) + (s >> 16));
+}
+
+static int steer_carry(uint32_t *st, struct pkt *p, int is_udp)
+{
+	uint16_t want = is_udp ? 0xfff4 : 0xff0a;
+	uint8_t *ip = p->b + p->l3_off, *l4 = p->b + p->l4_off;
+	uint8_t *w, *check;
+
+	if (p->family == 4 && chance(st, 40)) {
+		w = ip + 4;
+		check = ip + 10;
+	} else {
+		w = l4 + (is_udp ? 14 : 6);
+		check = l4 + (is_udp ? 6 : 16);
+	}
+	/* the word that moves the checksum from x to want: w + ~want + x */
+	pkt_put16(w, oc_add(oc_add((uint16_t)~want, pkt_get16(check)), pkt_get16(w)));
+	if (check == ip + 10) {
+		pkt_put16(check, 0);
+		pkt_put16(check, pkt_inet_csum(ip, (ip[0] & 15) * 4, 0));
+	} else {
+		pkt_put16(check, 0);
+		pkt_put16(check, pkt_inet_csum(l4, p->l4_len, pkt_pseudo_sum(p, is_udp ? 17 : 6)));
+	}
+	return pkt_get16(check) == want;
+}
+
 /* Frame number idx of a run with this seed: a pure function of both. */
 int gen_frame(uint32_t seed, uint64_t idx, struct pkt *p, uint32_t *gso, uint32_t *mark,
 	      struct gen_stats *gs)
@@ -499,6 +542,8 @@ int gen_frame(uint32_t seed, uint64_t idx, struct pkt *p, uint32_t *gso, uint32_
 			gs->mutations += n;
 			while (n--)
 				mutate(&st, p, is_udp);
+		} else if (chance(&st, 40)) {
+			gs->carried += steer_carry(&st, p, is_udp);
 		}
 	}
 	if (chance(&st, 45)) {

@@ -162,6 +162,7 @@ void checker_selftest(void);
 /* -------------------------------------------------------------- generator -- */
 struct gen_stats {
 	uint64_t random, tcp, udp, icmp, mutations, fixed;
+	uint64_t carried; /* valid frames steered to a checksum needing the second carry */
 };
 
 /* The table state of a batch: a pure function of seed and batch. */
