@@ -156,22 +156,6 @@ static __u32 ka_link_id(const struct ka_paths *kp, __u32 *prog_id)
 	return id;
 }
 
-static int mkdir_p(const char *dir)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s", dir);
-	for (char *s = path + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(path, 0700) && errno != EEXIST)
-			return -1;
-		*s = '/';
-	}
-	return mkdir(path, 0700) && errno != EEXIST ? -1 : 0;
-}
-
 /*
  * Load the program with its maps pinned (or reused) in the keepalive
  * directory and attach it to the cgroup v2 root, unless the pinned link is
@@ -180,6 +164,7 @@ static int mkdir_p(const char *dir)
 static int ka_attach(const struct ka_paths *kp, char *why, size_t len)
 {
 	struct tiu_sockops *skel = NULL;
+	struct trust_err te;
 	struct bpf_link *link;
 	char cg[256];
 	int cgfd = -1, err = -1;
@@ -188,8 +173,12 @@ static int ka_attach(const struct ka_paths *kp, char *why, size_t len)
 		snprintf(why, len, "no cgroup v2 mount in /proc/self/mounts");
 		return -1;
 	}
-	if (mkdir_p(kp->dir)) {
-		snprintf(why, len, "cannot create %s: %s", kp->dir, strerror(errno));
+	if (tiu_mkdir_private(kp->dir, &te)) {
+		if (te.err)
+			snprintf(why, len, "cannot create %.200s: %s", te.path, strerror(te.err));
+		else
+			snprintf(why, len, "%.200s %s: tiu does not use a directory that someone else may control (remove it)",
+				 te.path, te.why);
 		return -1;
 	}
 	skel = tiu_sockops__open();

@@ -131,6 +131,17 @@ struct pins {
 	bool user_dir;        /* given with --pin-dir */
 };
 
+/* Directories tiu can trust (pins.c): what is wrong with one, for the
+ * message of tiu_trust_fail. */
+struct trust_err {
+	char path[PATH_MAX];
+	char why[80];         /* "is owned by uid 65534, not root" */
+	int err;              /* an errno instead (could not create or read) */
+};
+
+int tiu_dir_check(const char *dir, struct trust_err *e);     /* 0, 1 absent, -1 */
+int tiu_mkdir_private(const char *dir, struct trust_err *e); /* 0, -1 */
+int tiu_trust_fail(const struct trust_err *e);                /* one line, -1 */
 int pins_resolve(const char *pin_dir_opt, bool mount_ok, struct pins *p);
 int pins_of_iface(const char *pin_dir_opt, __u32 ifindex, bool mount_ok, struct pins *p);
 int pins_record(const struct pins *p, __u32 ifindex);
