@@ -47,6 +47,7 @@ void tiu_log_init(void);
 int tiu_need_root(void);
 int tiu_lock(void);
 void tiu_crash_point(const char *step);
+void tiu_msg_capture(char *buf, size_t len); /* next messages into buf; NULL: stderr again */
 
 /* ---- cli.c: endpoints, interface names, config files ---- */
 enum xdp_mode_opt { XDPM_AUTO, XDPM_NATIVE, XDPM_SKB };
@@ -67,6 +68,7 @@ int iface_index(const char *ifname, __u32 *ifindex);
 int up_opt(struct up_opts *o, const char *name, const char *val);
 int ka_parse(const char *val, int *seconds);
 int read_config(struct up_opts *o, const char *path);
+int read_config_down(struct up_opts *o, const char *path); /* pin-dir only; others warn */
 
 /* Keys of the options every command may take (besides 'v' and 'h');
  * a command's own options use keys from CLI_OWN on, or a letter. */
