@@ -526,12 +526,37 @@ int maps_ep_count(const struct tiu_maps *m)
 	return n;
 }
 
+/* Is the element (k) one of the ports of a port endpoint of drop[0..n)?
+ * n < 0: every element is. */
+static bool elem_dropped(const struct tiu_endpoint_key *k, const struct ep *drop, int n)
+{
+	__u16 port = ntohs(k->port);
+
+	if (n < 0)
+		return true;
+	for (int i = 0; i < n; i++)
+		if (drop[i].kind == EP_PORTS && drop[i].role == k->role &&
+		    !memcmp(drop[i].addr, k->addr, 16) && port >= drop[i].first &&
+		    port <= drop[i].last)
+			return true;
+	return false;
+}
+
+int maps_ports_sync(const struct tiu_maps *m, __u32 slot, unsigned int lo, unsigned int hi)
+{
+	return maps_ports_sync_except(m, slot, lo, hi, NULL, 0);
+}
+
 /*
  * Make bit `slot` of tiu_ports[lo..hi] say what tiu_endpoints holds for the
- * slot: local/remote for an exact address, local_any/remote_any for the
+ * slot, leaving out the elements of drop[0..n_drop) (endpoints about to be
+ * deleted: their bits go before their elements, see eps_apply; n_drop < 0:
+ * all of them):
+ * local/remote for an exact address, local_any/remote_any for the
  * wildcard. Ports whose words do not change are not written. 0 or -errno.
  */
-int maps_ports_sync(const struct tiu_maps *m, __u32 slot, unsigned int lo, unsigned int hi)
+int maps_ports_sync_except(const struct tiu_maps *m, __u32 slot, unsigned int lo,
+			   unsigned int hi, const struct ep *drop, int n_drop)
 {
 	enum { W_LOCAL = 1, W_LOCAL_ANY = 2, W_REMOTE = 4, W_REMOTE_ANY = 8 };
 	static const __u8 zero[16];
@@ -547,7 +572,7 @@ int maps_ports_sync(const struct tiu_maps *m, __u32 slot, unsigned int lo, unsig
 		const struct tiu_endpoint_key *k = &keys[i];
 		bool any = !memcmp(k->addr, zero, 16);
 
-		if (k->slot != slot)
+		if (k->slot != slot || elem_dropped(k, drop, n_drop))
 			continue;
 		if (k->role == TIU_ROLE_LOCAL)
 			want[ntohs(k->port)] |= any ? W_LOCAL_ANY : W_LOCAL;
@@ -607,6 +632,9 @@ int maps_forget_iface(const struct tiu_maps *m, __u32 ifindex)
 		bpf_map_delete_elem(m->links, &drop[i]);
 	if (!has_slot)
 		return 0;
+	/* the port bits first (as all of the slot's endpoints were deleted), so
+	 * that a crash leaves no bit without its element (see eps_apply) */
+	maps_ports_sync_except(m, slot, 0, TIU_PORTS - 1, NULL, -1);
 	n_eps = maps_ep_elems(m, &keys, &vals);
 	for (int i = 0; i < n_eps; i++)
 		if (keys[i].slot == slot)

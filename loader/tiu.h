@@ -247,6 +247,8 @@ int maps_ep_elems(const struct tiu_maps *m, struct tiu_endpoint_key **keys,
 int maps_ep_count(const struct tiu_maps *m);
 int maps_endpoints(const struct tiu_maps *m, __u32 slot, struct ep **out);
 int maps_ports_sync(const struct tiu_maps *m, __u32 slot, unsigned int lo, unsigned int hi);
+int maps_ports_sync_except(const struct tiu_maps *m, __u32 slot, unsigned int lo,
+			   unsigned int hi, const struct ep *drop, int n_drop);
 int maps_forget_iface(const struct tiu_maps *m, __u32 ifindex);
 
 /* ---- keepalive.c: sock_ops keepalive on the cgroup v2 root ---- */

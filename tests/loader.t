@@ -403,6 +403,66 @@ t_stale_abi4() {
 	result $? "down --purge clears them, up works again"
 }
 
+# Every port-table bit of la (slot 0) at the ports of PORTS belongs to an
+# endpoint that `tiu endpoint list la` shows: local_any/remote_any to a
+# wildcard local=*:/remote=* range holding the port, local/remote to one of
+# an exact address. 0, or 1 with the bits that belong to nothing.
+EP_PORTS="7100 7103 7200 7300"
+bits_listed() {
+	local p bits=
+	for p in $EP_PORTS; do bits="$bits $p:$(bits_a $p | tr -d ' ')"; done
+	tiu_a endpoint list la | python3 -c '
+import re, sys
+eps = []
+for line in sys.stdin:
+    m = re.match(r"(local|remote)=(.*):(\d+)(?:-(\d+))?$", line.strip())
+    if m:
+        eps.append((m[1], m[2] == "*", int(m[3]), int(m[4] or m[3])))
+bad = []
+for item in sys.argv[1:]:
+    port, bits = item.split(":")
+    port = int(port)
+    v = dict(re.findall(r"(\w+)=(\d)", bits))
+    for role in ("local", "remote"):
+        for anyw in (False, True):
+            key = role + ("_any" if anyw else "")
+            if v[key] == "1" and not any(e[0] == role and e[1] == anyw and e[2] <= port <= e[3] for e in eps):
+                bad.append(f"{port}:{key}")
+print(" ".join(bad))
+sys.exit(1 if bad else 0)' $bits
+}
+
+# kill -9 at each step of `endpoint add` and `endpoint del`: the datapath
+# never matches an endpoint that `endpoint list` does not show.
+t_kill9_endpoint() {
+	local op step rc bad= out eps=("local=*:7100-7103" "remote=$B4:7200" "remote=*:7300") left
+	up_a >/dev/null || { not_ok "kill -9 during endpoint add/del (up failed)"; return; }
+	for op in add del; do
+		for step in ep-unset ep-elem ep-elems ep-ports; do
+			[ $op = add ] && [ $step = ep-unset ] && continue
+			if [ $op = del ]; then
+				tiu_a endpoint add la "${eps[@]}" >/dev/null || bad="$bad $op/$step(add failed)"
+			fi
+			TIU_TEST_CRASH_AT=$step tiu_a endpoint $op la "${eps[@]}" >/dev/null 2>&1; rc=$?
+			[ $rc -eq 137 ] || bad="$bad $op/$step(rc $rc, no crash)"
+			out=$(bits_listed) || bad="$bad $op/$step(bits of unlisted endpoints: $out)"
+			# what the crash left listed goes with a plain del
+			left=$(tiu_a endpoint list la | grep -vx "remote=$B4:$PORT")
+			[ -z "$left" ] || tiu_a endpoint del la $left >/dev/null ||
+				bad="$bad $op/$step(del of the rest failed)"
+			[ "$(tiu_a endpoint list la)" = "remote=$B4:$PORT" ] &&
+				[ "$(for p in $EP_PORTS; do bits_a $p; done | sort -u)" = "local=0 local_any=0 remote=0 remote_any=0" ] ||
+				bad="$bad $op/$step(not clean after del)"
+		done
+	done
+	tiu_a down la --purge >/dev/null
+	if [ -z "$bad" ]; then
+		ok "kill -9 at each step of endpoint add (ep-elem ep-elems ep-ports) and del (ep-unset too): every port bit set is a listed endpoint's"
+	else
+		not_ok "kill -9 during endpoint add/del:$bad"
+	fi
+}
+
 t_kill9() {
 	local step rc bad=
 	for step in pins detour links endpoints detour-prog decap egress; do
@@ -696,6 +756,7 @@ run_test t_ranges_marks
 run_test t_slots
 run_test t_stale_abi4
 run_test t_kill9
+run_test t_kill9_endpoint
 run_test t_foreign_left_alone
 run_test t_config
 run_test t_traffic
