@@ -141,9 +141,12 @@ static int user_pin_dir(const char *given, struct pins *p)
 	const char *dir = p->dir;
 	struct trust_err te;
 
-	if (strlen(given) >= sizeof(p->dir) || absolute_dir(given, p->dir, sizeof(p->dir)))
-		return p->dir[0] ? tiu_fail("%.40s...: pin directory path too long (at most %zu characters)",
-					    given, sizeof(p->dir) - 1) : -1;
+	if (strlen(given) >= sizeof(p->dir) ||
+	    (absolute_dir(given, p->dir, sizeof(p->dir)) && p->dir[0]))
+		return tiu_fail("%.40s...: pin directory path too long (at most %zu characters)",
+				given, sizeof(p->dir) - 1);
+	if (!p->dir[0])
+		return -1; /* no working directory: said */
 	snprintf(p->note, sizeof(p->note), "given with --pin-dir");
 	p->user_dir = true;
 	snprintf(parent, sizeof(parent), "%s", dir);
