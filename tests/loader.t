@@ -10,8 +10,8 @@
 # Covered: up/down round trip leaves nothing; up twice; every bad input gives
 # its message and leaves the system unchanged; kill -9 at every step of `up`
 # and at a random moment, then `down --purge` recovers; kill -9 at every
-# step of `endpoint add|del` leaves no port bit of an unlisted endpoint; endpoint add/del
-# while a TCP transfer runs through the tunnel (SHA-256 of both directions);
+# step of `endpoint add|del` leaves no port bit of an unlisted endpoint;
+# endpoint add/del while a TCP transfer runs through the tunnel (SHA-256 of both directions);
 # xdp-loader attaches the same program on the same maps; --json parses and
 # agrees with the text; ip netns exec and nsenter; per-netns pins; config
 # file; foreign filters, qdiscs and XDP programs left alone; --help. Issue
