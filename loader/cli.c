@@ -106,38 +106,88 @@ static char *trim(char *s)
 	return s;
 }
 
+/* One "NAME VALUE" line (comment and blanks removed, may be empty): name
+ * and value (NULL if none) in place. */
+static char *config_split(char *line, char **val)
+{
+	char *s, *v;
+
+	if ((s = strchr(line, '#')))
+		*s = '\0';
+	s = trim(line);
+	v = s + strcspn(s, " \t=");
+	if (*v) {
+		*v++ = '\0';
+		v = trim(v);
+	}
+	*val = *v ? v : NULL;
+	return s;
+}
+
+/* A line that `down` does not need: checked as `up` would, but a mistake
+ * is a warning naming the line, so that a typo made while the tunnel runs
+ * does not keep `down` (ExecStop, ExecReload) from detaching it. */
+static void config_check_quietly(const char *path, int lineno, const char *name,
+				 const char *val)
+{
+	struct up_opts scratch = {};
+	char msg[512] = "";
+	int err;
+
+	tiu_msg_capture(msg, sizeof(msg));
+	err = up_opt(&scratch, name, val);
+	tiu_msg_capture(NULL, 0);
+	if (err)
+		tiu_warn("%s:%d: %s; `down` needs only pin-dir from this file and goes on: fix the line before the next `tiu up`",
+			 path, lineno, msg[0] ? msg : "a bad line");
+	for (int i = 0; i < scratch.n_eps; i++)
+		free(scratch.eps[i]);
+	free((char *)scratch.pin_dir);
+}
+
 /*
  * Configuration file: one option per line, "NAME VALUE" with the names of
  * the long options of `tiu up` without "--"; '#' starts a comment:
  *     # /etc/tiu/eth0.conf
  *     endpoint remote=192.0.2.1:5201
  *     xdp-mode skb
+ * Lines of any length (getline): a long comment is a comment to its end.
+ * down_only: only pin-dir is taken (for `down`), see config_check_quietly.
  */
-int read_config(struct up_opts *o, const char *path)
+static int config_read(struct up_opts *o, const char *path, bool down_only)
 {
-	char line[512], *s, *val;
+	char *line = NULL, *name, *val;
 	int lineno = 0, err = 0;
+	size_t cap = 0;
 	FILE *f = fopen(path, "r");
 
 	if (!f)
 		return tiu_fail("%s: cannot read configuration: %s", path, strerror(errno));
-	while (!err && fgets(line, sizeof(line), f)) {
+	while (!err && getline(&line, &cap, f) >= 0) {
 		lineno++;
-		if ((s = strchr(line, '#')))
-			*s = '\0';
-		s = trim(line);
-		if (!*s)
+		name = config_split(line, &val);
+		if (!*name)
 			continue;
-		val = s + strcspn(s, " \t=");
-		if (*val) {
-			*val++ = '\0';
-			val = trim(val);
-		}
-		if (up_opt(o, s, *val ? val : NULL))
+		if (down_only && strcmp(name, "pin-dir"))
+			config_check_quietly(path, lineno, name, val);
+		else if (up_opt(o, name, val))
 			err = tiu_fail("%s:%d: in the configuration line above", path, lineno);
 	}
+	if (!err && ferror(f))
+		err = tiu_fail("%s: cannot read configuration: %s", path, strerror(errno));
+	free(line);
 	fclose(f);
 	return err;
+}
+
+int read_config(struct up_opts *o, const char *path)
+{
+	return config_read(o, path, false);
+}
+
+int read_config_down(struct up_opts *o, const char *path)
+{
+	return config_read(o, path, true);
 }
 
 /*

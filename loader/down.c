@@ -183,7 +183,8 @@ static void down_usage(FILE *f)
 "\n"
 "  --purge         also remove the pinned maps (when no other interface using\n"
 "                  them is up); needed after \"stale pins\" errors.\n"
-"  --config FILE   the configuration file of `tiu up --config`: its pin-dir.\n"
+"  --config FILE   the configuration file of `tiu up --config`: its pin-dir\n"
+"                  (a mistake in any other line is a warning, not an error).\n"
 "  --pin-dir DIR   the pin directory; without it, the one `tiu up` recorded\n"
 "                  for IFACE (see `tiu status`).\n"
 "  --stale         instead: remove the pins and run state of network\n"
@@ -205,7 +206,7 @@ static int down_opt(void *ctx, int key, const char *arg)
 	else if (key == 'S')
 		o->stale = true;
 	else if (key == 'c')
-		return read_config(&o->config, arg);
+		return read_config_down(&o->config, arg);
 	return 0;
 }
 

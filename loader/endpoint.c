@@ -4,8 +4,8 @@
  * `up` uses too: edit the pinned endpoint map while the programs run. A port
  * endpoint is one map element per port, each written or deleted atomically,
  * so traffic of other endpoints is never disturbed; the port table follows
- * (bits are set after the elements are written, and cleared after they are
- * deleted). The mark selector is a field of the interface's tiu_ifaces
+ * (bits are set after the elements are written, and cleared before they are
+ * deleted: see eps_apply). The mark selector is a field of the interface's tiu_ifaces
  * entry.
  */
 #include <arpa/inet.h>
@@ -156,6 +156,8 @@ static unsigned int write_ports(const struct tiu_maps *m, __u32 slot, const stru
 			   bpf_map_delete_elem(m->endpoints, &key) && errno != ENOENT && !undo) {
 			break;
 		}
+		if (!i && !undo)
+			tiu_crash_point("ep-elem"); /* halfway through a range */
 	}
 	return i;
 }
@@ -177,8 +179,22 @@ static int write_mark(const struct tiu_maps *m, __u32 slot, const struct ep *ep)
 /*
  * Add or delete eps[0..n) on the interface of slot, all or nothing: check
  * them against what it has (eps_check_add/del) and the room in the table
- * before writing anything; undo the written part if a write fails. Then
- * the port table follows the endpoint table. 0, or -1 after one line.
+ * before writing anything; undo the written part if a write fails. 0, or
+ * -1 after one line.
+ *
+ * The order keeps one invariant at every instant, so also after a crash
+ * between any two writes: the datapath matches a subset of what `endpoint
+ * list` shows (it lists an endpoint while one element of it is left). A
+ * port-table bit alone decides for a wildcard (local=*:P, remote=*:P), so
+ * no bit may be set whose elements are not in the table:
+ *  - add: the elements first (listed, not yet matched: the bits are not
+ *    set), then the bits (ep-elem, ep-elems, ep-ports are the crash points
+ *    after the first element, every element, the bits);
+ *  - del: the bits first, as if the endpoints were gone (still listed, no
+ *    longer matched), then the elements (crash points ep-unset, ep-elem,
+ *    ep-elems, ep-ports); a failed delete puts the elements and then the
+ *    bits back.
+ * The mark selector is one write of tiu_ifaces: listed exactly while set.
  */
 int eps_apply(const struct tiu_maps *m, __u32 slot, const char *ifname, bool add,
 	      const struct ep *eps, int n)
@@ -200,6 +216,24 @@ int eps_apply(const struct tiu_maps *m, __u32 slot, const char *ifname, bool add
 		warn_udp_service(ifname, &eps[i]);
 		warn_mark_value(ifname, &eps[i]);
 	}
+	for (i = 0; i < n; i++) {
+		if (eps[i].kind != EP_PORTS)
+			continue;
+		if (eps[i].first < lo)
+			lo = eps[i].first;
+		if (eps[i].last > hi)
+			hi = eps[i].last;
+	}
+	if (!err && !add && lo <= hi) { /* del: no longer matched before it goes */
+		err = maps_ports_sync_except(m, slot, lo, hi, eps, n);
+		if (err) {
+			maps_ports_sync(m, slot, lo, hi); /* the bits that went, back */
+			err = tiu_fail("%s: cannot update %s: %s (nothing changed)", ifname,
+				       TIU_MAP_PORTS, strerror(-err));
+		} else {
+			tiu_crash_point("ep-unset");
+		}
+	}
 	for (i = 0; !err && i < n; i++) {
 		if (eps[i].kind == EP_MARK) {
 			err = write_mark(m, slot, add ? &eps[i] : NULL);
@@ -210,10 +244,6 @@ int eps_apply(const struct tiu_maps *m, __u32 slot, const char *ifname, bool add
 		} else {
 			done = write_ports(m, slot, &eps[i], add, ep_size(&eps[i]), false);
 			err = done < ep_size(&eps[i]) ? -1 : 0;
-			if (eps[i].first < lo)
-				lo = eps[i].first;
-			if (eps[i].last > hi)
-				hi = eps[i].last;
 		}
 	}
 	if (err && i > 0) { /* a write failed: undo, the failed one first */
@@ -227,13 +257,18 @@ int eps_apply(const struct tiu_maps *m, __u32 slot, const char *ifname, bool add
 				write_ports(m, slot, &eps[j], !add, j == i - 1 ? done : ep_size(&eps[j]),
 					    true);
 		}
+		if (!add && lo <= hi) /* the elements are back: their bits too */
+			maps_ports_sync(m, slot, lo, hi);
 		err = tiu_fail("%s: cannot %s endpoint %s: %s (nothing changed)", ifname,
 			       add ? "add" : "delete", s,
 			       e == E2BIG ? "the endpoint table is full" : strerror(e));
 	}
+	if (!err)
+		tiu_crash_point("ep-elems");
 	if (!err && lo <= hi && (err = maps_ports_sync(m, slot, lo, hi)))
 		err = tiu_fail("%s: cannot update %s: %s", ifname, TIU_MAP_PORTS, strerror(-err));
 	if (!err) {
+		tiu_crash_point("ep-ports");
 		n_after = maps_endpoints(m, slot, &after);
 		if (n_after >= 0)
 			warn_mark(ifname, after, n_after, !add);

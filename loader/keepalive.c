@@ -173,22 +173,6 @@ static __u32 ka_optlink_id(const struct ka_paths *kp)
 	return ka_cg_link_id(kp->optlink, BPF_CGROUP_SETSOCKOPT, NULL);
 }
 
-static int mkdir_p(const char *dir)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s", dir);
-	for (char *s = path + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(path, 0700) && errno != EEXIST)
-			return -1;
-		*s = '/';
-	}
-	return mkdir(path, 0700) && errno != EEXIST ? -1 : 0;
-}
-
 /* Attach prog to the cgroup cgfd and pin the link at path, replacing
  * what was pinned there (checked by the caller: not a link of this kind). */
 static int ka_attach_one(struct bpf_program *prog, int cgfd, const char *cg, const char *path,
@@ -224,6 +208,7 @@ static int ka_attach_one(struct bpf_program *prog, int cgfd, const char *cg, con
 static int ka_attach(const struct ka_paths *kp, char *why, size_t len)
 {
 	struct tiu_sockops *skel = NULL;
+	struct trust_err te;
 	char cg[256];
 	int cgfd = -1, err = -1;
 
@@ -231,8 +216,12 @@ static int ka_attach(const struct ka_paths *kp, char *why, size_t len)
 		snprintf(why, len, "no cgroup v2 mount in /proc/self/mounts");
 		return -1;
 	}
-	if (mkdir_p(kp->dir)) {
-		snprintf(why, len, "cannot create %s: %s", kp->dir, strerror(errno));
+	if (tiu_mkdir_private(kp->dir, &te)) {
+		if (te.err)
+			snprintf(why, len, "cannot create %.200s: %s", te.path, strerror(te.err));
+		else
+			snprintf(why, len, "%.200s %s: tiu does not use a directory that someone else may control (remove it)",
+				 te.path, te.why);
 		return -1;
 	}
 	skel = tiu_sockops__open();

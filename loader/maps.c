@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -58,8 +59,37 @@ static int config_abi(int fd, __u32 *abi)
 	return 0;
 }
 
+/*
+ * Was the pin made by root (or the user tiu runs as)? Where unprivileged
+ * BPF is allowed (kernel.unprivileged_bpf_disabled=0), any user can create
+ * a map of tiu's layout and pin it where tiu would, in a pin directory that
+ * is a bpffs' root (mode 1777): tiu would then share its endpoints with
+ * that user. bpffs gives a pin its creator's uid and mode 0600 less the
+ * umask (kernel/bpf/inode.c, bpf_obj_do_pin). 0 yes, 2 no (why filled).
+ */
+static int pin_foreign(const struct pins *p, const char *name, char *why, size_t len)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", p->dir, name);
+	if (lstat(path, &st))
+		return 0; /* bpf_obj_get said what is wrong */
+	if (st.st_uid && st.st_uid != geteuid()) {
+		snprintf(why, len, "%s is pinned by uid %u, not root", name, st.st_uid);
+		return 2;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(why, len, "%s is writable by group or others (mode %04o)", name,
+			 st.st_mode & 07777);
+		return 2;
+	}
+	return 0;
+}
+
 /* Is the map pinned as name usable: same layout as want (obj's definition)
- * or as map_defs[def]? 0 yes or not pinned, 1 no (why filled). */
+ * or as map_defs[def], pinned by root? 0 yes or not pinned, 1 no (why
+ * filled), 2 not pinned by root (pin_foreign). */
 static int pin_stale(const struct pins *p, const char *name, const struct bpf_map *want,
 		     int def, char *why, size_t len)
 {
@@ -69,6 +99,10 @@ static int pin_stale(const struct pins *p, const char *name, const struct bpf_ma
 
 	if (fd == -ENOENT)
 		return 0;
+	if (fd >= 0 && pin_foreign(p, name, why, len)) {
+		close(fd);
+		return 2;
+	}
 	if (fd < 0) {
 		snprintf(why, len, "%s: %s", name, strerror(-fd));
 		return 1;
@@ -109,27 +143,32 @@ static int pin_stale(const struct pins *p, const char *name, const struct bpf_ma
  * The one stale-pin check: are there pins in p that this tiu cannot use
  * (another layout, or another ABI stamped in the config map)? With obj, its
  * map definitions are the reference (what libbpf is about to reuse), else
- * the layout in tiu_common.h. 1 and why filled, or 0.
+ * the layout in tiu_common.h. 1 (or 2: a pin not made by root) and why
+ * filled, or 0.
  */
 static int maps_stale(const struct pins *p, const struct bpf_object *obj, char *why, size_t len)
 {
 	const struct bpf_map *map;
-	int i;
+	int i, r;
 
 	if (obj) {
 		bpf_object__for_each_map(map, obj) /* .rodata (tiu_framing) is never pinned */
 			if (!strncmp(bpf_map__name(map), "tiu_", 4) && !bpf_map__is_internal(map) &&
-			    pin_stale(p, bpf_map__name(map), map, 0, why, len))
-				return 1;
+			    (r = pin_stale(p, bpf_map__name(map), map, 0, why, len)))
+				return r;
 	}
 	for (i = 0; i < TIU_N_MAPS; i++)
-		if (pin_stale(p, map_defs[i].name, NULL, i, why, len))
-			return 1;
+		if ((r = pin_stale(p, map_defs[i].name, NULL, i, why, len)))
+			return r;
 	return 0;
 }
 
-static int stale_fail(const char *ifname, const struct pins *p, const char *why)
+static int stale_fail(const char *ifname, const struct pins *p, const char *why, int kind)
 {
+	if (kind == 2)
+		return tiu_fail("%s%sforeign pins (%s in %s): tiu does not share maps with another user: run `tiu down %s --purge` to remove them, and see who made them",
+				ifname ? ifname : "", ifname ? ": " : "", why, p->dir,
+				ifname ? ifname : "IFACE");
 	if (!ifname)
 		return tiu_fail("stale pins from another version (%s in %s; this tiu has ABI %u): run `tiu down IFACE --purge`",
 				why, p->dir, TIU_ABI_VERSION);
@@ -142,8 +181,9 @@ static int stale_fail(const char *ifname, const struct pins *p, const char *why)
 int maps_check_pins(const struct pins *p, const struct bpf_object *obj, const char *ifname)
 {
 	char why[200];
+	int r = maps_stale(p, obj, why, sizeof(why));
 
-	return maps_stale(p, obj, why, sizeof(why)) ? stale_fail(ifname, p, why) : 0;
+	return r ? stale_fail(ifname, p, why, r) : 0;
 }
 
 /* 0, -ENOENT (no pins: nothing is up), -ESTALE (see maps_stale), -errno. */
@@ -187,8 +227,8 @@ int maps_open_up(const char *ifname, const char *pin_dir, bool none_ok, struct p
 	err = ifname ? pins_of_iface(pin_dir, *ifindex, false, p) : pins_resolve(pin_dir, false, p);
 	if (err < 0)
 		return -1;
-	if (!err && maps_stale(p, NULL, why, sizeof(why)))
-		return stale_fail(ifname, p, why);
+	if (!err && (err = maps_stale(p, NULL, why, sizeof(why))))
+		return stale_fail(ifname, p, why, err);
 	err = err ? -ENOENT : maps_open(p, m);
 	if (!err && ifname && maps_slot_of(m, *ifindex, &slot)) {
 		maps_close(m);
@@ -486,12 +526,37 @@ int maps_ep_count(const struct tiu_maps *m)
 	return n;
 }
 
+/* Is the element (k) one of the ports of a port endpoint of drop[0..n)?
+ * n < 0: every element is. */
+static bool elem_dropped(const struct tiu_endpoint_key *k, const struct ep *drop, int n)
+{
+	__u16 port = ntohs(k->port);
+
+	if (n < 0)
+		return true;
+	for (int i = 0; i < n; i++)
+		if (drop[i].kind == EP_PORTS && drop[i].role == k->role &&
+		    !memcmp(drop[i].addr, k->addr, 16) && port >= drop[i].first &&
+		    port <= drop[i].last)
+			return true;
+	return false;
+}
+
+int maps_ports_sync(const struct tiu_maps *m, __u32 slot, unsigned int lo, unsigned int hi)
+{
+	return maps_ports_sync_except(m, slot, lo, hi, NULL, 0);
+}
+
 /*
  * Make bit `slot` of tiu_ports[lo..hi] say what tiu_endpoints holds for the
- * slot: local/remote for an exact address, local_any/remote_any for the
+ * slot, leaving out the elements of drop[0..n_drop) (endpoints about to be
+ * deleted: their bits go before their elements, see eps_apply; n_drop < 0:
+ * all of them):
+ * local/remote for an exact address, local_any/remote_any for the
  * wildcard. Ports whose words do not change are not written. 0 or -errno.
  */
-int maps_ports_sync(const struct tiu_maps *m, __u32 slot, unsigned int lo, unsigned int hi)
+int maps_ports_sync_except(const struct tiu_maps *m, __u32 slot, unsigned int lo,
+			   unsigned int hi, const struct ep *drop, int n_drop)
 {
 	enum { W_LOCAL = 1, W_LOCAL_ANY = 2, W_REMOTE = 4, W_REMOTE_ANY = 8 };
 	static const __u8 zero[16];
@@ -507,7 +572,7 @@ int maps_ports_sync(const struct tiu_maps *m, __u32 slot, unsigned int lo, unsig
 		const struct tiu_endpoint_key *k = &keys[i];
 		bool any = !memcmp(k->addr, zero, 16);
 
-		if (k->slot != slot)
+		if (k->slot != slot || elem_dropped(k, drop, n_drop))
 			continue;
 		if (k->role == TIU_ROLE_LOCAL)
 			want[ntohs(k->port)] |= any ? W_LOCAL_ANY : W_LOCAL;
@@ -567,6 +632,9 @@ int maps_forget_iface(const struct tiu_maps *m, __u32 ifindex)
 		bpf_map_delete_elem(m->links, &drop[i]);
 	if (!has_slot)
 		return 0;
+	/* the port bits first (as all of the slot's endpoints were deleted), so
+	 * that a crash leaves no bit without its element (see eps_apply) */
+	maps_ports_sync_except(m, slot, 0, TIU_PORTS - 1, NULL, -1);
 	n_eps = maps_ep_elems(m, &keys, &vals);
 	for (int i = 0; i < n_eps; i++)
 		if (keys[i].slot == slot)

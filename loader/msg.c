@@ -27,11 +27,40 @@
 bool tiu_verbose;
 static char libbpf_last[256];
 
+static char *capture;
+static size_t capture_len;
+
+/* Messages (tiu_fail, tiu_warn) into buf instead of stderr, the last one
+ * kept, without prefix and newline (a caller that words the line itself);
+ * buf NULL: to stderr again. */
+void tiu_msg_capture(char *buf, size_t len)
+{
+	capture = buf;
+	capture_len = len;
+}
+
+/* One message, one line: composed first and written in one write(2), so
+ * that it always ends with exactly one newline and never interleaves with
+ * the lines of another tiu writing to the same stderr (a journal). */
 static void say(const char *prefix, const char *fmt, va_list ap)
 {
-	fputs(prefix, stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	char line[2048];
+	size_t n;
+	int k;
+
+	k = snprintf(line, sizeof(line), "%s", capture ? "" : prefix);
+	vsnprintf(line + k, sizeof(line) - k - 1, fmt, ap);
+	n = strlen(line);
+	while (n && line[n - 1] == '\n')
+		line[--n] = '\0';
+	if (capture) {
+		snprintf(capture, capture_len, "%s", line);
+		return;
+	}
+	line[n++] = '\n';
+	fflush(stdout); /* what was said before comes before */
+	if (write(STDERR_FILENO, line, n) < 0)
+		return;
 }
 
 int tiu_fail(const char *fmt, ...)
@@ -137,7 +166,10 @@ int tiu_lock(void)
  * Test hook: TIU_TEST_CRASH_AT=STEP makes `tiu up` kill itself with SIGKILL
  * right after STEP, so that tests can check that `tiu down` recovers from a
  * crash at every point of `up`. Steps: pins detour links endpoints
- * detour-prog decap egress.
+ * detour-prog decap egress. `tiu endpoint add|del` (and the endpoints of
+ * `up`): ep-unset (del: the port bits cleared), ep-elem (the first element
+ * of a range written or deleted), ep-elems (every element), ep-ports (the
+ * port table synced); see eps_apply.
  */
 void tiu_crash_point(const char *step)
 {

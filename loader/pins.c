@@ -182,23 +182,51 @@ static int not_bpffs(const char *dir)
 			dir);
 }
 
-static int user_pin_dir(const char *dir, struct pins *p)
+/*
+ * A --pin-dir as an absolute path: `up` records it for `down`, `status`,
+ * `stats` and `endpoint`, which may run from another directory (systemd
+ * runs them from /), so "./x" must mean the directory it meant to `up`.
+ * Made absolute from the working directory, not resolved: a symlink in it
+ * is refused by the trust check, not followed.
+ */
+static int absolute_dir(const char *dir, char *out, size_t len)
+{
+	char cwd[PATH_MAX];
+
+	if (dir[0] == '/')
+		return snprintf(out, len, "%s", dir) < (int)len ? 0 : -1;
+	if (!getcwd(cwd, sizeof(cwd)))
+		return tiu_fail("%s: a relative pin directory, and the working directory is unknown (%s): give an absolute path",
+				dir, strerror(errno));
+	while (dir[0] == '.' && dir[1] == '/')
+		dir += 2;
+	if (!strcmp(dir, "."))
+		dir = "";
+	return snprintf(out, len, "%s%s%s", cwd, strcmp(cwd, "/") && dir[0] ? "/" : "", dir) <
+	       (int)len ? 0 : -1;
+}
+
+static int user_pin_dir(const char *given, struct pins *p)
 {
 	char parent[sizeof(p->dir)], *slash;
+	const char *dir = p->dir;
+	struct trust_err te;
 
-	if (strlen(dir) >= sizeof(p->dir))
+	if (strlen(given) >= sizeof(p->dir) ||
+	    (absolute_dir(given, p->dir, sizeof(p->dir)) && p->dir[0]))
 		return tiu_fail("%.40s...: pin directory path too long (at most %zu characters)",
-				dir, sizeof(p->dir) - 1);
-	snprintf(p->dir, sizeof(p->dir), "%s", dir);
+				given, sizeof(p->dir) - 1);
+	if (!p->dir[0])
+		return -1; /* no working directory: said */
 	snprintf(p->note, sizeof(p->note), "given with --pin-dir");
 	p->user_dir = true;
 	snprintf(parent, sizeof(parent), "%s", dir);
 	slash = strrchr(parent, '/');
 	if (slash && slash != parent)
 		*slash = '\0';
-	if (is_bpffs(dir) || is_bpffs(parent))
-		return 0;
-	return not_bpffs(dir);
+	if (!is_bpffs(dir) && !is_bpffs(parent))
+		return not_bpffs(dir);
+	return tiu_dir_check(dir, &te) < 0 ? tiu_trust_fail(&te) : 0;
 }
 
 /* The bpffs to pin in, into base. Returns 1 if there is none and mount_ok
@@ -240,6 +268,7 @@ static int find_bpffs(bool mount_ok, struct pins *p, char *base, size_t len)
  */
 int pins_resolve(const char *pin_dir_opt, bool mount_ok, struct pins *p)
 {
+	struct trust_err te;
 	char base[64];
 	int err;
 
@@ -255,32 +284,121 @@ int pins_resolve(const char *pin_dir_opt, bool mount_ok, struct pins *p)
 		snprintf(p->dir, sizeof(p->dir), "%s/tiu", base);
 	else
 		snprintf(p->dir, sizeof(p->dir), "%s/tiu/netns-%llu", base, p->netns);
-	return 0;
+	return tiu_dir_check(p->dir, &te) < 0 ? tiu_trust_fail(&te) : 0;
 }
 
-static int mkdir_p(char *path)
+/*
+ * Directories that someone else may have made. A bpffs mounted by hand
+ * (`mount -t bpf bpf /sys/fs/bpf`) has a root of mode 1777
+ * (kernel/bpf/inode.c, bpf_fill_super: S_ISVTX | the mode option, 0777 by
+ * default), so any user can create /sys/fs/bpf/tiu, a netns-ID directory in
+ * it or a record link before tiu does; tiu would then pin into, and `down`
+ * unlink in, a place that user controls. So every directory of a path
+ * below the root of its bpffs must be a directory, not a symlink, owned by
+ * root (or by the user tiu runs as) and writable by its owner only. A
+ * mount point (another device than its parent: the bpffs' root, and
+ * anything above it, /proc/1/root included) is taken as it is: only root
+ * mounts. tiu creates its directories 0700, whatever the umask.
+ */
+static int dir_bad(const char *path, const struct stat *st, struct trust_err *e)
 {
-	for (char *s = path + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(path, 0700) && errno != EEXIST) {
-			*s = '/';
-			return -1;
-		}
-		*s = '/';
+	snprintf(e->path, sizeof(e->path), "%s", path);
+	e->err = 0;
+	if (S_ISLNK(st->st_mode))
+		snprintf(e->why, sizeof(e->why), "is a symbolic link");
+	else if (!S_ISDIR(st->st_mode))
+		snprintf(e->why, sizeof(e->why), "is not a directory");
+	else if (st->st_uid && st->st_uid != geteuid())
+		snprintf(e->why, sizeof(e->why), "is owned by uid %u, not root", st->st_uid);
+	else if (st->st_mode & (S_IWGRP | S_IWOTH))
+		snprintf(e->why, sizeof(e->why), "is writable by group or others (mode %04o)",
+			 st->st_mode & 07777);
+	else
+		return 0;
+	return -1;
+}
+
+/* Walk dir from the top: check each directory below a bpffs' root
+ * (dir_bad), creating the missing ones if create. 0; 1 if dir (or a
+ * directory above it) does not exist and !create; -1 with e filled. */
+static int dir_walk(const char *dir, bool create, struct trust_err *e)
+{
+	char path[PATH_MAX];
+	struct stat st, up = {};
+	bool have_up = false;
+
+	memset(e, 0, sizeof(*e));
+	if (snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path)) {
+		snprintf(e->path, sizeof(e->path), "%.200s...", dir);
+		e->err = ENAMETOOLONG;
+		return -1;
 	}
-	return mkdir(path, 0700) && errno != EEXIST ? -1 : 0;
+	for (char *s = path + 1;; s++) {
+		char c = *s;
+		bool made = false;
+
+		if (c && c != '/')
+			continue;
+		if (s[-1] == '/') { /* "//" or a trailing '/' */
+			if (!c)
+				break;
+			continue;
+		}
+		*s = '\0';
+		if (lstat(path, &st)) {
+			if (errno != ENOENT || !create) {
+				snprintf(e->path, sizeof(e->path), "%s", path);
+				e->err = errno;
+				return errno == ENOENT ? 1 : -1;
+			}
+			if (!mkdir(path, 0700)) {
+				made = true;
+				chmod(path, 0700); /* whatever the umask took away */
+			} else if (errno != EEXIST) {
+				goto fail;
+			}
+			if (lstat(path, &st))
+				goto fail;
+		}
+		if (!made && have_up && st.st_dev == up.st_dev && is_bpffs(path) &&
+		    dir_bad(path, &st, e))
+			return -1;
+		up = st;
+		have_up = true;
+		if (!c)
+			break;
+		*s = c;
+	}
+	return 0;
+fail:
+	snprintf(e->path, sizeof(e->path), "%s", path);
+	e->err = errno;
+	return -1;
+}
+
+int tiu_dir_check(const char *dir, struct trust_err *e)
+{
+	return dir_walk(dir, false, e);
+}
+
+int tiu_mkdir_private(const char *dir, struct trust_err *e)
+{
+	return dir_walk(dir, true, e);
+}
+
+int tiu_trust_fail(const struct trust_err *e)
+{
+	if (e->err)
+		return tiu_fail("%s: cannot create the directory: %s", e->path, strerror(e->err));
+	return tiu_fail("%s %s: tiu does not use a directory that someone else may control: see what it holds, remove it (`rm -r %s`) and run tiu again",
+			e->path, e->why, e->path);
 }
 
 int pins_mkdir(const struct pins *p)
 {
-	char path[PATH_MAX];
+	struct trust_err te;
 
-	snprintf(path, sizeof(path), "%s", p->dir);
-	if (mkdir_p(path))
-		return tiu_fail("%s: cannot create the pin directory: %s", p->dir, strerror(errno));
-	return 0;
+	return tiu_mkdir_private(p->dir, &te) ? tiu_trust_fail(&te) : 0;
 }
 
 static void pin_path(const struct pins *p, const char *name, char *buf, size_t len)

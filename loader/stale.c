@@ -296,9 +296,14 @@ static void purge_dir(const char *dir)
 static int remove_one(const struct stale_dir *s, const struct stale_dir *all, int n)
 {
 	char path[PATH_MAX * 2], target[PATH_MAX];
+	struct trust_err te;
 	struct dirent *e;
-	DIR *dh = opendir(s->path);
+	DIR *dh;
 	int err = 0;
+
+	if (s->pins && tiu_dir_check(s->path, &te) < 0) /* its records may be planted */
+		return tiu_trust_fail(&te);
+	dh = opendir(s->path);
 
 	while (dh && (e = readdir(dh))) {
 		bool link = !strncmp(e->d_name, "iface-", 6);
@@ -308,8 +313,14 @@ static int remove_one(const struct stale_dir *s, const struct stale_dir *all, in
 
 		snprintf(path, sizeof(path), "%s/%s", s->path, e->d_name);
 		record_target(path, e->d_name, target, sizeof(target));
-		if (target[0] && strcmp(target, s->path) && !named_by_live(target, all, n))
-			purge_dir(target);
+		if (target[0] && strcmp(target, s->path) && !named_by_live(target, all, n)) {
+			struct trust_err te;
+
+			if (tiu_dir_check(target, &te) < 0) /* a record planted to make us unlink */
+				err = tiu_trust_fail(&te);
+			else
+				purge_dir(target);
+		}
 		if ((link || rec || note) && unlink(path) && errno != ENOENT)
 			err = tiu_fail("%s: cannot remove: %s", path, strerror(errno));
 	}
@@ -363,6 +374,8 @@ int stale_remove(void)
 	/* devices of this namespace that are gone: no other namespace needed */
 	r = vanished_release_all(true);
 	n = find(st, 256, why, sizeof(why));
+	if (n < 0 && !why[0]) /* the pin root is not to be trusted: said */
+		return -1;
 	if (n < 0)
 		return tiu_fail("down --stale: cannot tell which namespaces are gone: %s: run it as root (CAP_SYS_ADMIN enters each namespace to read its cookie)",
 				why[0] ? why : "no pin directory");

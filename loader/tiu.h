@@ -47,6 +47,7 @@ void tiu_log_init(void);
 int tiu_need_root(void);
 int tiu_lock(void);
 void tiu_crash_point(const char *step);
+void tiu_msg_capture(char *buf, size_t len); /* next messages into buf; NULL: stderr again */
 
 /* ---- cli.c: endpoints, interface names, config files ---- */
 enum xdp_mode_opt { XDPM_AUTO, XDPM_NATIVE, XDPM_SKB };
@@ -67,6 +68,7 @@ int iface_index(const char *ifname, __u32 *ifindex);
 int up_opt(struct up_opts *o, const char *name, const char *val);
 int ka_parse(const char *val, int *seconds);
 int read_config(struct up_opts *o, const char *path);
+int read_config_down(struct up_opts *o, const char *path); /* pin-dir only; others warn */
 
 /* Keys of the options every command may take (besides 'v' and 'h');
  * a command's own options use keys from CLI_OWN on, or a letter. */
@@ -131,6 +133,17 @@ struct pins {
 	bool user_dir;        /* given with --pin-dir */
 };
 
+/* Directories tiu can trust (pins.c): what is wrong with one, for the
+ * message of tiu_trust_fail. */
+struct trust_err {
+	char path[PATH_MAX];
+	char why[80];         /* "is owned by uid 65534, not root" */
+	int err;              /* an errno instead (could not create or read) */
+};
+
+int tiu_dir_check(const char *dir, struct trust_err *e);     /* 0, 1 absent, -1 */
+int tiu_mkdir_private(const char *dir, struct trust_err *e); /* 0, -1 */
+int tiu_trust_fail(const struct trust_err *e);                /* one line, -1 */
 int pins_resolve(const char *pin_dir_opt, bool mount_ok, struct pins *p);
 int pins_of_iface(const char *pin_dir_opt, __u32 ifindex, bool mount_ok, struct pins *p);
 int pins_record(const struct pins *p, __u32 ifindex);
@@ -234,6 +247,8 @@ int maps_ep_elems(const struct tiu_maps *m, struct tiu_endpoint_key **keys,
 int maps_ep_count(const struct tiu_maps *m);
 int maps_endpoints(const struct tiu_maps *m, __u32 slot, struct ep **out);
 int maps_ports_sync(const struct tiu_maps *m, __u32 slot, unsigned int lo, unsigned int hi);
+int maps_ports_sync_except(const struct tiu_maps *m, __u32 slot, unsigned int lo,
+			   unsigned int hi, const struct ep *drop, int n_drop);
 int maps_forget_iface(const struct tiu_maps *m, __u32 ifindex);
 
 /* ---- keepalive.c: sock_ops keepalive on the cgroup v2 root ---- */

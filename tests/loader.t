@@ -4,12 +4,14 @@
 # joined by a veth pair. TAP; every test is a function; the plan is printed
 # at the end (tests/lib/harness.sh). Needs root (skips without), the foreign
 # BPF programs of tests/bpf/ (built by make), python3, xdp-tools. Bounded: a
-# watchdog ends the run after 420 s.
+# watchdog ends the run after 540 s (420 before the endpoint crash test,
+# which takes 40-90 s).
 #
 # Covered: up/down round trip leaves nothing; up twice; every bad input gives
 # its message and leaves the system unchanged; kill -9 at every step of `up`
-# and at a random moment, then `down --purge` recovers; endpoint add/del
-# while a TCP transfer runs through the tunnel (SHA-256 of both directions);
+# and at a random moment, then `down --purge` recovers; kill -9 at every
+# step of `endpoint add|del` leaves no port bit of an unlisted endpoint;
+# endpoint add/del while a TCP transfer runs through the tunnel (SHA-256 of both directions);
 # xdp-loader attaches the same program on the same maps; --json parses and
 # agrees with the text; ip netns exec and nsenter; per-netns pins; config
 # file; foreign filters, qdiscs and XDP programs left alone; --help. Issue
@@ -30,7 +32,7 @@ A4=10.78.0.1 B4=10.78.0.2 A6=fd78::1 B6=fd78::2
 PORT=7001
 
 h_init tiul
-h_watchdog 420
+h_watchdog 540
 h_bpffs
 h_ns NA a && h_ns NB b && h_veth "$NA" la "$NB" lb &&
 	h_addr "$NA" la $A4/24 $A6/64 && h_addr "$NB" lb $B4/24 $B6/64 || bail "set up namespaces"
@@ -405,6 +407,68 @@ t_stale_abi4() {
 	result $? "down --purge clears them, up works again"
 }
 
+# Every port-table bit of la (slot 0) at the ports of EP_PORTS belongs to
+# an endpoint that `tiu endpoint list la` shows: local_any/remote_any to a
+# wildcard local=*:/remote=* range holding the port, local/remote to one of
+# an exact address. 0, or 1 with the bits that belong to nothing. With
+# "clean": every one of those bits is 0. One bpftool (batch) for all ports.
+EP_PORTS="7100 7103 7200 7300"
+bits_listed() {
+	local p
+	for p in $EP_PORTS; do
+		echo "map lookup pinned $(pins_a)/tiu_ports key $((p & 255)) $((p >> 8)) 0 0"
+	done | bpftool -j batch file - >"$H_WORK/ep-bits.json" 2>&1
+	{ [ "${1:-}" = clean ] || tiu_a endpoint list la; } | python3 -c '
+import json, re, sys
+eps = []
+for line in sys.stdin:
+    m = re.match(r"(local|remote)=(.*):(\d+)(?:-(\d+))?$", line.strip())
+    if m:
+        eps.append((m[1], m[2] == "*", int(m[3]), int(m[4] or m[3])))
+bad = []
+for r in json.load(open(sys.argv[1])):
+    k = [int(x, 0) for x in r["command"][5:7]]
+    port = k[0] | k[1] << 8
+    v = r["output"]["formatted"]["value"]
+    for role in ("local", "remote"):
+        for anyw in (False, True):
+            key = role + ("_any" if anyw else "")
+            if v[key] & 1 and not any(e[0] == role and e[1] == anyw and e[2] <= port <= e[3] for e in eps):
+                bad.append(f"{port}:{key}")
+print(" ".join(bad))
+sys.exit(1 if bad else 0)' "$H_WORK/ep-bits.json"
+}
+
+# kill -9 at each step of `endpoint add` and `endpoint del`: the datapath
+# never matches an endpoint that `endpoint list` does not show.
+t_kill9_endpoint() {
+	local op step rc bad= out eps=("local=*:7100-7103" "remote=$B4:7200" "remote=*:7300") left
+	up_a >/dev/null || { not_ok "kill -9 during endpoint add/del (up failed)"; return; }
+	for op in add del; do
+		for step in ep-unset ep-elem ep-elems ep-ports; do
+			[ $op = add ] && [ $step = ep-unset ] && continue
+			if [ $op = del ]; then
+				tiu_a endpoint add la "${eps[@]}" >/dev/null || bad="$bad $op/$step(add failed)"
+			fi
+			TIU_TEST_CRASH_AT=$step tiu_a endpoint $op la "${eps[@]}" >/dev/null 2>&1; rc=$?
+			[ $rc -eq 137 ] || bad="$bad $op/$step(rc $rc, no crash)"
+			out=$(bits_listed) || bad="$bad $op/$step(bits of unlisted endpoints: $out)"
+			# what the crash left listed goes with a plain del
+			left=$(tiu_a endpoint list la | grep -vx "remote=$B4:$PORT")
+			[ -z "$left" ] || tiu_a endpoint del la $left >/dev/null ||
+				bad="$bad $op/$step(del of the rest failed)"
+			[ "$(tiu_a endpoint list la)" = "remote=$B4:$PORT" ] && bits_listed clean >/dev/null ||
+				bad="$bad $op/$step(not clean after del)"
+		done
+	done
+	tiu_a down la --purge >/dev/null
+	if [ -z "$bad" ]; then
+		ok "kill -9 at each step of endpoint add (ep-elem ep-elems ep-ports) and del (ep-unset too): every port bit set is a listed endpoint's"
+	else
+		not_ok "kill -9 during endpoint add/del:$bad"
+	fi
+}
+
 t_kill9() {
 	local step rc bad=
 	for step in pins detour links endpoints detour-prog decap egress; do
@@ -699,6 +763,7 @@ run_test t_ranges_marks
 run_test t_slots
 run_test t_stale_abi4
 run_test t_kill9
+run_test t_kill9_endpoint
 run_test t_foreign_left_alone
 run_test t_config
 run_test t_traffic

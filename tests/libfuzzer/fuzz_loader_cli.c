@@ -3,7 +3,7 @@
  * fuzz_loader_cli.c - libFuzzer target for the `tiu` loader's parsers
  * (loader/epspec.c: parse_endpoint, format_endpoint, the add/del rules;
  * loader/cli.c: up_opt, read_config), linked with those two files alone
- * (tiu_fail and tiu_warn are stubbed here).
+ * (tiu_fail, tiu_warn and tiu_msg_capture are stubbed here).
  *
  * Input: one mode byte, then text.
  *  mode % 3 == 0, mode < 0x80: an endpoint argument. Accepted port
@@ -49,6 +49,12 @@ int tiu_fail(const char *fmt, ...)
 void tiu_warn(const char *fmt, ...)
 {
 	(void)fmt;
+}
+
+void tiu_msg_capture(char *buf, size_t len)
+{
+	if (buf && len)
+		buf[0] = '\0';
 }
 
 static void free_opts(struct up_opts *o)
