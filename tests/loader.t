@@ -493,8 +493,10 @@ t_kill9() {
 	bad=
 	local snap delay
 	for delay in 0.01 0.03 0.06 0.1 0.2; do
-		# nsenter execs tiu: $! is tiu itself
-		ns_enter "$NA" "$TIU" up la --endpoint remote=$B4:$PORT --decap tc >/dev/null 2>&1 &
+		# nsenter itself, not the ns_enter function: a function in the
+		# background is a subshell, $! would be that subshell and the
+		# kill would leave tiu running; nsenter execs tiu: $! is tiu
+		nsenter --net="/run/netns/$NA" "$TIU" up la --endpoint remote=$B4:$PORT --decap tc >/dev/null 2>&1 &
 		local pid=$!
 		sleep $delay
 		kill -9 $pid 2>/dev/null

@@ -73,16 +73,19 @@ check "baseline: up (rc $up_rc, attached:${up_left:- nothing}) then down --purge
 	test $up_rc = 0 -a -n "$up_left" -a -z "$(leftovers $A a0)"
 [ $up_rc = 0 ] || diag <"$WORK/up0"
 
+# nsenter itself in the background, not the ns_enter function: a function
+# there runs in a subshell, $! would be the subshell and kill -9 would leave
+# tiu running on; nsenter execs tiu, so $! is tiu
 RANDOM=$$
 bad=0 recovered=0 kill_up=0 kill_down=0 killed_done=0 msgs=
 for i in $(seq 1 "$KILLS"); do
 	ms=$((RANDOM % (up_ms + 50)))
 	if [ $((i % 3)) = 0 ]; then
 		tiu_a up "${UP_A[@]}" >/dev/null 2>&1 || { bad=$((bad + 1)); msgs+=" [#$i: up before the killed down failed]"; }
-		ns_enter $A "$TIU" down a0 --pin-dir "$PINS" >/dev/null 2>&1 &
+		nsenter --net="/run/netns/$A" "$TIU" down a0 --pin-dir "$PINS" >/dev/null 2>&1 &
 		kill_down=$((kill_down + 1))
 	else
-		ns_enter $A "$TIU" up "${UP_A[@]}" >/dev/null 2>&1 &
+		nsenter --net="/run/netns/$A" "$TIU" up "${UP_A[@]}" >/dev/null 2>&1 &
 		kill_up=$((kill_up + 1))
 	fi
 	p=$!
