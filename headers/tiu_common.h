@@ -21,7 +21,7 @@
 #define TIU_ABI_VERSION 6 /* 2: dec_icmp_*; 3: enc_drop_no_headroom, TIU_LINK_F_L3;
 			    4: tiu_link.mss, enc_mss_clamped;
 			    5: matching v2: slots, tiu_ports, tiu_ifaces, ranges, marks;
-			    6: enc_skip_unparsed, dec_skip_unparsed, dec_not_ours */
+			    6: enc_skip_unparsed, dec_skip_unparsed, dec_skip_not_ours */
 
 /* Default pin directory. The loader adds one subdirectory per network
  * namespace that is not the initial one (see loader/). */
@@ -214,7 +214,7 @@ _Static_assert(sizeof(struct tiu_config) == 8, "tiu_config layout");
 	X(ENC_DROP_NO_MEMORY, "enc_drop_no_memory", "tunnelled TCP that could not be made writable in place (no memory to unshare a cloned skb), dropped") \
 	X(ENC_SKIP_UNPARSED, "enc_skip_unparsed", "IP the parser cannot follow (more VLAN tags or IPv6 extension headers than it follows, a jumbogram, inconsistent lengths, TCP without ports), passed untouched: perhaps TCP to an endpoint") \
 	X(DEC_SKIP_UNPARSED, "dec_skip_unparsed", "IP the parser cannot follow (as enc_skip_unparsed; UDP without a whole header), passed untouched: perhaps tunnelled UDP") \
-	X(DEC_NOT_OURS, "dec_not_ours", "UDP matching only a remote= endpoint, of no connection this host opened, passed untouched")
+	X(DEC_SKIP_NOT_OURS, "dec_skip_not_ours", "UDP matching only a remote= endpoint, of no connection this host opened, passed untouched")
 
 #define TIU_STAT_ENUM_(name, label, help) TIU_STAT_##name,
 enum tiu_stat {

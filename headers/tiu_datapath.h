@@ -488,7 +488,7 @@ static __always_inline enum tiu_stat tiu_decap_icmp(void *data, void *data_end, 
  * decides is beyond the linear part, otherwise PASS or DROP; every UDP
  * packet that is not accepted is counted in exactly one reason. ctx: the
  * program's context, for the socket lookup of a remote=-only match
- * (tiu_decap_ours(): dec_not_ours when it is not this host's).
+ * (tiu_decap_ours(): dec_skip_not_ours when it is not this host's).
  */
 static __always_inline enum tiu_verdict tiu_decap_check(void *ctx, void *data, void *data_end,
 							__u32 frame_len, int l3, __be16 l3_proto,
@@ -545,7 +545,7 @@ static __always_inline enum tiu_verdict tiu_decap_check(void *ctx, void *data, v
 	/* Last of the reasons to pass, as it is the dearest (a socket lookup):
 	 * a remote=-only match must be of a connection this host opened. */
 	if (m == TIU_MATCH_REMOTE && !tiu_decap_ours(ctx, p, data_end, u)) {
-		tiu_count(slot, TIU_STAT_DEC_NOT_OURS);
+		tiu_count(slot, TIU_STAT_DEC_SKIP_NOT_OURS);
 		return TIU_V_PASS;
 	}
 	/*

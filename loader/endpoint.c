@@ -51,7 +51,7 @@ void warn_local_port(const char *ifname, const struct ep *ep)
  * remote=*:PORT with a port that well-known UDP services answer from: every
  * reply of such a service (DNS, NTP, QUIC, IPsec NAT-T, WireGuard) to this
  * host matches the endpoint on ingress. The datapath restores only what
- * belongs to one of this host's TCP connections (dec_not_ours counts the
+ * belongs to one of this host's TCP connections (dec_skip_not_ours counts the
  * rest), but a UDP reply that shares a 4-tuple with such a connection would
  * be turned into TCP, and each one costs a socket lookup.
  */
@@ -69,7 +69,7 @@ static void warn_udp_service(const char *ifname, const struct ep *ep)
 	for (size_t i = 0; i < sizeof(svc) / sizeof(svc[0]); i++)
 		if (ep->first <= svc[i].port && svc[i].port <= ep->last) {
 			format_endpoint(ep, s, sizeof(s));
-			tiu_warn("%s: %s: port %u is the %s port: every %s reply to this host comes from it and is checked as tunnelled TCP (a socket lookup each; only this host's own TCP connections are restored, dec_not_ours counts the rest); name the server's address (remote=ADDR:PORT) or pick another port",
+			tiu_warn("%s: %s: port %u is the %s port: every %s reply to this host comes from it and is checked as tunnelled TCP (a socket lookup each; only this host's own TCP connections are restored, dec_skip_not_ours counts the rest); name the server's address (remote=ADDR:PORT) or pick another port",
 				 ifname, s, svc[i].port, svc[i].what, svc[i].what);
 			return;
 		}

@@ -202,10 +202,6 @@ static int prom_family(const char *label, char *dir, size_t dlen, const char **v
 		*value = "no_endpoint";
 		return FAM_PASSED;
 	}
-	if (!strcmp(what, "not_ours")) { /* dec_not_ours: passed, reason not_ours */
-		*value = what;
-		return FAM_PASSED;
-	}
 	if (!strncmp(what, "skip_", 5)) {
 		*value = what + 5;
 		return FAM_PASSED;

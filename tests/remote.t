@@ -14,7 +14,7 @@
 # attacker's port 7001: a TCP session to any local port through the UDP
 # hole. With it, per decap mode (native XDP, TC), both families:
 #   - no answer reaches the attacker, the listener has no request socket;
-#   - c0's dec_not_ours counts every datagram sent, dec_converted none, and
+#   - c0's dec_skip_not_ours counts every datagram sent, dec_converted none, and
 #     `tiu stats --prometheus` reports it as passed with reason not_ours;
 #   - the client's real tunnelled connection to the server still works
 #     (a transfer with SHA-256 both ways) and is restored (dec_converted).
@@ -90,21 +90,21 @@ run() {
 	esac
 	tiu_up $C c0 $dec --endpoint "remote=*:$PORT" &&
 		tiu_up $S s0 $dec --endpoint "local=*:$PORT" || { not_ok "$mode: tiu up"; return; }
-	nours0=$(tiu_counter $C c0 dec_not_ours) conv0=$(tiu_counter $C c0 dec_converted)
+	nours0=$(tiu_counter $C c0 dec_skip_not_ours) conv0=$(tiu_counter $C c0 dec_converted)
 	a4=$(in_ns $R python3 "$WORK/attack.py" $CLI4 $LPORT $PORT $NSEND)
 	a6=$(in_ns $R python3 "$WORK/attack.py" $CLI6 $LPORT $PORT $NSEND)
 	req=$(in_ns $C ss -Htn state syn-recv "sport = :$LPORT" | wc -l)
-	nours1=$(tiu_counter $C c0 dec_not_ours) conv1=$(tiu_counter $C c0 dec_converted)
+	nours1=$(tiu_counter $C c0 dec_skip_not_ours) conv1=$(tiu_counter $C c0 dec_converted)
 	prom=$(tiu_in $C stats c0 --prometheus 2>/dev/null | grep 'reason="not_ours"')
 	note "$mode: IPv4 attack: $a4; IPv6 attack: $a6; request sockets on :$LPORT: $req"
-	note "$mode: c0 dec_not_ours $nours0 -> $nours1, dec_converted $conv0 -> $conv1; Prometheus: $prom"
+	note "$mode: c0 dec_skip_not_ours $nours0 -> $nours1, dec_converted $conv0 -> $conv1; Prometheus: $prom"
 	[[ "$a4" == "sent $NSEND answers 0 "* ]]
 	result $? "$mode: IPv4 UDP from port $PORT carrying a SYN to the listener on :$LPORT: no SYN-ACK comes back"
 	[[ "$a6" == "sent $NSEND answers 0 "* ]] && [ "$req" = 0 ]
 	result $? "$mode: the same over IPv6; the listener holds no request socket"
 	[ $((nours1 - nours0)) = $((2 * NSEND)) ] && [ "$conv1" = "$conv0" ] &&
 		[ "$prom" = "tiu_passed_packets_total{interface=\"c0\",direction=\"decap\",reason=\"not_ours\"} $nours1" ]
-	result $? "$mode: c0 counts every attack datagram in dec_not_ours ($((nours1 - nours0)) of $((2 * NSEND))), converts none; Prometheus: passed, reason not_ours"
+	result $? "$mode: c0 counts every attack datagram in dec_skip_not_ours ($((nours1 - nours0)) of $((2 * NSEND))), converts none; Prometheus: passed, reason not_ours"
 	xfer_run "rmt-$mode" 4 tcp "$BYTES" 60 >/dev/null 2>&1 && xfer_ok "rmt-$mode" &&
 		[ "$(tiu_counter $C c0 dec_converted)" -gt "$conv1" ]
 	result $? "$mode: the client's own tunnelled connection to the server still works and is restored"

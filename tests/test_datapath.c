@@ -600,17 +600,17 @@ static const struct tcase cases[] = {
 	{ "bad data offset passes untouched", P_DECAP, dec_doff_bad, V_PASS, 0, L_BOTH, { { S(DEC_SKIP_SHORT), 1 } } },
 	{ "GRO aggregate (gso_segs 2) passes untouched", P_TC_DECAP | P_C_DECAP, dec_gro, V_PASS, 2, L_BOTH, { { S(DEC_SKIP_GSO), 1 } } },
 	/* remote= endpoints: only this host's own connections (a socket lookup) */
-	{ "remote=*:7001: SYN from port 7001 to a listener (the attack) is not ours, untouched", P_DECAP, r_attack_syn4, V_PASS, 0, L_BOTH, { { S(DEC_NOT_OURS), 1 } } },
-	{ "remote=*:7001: IPv6 SYN from port 7001 to a listener is not ours", P_DECAP, r_attack_syn6, V_PASS, 0, L_BOTH, { { S(DEC_NOT_OURS), 1 } } },
-	{ "remote=*:7001: ACK from port 7001 to a listener (a syncookie's) is not ours", P_DECAP, r_attack_ack4, V_PASS, 0, L_BOTH, { { S(DEC_NOT_OURS), 1 } } },
-	{ "remote=*:7001: IPv6 data to a port without a socket is not ours", P_DECAP, r_nosock6, V_PASS, 0, L_BOTH, { { S(DEC_NOT_OURS), 1 } } },
-	{ "remote=*:7001: checksum 0 without a socket: not ours, passed (not dropped)", P_DECAP, r_csum0_nosock, V_PASS, 0, L_BOTH, { { S(DEC_NOT_OURS), 1 } } },
+	{ "remote=*:7001: SYN from port 7001 to a listener (the attack) is not ours, untouched", P_DECAP, r_attack_syn4, V_PASS, 0, L_BOTH, { { S(DEC_SKIP_NOT_OURS), 1 } } },
+	{ "remote=*:7001: IPv6 SYN from port 7001 to a listener is not ours", P_DECAP, r_attack_syn6, V_PASS, 0, L_BOTH, { { S(DEC_SKIP_NOT_OURS), 1 } } },
+	{ "remote=*:7001: ACK from port 7001 to a listener (a syncookie's) is not ours", P_DECAP, r_attack_ack4, V_PASS, 0, L_BOTH, { { S(DEC_SKIP_NOT_OURS), 1 } } },
+	{ "remote=*:7001: IPv6 data to a port without a socket is not ours", P_DECAP, r_nosock6, V_PASS, 0, L_BOTH, { { S(DEC_SKIP_NOT_OURS), 1 } } },
+	{ "remote=*:7001: checksum 0 without a socket: not ours, passed (not dropped)", P_DECAP, r_csum0_nosock, V_PASS, 0, L_BOTH, { { S(DEC_SKIP_NOT_OURS), 1 } } },
 	{ "remote=*:7001: SYN-ACK of this host's SYN (socket in SYN_SENT) is restored", P_DECAP, r_synack4, V_PASS, 0, L_BOTH, { { S(DEC_CONVERTED), 1 }, { S(DEC_BYTES), BYTES } } },
 	{ "remote=*:7001: IPv6 SYN-ACK to a SYN_SENT socket is restored", P_DECAP, r_synack6, V_PASS, 0, L_BOTH, { { S(DEC_CONVERTED), 1 }, { S(DEC_BYTES), BYTES } } },
 	{ "remote=*:7001: FIN-ACK to this host's connection in TIME_WAIT is restored", P_DECAP, r_tw_finack, V_PASS, 0, L_BOTH, { { S(DEC_CONVERTED), 1 }, { S(DEC_BYTES), BYTES } } },
-	{ "remote=*:7001: SYN to a TIME_WAIT socket (would reopen to the listener) is not ours", P_DECAP, r_tw_syn, V_PASS, 0, L_BOTH, { { S(DEC_NOT_OURS), 1 } } },
-	{ "remote=*:7001: ACK to a listener's request socket (TCP_NEW_SYN_RECV) is not ours", P_DECAP, r_reqsock, V_PASS, 0, L_BOTH, { { S(DEC_NOT_OURS), 1 } } },
-	{ "remote=SRV4:5201 (exact): SYN from that address to a listener is not ours", P_DECAP, r_exact_forged, V_PASS, 0, L_BOTH, { { S(DEC_NOT_OURS), 1 } } },
+	{ "remote=*:7001: SYN to a TIME_WAIT socket (would reopen to the listener) is not ours", P_DECAP, r_tw_syn, V_PASS, 0, L_BOTH, { { S(DEC_SKIP_NOT_OURS), 1 } } },
+	{ "remote=*:7001: ACK to a listener's request socket (TCP_NEW_SYN_RECV) is not ours", P_DECAP, r_reqsock, V_PASS, 0, L_BOTH, { { S(DEC_SKIP_NOT_OURS), 1 } } },
+	{ "remote=SRV4:5201 (exact): SYN from that address to a listener is not ours", P_DECAP, r_exact_forged, V_PASS, 0, L_BOTH, { { S(DEC_SKIP_NOT_OURS), 1 } } },
 	{ "remote=*:7001 and local=*:7000 both match: local= decides, no socket needed", P_DECAP, r_local_too, V_PASS, 0, L_BOTH, { { S(DEC_CONVERTED), 1 }, { S(DEC_BYTES), BYTES } } },
 	/* ICMP errors about tunnelled packets: the quote back in TCP form */
 	{ "ICMP frag needed quoting a whole tunnelled IPv4 packet is translated", P_DECAP, icmp4_full, V_PASS, 0, L_BOTH, { { S(DEC_ICMP_TRANSLATED), 1 } } },
@@ -718,16 +718,16 @@ static const struct tcase l3_cases[] = {
 	{ "raw IPv6 with 3 extension headers is restored", P_XDP, l3_dec_v6_ext, V_PASS, 0, L_BOTH, { { S(DEC_CONVERTED), 1 }, { S(DEC_BYTES), BYTES } } },
 	/* TC decap loaded as LWT_XMIT (the raw-IP stand-in) has no socket lookup:
 	 * a remote=-only match is refused there, never accepted blind */
-	{ "raw IPv4 remote=-only match without a socket lookup (LWT_XMIT): not ours", P_TC_DECAP | P_C_DECAP, l3_udp_v4, V_PASS, 0, L_BOTH, { { S(DEC_NOT_OURS), 1 } } },
-	{ "raw IPv6 remote=-only match without a socket lookup (LWT_XMIT): not ours", P_TC_DECAP | P_C_DECAP, l3_udp_v6_ext, V_PASS, 0, L_BOTH, { { S(DEC_NOT_OURS), 1 } } },
+	{ "raw IPv4 remote=-only match without a socket lookup (LWT_XMIT): not ours", P_TC_DECAP | P_C_DECAP, l3_udp_v4, V_PASS, 0, L_BOTH, { { S(DEC_SKIP_NOT_OURS), 1 } } },
+	{ "raw IPv6 remote=-only match without a socket lookup (LWT_XMIT): not ours", P_TC_DECAP | P_C_DECAP, l3_udp_v6_ext, V_PASS, 0, L_BOTH, { { S(DEC_SKIP_NOT_OURS), 1 } } },
 	{ "raw IPv6 local wildcard endpoint matches", P_DECAP, l3_dec_local_wild, V_PASS, 0, L_BOTH, { { S(DEC_CONVERTED), 1 }, { S(DEC_BYTES), BYTES } } },
 	{ "raw UDP from another port passes untouched", P_DECAP, l3_dec_nomatch, V_PASS, 0, L_BOTH, { { S(DEC_PASS), 1 } } },
 	{ "raw TCP on ingress is not looked at", P_DECAP, l3_dec_tcp, V_PASS, 0, L_BOTH, { { 0 } } },
 	{ "raw IP version 5 on ingress is not looked at", P_DECAP, l3_not_ip, V_PASS, 0, L_BOTH, { { 0 } } },
 	{ "raw IPv4 UDP checksum 0 is dropped", P_XDP, l3_dec_csum0_v4, V_DROP, 0, L_BOTH, { { S(DEC_DROP_CSUM0_V4), 1 } } },
-	{ "raw IPv4 UDP checksum 0 without a socket lookup (LWT_XMIT): not ours, passed", P_TC_DECAP | P_C_DECAP, l3_dec_csum0_v4, V_PASS, 0, L_BOTH, { { S(DEC_NOT_OURS), 1 } } },
+	{ "raw IPv4 UDP checksum 0 without a socket lookup (LWT_XMIT): not ours, passed", P_TC_DECAP | P_C_DECAP, l3_dec_csum0_v4, V_PASS, 0, L_BOTH, { { S(DEC_SKIP_NOT_OURS), 1 } } },
 	{ "raw IPv6 UDP checksum 0 is dropped", P_XDP, l3_dec_csum0_v6, V_DROP, 0, L_BOTH, { { S(DEC_DROP_CSUM0_V6), 1 } } },
-	{ "raw IPv6 UDP checksum 0 without a socket lookup (LWT_XMIT): not ours, passed", P_TC_DECAP | P_C_DECAP, l3_dec_csum0_v6, V_PASS, 0, L_BOTH, { { S(DEC_NOT_OURS), 1 } } },
+	{ "raw IPv6 UDP checksum 0 without a socket lookup (LWT_XMIT): not ours, passed", P_TC_DECAP | P_C_DECAP, l3_dec_csum0_v6, V_PASS, 0, L_BOTH, { { S(DEC_SKIP_NOT_OURS), 1 } } },
 	{ "raw IPv6 fragment passes untouched", P_DECAP, l3_dec_frag6, V_PASS, 0, L_BOTH, { { S(DEC_SKIP_FRAGMENT), 1 } } },
 	{ "raw GRO aggregate passes untouched", P_TC_DECAP | P_C_DECAP, l3_dec_gro, V_PASS, 2, L_BOTH, { { S(DEC_SKIP_GSO), 1 } } },
 	{ "raw ICMP frag needed quoting a tunnelled IPv4 packet is translated", P_DECAP, l3_icmp4_full, V_PASS, 0, L_BOTH, { { S(DEC_ICMP_TRANSLATED), 1 } } },
@@ -1175,7 +1175,7 @@ static void golden(struct harness *h, const struct tcase *table, size_t n)
  * Would ingress restore the UDP form of s without a socket? Only a local=
  * match (its destination: prop_setup()'s ports, 6000 at SRV only); a packet
  * that matches a remote= endpoint only is of no connection of the test's
- * (random addresses): dec_not_ours, untouched.
+ * (random addresses): dec_skip_not_ours, untouched.
  */
 static int local_match(const struct pkt_spec *s)
 {
@@ -1376,7 +1376,7 @@ static void property(struct harness *h, unsigned n, uint32_t seed)
 	{
 		/* converted counters: per check run on a tunnelled packet, + round trips */
 		uint64_t dec = after[TIU_STAT_DEC_CONVERTED] - before[TIU_STAT_DEC_CONVERTED];
-		uint64_t nours = after[TIU_STAT_DEC_NOT_OURS] - before[TIU_STAT_DEC_NOT_OURS];
+		uint64_t nours = after[TIU_STAT_DEC_SKIP_NOT_OURS] - before[TIU_STAT_DEC_SKIP_NOT_OURS];
 		uint64_t det = after[TIU_STAT_DET_CONVERTED] - before[TIU_STAT_DET_CONVERTED];
 		unsigned ndec = (h->tc_decap >= 0 ? 4 : 3), ndet = (h->tc_detour >= 0 ? 2 : 1);
 
@@ -1385,7 +1385,7 @@ static void property(struct harness *h, unsigned n, uint32_t seed)
 		tap(dec == (uint64_t)dmatched * (ndec - (h->xdp_decap < 0)) &&
 			    nours == (uint64_t)(matched - dmatched) * (ndec - 1) &&
 			    det == (uint64_t)matched * ndet,
-		    "property%s: counters: dec_converted %llu for %u restorable, dec_not_ours %llu for %u remote=-only, detour_converted %llu for %u tunnelled packets",
+		    "property%s: counters: dec_converted %llu for %u restorable, dec_skip_not_ours %llu for %u remote=-only, detour_converted %llu for %u tunnelled packets",
 		    fr, (unsigned long long)dec, dmatched, (unsigned long long)nours, matched - dmatched,
 		    (unsigned long long)det, matched);
 	}

@@ -67,7 +67,7 @@ static int share_maps(struct harness *h, struct bpf_object *obj)
  * equal to TC's (BPF_OK 0, BPF_DROP 2, BPF_REDIRECT 7). The detour program
  * stays SCHED_CLS: its frames come from a veth, always Ethernet. LWT_XMIT has
  * no socket lookup helper: those TC objects get tiu_no_sk_lookup, so their
- * decap refuses every remote=-only match (dec_not_ours).
+ * decap refuses every remote=-only match (dec_skip_not_ours).
  */
 static void l3_types(struct bpf_program *egress, struct bpf_program *writer,
 		     struct bpf_program *decap)

@@ -378,7 +378,7 @@ static struct outcome decap(enum kind kind, const struct mparse *m, const uint8_
 	if (doff_bytes(l4[8]) < 20 || doff_bytes(l4[8]) > m->l4_len)
 		return PASS(DEC_SKIP_SHORT);
 	if (!local && !ours(kind, m, l4))
-		return PASS(DEC_NOT_OURS);
+		return PASS(DEC_SKIP_NOT_OURS);
 	if (pkt_get16(l4 + 6) == 0)
 		return m->family == 4 ? DROP(DEC_DROP_CSUM0_V4) : DROP(DEC_DROP_CSUM0_V6);
 	return PASS(DEC_CONVERTED);
