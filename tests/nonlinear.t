@@ -19,7 +19,8 @@
 #   dec_skip_short/dec_skip_unparsed) and accepted by TCP with a checksum the
 #   kernel verifies in software (TcpInSegs +1, TcpInCsumErrors +0);
 # - an ICMP error quoting a tunnelled packet, split after the Ethernet
-#   header, must be translated (dec_icmp_translated +1, no
+#   header or after the ICMP header (the quote in a fragment), must be
+#   translated (dec_icmp_translated +1, no
 #   dec_icmp_skip_short);
 # - egress: a TCP SYN written into the tap with its header split after the
 #   ports is forwarded by B and leaves through vb still non-linear: it must
@@ -41,7 +42,10 @@ ip -n "$B" link set tp address 02:00:00:00:00:02 && ip -n "$B" link set tp up &&
 in_ns "$B" ethtool -K tp gro off >/dev/null || bail "tp: cannot turn GRO off"
 h_veth "$B" vb "$C" vc && h_addr "$B" vb 10.82.0.2/24 && h_addr "$C" vc 10.82.0.3/24 ||
 	bail "cannot set up the veth pair"
-in_ns "$B" sysctl -qw net.ipv4.ip_forward=1 || bail "B: cannot turn forwarding on"
+# early demux (tcp_v4_early_demux()) would pull the TCP header of the
+# forwarded segment into the linear part before routing
+in_ns "$B" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.ip_early_demux=0 ||
+	bail "B: cannot turn forwarding on and early demux off"
 ip -n "$B" neigh replace 10.82.0.3 lladdr "$(ip -n "$C" -br link show vc | awk '{ print $3 }')" \
 	dev vb nud permanent || bail "vb: cannot add C's neighbour entry"
 tiu_up "$B" tp --decap tc --endpoint 'local=*:7001' || bail "tiu up tp --decap tc failed"
@@ -112,7 +116,9 @@ run_test t_decap 6 14
 run_test t_decap 6 30,30,6
 run_test t_decap 6 62,6
 run_test t_icmp 4 14
+run_test t_icmp 4 42               # outer headers linear, the quote not
 run_test t_icmp 6 14
+run_test t_icmp 6 62
 run_test t_encap 38,2             # TCP ports linear, flags and the rest not
 run_test t_encap 14,10
 tap_done
