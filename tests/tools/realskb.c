@@ -37,6 +37,22 @@
  *       the tunnelled SYN that DST sent to SRC (ports DPORT -> SPORT),
  *       quoting it whole: IPv4 "fragmentation needed", IPv6 "packet too
  *       big", MTU 1280 (tests/lib/pkt.c, every checksum from scratch).
+ *       --tcp: the TCP SYN itself, not its UDP form.
+ *       --tap: write the frame into IFACE, a tap made by "realskb tap",
+ *       instead; --split N,N,...: as that many iovecs of N bytes (the rest
+ *       in one more), which the tap turns into the skb's linear part (the
+ *       first) and one page fragment each (the others).
+ *
+ *   realskb tap IFACE
+ *       Creates IFACE, a persistent tap device with IFF_NAPI and
+ *       IFF_NAPI_FRAGS: tun_get_user() puts a written frame into page
+ *       fragments (tun_napi_alloc_frags(): the first iovec becomes the
+ *       linear part, each further iovec one fragment) and hands it to
+ *       napi_gro_frags(), as a driver's receive path does. Only the
+ *       Ethernet header is pulled into the linear part (pskb_may_pull() in
+ *       tun_get_user(), eth_type_trans()); with GRO off on IFACE
+ *       (netif_elide_gro()), nothing else is, so the IP, UDP and TCP
+ *       headers reach TC ingress where the split put them.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -49,7 +65,11 @@
 #include <unistd.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
+#include <fcntl.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
+#include <linux/if_tun.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "pkt.h"
@@ -207,12 +227,83 @@ static int probe(const char *ifname, const char *obj_path)
 	return 0;
 }
 
+static int tap_open(const char *ifname)
+{
+	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI | IFF_NAPI | IFF_NAPI_FRAGS };
+	int fd = open("/dev/net/tun", O_RDWR);
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (fd < 0 || ioctl(fd, TUNSETIFF, &ifr)) {
+		fprintf(stderr, "realskb: %s: cannot open a tap with IFF_NAPI_FRAGS: %s (needs "
+				"CONFIG_TUN and CAP_NET_ADMIN)\n", ifname, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int tap_create(const char *ifname)
+{
+	int fd = tap_open(ifname);
+
+	if (fd < 0)
+		return 1;
+	if (ioctl(fd, TUNSETPERSIST, 1)) {
+		fprintf(stderr, "realskb: %s: cannot make the tap persistent: %s\n", ifname,
+			strerror(errno));
+		return 1;
+	}
+	close(fd);
+	return 0;
+}
+
+/* Write the frame into the tap as iovecs of the lengths in split ("N,N,..."),
+ * the rest in a last one. */
+static int tap_write(const char *ifname, const uint8_t *b, size_t len, const char *split)
+{
+	struct iovec iov[16];
+	size_t off = 0;
+	int n = 0, fd;
+	const char *s = split;
+
+	while (s && *s && n < 15 && off < len) {
+		char *end;
+		unsigned long l = strtoul(s, &end, 10);
+
+		if (end == s || !l || off + l > len) {
+			fprintf(stderr, "realskb send: --split %s: lengths must be 1.. and leave "
+					"bytes for the last fragment (frame: %zu bytes)\n", split, len);
+			return 2;
+		}
+		iov[n].iov_base = (void *)(b + off);
+		iov[n++].iov_len = l;
+		off += l;
+		s = *end == ',' ? end + 1 : end;
+	}
+	if (off < len) {
+		iov[n].iov_base = (void *)(b + off);
+		iov[n++].iov_len = len - off;
+	}
+	fd = tap_open(ifname);
+	if (fd < 0)
+		return 1;
+	if (writev(fd, iov, n) != (ssize_t)len) {
+		fprintf(stderr, "realskb send: %s: writev of %d iovecs: %s\n", ifname, n,
+			strerror(errno));
+		return 1;
+	}
+	close(fd);
+	return 0;
+}
+
 static int send_syn(int argc, char **argv)
 {
 	struct pkt_spec s = { .flags = 0x02, .seq = 0x12345678, .win = 64240, .family = 0 };
 	const char *ifname = argv[0], *src = NULL, *dst = NULL;
 	unsigned corrupt = 0;
-	int icmp = 0;
+	int icmp = 0, tap = 0, plain = 0;
+	const char *split = NULL;
 	struct pkt tcp, udp, err;
 	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
 	int fd;
@@ -223,7 +314,15 @@ static int send_syn(int argc, char **argv)
 		if (!strcmp(o, "--icmp")) {
 			icmp = 1;
 			i--;
-		} else if (!strcmp(o, "--family"))
+		} else if (!strcmp(o, "--tcp")) {
+			plain = 1;
+			i--;
+		} else if (!strcmp(o, "--tap")) {
+			tap = 1;
+			i--;
+		} else if (!strcmp(o, "--split"))
+			split = v;
+		else if (!strcmp(o, "--family"))
 			s.family = atoi(v);
 		else if (!strcmp(o, "--src"))
 			src = v;
@@ -271,6 +370,10 @@ static int send_syn(int argc, char **argv)
 
 		pkt_put16(w, (uint16_t)((v & 0xffff) + (v >> 16)));
 	}
+	if (plain)
+		udp = tcp;
+	if (tap)
+		return tap_write(ifname, udp.b, udp.len, split);
 	sll.sll_ifindex = if_nametoindex(ifname);
 	sll.sll_protocol = htons(s.family == 4 ? ETH_P_IP : ETH_P_IPV6);
 	fd = socket(AF_PACKET, SOCK_RAW, 0);
@@ -287,10 +390,14 @@ int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[1], "probe"))
 		return probe(argv[2], argv[3]);
+	if (argc == 3 && !strcmp(argv[1], "tap"))
+		return tap_create(argv[2]);
 	if (argc >= 3 && !strcmp(argv[1], "send"))
 		return send_syn(argc - 2, argv + 2);
 	fprintf(stderr, "usage: realskb probe IFACE OBJ\n"
 			"       realskb send IFACE --family 4|6 --src ADDR --dst ADDR --sport N "
-			"--dport N [--ext N] [--corrupt HEX] [--icmp]\n");
+			"--dport N [--ext N] [--corrupt HEX] [--icmp]\n"
+			"            [--tcp] [--tap [--split N,N,...]]\n"
+			"       realskb tap IFACE\n");
 	return 2;
 }
