@@ -17,6 +17,7 @@ DESTDIR  ?=
 SBINDIR  ?= $(PREFIX)/sbin
 BPFDIR   ?= $(PREFIX)/lib/bpf
 UNITDIR  ?= $(PREFIX)/lib/systemd/system
+UDEVDIR  ?= $(PREFIX)/lib/udev/rules.d
 DOCDIR   ?= $(PREFIX)/share/doc/tiu
 # The unit reads /etc/tiu/IFACE.conf whatever PREFIX is.
 CONFDIR  ?= /etc/tiu
@@ -346,14 +347,18 @@ bench-quick: all
 # variables removes exactly what it installed (a configuration of your own in
 # /etc/tiu stays).
 INSTALLED := $(SBINDIR)/tiu $(addprefix $(BPFDIR)/,$(notdir $(BPF_OBJS))) \
-	$(UNITDIR)/tiu@.service $(CONFDIR)/example.conf $(DOCDIR)/README.md
+	$(UNITDIR)/tiu@.service $(CONFDIR)/example.conf $(DOCDIR)/README.md \
+	$(UNITDIR)/tiu.service $(UNITDIR)/tiu-apply@.service $(UDEVDIR)/90-tiu.rules
 
 install: $(LOADER) $(BPF_OBJS)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BPFDIR) $(DESTDIR)$(UNITDIR) \
-		$(DESTDIR)$(CONFDIR) $(DESTDIR)$(DOCDIR)
+		$(DESTDIR)$(CONFDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(UDEVDIR)
 	install -m 0755 $(LOADER) $(DESTDIR)$(SBINDIR)/tiu
 	install -m 0644 $(BPF_OBJS) $(DESTDIR)$(BPFDIR)/
 	sed 's|@SBINDIR@|$(SBINDIR)|g' loader/tiu@.service > $(DESTDIR)$(UNITDIR)/tiu@.service
+	sed 's|@SBINDIR@|$(SBINDIR)|g' loader/tiu.service > $(DESTDIR)$(UNITDIR)/tiu.service
+	sed 's|@SBINDIR@|$(SBINDIR)|g' loader/tiu-apply@.service > $(DESTDIR)$(UNITDIR)/tiu-apply@.service
+	install -m 0644 loader/90-tiu.rules $(DESTDIR)$(UDEVDIR)/90-tiu.rules
 	install -m 0644 loader/example.conf $(DESTDIR)$(CONFDIR)/example.conf
 	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
 

@@ -35,12 +35,14 @@ t_install_uninstall() {
 	make -s -C "$ROOT" install DESTDIR="$dest" PREFIX=/usr/local BUILD="$BUILD" >"$H_WORK/install.log" 2>&1 ||
 		fail "make install: $(tail -3 "$H_WORK/install.log")" || return
 	for f in /usr/local/sbin/tiu /usr/local/lib/systemd/system/tiu@.service /etc/tiu/example.conf \
-		/usr/local/lib/bpf/tiu_xdp.bpf.o /usr/local/share/doc/tiu/README.md; do
+		/usr/local/lib/bpf/tiu_xdp.bpf.o /usr/local/share/doc/tiu/README.md \
+		/usr/local/lib/systemd/system/tiu.service /usr/local/lib/systemd/system/tiu-apply@.service \
+		/usr/local/lib/udev/rules.d/90-tiu.rules; do
 		[ -f "$dest$f" ] || fail "not installed: $f" || return
 	done
 	grep -q '^ExecStart=/usr/local/sbin/tiu up %I --config /etc/tiu/%I.conf$' \
 		"$dest/usr/local/lib/systemd/system/tiu@.service" || fail "the unit ignores PREFIX" || return
-	! grep -q '@[A-Z]*@' "$dest/usr/local/lib/systemd/system/tiu@.service" || fail "placeholder left in the unit" || return
+	! grep -q '@[A-Z]*@' "$dest"/usr/local/lib/systemd/system/tiu*.service || fail "placeholder left in a unit" || return
 	make -s -C "$ROOT" uninstall DESTDIR="$dest" PREFIX=/usr/local BUILD="$BUILD" >/dev/null 2>&1 ||
 		fail "make uninstall" || return
 	left=$(find "$dest" -type f)
@@ -55,7 +57,8 @@ t_build() {
 	[ -f "$DEB" ] || fail "no $DEB" || return
 	dpkg-deb -c "$DEB" >"$H_WORK/contents"
 	for f in ./usr/sbin/tiu ./usr/lib/systemd/system/tiu@.service ./etc/tiu/example.conf \
-		./usr/lib/bpf/tiu_xdp.bpf.o; do
+		./usr/lib/bpf/tiu_xdp.bpf.o ./usr/lib/systemd/system/tiu.service \
+		./usr/lib/systemd/system/tiu-apply@.service ./usr/lib/udev/rules.d/90-tiu.rules; do
 		grep -q " $f\$" "$H_WORK/contents" || fail "$f not in the package" || return
 	done
 	dpkg-deb -f "$DEB" Depends | grep -q libxdp || fail "no shlibs dependencies: $(dpkg-deb -f "$DEB" Depends)"

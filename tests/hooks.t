@@ -13,7 +13,11 @@
 # command line of each event, nothing for the events and devices that must
 # not trigger it (lo, tiu's own detour pairs, other NetworkManager actions,
 # other hotplug actions, disabled in UCI, no configuration file, no tiu),
-# and the hook's exit status. Not root; about 1 s.
+# and the hook's exit status. The OpenWrt feed Makefile
+# (packaging/openwrt/Makefile) runs under GNU make with stand-ins for
+# OpenWrt's rules.mk and package.mk: its install step really installs, into
+# a scratch root, compared file by file (and mode) with the sources; its
+# compile step refuses a missing static binary. Not root; about 1 s.
 . "$(dirname "$0")/lib/harness.sh"
 
 need_cmd busybox
@@ -145,4 +149,73 @@ initd "$W/uci" service_triggers
 result $([ "$RC" = 0 ] && [ "$(cat "$LOG.procd")" = "reload_trigger tiu" ]; echo $?) \
 	"OpenWrt init: reloads when /etc/config/tiu changes" "$(cat "$LOG.procd" 2>&1)"
 result $(head -n 1 "$S" | grep -qx '#!/bin/sh /etc/rc.common'; echo $?) "OpenWrt init: runs through /etc/rc.common"
+
+# ------------------------------------------------- OpenWrt feed Makefile --
+# Stand-ins for what the Makefile takes from OpenWrt's build system: the
+# INSTALL_* commands of rules.mk (as OpenWrt defines them), BuildPackage of
+# package.mk (nothing), and a makefile of targets that run its steps.
+OW=$W/openwrt
+mkdir -p "$OW/include" "$OW/root" "$OW/bin"
+cat >"$OW/rules.mk" <<'MK'
+INCLUDE_DIR := $(TOPDIR)/include
+INSTALL_DIR := install -d -m0755
+INSTALL_BIN := install -m0755
+INSTALL_DATA := install -m0644
+INSTALL_CONF := install -m0600
+MK
+cat >"$OW/include/package.mk" <<'MK'
+PKG_BUILD_DIR := $(BUILD_DIR)/$(PKG_NAME)-$(PKG_VERSION)
+BuildPackage =
+MK
+cat >"$OW/steps.mk" <<'MK'
+.PHONY: compile install-pkg meta
+compile:
+	$(Build/Compile)
+install-pkg:
+	$(call Package/tiu/install,$(DEST))
+meta:
+	@echo "$(PKG_NAME) $(PKG_VERSION) $(TIU_TRIPLET)"
+MK
+printf '#!/bin/sh\n' >"$OW/bin/tiu" && chmod 0755 "$OW/bin/tiu"
+owrt() {
+	make -s --no-print-directory -C "$PK/openwrt" -f Makefile -f "$OW/steps.mk" \
+		TOPDIR="$OW" BUILD_DIR="$OW/build" "$@" 2>&1
+}
+VERSION=$(sed -n 's/^VERSION *:= *//p' "$ROOT/Makefile")
+out=$(owrt ARCH=aarch64 meta)
+result $([ "$out" = "tiu $VERSION aarch64-linux-gnu" ]; echo $?) \
+	"OpenWrt Makefile: PKG_VERSION is the tree's ($VERSION), ARCH aarch64 takes the aarch64-linux-gnu static build" "got: $out"
+out=$(owrt ARCH=mipsel meta)
+result $([ "$out" = "tiu $VERSION mipsel-linux-gnu" ]; echo $?) "OpenWrt Makefile: ARCH mipsel takes mipsel-linux-gnu" "got: $out"
+out=$(owrt ARCH=aarch64 install-pkg TIU_BIN="$OW/bin/tiu" DEST="$OW/root")
+want="./etc/config/tiu 600 $PK/openwrt/tiu.config
+./etc/hotplug.d/iface/90-tiu 644 $PK/openwrt/tiu.hotplug
+./etc/init.d/tiu 755 $PK/openwrt/tiu.init
+./usr/sbin/tiu 755 $OW/bin/tiu"
+got=$(cd "$OW/root" && find . -type f | sort | while read -r f; do
+	src=$(echo "$want" | awk -v f="$f" '$1 == f { print $3 }')
+	if [ -n "$src" ] && cmp -s "$f" "$src"; then
+		echo "$f $(stat -c %a "$f") $src"
+	else
+		echo "$f $(stat -c %a "$f") (not its source)"
+	fi
+done)
+result $([ "$got" = "$want" ]; echo $?) \
+	"OpenWrt Makefile: Package/tiu/install installs tiu, the init script, the hotplug hook and the UCI file, each its source" \
+	"make: $out; installed: $got"
+# every file of the directory but the Makefile and the README is installed
+missing=
+for f in "$PK"/openwrt/*; do
+	case ${f##*/} in Makefile | README.md) continue ;; esac
+	echo "$want" | grep -q " $f\$" || missing="$missing ${f##*/}"
+done
+result $([ -z "$missing" ]; echo $?) "OpenWrt Makefile: installs every file of packaging/openwrt/" "not installed:$missing"
+out=$(owrt ARCH=aarch64 compile TIU_BIN="$OW/bin/none")
+result $([ $? != 0 ] && grep -q "$OW/bin/none missing: run make static CROSS=aarch64-linux-gnu" <<<"$out"; echo $?) \
+	"OpenWrt Makefile: Build/Compile fails, saying what to run, without the static binary" "got: $out"
+out=$(owrt ARCH=powerpc compile)
+result $([ $? != 0 ] && grep -q "ARCH powerpc has no static build" <<<"$out"; echo $?) \
+	"OpenWrt Makefile: Build/Compile refuses an ARCH without a static build" "got: $out"
+out=$(owrt ARCH=x86_64 compile TIU_BIN="$OW/bin/tiu")
+result $? "OpenWrt Makefile: Build/Compile passes with the static binary" "got: $out"
 tap_done

@@ -20,6 +20,15 @@
 #   6. the package's prerm (remove) with systemd running: the instance
 #      stops, an interface brought up by hand goes down, nothing stays
 #      attached or pinned, the keepalive link is gone.
+# Then tiu.service (`tiu apply` of /etc/tiu/tiu.conf), tiu-apply@.service
+# and the udev rule 90-tiu.rules, installed as `make install` does:
+#   7. systemctl start tiu brings up the veth that the file's pattern
+#      matches, under the same sandbox;
+#   8. that veth deleted and created again under its name: tiu is back on
+#      the new ifindex with nobody typing a command (udev, SYSTEMD_WANTS=,
+#      tiu-apply@.service), nothing of the old ifindex is left, and the
+#      time from the device's return to tiu attached is printed;
+#   9. systemctl stop tiu takes down what apply brought up.
 set -u
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -145,6 +154,76 @@ t_prerm() {
 	[ -z "$left" ] || fail "left after prerm remove: $(echo $left)"
 }
 
+# tiu.service, tiu-apply@.service and 90-tiu.rules (loader/), a file whose
+# pattern wan* matches the veth WAN (its peer XPEER matches nothing).
+WAN=wan0
+XPEER=xpeer0
+# How long the device's return may take to be tunnelled again: a few
+# seconds on hardware; tiu takes seconds per command under emulation.
+APPLY_WAIT=${LANE_APPLY_WAIT:-60}
+wan_attached() {
+	local IFA=$WAN
+	attached
+}
+apply_log() { journalctl --no-pager -n 30 -u tiu.service -u 'tiu-apply@*' 2>&1 | tail -n 30; }
+wan_veth() {
+	ip link add "$WAN" type veth peer name "$XPEER" && ip link set "$WAN" up && ip link set "$XPEER" up
+}
+ifindex_of() { cat "/sys/class/net/$1/ifindex" 2>/dev/null; }
+
+t_apply_start() {
+	local st f
+	for f in tiu.service tiu-apply@.service; do
+		sed 's|@SBINDIR@|/usr/local/sbin|g' "$ROOT/loader/$f" >"/etc/systemd/system/$f" || return 1
+	done
+	install -m 0644 "$ROOT/loader/90-tiu.rules" /etc/udev/rules.d/90-tiu.rules || return 1
+	h_defer rm -f /etc/udev/rules.d/90-tiu.rules
+	udevadm control --reload || fail "udevadm control --reload" || return
+	printf '[interface wan*]\nendpoint remote=192.0.2.1:7005\n' >/etc/tiu/tiu.conf || return 1
+	systemctl daemon-reload || fail "systemctl daemon-reload" || return
+	systemd-analyze verify /etc/systemd/system/tiu.service /etc/systemd/system/tiu-apply@.service 2>&1 || true
+	wan_veth || fail "veth $WAN" || return
+	h_defer ip link del "$WAN"
+	h_defer systemctl stop tiu.service
+	timeout "$T" systemctl start tiu.service || fail "systemctl start tiu: $(apply_log)" || return
+	[ "$(systemctl is-active tiu.service)" = active ] || fail "tiu.service is $(systemctl is-active tiu.service): $(apply_log)" || return
+	st=$(timeout "$T" "$TIU" status "$WAN" --json) || fail "tiu status $WAN: $st" || return
+	grep -q "\"name\":\"$WAN\",\"ifindex\":$(ifindex_of "$WAN"),\"up\":true" <<<"$st" ||
+		fail "tiu status does not see $WAN up: $(cut -c1-300 <<<"$st"); $(apply_log)" || return
+	[ "$(wan_attached | grep -c .)" = 4 ] || fail "attached to $WAN after start: $(wan_attached | paste -sd' ' -)"
+}
+
+t_apply_hotplug() {
+	local old new t0 t1 st left
+	old=$(ifindex_of "$WAN")
+	ip link del "$WAN" || fail "ip link del $WAN" || return
+	t0=$(date +%s%N)
+	wan_veth || fail "veth $WAN again" || return
+	new=$(ifindex_of "$WAN")
+	[ -n "$new" ] && [ "$new" != "$old" ] || fail "$WAN came back with ifindex $new (was $old)" || return
+	# a deadline in wall-clock time: each look costs seconds under emulation
+	while [ "$(wan_attached | grep -c .)" != 4 ] && [ $((($(date +%s%N) - t0) / 1000000000)) -lt "$APPLY_WAIT" ]; do
+		sleep 0.2
+	done
+	t1=$(date +%s%N)
+	[ "$(wan_attached | grep -c .)" = 4 ] ||
+		fail "$WAN (ifindex $new) not tunnelled ${APPLY_WAIT}s after it came back: $(wan_attached | paste -sd' ' -); $(apply_log)" || return
+	echo "$WAN back (ifindex $old -> $new): tiu attached after $(((t1 - t0) / 1000000)) ms, by $(systemctl list-units --all --plain --no-legend 'tiu-apply@*' | awk '{print $1}' | paste -sd' ' -)"
+	journalctl --no-pager -u 'tiu-apply@*' -o cat 2>/dev/null | grep "$WAN" | tail -n 3
+	st=$(timeout "$T" "$TIU" status --json) || fail "tiu status: $st" || return
+	grep -q "\"name\":\"$WAN\",\"ifindex\":$new,\"up\":true" <<<"$st" ||
+		fail "tiu status does not see $WAN up on ifindex $new: $(cut -c1-400 <<<"$st")" || return
+	left=$(grep -o "\"ifindex\":$old[,}]" <<<"$st"
+		ip -o link show | grep -o " tiu${old}[dp][@:]"
+		find /run/tiu -name "$old.*" 2>/dev/null)
+	[ -z "$left" ] || fail "left of the old ifindex $old: $(echo $left)"
+}
+
+t_apply_stop() {
+	timeout "$T" systemctl stop tiu.service || fail "systemctl stop tiu: $(apply_log)" || return
+	[ -z "$(wan_attached)" ] || fail "left on $WAN after stop: $(wan_attached | paste -sd' ' -)"
+}
+
 check "install tiu@.service, tiu, /etc/tiu/$IFA.conf and a veth $IFA" t_install || bail "cannot install the unit"
 check "systemctl start $UNIT brings tiu up under the unit's sandbox" t_start
 check "a root shell's tiu status, stats --prometheus and endpoint add find $IFA (the unit's pins)" t_shell
@@ -152,4 +231,7 @@ check "systemctl reload takes $IFA down and up with the file's endpoints" t_relo
 check "systemctl stop leaves nothing attached to $IFA" t_stop
 check "deleting $IFA stops the unit (BindsTo= its device unit) and removes the detour" t_unplug
 check "the package's prerm stops the instance and takes down what a shell brought up: nothing attached or pinned" t_prerm
+check "systemctl start tiu (tiu apply of /etc/tiu/tiu.conf) brings up $WAN, which its pattern wan* matches" t_apply_start
+check "$WAN deleted and created again: tiu is back on the new ifindex by itself (udev rule, tiu-apply@.service), nothing of the old one left" t_apply_hotplug
+check "systemctl stop tiu takes down what apply brought up" t_apply_stop
 tap_done
