@@ -262,7 +262,11 @@ def main():
     os.makedirs(os.path.dirname(out), exist_ok=True)
     with open(out, "w") as f:
         f.write(f"# Mutation run, {date}\n\n")
-        f.write(f"`{' '.join(['tests/mutants/run.py'] + sys.argv[1:])}` (make mutants), "
+        # paths inside the tree as the tree names them: a results file
+        # carries no path of the machine it ran on
+        shown = [os.path.relpath(a, ROOT) if os.path.isabs(a) and a.startswith(ROOT + os.sep) else a
+                 for a in sys.argv[1:]]
+        f.write(f"`{' '.join(['tests/mutants/run.py'] + shown)}` (make mutants), "
                 f"{len(muts)} mutations of {os.path.relpath(args.list, ROOT)}, "
                 f"{time.time() - t0:.0f} s, tree of git {rev}.\n\n")
         f.write(f"Score (killed / killed + survived): **{score}**; " +
