@@ -53,19 +53,7 @@ tiu_up "$B" vb --endpoint remote=10.82.0.3:7001 || bail "tiu up vb failed"
 
 snmp() { in_ns "$B" nstat -az "$1" 2>/dev/null | awk -v k="$1" '$1 == k { print $2 }'; }
 # counters IFACE NAME...: "NAME=value ..." of tp or vb
-counters() {
-	local ifc=$1 n out=
-	shift
-	for n in "$@"; do out+="$n=$(tiu_counter "$B" "$ifc" "$n") "; done
-	echo "${out% }"
-}
-# delta BEFORE AFTER: "NAME=+d ..." of two counters() strings
-delta() {
-	python3 -c 'import sys
-a = dict(kv.split("=") for kv in sys.argv[1].split())
-b = dict(kv.split("=") for kv in sys.argv[2].split())
-print(" ".join(f"{k}=+{int(b[k]) - int(a[k])}" for k in b))' "$1" "$2"
-}
+counters() { local ifc=$1; shift; tiu_counters "$B" "$ifc" "$@"; }
 
 DEC="dec_converted dec_skip_short dec_skip_unparsed dec_icmp_translated dec_icmp_skip_short"
 
@@ -77,7 +65,7 @@ t_decap() {
 	in_ns "$B" "$REALSKB" send tp --tap --split "$split" --family "$fam" --src "$src" \
 		--dst "$dst" --sport 40001 --dport 7001 || { not_ok "v$fam $split: send"; return; }
 	c1=$(counters tp $DEC); s1=$(snmp TcpInSegs); e1=$(snmp TcpInCsumErrors)
-	d=$(delta "$c0" "$c1")
+	d=$(tiu_counters_delta "$c0" "$c1")
 	want="dec_converted=+1 dec_skip_short=+0 dec_skip_unparsed=+0 dec_icmp_translated=+0 dec_icmp_skip_short=+0"
 	[ "$d" = "$want" ] && [ "$((s1 - s0))" = 1 ] && [ "$((e1 - e0))" = 0 ]
 	result $? "v$fam, iovecs $split: converted at TC ingress and accepted by TCP ($d; TcpInSegs +$((s1 - s0)), TcpInCsumErrors +$((e1 - e0)))"
@@ -91,7 +79,7 @@ t_icmp() {
 	in_ns "$B" "$REALSKB" send tp --tap --split "$split" --family "$fam" --src "$src" \
 		--dst "$dst" --sport 40001 --dport 7001 --icmp || { not_ok "v$fam ICMP: send"; return; }
 	c1=$(counters tp $DEC)
-	d=$(delta "$c0" "$c1")
+	d=$(tiu_counters_delta "$c0" "$c1")
 	[ "$d" = "dec_converted=+0 dec_skip_short=+0 dec_skip_unparsed=+0 dec_icmp_translated=+1 dec_icmp_skip_short=+0" ]
 	result $? "v$fam ICMP error, iovecs $split: its quote translated at TC ingress ($d)"
 }
@@ -104,7 +92,7 @@ t_encap() {
 		--dst 10.82.0.3 --sport 40001 --dport 7001 || { not_ok "encap $split: send"; return; }
 	sleep 0.2
 	c1=$(counters vb $n)
-	d=$(delta "$c0" "$c1")
+	d=$(tiu_counters_delta "$c0" "$c1")
 	[ "$d" = "enc_converted=+1 enc_drop_malformed=+0 enc_skip_unparsed=+0" ]
 	result $? "forwarded TCP, iovecs $split: encapsulated at TC egress of vb ($d)"
 }

@@ -46,17 +46,7 @@ DETOUR=$(ip -n "$A" -br link | awk '$1 ~ /^tiu[0-9]+d(@|$)/ { sub(/@.*/, "", $1)
 
 udp() { in_ns "$C" nstat -az "$1" 2>/dev/null | awk -v k="$1" '$1 == k { print $2 }'; }
 N="enc_converted enc_detoured detour_converted detour_drop_not_segmented"
-counters() {
-	local n out=
-	for n in $N; do out+="$n=$(tiu_counter "$A" va "$n") "; done
-	echo "${out% }"
-}
-delta() {
-	python3 -c 'import sys
-a = dict(kv.split("=") for kv in sys.argv[1].split())
-b = dict(kv.split("=") for kv in sys.argv[2].split())
-print(" ".join(f"{k}=+{int(b[k]) - int(a[k])}" for k in b))' "$1" "$2"
-}
+counters() { tiu_counters "$A" va $N; }
 # syn: one connection attempt from A to C:7001, given up after 0.5 s (one SYN)
 syn() {
 	in_ns "$A" python3 -c 'import socket
@@ -72,7 +62,7 @@ t_syn() {
 	c0=$(counters); e0=$(udp UdpInCsumErrors); p0=$(udp UdpNoPorts)
 	syn
 	c1=$(counters); e1=$(udp UdpInCsumErrors); p1=$(udp UdpNoPorts)
-	d=$(delta "$c0" "$c1")
+	d=$(tiu_counters_delta "$c0" "$c1")
 	[ "$d" = "enc_converted=+0 enc_detoured=+1 detour_converted=+1 detour_drop_not_segmented=+0" ] &&
 		[ "$((p1 - p0))" = 1 ] && [ "$((e1 - e0))" = 0 ]
 	result $? "a CHECKSUM_PARTIAL SYN takes the detour and reaches C with a valid UDP checksum ($d; C: UdpNoPorts +$((p1 - p0)), UdpInCsumErrors +$((e1 - e0)))"
@@ -86,7 +76,7 @@ t_detour_offload_on() {
 	syn
 	c1=$(counters); e1=$(udp UdpInCsumErrors); p1=$(udp UdpNoPorts)
 	in_ns "$A" ethtool -K "$DETOUR" tx off >/dev/null
-	d=$(delta "$c0" "$c1")
+	d=$(tiu_counters_delta "$c0" "$c1")
 	[ "$d" = "enc_converted=+0 enc_detoured=+1 detour_converted=+0 detour_drop_not_segmented=+1" ] &&
 		[ "$((p1 - p0))" = 0 ] && [ "$((e1 - e0))" = 0 ]
 	result $? "with TX checksum offload on at $DETOUR, the still PARTIAL SYN is dropped there, not sent ($d; C: UdpNoPorts +$((p1 - p0)), UdpInCsumErrors +$((e1 - e0)))"

@@ -353,6 +353,25 @@ tiu_counter() {
 	echo "$v"
 }
 
+# tiu_counters NS IFACE NAME...: "NAME=value ..." of the named counters, one
+# tiu_counter each; status 1 (with the reason on stderr) when one cannot be
+# read. tiu_counters_delta BEFORE AFTER: "NAME=+d ..." of two such strings.
+tiu_counters() {
+	local ns=$1 ifc=$2 n v out=
+	shift 2
+	for n in "$@"; do
+		v=$(tiu_counter "$ns" "$ifc" "$n") || return 1
+		out+="$n=$v "
+	done
+	echo "${out% }"
+}
+tiu_counters_delta() {
+	python3 -c 'import sys
+a = dict(kv.split("=") for kv in sys.argv[1].split())
+b = dict(kv.split("=") for kv in sys.argv[2].split())
+print(" ".join(f"{k}=+{int(b[k]) - int(a[k])}" for k in b))' "$1" "$2"
+}
+
 # tiu_counters_nonzero NS IFACE [ARGS...]: "name=value ..." of the counters
 # that are not 0 (for notes); "UNREADABLE" and status 1 when they cannot be
 # read.
