@@ -46,6 +46,19 @@ t_no_outside_refs() {
 	fi
 }
 
+# The issue tracker is not in the repository: "issue 3" in a comment or a
+# document tells a reader nothing. Say what is meant in words.
+t_no_tracker_refs() {
+	local hits
+	hits=$(repo_files | grep -vxF tests/docs.t | xargs -d '\n' grep -nIiE 'issue *#? *[0-9]+' 2>/dev/null)
+	if [ -z "$hits" ]; then
+		ok "no comment or document points to an issue tracker by number"
+	else
+		not_ok "references to an issue tracker outside the repository"
+		echo "$hits" | diag
+	fi
+}
+
 t_title_refs() {
 	local refs missing="" t
 	refs=$(repo_files | grep -vxF tests/docs.t | xargs -d '\n' grep -ohIE 'docs/DESIGN\.md,? "[^"]+"' 2>/dev/null |
@@ -129,6 +142,7 @@ t_paths() {
 }
 
 run_test t_no_outside_refs
+run_test t_no_tracker_refs
 run_test t_title_refs
 run_test t_anchor_links
 run_test t_functions "README \"Follow one packet\"" \

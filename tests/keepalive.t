@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# NAT and idle connections (issue 15): tunnelled connections through a NAT
+# NAT and idle connections (idle tunnelled connections must keep their NAT
+# mapping through TCP keepalive): tunnelled connections through a NAT
 # router whose UDP mappings expire after 3 s (nftables masquerade in the
 # middle namespace; port-preserving for ports 7001/7003, fully-random for
 # 7002/7004). Each case holds a connection idle for IDLE s, then the server

@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# tests/loader.t - the `tiu` command (issue 3), in two network namespaces
+# tests/loader.t - the `tiu` command (up, down, endpoint, status, stats and
+# their recovery after a crash), in two network namespaces
 # joined by a veth pair. TAP; every test is a function; the plan is printed
 # at the end (tests/lib/harness.sh). Needs root (skips without), the foreign
 # BPF programs of tests/bpf/ (built by make), python3, xdp-tools. Bounded: a

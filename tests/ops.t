@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# tests/ops.t - operating tiu (issue 12): the pin directory follows the
+# tests/ops.t - operating tiu (pins elsewhere, deleted namespaces, messages,
+# metrics, the systemd unit): the pin directory follows the
 # interface, state of deleted namespaces, the command-line conventions and
 # every message they promise, Prometheus output, the systemd unit's
 # start/stop/restart with a pin-dir in the configuration file.
@@ -50,7 +51,8 @@ one_error_line() {
 
 # ---------------------------------------------------------------- tests --
 
-# The loop of issue 12, step by step, with the pins in another directory.
+# The operator's loop with pins elsewhere (up --pin-dir, then status, stats,
+# endpoint, down --purge without --pin-dir), step by step.
 t_pin_dir_loop() {
 	local out
 	ta up va --endpoint remote=$B4:7001 --pin-dir "$PD" >/dev/null || fail "up --pin-dir" || return
