@@ -610,7 +610,7 @@ static __always_inline enum tiu_verdict tiu_encap_check(void *data, void *data_e
 		return TIU_V_SHORT;
 	if (parsed == TIU_PARSE_BAD) {
 		/* IP that cannot be parsed may be TCP to an endpoint: egress
-		 * passes it as it is (README, "Decisions at the edges"), counted */
+		 * passes it as it is (docs/OPERATIONS.md, "Decisions at the edges"), counted */
 		tiu_count(slot, st.unparsed);
 		return TIU_V_PASS;
 	}

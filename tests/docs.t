@@ -9,7 +9,7 @@
 #    number instead of a title).
 #  - Every `docs/DESIGN.md "Title"` reference names a heading of
 #    docs/DESIGN.md, and every #anchor link into it resolves.
-#  - Every tiu function that README's "Follow one packet" and docs/DESIGN.md
+#  - Every tiu function that docs/CODE.md and docs/DESIGN.md
 #    name as `tiu_name()` is defined in the sources.
 #  - Where they say "`func()` in `file`", file defines func.
 #  - Every repository path docs/DESIGN.md names in backticks exists.
@@ -145,11 +145,9 @@ run_test t_no_outside_refs
 run_test t_no_tracker_refs
 run_test t_title_refs
 run_test t_anchor_links
-run_test t_functions "README \"Follow one packet\"" \
-	"$(sed -n '/^## Follow one packet/,/^## /p' README.md)"
+run_test t_functions "docs/CODE.md" "$(cat docs/CODE.md)"
 run_test t_functions "docs/DESIGN.md" "$(cat "$DESIGN")"
 run_test t_func_in_file "docs/DESIGN.md" "$(cat "$DESIGN")"
-run_test t_func_in_file "README \"Follow one packet\"" \
-	"$(sed -n '/^## Follow one packet/,/^## /p' README.md)"
+run_test t_func_in_file "docs/CODE.md" "$(cat docs/CODE.md)"
 run_test t_paths
 tap_done

@@ -20,7 +20,8 @@
  *    checksum never 0 (tests/pktfuzz/check.c);
  *  - the counters moved by exactly the model's reason (+ bytes): every
  *    candidate counted once, nothing else; never on another interface;
- *  - apart from the model's ladders, the README's promise: the packet
+ *  - apart from the model's ladders, the counters' promise
+ *    (docs/OPERATIONS.md, "Reading the counters"): the packet
  *    counters (all but the *_bytes ones and enc_mss_clamped, which count
  *    along with a conversion) move by exactly 1 for every TCP frame on
  *    egress, every UDP frame and ICMP error of the translated types on
@@ -222,7 +223,7 @@ static int run_one(struct harness *h, struct prog *pg, const struct pkt *in, uin
 		}
 		memmove(out.b, out.b + 14, in->len);
 	}
-	if (ok) { /* the README's promise, whatever the ladders say: one counter, or none */
+	if (ok) { /* the counters' promise (docs/OPERATIONS.md), whatever the ladders say: one counter, or none */
 		uint64_t moved = 0;
 		int must = model_must_count(pg->kind, in->b, in->len);
 

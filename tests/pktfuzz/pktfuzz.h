@@ -128,7 +128,8 @@ void model_predict(enum kind kind, int compat, const uint8_t *b, size_t len, uin
 		   uint32_t mark, struct expect *e);
 uint32_t model_retval(enum kind kind, enum mverdict v);
 
-/* The README's promise, apart from the ladders: 1 if a program of this kind
+/* The counters' promise (docs/OPERATIONS.md, "Reading the counters"),
+ * apart from the ladders: 1 if a program of this kind
  * must count the frame in exactly one packet counter (every TCP frame on
  * egress, every UDP frame and ICMP/ICMPv6 error of the translated types on
  * decap, every IP frame either cannot parse, everything at the detour), 0
