@@ -1,18 +1,28 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# docs.t - the documentation points at things that exist. Needs no root and
-# no build; well under a second.
+# docs.t - the documentation points at things that exist. Needs no root; the
+# checks of `tiu` commands and options need build/tiu (make), and skip
+# without it. The documents: README.md, docs/*.md, tests/README.md,
+# loader/README.md (tests/lib/docrefs.py does most of the reading).
 #
 #  - No file outside docs/ points outside the repository for the design
 #    (a path to a design file above the repository's root, or a section
 #    number instead of a title).
-#  - Every `docs/DESIGN.md "Title"` reference names a heading of
-#    docs/DESIGN.md, and every #anchor link into it resolves.
+#  - No comment or document names an issue of a tracker ("issue 3"): the
+#    tracker is not in the repository.
+#  - Every 'FILE.md "Title"' reference, in any file, names a heading of
+#    FILE.md; every #anchor link into docs/DESIGN.md resolves.
+#  - Every relative link of a document names a file that exists, and its
+#    #anchor a heading there.
 #  - Every tiu function that docs/CODE.md and docs/DESIGN.md
 #    name as `tiu_name()` is defined in the sources.
 #  - Where they say "`func()` in `file`", file defines func.
-#  - Every repository path docs/DESIGN.md names in backticks exists.
+#  - Every repository path a document names in backticks exists.
+#  - Every `make TARGET` a document shows is a target of the Makefile.
+#  - Every `tiu COMMAND --option` a document shows is in `tiu --help` and
+#    `tiu COMMAND --help`.
+#  - tests/README.md lists every tests/*.t file.
 
 . "$(dirname "$0")/lib/harness.sh"
 cd "$ROOT" || bail "cannot enter $ROOT"
@@ -59,18 +69,38 @@ t_no_tracker_refs() {
 	fi
 }
 
-t_title_refs() {
-	local refs missing="" t
-	refs=$(repo_files | grep -vxF tests/docs.t | xargs -d '\n' grep -ohIE 'docs/DESIGN\.md,? "[^"]+"' 2>/dev/null |
-	       sed 's/^docs\/DESIGN\.md,\{0,1\} "\(.*\)"$/\1/' | sort -u)
-	while IFS= read -r t; do
-		[ -n "$t" ] || continue
-		headings | grep -qxF "$t" || missing+="$t; "
-	done <<<"$refs"
-	if [ -z "$missing" ]; then
-		ok "every docs/DESIGN.md \"Title\" reference names a heading ($(echo "$refs" | grep -c .) titles)"
+# docrefs.py CHECK [ARG]: NAME of the references it checked, one problem a
+# line (diagnostics), not ok when there is one.
+t_docrefs() {
+	local check=$1 what=$2 out n bad
+	shift 2
+	out=$(python3 "$H_LIB/docrefs.py" "$check" "$@") || { not_ok "docrefs.py $check failed: $out"; return; }
+	n=$(sed -n 's/^checked: //p' <<<"$out")
+	bad=$(grep -v '^checked: ' <<<"$out")
+	if [ -z "$bad" ]; then
+		ok "$what ($n checked)"
 	else
-		not_ok "references to headings docs/DESIGN.md lacks: $missing"
+		not_ok "$what: $(grep -c . <<<"$bad") wrong"
+		echo "$bad" | diag
+	fi
+}
+
+t_tiu_refs() {
+	[ -x "$TIU" ] || { skip "every tiu command and option a document shows exists" "$TIU not built (make)"; return; }
+	t_docrefs tiu "every tiu command and option a document shows exists" "$TIU"
+}
+
+# tests/README.md says what each test file proves: a new one must be listed.
+t_tests_listed() {
+	local f missing=""
+	[ -f tests/README.md ] || { not_ok "tests/README.md missing"; return; }
+	for f in tests/*.t tests/cross/*.t; do
+		grep -qF "\`$f\`" tests/README.md || missing+="$f "
+	done
+	if [ -z "$missing" ]; then
+		ok "tests/README.md lists every test file"
+	else
+		not_ok "tests/README.md does not list: $missing"
 	fi
 }
 
@@ -126,28 +156,17 @@ t_func_in_file() {
 	fi
 }
 
-t_paths() {
-	local paths missing="" p
-	paths=$(grep -oE '`(headers|xdp|tc|loader|tests|bench|docs)/[A-Za-z0-9_./-]+`' "$DESIGN" |
-		tr -d '`' | sort -u)
-	while IFS= read -r p; do
-		[ -n "$p" ] || continue
-		[ -e "$p" ] || missing+="$p "
-	done <<<"$paths"
-	if [ -z "$missing" ]; then
-		ok "every path docs/DESIGN.md names exists ($(echo "$paths" | grep -c .) paths)"
-	else
-		not_ok "docs/DESIGN.md names paths that do not exist: $missing"
-	fi
-}
-
 run_test t_no_outside_refs
 run_test t_no_tracker_refs
-run_test t_title_refs
+run_test t_docrefs titles "every 'FILE.md \"Title\"' reference names a heading"
+run_test t_docrefs links "every relative link of a document resolves, with its #anchor"
 run_test t_anchor_links
 run_test t_functions "docs/CODE.md" "$(cat docs/CODE.md)"
 run_test t_functions "docs/DESIGN.md" "$(cat "$DESIGN")"
 run_test t_func_in_file "docs/DESIGN.md" "$(cat "$DESIGN")"
 run_test t_func_in_file "docs/CODE.md" "$(cat docs/CODE.md)"
-run_test t_paths
+run_test t_docrefs paths "every repository path a document names exists"
+run_test t_docrefs make "every make target a document shows exists"
+run_test t_tiu_refs
+run_test t_tests_listed
 tap_done
