@@ -19,6 +19,8 @@ BPFDIR   ?= $(PREFIX)/lib/bpf
 UNITDIR  ?= $(PREFIX)/lib/systemd/system
 UDEVDIR  ?= $(PREFIX)/lib/udev/rules.d
 DOCDIR   ?= $(PREFIX)/share/doc/tiu
+MANDIR   ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 # The unit reads /etc/tiu/IFACE.conf whatever PREFIX is.
 CONFDIR  ?= /etc/tiu
 
@@ -109,7 +111,8 @@ BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 
 DEPS_PKGS := clang llvm gcc make libc6-dev pkg-config libbpf-dev libxdp-dev xdp-tools \
 	bpftool libelf-dev zlib1g-dev libmnl-dev iproute2 ethtool nftables tcpdump iperf3 \
-	perl python3 libclang-rt-dev conntrack debhelper dpkg-dev busybox-static systemd
+	perl python3 libclang-rt-dev conntrack debhelper dpkg-dev busybox-static systemd \
+	groff-base lintian
 VM_PKGS := qemu-system-x86 busybox-static wireguard-tools systemd udev
 # make cross / test-cross: the cross compilers with their C libraries (the
 # 32-bit x86 one checks -m32 builds: gcc-multilib conflicts with them all),
@@ -348,11 +351,13 @@ bench-quick: all
 # /etc/tiu stays).
 INSTALLED := $(SBINDIR)/tiu $(addprefix $(BPFDIR)/,$(notdir $(BPF_OBJS))) \
 	$(UNITDIR)/tiu@.service $(CONFDIR)/example.conf $(DOCDIR)/README.md \
-	$(UNITDIR)/tiu.service $(UNITDIR)/tiu-apply@.service $(UDEVDIR)/90-tiu.rules
+	$(UNITDIR)/tiu.service $(UNITDIR)/tiu-apply@.service $(UDEVDIR)/90-tiu.rules \
+	$(MANDIR)/man8/tiu.8 $(BASHCOMPDIR)/tiu
 
 install: $(LOADER) $(BPF_OBJS)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BPFDIR) $(DESTDIR)$(UNITDIR) \
-		$(DESTDIR)$(CONFDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(UDEVDIR)
+		$(DESTDIR)$(CONFDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(UDEVDIR) \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPDIR)
 	install -m 0755 $(LOADER) $(DESTDIR)$(SBINDIR)/tiu
 	install -m 0644 $(BPF_OBJS) $(DESTDIR)$(BPFDIR)/
 	sed 's|@SBINDIR@|$(SBINDIR)|g' loader/tiu@.service > $(DESTDIR)$(UNITDIR)/tiu@.service
@@ -361,6 +366,8 @@ install: $(LOADER) $(BPF_OBJS)
 	install -m 0644 loader/90-tiu.rules $(DESTDIR)$(UDEVDIR)/90-tiu.rules
 	install -m 0644 loader/example.conf $(DESTDIR)$(CONFDIR)/example.conf
 	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	install -m 0644 docs/tiu.8 $(DESTDIR)$(MANDIR)/man8/tiu.8
+	install -m 0644 packaging/bash-completion/tiu $(DESTDIR)$(BASHCOMPDIR)/tiu
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
@@ -370,7 +377,7 @@ uninstall:
 # tree ($(BUILD)/deb/tiu-VERSION, debian/ from loader/debian/): the .deb lands
 # in $(BUILD)/deb/.
 DEB_STAGE := $(BUILD)/deb/tiu-$(VERSION)
-DEB_SRCS  := Makefile README.md headers xdp tc loader
+DEB_SRCS  := Makefile README.md headers xdp tc loader docs packaging
 
 deb:
 	$(Q)rm -rf $(BUILD)/deb && mkdir -p $(DEB_STAGE)

@@ -37,7 +37,8 @@ t_install_uninstall() {
 	for f in /usr/local/sbin/tiu /usr/local/lib/systemd/system/tiu@.service /etc/tiu/example.conf \
 		/usr/local/lib/bpf/tiu_xdp.bpf.o /usr/local/share/doc/tiu/README.md \
 		/usr/local/lib/systemd/system/tiu.service /usr/local/lib/systemd/system/tiu-apply@.service \
-		/usr/local/lib/udev/rules.d/90-tiu.rules; do
+		/usr/local/lib/udev/rules.d/90-tiu.rules /usr/local/share/man/man8/tiu.8 \
+		/usr/local/share/bash-completion/completions/tiu; do
 		[ -f "$dest$f" ] || fail "not installed: $f" || return
 	done
 	grep -q '^ExecStart=/usr/local/sbin/tiu up %I --config /etc/tiu/%I.conf$' \
@@ -58,10 +59,31 @@ t_build() {
 	dpkg-deb -c "$DEB" >"$H_WORK/contents"
 	for f in ./usr/sbin/tiu ./usr/lib/systemd/system/tiu@.service ./etc/tiu/example.conf \
 		./usr/lib/bpf/tiu_xdp.bpf.o ./usr/lib/systemd/system/tiu.service \
-		./usr/lib/systemd/system/tiu-apply@.service ./usr/lib/udev/rules.d/90-tiu.rules; do
+		./usr/lib/systemd/system/tiu-apply@.service ./usr/lib/udev/rules.d/90-tiu.rules \
+		./usr/share/man/man8/tiu.8.gz ./usr/share/bash-completion/completions/tiu; do
 		grep -q " $f\$" "$H_WORK/contents" || fail "$f not in the package" || return
 	done
 	dpkg-deb -f "$DEB" Depends | grep -q libxdp || fail "no shlibs dependencies: $(dpkg-deb -f "$DEB" Depends)"
+}
+
+# The package's manual page renders without a warning (as `man tiu` shows
+# it), and lintian, where installed, finds no binary without a manual page.
+t_manpage() {
+	local out
+	[ -n "$DEB" ] || fail "no package (make deb failed)" || return
+	dpkg-deb --fsys-tarfile "$DEB" | tar -xO ./usr/share/man/man8/tiu.8.gz >"$H_WORK/tiu.8.gz" &&
+		gzip -dc "$H_WORK/tiu.8.gz" >"$H_WORK/tiu.8" && [ -s "$H_WORK/tiu.8" ] ||
+		fail "no usr/share/man/man8/tiu.8.gz in the package" || return
+	out=$(groff -ww -man -z "$H_WORK/tiu.8" 2>&1) || fail "groff cannot render the package's tiu.8: $out" || return
+	[ -z "$out" ] || fail "groff warns about the package's tiu.8: $out"
+}
+t_lintian_manpage() {
+	local out
+	[ -n "$DEB" ] || fail "no package (make deb failed)" || return
+	command -v lintian >/dev/null || skip_because "lintian not installed (apt-get install lintian)" || return
+	# the tag's name since lintian 2.106 is no-manual-page
+	out=$(lintian --tags no-manual-page,binary-without-manpage "$DEB" 2>&1)
+	! grep -qE 'no-manual-page|binary-without-manpage' <<<"$out" || fail "lintian: $out"
 }
 
 # What tiu has attached or pinned in this world: XDP and TC on IFACE (in
@@ -149,5 +171,7 @@ t_install_remove_purge() {
 
 check "make install (PREFIX=/usr/local) and make uninstall leave exactly their files" t_install_uninstall
 check "make deb builds the package with debhelper" t_build
+check "the package's manual page tiu.8.gz renders without a warning" t_manpage
+check "lintian: no binary without a manual page (no-manual-page)" t_lintian_manpage
 check "the package installs; dpkg -r takes tiu down everywhere (unit-style, by hand in a netns), purge leaves nothing of the package" t_install_remove_purge
 tap_done
