@@ -22,7 +22,7 @@
 #  - Every `make TARGET` a document shows is a target of the Makefile.
 #  - Every `tiu COMMAND --option` a document shows is in `tiu --help` and
 #    `tiu COMMAND --help`.
-#  - tests/README.md lists every tests/*.t file.
+#  - tests/README.md lists every test file (tests/*.t, tests/test_*.c).
 
 . "$(dirname "$0")/lib/harness.sh"
 cd "$ROOT" || bail "cannot enter $ROOT"
@@ -94,7 +94,7 @@ t_tiu_refs() {
 t_tests_listed() {
 	local f missing=""
 	[ -f tests/README.md ] || { not_ok "tests/README.md missing"; return; }
-	for f in tests/*.t tests/cross/*.t; do
+	for f in tests/*.t tests/cross/*.t tests/test_*.c; do
 		grep -qF "\`$f\`" tests/README.md || missing+="$f "
 	done
 	if [ -z "$missing" ]; then
