@@ -9,6 +9,7 @@
 # completion cannot drift from the command. No root; needs build/tiu (make).
 # TIU_COMPLETION=FILE checks another file.
 
+# shellcheck disable=SC2086,SC2046 # word lists ($COMMANDS, $opts) split on purpose
 . "$(dirname "$0")/lib/harness.sh"
 need_tiu
 COMPLETION=${TIU_COMPLETION:-$ROOT/packaging/bash-completion/tiu}

@@ -54,7 +54,7 @@ t_commands() {
 		grep -qE "tiu $w1( |\$)" "$TEXT" || missing+="tiu $w1; "
 	done
 	[ -z "$missing" ] || fail "the page does not name: $missing" || return
-	note "$n usage forms, $(echo $COMMANDS | wc -w) commands"
+	note "$n usage forms, $(wc -w <<<"$COMMANDS") commands"
 }
 
 t_options() {
@@ -66,7 +66,7 @@ t_options() {
 		grep -qE "(^|[^a-z0-9-])$o([^a-z-]|\$)" "$TEXT" || missing+="$o "
 	done
 	[ -z "$missing" ] || fail "the page does not name these options: $missing" || return
-	note "$(echo $opts | wc -w) options"
+	note "$(wc -w <<<"$opts") options"
 }
 
 t_counters() {
@@ -77,7 +77,7 @@ t_counters() {
 		grep -qE "(^|[^a-z0-9_])$c([^a-z0-9_]|\$)" "$TEXT" || missing+="$c "
 	done
 	[ -z "$missing" ] || fail "the page does not name these counters: $missing" || return
-	note "$(echo $names | wc -w) counters"
+	note "$(wc -w <<<"$names") counters"
 }
 
 check "groff and man render docs/tiu.8 without a warning" t_renders
