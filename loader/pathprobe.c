@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <linux/mptcp.h>
@@ -97,10 +98,11 @@ static void probe_usage(FILE *f)
 "        is there, nothing listens); closed: ICMP port unreachable (UDP\n"
 "        reaches the server, tiu has no local= endpoint there); bad: an\n"
 "        answer that is not the SYN-ACK\n"
-"  IFACE SERVER:PORT mtu MTU mss MSS from icmp|route\n"
-"        the path MTU after a full-size datagram with DF set (icmp: a\n"
-"        router said \"too big\"; route: nothing said so, the route's MTU),\n"
-"        MSS: what fits it, no larger than the tunnelled SYN-ACK's MSS\n"
+"  IFACE SERVER:PORT mtu MTU mss MSS from link|path\n"
+"        the MTU after full-size datagrams with DF set (path: below IFACE's\n"
+"        MTU, as a router's \"too big\" now or before, or the route, said;\n"
+"        link: IFACE's MTU, nothing said smaller); MSS: what fits it, no\n"
+"        larger than the tunnelled SYN-ACK's MSS\n"
 "  IFACE SERVER:PORT verdict plain|tunnel|both-blocked\n"
 "        plain: plain TCP reaches the server and MPTCP options survive, or\n"
 "        the tunnel does not work but plain TCP does; tunnel: plain TCP or\n"
@@ -460,16 +462,18 @@ static unsigned int sock_mtu(int fd, int family)
  * has). A router that cannot forward it answers "fragmentation needed" /
  * "packet too big"; the kernel lowers the MTU of the route (ip_rt_update_pmtu)
  * and the socket's IP_MTU shows it. Again, until it stays (at most 4 rounds).
+ * "path" when the result is below the device's MTU (learnt now, or earlier
+ * and cached with the route, or the route's own mtu), else "link".
  */
-static void check_mtu(int fd, const struct pp_server *s, __u32 seq, int timeout_ms,
-		      struct pp_result *r)
+static void check_mtu(int fd, const char *ifname, const struct pp_server *s, __u32 seq,
+		      int timeout_ms, struct pp_result *r)
 {
+	struct ifreq ifr = {};
 	static __u8 buf[65536];
 	int on = s->family == AF_INET ? IP_PMTUDISC_DO : IPV6_PMTUDISC_DO;
 	unsigned int mtu, prev = 0, udp_hdr = s->family == AF_INET ? 28 : 48;
 	int wait_ms = timeout_ms < 300 ? timeout_ms : 300;
 
-	r->mtu_how = "route";
 	if (s->family == AF_INET)
 		setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &on, sizeof(on));
 	else
@@ -486,10 +490,11 @@ static void check_mtu(int fd, const struct pp_server *s, __u32 seq, int timeout_
 			break;
 		poll(&p, 1, wait_ms);
 		mtu = sock_mtu(fd, s->family);
-		if (mtu && mtu < prev)
-			r->mtu_how = "icmp";
 	}
 	r->mtu = mtu;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	r->mtu_how = !ioctl(fd, SIOCGIFMTU, &ifr) && mtu && mtu < (unsigned int)ifr.ifr_mtu
+		     ? "path" : "link";
 }
 
 /*
@@ -588,7 +593,7 @@ static int check_tunnel(const char *ifname, const struct sockaddr_storage *src,
 				 flags, ack, isn);
 		}
 	}
-	check_mtu(fd, s, isn + 1, timeout_ms, r);
+	check_mtu(fd, ifname, s, isn + 1, timeout_ms, r);
 	close(fd);
 	return 0;
 }
