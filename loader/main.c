@@ -112,7 +112,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind >= argc) {
-		tiu_fail("which command? up, down, apply, endpoint, status or stats (see tiu --help)");
+		tiu_fail("which command? up, down, apply, endpoint, status, stats or probe (see tiu --help)");
 		return 2;
 	}
 	tiu_log_init();
@@ -125,7 +125,7 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	tiu_fail("unknown command '%s': use up, down, apply, endpoint, status or stats (see tiu --help)",
+	tiu_fail("unknown command '%s': use up, down, apply, endpoint, status, stats or probe (see tiu --help)",
 		 argv[optind]);
 	return 2;
 }

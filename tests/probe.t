@@ -18,7 +18,9 @@
 # MSS 1360) while the server's SYN-ACK offers 1460. A tunnel port without
 # a listener is "tunnel refused" (tiu answered), one without tiu "closed". Then the errors: an
 # unknown interface, an interface without an IPv4 address, a bad server.
-# About 15 s of wall time (a few timeouts of --timeout 1500).
+# Path 4 also carries IPv6: one run there, and one with two servers.
+# 40-80 s of wall time measured on a busy 2-CPU machine (most of it the
+# topology and tiu up; each blocked check waits --timeout 1500).
 
 . "$(dirname "$0")/lib/harness.sh"
 need_root
@@ -26,7 +28,7 @@ need_tiu
 need_cmd nft python3 nsenter ss
 
 PORT=7000 TPORT=7001 TO=1500
-tap_plan 26
+tap_plan 28
 h_init probe
 h_watchdog 240
 
@@ -45,6 +47,12 @@ setup() {
 			ip netns exec "${!m}" sysctl -qw net.ipv4.ip_forward=1 || return 1
 	done
 	ip -n "$M4" link set b4 mtu 1400 || return 1
+	# path 4 carries IPv6 too
+	h_addr "$C" c4 fd10:4::1/64 && h_addr "$M4" a4 fd10:4::2/64 && h_addr "$M4" b4 fd20:4::2/64 &&
+		h_addr "$S" s4 fd20:4::1/64 || return 1
+	ip -n "$C" -6 route add fd20:4::/64 via fd10:4::2 dev c4 &&
+		ip -n "$S" -6 route add fd10:4::/64 via fd20:4::2 dev s4 &&
+		ip netns exec "$M4" sysctl -qw net.ipv6.conf.all.forwarding=1 || return 1
 	in_ns "$M1" nft -f - <<-EOF || return 1
 	table inet mb {
 		counter dropped {}
@@ -76,9 +84,10 @@ setup() {
 import select, socket, sys
 ls = []
 for p in sys.argv[1:]:
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262)
+    s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM, 262)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("0.0.0.0", int(p)))
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    s.bind(("::", int(p)))
     s.listen(64)
     ls.append(s)
 while True:
@@ -171,6 +180,26 @@ t_paths() {
 	result $? "path 3: MTU 1500 of the link, nothing said smaller"
 }
 
+# IPv6 on the clean path, and two servers in one run: one line set and
+# one JSON object each, in order; the MTU of IPv6 is the same 1400 (MSS 1340).
+t_ipv6_two() {
+	local l6="c4 \[fd20:4::1\]:$PORT"
+	OUT=$(tiu_in "$C" probe c4 "[fd20:4::1]:$PORT/$TPORT" --timeout $TO 2>&1); RC=$?
+	echo "$OUT" | sed 's/^/#   /'
+	[ $RC = 0 ] && has "$l6 plain-tcp ok" "$l6 mptcp ok" "$l6 tunnel ok port $TPORT" \
+		"$l6 mtu 1400 mss 1340 from path" "$l6 verdict plain"
+	result $? "IPv6 path 4: plain-tcp, mptcp and tunnel ok, mtu 1400 mss 1340, verdict plain (exit $RC)"
+	OUT=$(tiu_in "$C" probe -j c4 "[fd20:4::1]:$PORT/$TPORT" "10.20.4.1:$PORT/7003" --timeout $TO 2>&1); RC=$?
+	echo "$OUT" | sed 's/^/#   /'
+	[ $RC = 0 ] && python3 -c '
+import json, sys
+o = json.loads(sys.argv[1])
+assert [x["server"] for x in o] == ["[fd20:4::1]:7000", "10.20.4.1:7000"], o
+assert [x["tunnel"] for x in o] == ["ok", "closed"], o
+assert [x["tunnel_port"] for x in o] == [7001, 7003], o' "$OUT"
+	result $? "two servers in one run: a JSON object each, in order (exit $RC)"
+}
+
 # A tunnelled probe leaves no half-open connection: the RST after the
 # SYN-ACK removes the server's request (no SYN-RECV left on the tunnel port).
 t_no_half_open() {
@@ -229,6 +258,7 @@ t_errors() {
 
 setup || bail "topology"
 run_test t_paths
+run_test t_ipv6_two
 run_test t_no_half_open
 run_test t_tunnel_answers
 run_test t_errors
