@@ -18,7 +18,8 @@
 # MSS 1360) while the server's SYN-ACK offers 1460. A tunnel port without
 # a listener is "tunnel refused" (tiu answered), one without tiu "closed". Then the errors: an
 # unknown interface, an interface without an IPv4 address, a bad server.
-# Path 4 also carries IPv6: one run there, and one with two servers.
+# Path 4 also carries IPv6: one run there, and one with two servers; and
+# a run with tiu up on the client's c4 (remote= the tunnel port).
 # 40-80 s of wall time measured on a busy 2-CPU machine (most of it the
 # topology and tiu up; each blocked check waits --timeout 1500).
 
@@ -28,7 +29,7 @@ need_tiu
 need_cmd nft python3 nsenter ss
 
 PORT=7000 TPORT=7001 TO=1500
-tap_plan 28
+tap_plan 29
 h_init probe
 h_watchdog 240
 
@@ -226,6 +227,22 @@ t_tunnel_answers() {
 	result $? "a tiu port without a listener: tunnel refused (exit $RC)"
 }
 
+# With tiu up on the client's interface and a remote= endpoint for the
+# tunnel port, the probe still sees the tunnel: the tunnelled SYN-ACK to
+# its UDP socket belongs to no TCP connection of the client, so the
+# client's decap passes it as UDP (dec_skip_not_ours) instead of turning
+# it into TCP that no socket would take.
+t_client_tiu_up() {
+	local l="c4 10\.20\.4\.1:$PORT" n0 n1
+	tiu_up "$C" c4 --endpoint "remote=10.20.4.1:$TPORT" || { not_ok "tiu up c4 on the client"; return; }
+	n0=$(tiu_counter "$C" c4 dec_skip_not_ours) || { not_ok "the client's counters"; return; }
+	probe 4
+	n1=$(tiu_counter "$C" c4 dec_skip_not_ours)
+	[ $RC = 0 ] && has "$l plain-tcp ok" "$l tunnel ok port $TPORT" "$l verdict plain" &&
+		[ "${n1:-0}" -ge $((n0 + 1)) ]
+	result $? "with tiu up on c4 (remote=SERVER:$TPORT): tunnel ok, the SYN-ACK passed as UDP (dec_skip_not_ours $n0 -> ${n1:-?})"
+}
+
 t_errors() {
 	local out rc
 	out=$(tiu_in "$C" probe nosuch0 "10.20.1.1:$PORT" 2>&1); rc=$?
@@ -261,5 +278,6 @@ run_test t_paths
 run_test t_ipv6_two
 run_test t_no_half_open
 run_test t_tunnel_answers
+run_test t_client_tiu_up
 run_test t_errors
 tap_done
