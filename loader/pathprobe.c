@@ -480,7 +480,7 @@ static void check_mtu(int fd, const char *ifname, const struct pp_server *s, __u
 		setsockopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &on, sizeof(on));
 	mtu = sock_mtu(fd, s->family);
 	for (int round = 0; round < 4 && mtu > udp_hdr + 20 && mtu != prev; round++) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
+		long long end = now_ms() + wait_ms, t;
 		size_t n = mtu - udp_hdr;
 
 		prev = mtu;
@@ -488,8 +488,15 @@ static void check_mtu(int fd, const char *ifname, const struct pp_server *s, __u
 		tunnel_segment(buf, TCPF_RST, seq, 0, 0);
 		if (send(fd, buf, n, 0) < 0 && errno != EMSGSIZE)
 			break;
-		poll(&p, 1, wait_ms);
-		mtu = sock_mtu(fd, s->family);
+		/* the ICMP error wakes poll (POLLERR); a late datagram (a
+		 * retransmitted SYN-ACK) is read and the wait goes on */
+		while (mtu == prev && (t = now_ms()) < end) {
+			struct pollfd p = { .fd = fd, .events = POLLIN };
+
+			if (poll(&p, 1, (int)(end - t)) > 0)
+				recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+			mtu = sock_mtu(fd, s->family);
+		}
 	}
 	r->mtu = mtu;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
