@@ -29,7 +29,7 @@ need_tiu
 need_cmd nft python3 nsenter ss
 
 PORT=7000 TPORT=7001 TO=1500
-tap_plan 29
+tap_plan 30
 h_init probe
 h_watchdog 240
 
@@ -225,6 +225,12 @@ t_tunnel_answers() {
 	echo "$OUT" | sed 's/^/#   /'
 	[ $RC = 0 ] && has "$l tunnel refused port 7002 .*nothing listens.*"
 	result $? "a tiu port without a listener: tunnel refused (exit $RC)"
+	l="c4 10\.20\.4\.1:7009"
+	OUT=$(tiu_in "$C" probe c4 "10.20.4.1:7009/$TPORT" --timeout $TO 2>&1); RC=$?
+	echo "$OUT" | sed 's/^/#   /'
+	[ $RC = 0 ] && has "$l plain-tcp refused reset by the server" "$l mptcp unknown reset by the server" \
+		"$l tunnel ok port $TPORT" "$l verdict plain"
+	result $? "a plain port without a listener: refused (TCP reaches the server), mptcp unknown, verdict plain (exit $RC)"
 }
 
 # With tiu up on the client's interface and a remote= endpoint for the
