@@ -31,7 +31,7 @@ need_cmd nft python3 nsenter ss
 PORT=7000 TPORT=7001 TO=1500
 tap_plan 30
 h_init probe
-h_watchdog 240
+h_watchdog 400
 
 # ------------------------------------------------------------- topology --
 setup() {
