@@ -29,7 +29,7 @@ need_tiu
 need_cmd nft python3 nsenter ss
 
 PORT=7000 TPORT=7001 TO=1500
-tap_plan 30
+tap_plan 31
 h_init probe
 h_watchdog 400
 
@@ -218,7 +218,9 @@ t_no_half_open() {
 
 # The tunnel's other answers, on the clean path: a port without tiu is
 # closed (ICMP port unreachable: UDP got there), a tiu port without a
-# listener refused (a tunnelled RST: the tunnel got there).
+# listener refused (a tunnelled RST: the tunnel got there), a SYN-ACK that
+# acknowledges another sequence number bad; a plain port without a
+# listener refused, which still counts as reaching the server.
 t_tunnel_answers() {
 	local l="c4 10\.20\.4\.1:$PORT"
 	OUT=$(tiu_in "$C" probe c4 "10.20.4.1:$PORT/7002" --timeout $TO 2>&1); RC=$?
@@ -230,6 +232,22 @@ t_tunnel_answers() {
 	echo "$OUT" | sed 's/^/#   /'
 	[ $RC = 0 ] && has "$l tunnel refused port 7002 .*nothing listens.*"
 	result $? "a tiu port without a listener: tunnel refused (exit $RC)"
+	# a UDP responder on 7005 that answers every SYN with a SYN-ACK in tiu's
+	# form acknowledging the wrong sequence number (ISN + 2)
+	h_bg ns_enter "$S" python3 -c '
+import socket, struct
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.bind(("0.0.0.0", 7005))
+while True:
+    b, a = u.recvfrom(2048)
+    if len(b) >= 12 and b[1] & 0x02:
+        seq = struct.unpack("!I", b[4:8])[0]
+        u.sendto(struct.pack("!BBHII", 0x50, 0x12, 1000, 12345, (seq + 2) & 0xffffffff), a)'
+	for i in $(seq 50); do in_ns "$S" ss -Hlun "sport = :7005" | grep -q . && break; sleep 0.1; done
+	OUT=$(tiu_in "$C" probe c4 "10.20.4.1:$PORT/7005" --timeout $TO 2>&1); RC=$?
+	echo "$OUT" | sed 's/^/#   /'
+	[ $RC = 0 ] && has "$l tunnel bad port 7005 an answer that is not our SYN-ACK \(flags 0x12 .*" "$l verdict plain"
+	result $? "a SYN-ACK that acknowledges another sequence number: tunnel bad (exit $RC)"
 	l="c4 10\.20\.4\.1:7009"
 	OUT=$(tiu_in "$C" probe c4 "10.20.4.1:7009/$TPORT" --timeout $TO 2>&1); RC=$?
 	echo "$OUT" | sed 's/^/#   /'
