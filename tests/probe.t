@@ -20,7 +20,7 @@
 # unknown interface, an interface without an IPv4 address, a bad server.
 # Path 4 also carries IPv6: one run there, and one with two servers; and
 # a run with tiu up on the client's c4 (remote= the tunnel port).
-# 40-80 s of wall time measured on a busy 2-CPU machine (most of it the
+# 60-130 s of wall time measured on a busy 2-CPU machine (most of it the
 # topology and tiu up; each blocked check waits --timeout 1500).
 
 . "$(dirname "$0")/lib/harness.sh"
