@@ -34,6 +34,8 @@ static void usage(FILE *f)
 "  endpoint list IFACE\n"
 "  status [IFACE] [-j|--json]\n"
 "  stats [IFACE] [-j|--json|--prometheus] [--watch [SECONDS]] [--nonzero]\n"
+"  probe IFACE SERVER:PORT[/TUNNEL_PORT]... [--timeout MS] [-j]\n"
+"           what one path lets through: plain TCP, MPTCP, the tunnel, MTU\n"
 "\n"
 "  EP: local=ADDR:PORT[-LAST] | remote=ADDR:PORT[-LAST] | mark=VALUE[/MASK]\n"
 "      (tiu endpoint --help)\n"
@@ -110,10 +112,12 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind >= argc) {
-		tiu_fail("which command? up, down, apply, endpoint, status or stats (see tiu --help)");
+		tiu_fail("which command? up, down, apply, endpoint, status, stats or probe (see tiu --help)");
 		return 2;
 	}
 	tiu_log_init();
+	if (!strcmp(argv[optind], "probe")) /* its own exit status (tiu probe --help) */
+		return cmd_probe(argc - optind, argv + optind);
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(argv[optind], cmds[i].name))
 			return cmds[i].fn(argc - optind, argv + optind) ? 1 : 0;
@@ -121,7 +125,7 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	tiu_fail("unknown command '%s': use up, down, apply, endpoint, status or stats (see tiu --help)",
+	tiu_fail("unknown command '%s': use up, down, apply, endpoint, status, stats or probe (see tiu --help)",
 		 argv[optind]);
 	return 2;
 }

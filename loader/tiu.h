@@ -306,6 +306,7 @@ int eps_check_room(const struct tiu_maps *m, const char *ifname, const struct ep
 int cmd_status(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_apply(int argc, char **argv);                              /* apply.c */
+int cmd_probe(int argc, char **argv);                              /* pathprobe.c */
 void apply_status_text(void);                                      /* apply.c */
 void apply_status_json(void);                                      /* apply.c */
 void apply_prometheus(void);                                       /* apply.c */
