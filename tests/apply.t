@@ -33,7 +33,7 @@
 
 need_root
 need_tiu
-need_cmd nft python3 nsenter bpftool
+need_cmd nft python3 nsenter bpftool strace
 FWD=$BUILD/tests/tools/tunfwd
 need_built "$FWD"
 
@@ -374,6 +374,41 @@ t_stale() {
 	fi
 }
 
+# port_bits NS PORT: tiu_ports[PORT] of NS's pins as "remote remote_any".
+port_bits() {
+	bpftool -j map lookup pinned "$(tiu_pin_dir "$1")/tiu_ports" key $(($2 & 255)) $(($2 >> 8)) 0 0 2>/dev/null |
+		python3 -c 'import json,sys; v=json.load(sys.stdin)["formatted"]["value"]; print(v["remote"], v["remote_any"])'
+}
+
+t_release_ports() {
+	local Q out rc idx0 b0 b1 calls
+	# two interfaces in one namespace (one pin directory, one tiu_ports);
+	# one vanishes: apply clears its slot's port bits, not the other's, and
+	# reads the 65,536-entry table in a batch, not a bpf() call per port
+	h_ns Q rel || { not_ok "namespace"; return; }
+	h_veth "$Q" rel0 "$R" rr0 && h_veth "$Q" rel1 "$R" rr1 || { not_ok "links"; return; }
+	printf '[interface rel0]\nendpoint remote=%s:7101\n[interface rel1]\nendpoint remote=%s:7102\n' $SRVA $SRVA >"$H_WORK/rel.conf"
+	out=$(tiu_in "$Q" apply --config "$H_WORK/rel.conf" 2>&1); rc=$?
+	h_tiu_track "$Q" rel0; h_tiu_track "$Q" rel1
+	h_defer rm -rf "/run/tiu/netns-$(ns_cookie "$Q")"
+	b0=$(port_bits "$Q" 7101) b1=$(port_bits "$Q" 7102)
+	if [ $rc != 0 ] || [ "${b0%% *}" = 0 ] || [ "${b1%% *}" = 0 ] || [ -z "$b0" ] || [ -z "$b1" ]; then
+		not_ok "two interfaces up by apply with their port bits (rc $rc, 7101: $b0, 7102: $b1)"; echo "$out" | diag; return
+	fi
+	idx0=$(ifindex "$Q" rel0)
+	ip -n "$Q" link del rel0
+	out=$(strace -f -c -e trace=bpf -o "$H_WORK/rel.strace" nsenter --net="/run/netns/$Q" "$TIU" apply --config "$H_WORK/rel.conf" 2>&1); rc=$?
+	calls=$(awk '$NF == "bpf" { print $4 }' "$H_WORK/rel.strace")
+	if [ $rc = 0 ] && grep -q "^rel0: released (ifindex $idx0 no longer exists" <<<"$out" &&
+	   [ "$(port_bits "$Q" 7101)" = "0 0" ] && [ "$(port_bits "$Q" 7102)" = "$b1" ] &&
+	   [ -n "$calls" ] && [ "$calls" -lt 20000 ]; then
+		ok "a vanished device's port bits cleared, the other interface's kept ($b1), in $calls bpf() calls (a batch read of tiu_ports)"
+	else
+		not_ok "release of one of two interfaces (rc $rc, 7101: $(port_bits "$Q" 7101), 7102: $(port_bits "$Q" 7102) (was $b1), bpf() calls: ${calls:-?})"
+		{ echo "$out"; cat "$H_WORK/rel.strace"; } | diag
+	fi
+}
+
 t_keepalive_link() {
 	local K idx lid out rc pins
 	# a pin root of its own gets a keepalive attachment of its own: its
@@ -418,7 +453,7 @@ t_bad_config() {
 		"an option outside a section: exit 1, one line saying what to do" "rc $rc: $out"
 }
 
-tap_plan 23
+tap_plan 24
 run_test t_first
 run_test t_veth_recreate
 run_test t_rename
@@ -428,6 +463,7 @@ run_test t_endpoint_live
 run_test t_patterns
 run_test t_remove
 run_test t_stale
+run_test t_release_ports
 run_test t_keepalive_link
 run_test t_bad_config
 tap_done
