@@ -381,16 +381,21 @@ port_bits() {
 }
 
 t_release_ports() {
-	local Q out rc idx0 b0 b1 calls
+	local Q out rc idx0 b0 b1 calls loaded
 	# two interfaces in one namespace (one pin directory, one tiu_ports);
 	# one vanishes: apply clears its slot's port bits, not the other's, and
 	# reads the 65,536-entry table in a batch, not a bpf() call per port
 	h_ns Q rel || { not_ok "namespace"; return; }
 	h_veth "$Q" rel0 "$R" rr0 && h_veth "$Q" rel1 "$R" rr1 || { not_ok "links"; return; }
 	printf '[interface rel0]\nendpoint remote=%s:7101\n[interface rel1]\nendpoint remote=%s:7102\n' $SRVA $SRVA >"$H_WORK/rel.conf"
-	out=$(tiu_in "$Q" apply --config "$H_WORK/rel.conf" 2>&1); rc=$?
+	out=$(strace -f -e trace=bpf -o "$H_WORK/up.strace" nsenter --net="/run/netns/$Q" "$TIU" apply --config "$H_WORK/rel.conf" 2>&1); rc=$?
 	h_tiu_track "$Q" rel0; h_tiu_track "$Q" rel1
 	h_defer rm -rf "/run/tiu/netns-$(ns_cookie "$Q")"
+	# the programs verified: XDP decapsulates, so not the TC ingress one
+	loaded=$(sed -n 's/.*BPF_PROG_LOAD.*prog_name="\(tiu_[a-z_]*\)".*/\1/p' "$H_WORK/up.strace" | sort | uniq -c | awk '{ printf "%s%s:%s", (NR > 1 ? " " : ""), $2, $1 }')
+	result $([ $rc = 0 ] && grep -q "tiu_tc_detour:2 tiu_tc_egress:2 tiu_tc_egress_w:2 tiu_xdp_decap:2" <<<"$loaded" &&
+		! grep -q tiu_tc_decap <<<"$loaded"; echo $?) \
+		"apply (XDP decap) on two interfaces verifies the TC egress, detour and XDP programs, not tiu_tc_decap ($loaded)" "rc $rc: $loaded"
 	b0=$(port_bits "$Q" 7101) b1=$(port_bits "$Q" 7102)
 	if [ $rc != 0 ] || [ "${b0%% *}" = 0 ] || [ "${b1%% *}" = 0 ] || [ -z "$b0" ] || [ -z "$b1" ]; then
 		not_ok "two interfaces up by apply with their port bits (rc $rc, 7101: $b0, 7102: $b1)"; echo "$out" | diag; return
@@ -453,7 +458,7 @@ t_bad_config() {
 		"an option outside a section: exit 1, one line saying what to do" "rc $rc: $out"
 }
 
-tap_plan 24
+tap_plan 25
 run_test t_first
 run_test t_veth_recreate
 run_test t_rename
