@@ -26,8 +26,9 @@
 # Per run, all on the machine's realtime clock, from the device's creation
 # (t0: the timestamp `ip -ts monitor` gives the kernel's RTM_NEWLINK):
 #   trigger   t0 -> apply started by the hook
-#   apply     apply's wall time (it releases the old ifindex and brings up
-#             the new one: `tiu -v apply` timing lines split it)
+#   apply     apply's wall time (it waits for the host's tiu lock, releases
+#             the old ifindex and brings up the new one: `tiu -v apply`
+#             timing lines split it: lock, released, up)
 #   first     t0 -> the first UDP packet to PEER:7001 in the peer's
 #             capture (its kernel timestamp): the tunnel is back
 # Then -s RUNS more runs of each kind with apply under
@@ -188,16 +189,17 @@ for kind in $KINDS; do
 	for _ in $(seq 600); do grep -q " rc=" "$EVENTS" && break; sleep 0.05; done
 	grep -q " rc=0$" "$EVENTS" || die "$kind: the first apply failed: $(cat "$EVENTS" "$H_WORK"/$kind.events.*.log)"
 	h_tiu_track "$C" "$(DEVNAME "$kind")"
-	trig=() appl=() first=() after=() rel=() up=()
+	trig=() appl=() first=() after=() rel=() up=() lock=() nolock=()
 	for r in $(seq "$RUNS"); do
 		one_run "$kind"
 		trig+=("$R_TRIG") appl+=("$R_APPLY") first+=("$R_FIRST") after+=("$R_AFTER")
-		rel+=("$(timing released "$R_LOG")") up+=("$(timing up "$R_LOG")")
-		l="reconnect kind=$kind run=$r ifindex=$R_IDX trigger_ms=$R_TRIG apply_ms=$R_APPLY first_ms=$R_FIRST first_after_apply_ms=$R_AFTER apply_released_ms=${rel[-1]} apply_up_ms=${up[-1]}"
+		rel+=("$(timing released "$R_LOG")") up+=("$(timing up "$R_LOG")") lock+=("$(timing lock "$R_LOG")")
+		nolock+=($((R_FIRST - ${lock[-1]:-0})))
+		l="reconnect kind=$kind run=$r ifindex=$R_IDX trigger_ms=$R_TRIG apply_ms=$R_APPLY first_ms=$R_FIRST first_after_apply_ms=$R_AFTER apply_lock_ms=${lock[-1]} apply_released_ms=${rel[-1]} apply_up_ms=${up[-1]}"
 		echo "$l"; RAW+=("$l")
 		log "$l"
 	done
-	ROWS+=("| $kind | $(stats "${first[@]}" | awk '{print $1" | "$2" | "$3}') | $(stats "${trig[@]}" | cut -d' ' -f1) | $(stats "${appl[@]}" | cut -d' ' -f1) | $(stats "${rel[@]}" | cut -d' ' -f1) | $(stats "${up[@]}" | cut -d' ' -f1) | $(stats "${after[@]}" | cut -d' ' -f1) |")
+	ROWS+=("| $kind | $(stats "${first[@]}" | awk '{print $1" | "$2" | "$3}') | $(stats "${nolock[@]}" | awk '{print $1" | "$2" | "$3}') | $(stats "${trig[@]}" | cut -d' ' -f1) | $(stats "${appl[@]}" | cut -d' ' -f1) | $(stats "${lock[@]}" | cut -d' ' -f1) | $(stats "${rel[@]}" | cut -d' ' -f1) | $(stats "${up[@]}" | cut -d' ' -f1) | $(stats "${after[@]}" | cut -d' ' -f1) |")
 	if [ "$SRUNS" -gt 0 ]; then
 		hook_stop
 		mkdir -p "$H_WORK/strace-$kind"
@@ -231,15 +233,16 @@ mkdir -p "$(dirname "$OUT")"
 	echo "- date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 	echo "- kernel: $(uname -r) ($(uname -v))"
 	echo "- CPU: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), $(nproc) CPUs online"
-	echo "- load average (1 min) at the start / end: $LOAD1 / $LOAD2"
+	echo "- load average (1 min) at the start / end: $LOAD1 / $LOAD2 ($(nproc) CPUs)"
+	echo "- tiu: ${TIU_LABEL:-$BUILD/tiu}"
 	echo "- commit: $(git -C "$HERE" rev-parse --short HEAD 2>/dev/null)$(git -C "$HERE" diff --quiet HEAD -- 2>/dev/null || echo ' (with uncommitted changes)')"
 	echo "- wall time of this run: ${ELAPSED} s"
 	echo "- command: \`bench/reconnect.sh -n $RUNS -s $SRUNS -k \"$KINDS\"\`"
 	echo
-	echo "Time from a device's return (t0: the kernel's RTM_NEWLINK as \`ip -ts monitor link\` received it) to the first tunnelled packet seen by a capture at the other end (its kernel timestamp), with \`tiu apply\` started by a hook that stands in for udev (bench/reconnect-hook.sh). A TCP SYN to the endpoint leaves every 2 ms. ms, $RUNS runs per kind: median, min, max of the total; medians of the parts. trigger: t0 → apply started; apply: apply's wall time; released / up: its parts (\`tiu -v apply\` timing lines); after apply: apply's end → the first packet (negative: the packet came while apply was still finishing, after TC egress was attached)."
+	echo "Time from a device's return (t0: the kernel's RTM_NEWLINK as \`ip -ts monitor link\` received it) to the first tunnelled packet seen by a capture at the other end (its kernel timestamp), with \`tiu apply\` started by a hook that stands in for udev (bench/reconnect-hook.sh). A TCP SYN to the endpoint leaves every 2 ms. ms, $RUNS runs per kind: median, min, max of the total, and of the total less apply's wait for the lock (what a host without other tiu commands running would see); medians of the parts. trigger: t0 → apply started; apply: apply's wall time; lock / released / up: its parts (\`tiu -v apply\` timing lines; lock: the wait for /run/tiu/lock, held by other tiu commands of the host); after apply: apply's end → the first packet (negative: the packet came while apply was still finishing, after TC egress was attached)."
 	echo
-	echo "| kind | first packet (median) | min | max | trigger | apply | released | up | after apply |"
-	echo "|---|---|---|---|---|---|---|---|---|"
+	echo "| kind | first packet (median) | min | max | without lock wait (median) | min | max | trigger | apply | lock | released | up | after apply |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 	printf '%s\n' "${ROWS[@]}"
 	echo
 	if [ ${#PROGS[@]} -gt 0 ]; then
