@@ -112,7 +112,7 @@ BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 DEPS_PKGS := clang llvm gcc make libc6-dev pkg-config libbpf-dev libxdp-dev xdp-tools \
 	bpftool libelf-dev zlib1g-dev libmnl-dev iproute2 ethtool nftables tcpdump iperf3 \
 	perl python3 libclang-rt-dev conntrack debhelper dpkg-dev busybox-static systemd \
-	groff-base lintian
+	groff-base lintian strace
 VM_PKGS := qemu-system-x86 busybox-static wireguard-tools systemd udev
 # make cross / test-cross: the cross compilers with their C libraries (the
 # 32-bit x86 one checks -m32 builds: gcc-multilib conflicts with them all),
@@ -122,7 +122,7 @@ CROSS_PKGS := gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-arm-linux-gnueabih
 	libc6-dev-mips-cross gcc-s390x-linux-gnu libc6-dev-s390x-cross gcc-i686-linux-gnu \
 	libc6-dev-i386-cross qemu-user-static file llvm dpkg-dev debian-archive-keyring
 
-.PHONY: all test test-unit test-vm demo deps deps-check clean install uninstall deb bench bench-quick soak \
+.PHONY: all test test-unit test-vm demo deps deps-check clean install uninstall deb bench bench-quick bench-reconnect soak \
 	static static-cc cross cross-deps test-cross mutants
 
 all: $(BPF_OBJS) $(SKELS) $(LOADER) $(TEST_BINS) $(TEST_BPF_OBJS) $(TEST_TOOLS) $(FUZZ_BINS) \
@@ -345,6 +345,11 @@ bench: all
 
 bench-quick: all
 	$(Q)BUILD=$(abspath $(BUILD)) bench/run.sh quick
+
+# bench/results/DATE-reconnect.md: a device's return to its first tunnelled
+# packet, with `tiu apply` started by a hook (bench/reconnect.sh). Root.
+bench-reconnect: all
+	$(Q)BUILD=$(abspath $(BUILD)) bench/reconnect.sh
 
 # make install [PREFIX=/usr/local] [DESTDIR=...]; make uninstall with the same
 # variables removes exactly what it installed (a configuration of your own in

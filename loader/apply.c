@@ -29,6 +29,7 @@
  */
 #include <errno.h>
 #include <fnmatch.h>
+#include <stdarg.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,34 @@ static struct section secs[MAX_SECTIONS];
 static int n_secs;
 static int n_changes, n_failed;
 static bool json_out, json_first = true, dry_run;
+
+/* ---- -v: where apply's time goes (stderr, "tiu: apply: timing: ...") ---- */
+
+static const char *const actions[] = { "released", "up", "endpoints", "re-up", "down" };
+#define N_ACTIONS (sizeof(actions) / sizeof(actions[0]))
+static double action_ms[N_ACTIONS];
+static double change_t0; /* when the change being timed started */
+
+static double now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+static void timing(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!tiu_verbose)
+		return;
+	va_start(ap, fmt);
+	fprintf(stderr, "tiu: apply: timing: ");
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
 
 /* ---- the configuration file ---- */
 
@@ -310,7 +339,12 @@ static void change(const char *ifname, __u32 ifindex, const char *action, const 
 		   bool ok, const char *detail)
 {
 	char paren[PATH_MAX] = "";
+	double ms = now_ms() - change_t0;
 
+	for (size_t i = 0; i < N_ACTIONS; i++)
+		if (!strcmp(action, actions[i]))
+			action_ms[i] += ms;
+	timing("%s: %s %.0f ms", ifname, action, ms);
 	n_changes++;
 	n_failed += !ok;
 	if (ok && !dry_run)
@@ -470,12 +504,14 @@ static void apply_iface(const char *ifname, __u32 ifindex, const char *conf)
 {
 	static struct ep add[TIU_MAX_CLI_ENDPOINTS], del[TIU_MAX_CLI_ENDPOINTS];
 	char pat[PATTERNS_LEN], done[512] = "", detail[PATH_MAX] = "";
-	struct section *sc = section_of(ifname, pat, sizeof(pat));
+	struct section *sc;
 	struct record rec;
 	bool has_rec = record_read(ifindex, &rec), up;
 	struct ep *have;
 	int n_have, n_add, n_del, err;
 
+	change_t0 = now_ms();
+	sc = section_of(ifname, pat, sizeof(pat));
 	up = is_up(ifindex, &have, &n_have);
 	if (!sc) {
 		if (has_rec && up) { /* left the configuration, or renamed out of it */
@@ -564,6 +600,7 @@ static void release_vanished(void)
 		struct record rec;
 		int err = 0;
 
+		change_t0 = now_ms();
 		if (record_read(v[i].ifindex, &rec) && !strcmp(v[i].name, "?") && rec.name[0])
 			snprintf(v[i].name, sizeof(v[i].name), "%s", rec.name);
 		done[0] = '\0';
@@ -639,14 +676,19 @@ int cmd_apply(int argc, char **argv)
 	struct apply_opts o = { .config = APPLY_DEFAULT_CONFIG };
 	struct if_nameindex *all, *i;
 	struct cli c;
+	double t0 = now_ms(), t_conf, t_lock, t_rel;
 	int r = cli_parse(&cmd, &o, argc, argv, &c);
 
 	if (r)
 		return r > 0 ? 0 : -1;
 	json_out = c.json;
 	dry_run = o.dry_run;
-	if (tiu_need_root() || load_config(o.config) || tiu_lock())
+	if (tiu_need_root() || load_config(o.config))
 		return -1;
+	t_conf = now_ms();
+	if (tiu_lock())
+		return -1;
+	t_lock = now_ms();
 	if (json_out)
 	{
 		printf("{\"config\":");
@@ -654,6 +696,7 @@ int cmd_apply(int argc, char **argv)
 		printf(",\"dry_run\":%s,\"changes\":[", dry_run ? "true" : "false");
 	}
 	release_vanished();
+	t_rel = now_ms();
 	all = if_nameindex();
 	if (!all) {
 		tiu_fail("apply: cannot list the interfaces: %s", strerror(errno));
@@ -664,6 +707,9 @@ int cmd_apply(int argc, char **argv)
 			apply_iface(i->if_name, i->if_index, o.config);
 	if (all)
 		if_freenameindex(all);
+	timing("total %.0f ms (configuration %.0f ms, lock %.0f ms, release %.0f ms, released %.0f ms, up %.0f ms, endpoints %.0f ms, re-up %.0f ms, down %.0f ms)",
+	       now_ms() - t0, t_conf - t0, t_lock - t_conf, t_rel - t_lock, action_ms[0],
+	       action_ms[1], action_ms[2], action_ms[3], action_ms[4]);
 	if (json_out)
 		printf("],\"failed\":%d}\n", n_failed);
 	else if (!n_changes)
@@ -677,8 +723,6 @@ int cmd_apply(int argc, char **argv)
 /* ---- status and metrics: what apply did ---- */
 
 #define COUNTS_FILE "counts.apply" /* in the run state; stale.c removes *.apply */
-static const char *const actions[] = { "released", "up", "endpoints", "re-up", "down" };
-#define N_ACTIONS (sizeof(actions) / sizeof(actions[0]))
 
 static void counts_path(char *buf, size_t len)
 {

@@ -542,6 +542,45 @@ static bool elem_dropped(const struct tiu_endpoint_key *k, const struct ep *drop
 	return false;
 }
 
+/*
+ * All of tiu_ports, read with BPF_MAP_LOOKUP_BATCH (generic_map_lookup_batch()
+ * walks the array in the kernel: one syscall instead of 65,536, which cost
+ * 100-300 ms each time a device's slot was cleared, on the way of a WAN's
+ * reconnect). Allocated, indexed by port; NULL where the kernel has no batch
+ * operations for arrays (before 5.7) or on any error: the caller then reads
+ * port by port. A snapshot is enough: only tiu writes tiu_ports, under the
+ * lock.
+ */
+#define PORTS_BATCH_MIN 1024 /* ranges shorter than this: port by port */
+static struct tiu_port *ports_read_all(const struct tiu_maps *m)
+{
+	struct tiu_port *vals = calloc(TIU_PORTS, sizeof(*vals)), *out = calloc(TIU_PORTS, sizeof(*out));
+	__u32 *keys = calloc(TIU_PORTS, sizeof(*keys)), batch, n = 0, count;
+	void *in = NULL;
+	int err = 0;
+
+	while (vals && out && keys && n < TIU_PORTS) {
+		count = TIU_PORTS - n;
+		err = bpf_map_lookup_batch(m->ports, in, &batch, keys + n, vals + n, &count, NULL) ?
+			-errno : 0;
+		if (!err || err == -ENOENT) /* count is what was copied, also at the end */
+			n += count;
+		if (err)
+			break;
+		in = &batch;
+	}
+	for (__u32 i = 0; out && i < n; i++)
+		if (keys[i] < TIU_PORTS)
+			out[keys[i]] = vals[i];
+	free(keys);
+	free(vals);
+	if (!out || n != TIU_PORTS || (err && err != -ENOENT)) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
 int maps_ports_sync(const struct tiu_maps *m, __u32 slot, unsigned int lo, unsigned int hi)
 {
 	return maps_ports_sync_except(m, slot, lo, hi, NULL, 0);
@@ -564,6 +603,7 @@ int maps_ports_sync_except(const struct tiu_maps *m, __u32 slot, unsigned int lo
 	struct tiu_endpoint_val *vals;
 	__u64 bit = 1ULL << slot;
 	__u8 *want = calloc(TIU_PORTS, 1);
+	struct tiu_port *all = NULL;
 	int n = maps_ep_elems(m, &keys, &vals), err = 0;
 
 	if (n >= 0 && !want)
@@ -585,10 +625,14 @@ int maps_ports_sync_except(const struct tiu_maps *m, __u32 slot, unsigned int lo
 		free(want);
 		return n;
 	}
+	if (hi - lo >= PORTS_BATCH_MIN)
+		all = ports_read_all(m);
 	for (__u32 p = lo; p <= hi && p < TIU_PORTS && !err; p++) {
 		struct tiu_port cur, nw;
 
-		if (bpf_map_lookup_elem(m->ports, &p, &cur)) {
+		if (all) {
+			cur = all[p];
+		} else if (bpf_map_lookup_elem(m->ports, &p, &cur)) {
 			err = -errno;
 			break;
 		}
@@ -600,6 +644,7 @@ int maps_ports_sync_except(const struct tiu_maps *m, __u32 slot, unsigned int lo
 		if (memcmp(&cur, &nw, sizeof(cur)) && bpf_map_update_elem(m->ports, &p, &nw, BPF_ANY))
 			err = -errno;
 	}
+	free(all);
 	free(want);
 	return err;
 }

@@ -238,6 +238,10 @@ static int up_prepare(struct up_opts *o, __u32 *ifindex, struct ep *eps, struct 
 		return -1;
 	if (tc_obj_open(t, p->dir, o->ifname, *framing))
 		return -1;
+	/* XDP decapsulates: the TC ingress program would be verified (a
+	 * quarter of the TC object's load time) and never attached */
+	if (o->decap == DECAP_XDP)
+		bpf_program__set_autoload(t->decap, false);
 	if (maps_check_pins(p, t->obj, o->ifname) || check_not_up(p, *ifindex, o->ifname) ||
 	    (o->decap == DECAP_XDP && check_xdp_free(*ifindex, o->ifname)) ||
 	    pick_slot(p, o->ifname, eps, o->n_eps, slot)) {

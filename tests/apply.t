@@ -33,7 +33,7 @@
 
 need_root
 need_tiu
-need_cmd nft python3 nsenter bpftool
+need_cmd nft python3 nsenter bpftool strace
 FWD=$BUILD/tests/tools/tunfwd
 need_built "$FWD"
 
@@ -374,6 +374,97 @@ t_stale() {
 	fi
 }
 
+# port_bits NS PORT: tiu_ports[PORT] of NS's pins as "remote remote_any".
+port_bits() {
+	bpftool -j map lookup pinned "$(tiu_pin_dir "$1")/tiu_ports" key $(($2 & 255)) $(($2 >> 8)) 0 0 2>/dev/null |
+		python3 -c 'import json,sys; v=json.load(sys.stdin)["formatted"]["value"]; print(v["remote"], v["remote_any"])'
+}
+
+t_release_ports() {
+	local Q out rc idx0 b0 b1 calls loaded
+	# two interfaces in one namespace (one pin directory, one tiu_ports);
+	# one vanishes: apply clears its slot's port bits, not the other's, and
+	# reads the 65,536-entry table in a batch, not a bpf() call per port
+	h_ns Q rel || { not_ok "namespace"; return; }
+	h_veth "$Q" rel0 "$R" rr0 && h_veth "$Q" rel1 "$R" rr1 || { not_ok "links"; return; }
+	printf '[interface rel0]\nendpoint remote=%s:7101\n[interface rel1]\nendpoint remote=%s:7102\n' $SRVA $SRVA >"$H_WORK/rel.conf"
+	out=$(strace -f -e trace=bpf -o "$H_WORK/up.strace" nsenter --net="/run/netns/$Q" "$TIU" apply --config "$H_WORK/rel.conf" 2>&1); rc=$?
+	h_tiu_track "$Q" rel0; h_tiu_track "$Q" rel1
+	h_defer rm -rf "/run/tiu/netns-$(ns_cookie "$Q")"
+	# the programs verified: XDP decapsulates, so not the TC ingress one
+	loaded=$(sed -n 's/.*BPF_PROG_LOAD.*prog_name="\(tiu_[a-z_]*\)".*/\1/p' "$H_WORK/up.strace" | sort | uniq -c | awk '{ printf "%s%s:%s", (NR > 1 ? " " : ""), $2, $1 }')
+	result $([ $rc = 0 ] && grep -q "tiu_tc_detour:2 tiu_tc_egress:2 tiu_tc_egress_w:2 tiu_xdp_decap:2" <<<"$loaded" &&
+		! grep -q tiu_tc_decap <<<"$loaded"; echo $?) \
+		"apply (XDP decap) on two interfaces verifies the TC egress, detour and XDP programs, not tiu_tc_decap ($loaded)" "rc $rc: $loaded"
+	b0=$(port_bits "$Q" 7101) b1=$(port_bits "$Q" 7102)
+	if [ $rc != 0 ] || [ "${b0%% *}" = 0 ] || [ "${b1%% *}" = 0 ] || [ -z "$b0" ] || [ -z "$b1" ]; then
+		not_ok "two interfaces up by apply with their port bits (rc $rc, 7101: $b0, 7102: $b1)"; echo "$out" | diag; return
+	fi
+	idx0=$(ifindex "$Q" rel0)
+	ip -n "$Q" link del rel0
+	out=$(strace -f -c -e trace=bpf -o "$H_WORK/rel.strace" nsenter --net="/run/netns/$Q" "$TIU" apply --config "$H_WORK/rel.conf" 2>&1); rc=$?
+	calls=$(awk '$NF == "bpf" { print $4 }' "$H_WORK/rel.strace")
+	if [ $rc = 0 ] && grep -q "^rel0: released (ifindex $idx0 no longer exists" <<<"$out" &&
+	   [ "$(port_bits "$Q" 7101)" = "0 0" ] && [ "$(port_bits "$Q" 7102)" = "$b1" ] &&
+	   [ -n "$calls" ] && [ "$calls" -lt 20000 ]; then
+		ok "a vanished device's port bits cleared, the other interface's kept ($b1), in $calls bpf() calls (a batch read of tiu_ports)"
+	else
+		not_ok "release of one of two interfaces (rc $rc, 7101: $(port_bits "$Q" 7101), 7102: $(port_bits "$Q" 7102) (was $b1), bpf() calls: ${calls:-?})"
+		{ echo "$out"; cat "$H_WORK/rel.strace"; } | diag
+	fi
+}
+
+# The DSL (PPPoE) + LTE example of the documentation ("Routers: WANs that
+# reconnect"), on a ppp0 of type link/ppp and a wwan0 of type link/rawip
+# (tunfwd's tun devices of those types): its file applies, and the output
+# the documentation shows for the first runs is what tiu prints.
+t_doc_example() {
+	local X XP XW src conf out rc want fp1 fp2
+	src=$(grep -l '^# /etc/tiu/tiu.conf$' "$ROOT/README.md" "$ROOT"/docs/*.md 2>/dev/null | head -1)
+	[ -n "$src" ] || { not_ok "the documentation's example (# /etc/tiu/tiu.conf) not found in README.md or docs/"; return; }
+	conf=$H_WORK/example.conf
+	sed -n '/^# \/etc\/tiu\/tiu.conf$/,/^```$/p' "$src" | sed '$d' >"$conf"
+	# the documented output: the fenced lines after "# tiu apply --dry-run",
+	# one block per "# tiu ..." command line
+	doc_out() {
+		awk -v want="$1" '/^# tiu apply --dry-run$/ { on = 1 } on && /^```$/ { exit }
+			on && /^# tiu / { n++; next } on && n == want' "$src"
+	}
+	h_ns X ex && h_ns XP exp && h_ns XW exw || { not_ok "namespaces"; return; }
+	for d in "ppp0 512 $XP" "wwan0 519 $XW"; do
+		set -- $d
+		h_bg "$FWD" "$X" "$3" --name "$1" --type "$2" --ready "$H_WORK/$1.ready" --stats "$H_WORK/$1.json"
+		for i in $(seq 100); do [ -e "$H_WORK/$1.ready" ] && break; sleep 0.05; done
+	done
+	ip -n "$X" addr add 198.51.100.2/32 peer 198.51.100.1 dev ppp0 && ip -n "$X" link set ppp0 up &&
+		ip -n "$X" addr add 10.64.0.2/30 dev wwan0 && ip -n "$X" link set wwan0 up || { not_ok "ppp0 and wwan0"; return; }
+	h_tiu_track "$X" ppp0; h_tiu_track "$X" wwan0
+	out=$(tiu_in "$X" apply --config "$conf" --dry-run 2>&1); rc=$?
+	want=$(doc_out 1)
+	result $([ $rc = 0 ] && [ -n "$want" ] && [ "$out" = "$want" ]; echo $?) \
+		"the documented example: --dry-run prints what $(basename "$src") shows" "rc $rc: got:
+$out
+documented:
+$want"
+	out=$(tiu_in "$X" apply --config "$conf" 2>&1); rc=$?
+	h_defer rm -rf "/run/tiu/netns-$(ns_cookie "$X")"
+	want=$(doc_out 2)
+	if [ $rc = 0 ] && [ -n "$want" ] && [ "$out" = "$want" ] &&
+	   tiu_in "$X" status ppp0 | grep -q "framing: raw IP (link/ppp)" &&
+	   tiu_in "$X" status ppp0 | grep -q "mss clamp: 1452" &&
+	   tiu_in "$X" status wwan0 | grep -q "framing: raw IP (link/rawip)" &&
+	   [ "$(tiu_in "$X" endpoint list ppp0 | tr '\n' ' ')" = "remote=192.0.2.10:7001 remote=[2001:db8::10]:7001 " ]; then
+		ok "the documented example: apply brings up ppp0 (link/ppp, mss 1452, 2 endpoints) and wwan0 (link/rawip) and prints what $(basename "$src") shows"
+	else
+		not_ok "the documented example: apply (rc $rc)"; { echo "got:"; echo "$out"; echo "documented:"; echo "$want"; } | diag
+	fi
+	out=$(tiu_in "$X" apply --config "$conf" 2>&1); rc=$?
+	want=$(doc_out 3)
+	result $([ $rc = 0 ] && [ "$out" = "$want" ]; echo $?) \
+		"the documented example: a second apply prints what $(basename "$src") shows" "rc $rc: $out"
+	tiu_in "$X" down ppp0 >/dev/null 2>&1; tiu_in "$X" down wwan0 >/dev/null 2>&1
+}
+
 t_keepalive_link() {
 	local K idx lid out rc pins
 	# a pin root of its own gets a keepalive attachment of its own: its
@@ -418,7 +509,7 @@ t_bad_config() {
 		"an option outside a section: exit 1, one line saying what to do" "rc $rc: $out"
 }
 
-tap_plan 23
+tap_plan 28
 run_test t_first
 run_test t_veth_recreate
 run_test t_rename
@@ -428,6 +519,8 @@ run_test t_endpoint_live
 run_test t_patterns
 run_test t_remove
 run_test t_stale
+run_test t_release_ports
+run_test t_doc_example
 run_test t_keepalive_link
 run_test t_bad_config
 tap_done
