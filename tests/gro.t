@@ -103,15 +103,10 @@ t_premise() {
 a = dict(kv.split("=") for kv in sys.argv[1].split()); b = dict(kv.split("=") for kv in sys.argv[2].split())
 d = {k: int(b[k]) - int(a[k]) for k in b}
 print(d["dec_converted"], d["dec_bytes"], d["dec_skip_gso"])' "$c0" "$c1")
-	if [ "$name" = tc ]; then
-		# TC sees gso_segs > 1 and leaves the aggregate alone
-		[ "$gso" -gt 0 ] && [ "$bytes" -le $((conv * MTU)) ]
-		result $? "premise, TC decap: $feat on $lower after tiu up: aggregates reach TC ingress and none is converted (dec_skip_gso +$gso; dec_converted +$conv, dec_bytes +$bytes)"
-	else
-		# generic XDP cannot tell: it converts packets longer than the MTU
-		[ "$conv" -gt 0 ] && [ "$bytes" -gt $((conv * MTU)) ]
-		result $? "premise, generic XDP on $ifc: $feat on $lower after tiu up: aggregates reach XDP and are converted as one TCP segment each (dec_converted +$conv, dec_bytes +$bytes: $((conv ? bytes / conv : 0)) bytes per packet, MTU $MTU)"
-	fi
+	# TC reads gso_segs > 1, XDP sees an IP packet longer than the MTU
+	# (tiu_gro.h): the aggregate is left alone, none converted
+	[ "$gso" -gt 0 ] && [ "$bytes" -le $((conv * MTU)) ]
+	result $? "premise, $name decap on $ifc: $feat on $lower after tiu up: aggregates reach the decap and none is converted (dec_skip_gso +$gso; dec_converted +$conv, dec_bytes +$bytes)"
 }
 
 # t_up NAME NS IFACE LOWER FEATURE UP_ARGS...: FEATURE and GRO on LOWER,
