@@ -221,8 +221,9 @@ static int no_udp_gro_one(int fd, const char *ifname, const char *upper, char *o
  * rx-gro-list; UDP GRO forwarding, rx-udp-gro-forwarding) off on ifindex
  * and on the devices under it (VLAN, macvlan, ipvlan: their GRO runs on the
  * lower device, with its features, before the skb reaches the upper one).
- * One warning line per device changed. A PPP interface gets a warning
- * only: the Ethernet device under PPPoE cannot be found from here.
+ * One warning line per device changed. A lower device in another network
+ * namespace, and the Ethernet device under a PPP interface (PPPoE), cannot
+ * be reached from here: a warning line says what to do.
  */
 int ethtool_no_udp_gro(__u32 ifindex, const char *ifname)
 {
@@ -240,8 +241,9 @@ int ethtool_no_udp_gro(__u32 ifindex, const char *ifname)
 			break;
 		}
 		err = no_udp_gro_one(fd, name, ifname, off, sizeof(off));
-		if (!err && nl_link_lower(dev, &dev))
-			dev = 0;
+		if (!err && nl_link_lower(dev, &dev) == 1)
+			tiu_warn("%s: the device under %s is in another network namespace: turn UDP GRO off there yourself (`ethtool -K DEV rx-gro-list off rx-udp-gro-forwarding off`), or the decap on %s may get datagrams it cannot convert",
+				 ifname, name, ifname);
 	}
 	close(fd);
 	if (!err && !nl_link_type(ifindex, &type) && type == ARPHRD_PPP)

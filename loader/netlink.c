@@ -192,25 +192,28 @@ int nl_link_mtu(__u32 ifindex, unsigned int *mtu)
 
 /*
  * The device whose receive path hands packets up to ifindex: the lower
- * device of a VLAN, macvlan or ipvlan device in this network namespace
- * (their rx_handler, or vlan_do_receive(), passes it the skb that the
- * lower device's GRO made). *lower = 0 for anything else: a veth's
- * IFLA_LINK is its peer, not a device under it.
+ * device of a VLAN, macvlan or ipvlan device (their rx_handler, or
+ * vlan_do_receive(), passes it the skb that the lower device's GRO made).
+ * *lower = 0 for anything else: a veth's IFLA_LINK is its peer, not a
+ * device under it. Returns 1 (*lower 0) when there is a lower device but
+ * in another network namespace, 0, or -errno.
  */
 int nl_link_lower(__u32 ifindex, __u32 *lower)
 {
 	static const char *const stacked[] = { "vlan", "macvlan", "macvtap", "ipvlan", "ipvtap" };
 	struct link_attrs la = { .type = -1 };
-	int err = link_get(ifindex, &la);
+	int err = link_get(ifindex, &la), is_stacked = 0;
 
 	*lower = 0;
 	if (err)
 		return err;
-	if (!la.link || la.link == ifindex || la.link_netns)
-		return 0;
 	for (size_t i = 0; i < sizeof(stacked) / sizeof(stacked[0]); i++)
-		if (!strcmp(la.kind, stacked[i]))
-			*lower = la.link;
+		is_stacked |= !strcmp(la.kind, stacked[i]);
+	if (!is_stacked || !la.link || la.link == ifindex)
+		return 0;
+	if (la.link_netns)
+		return 1;
+	*lower = la.link;
 	return 0;
 }
 

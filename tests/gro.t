@@ -28,7 +28,9 @@
 #   rx-gro-list); no dec_skip_gso, no packet
 #   longer than the MTU decapsulated; dec_converted and dec_bytes equal the
 #   packets and bytes R forwarded to B (nftables counters): every packet is
-#   explained.
+#   explained;
+# - a macvlan device whose lower device is in another namespace: `tiu up`
+#   says, in one line, that it cannot turn GRO off there.
 # Wall time: about 2 min.
 . "$(dirname "$0")/lib/harness.sh"
 need_root
@@ -172,6 +174,22 @@ t_down() {
 	result $? "tiu down $ifc leaves $feat off on $lower, as tiu up said"
 }
 
+# t_elsewhere: a macvlan device whose lower device is in another namespace:
+# tiu up cannot reach it, and says so in one line
+t_elsewhere() {
+	local out
+	h_ns C c || { not_ok "elsewhere: cannot create a namespace"; return; }
+	ip -n "$B1" link add link vb1 name mvc type macvlan mode bridge &&
+		ip -n "$B1" link set mvc netns "$C" && ip -n "$C" link set mvc up ||
+		{ not_ok "elsewhere: cannot create mvc on vb1 and move it to C"; return; }
+	tiu_up "$C" mvc --decap tc --endpoint 'local=*:7001' || { not_ok "elsewhere: tiu up mvc"; return; }
+	out=$(cat "$H_WORK/tiu-up.$C.mvc.log")
+	[ "$(grep -c "^tiu: warning: mvc: the device under mvc is in another network namespace: turn UDP GRO off there yourself" <<<"$out")" = 1 ]
+	result $? "tiu up on a macvlan whose lower device is in another namespace says it cannot reach it" "$out"
+	tiu_in "$C" down mvc >/dev/null 2>&1
+}
+
+run_test t_elsewhere
 run_test t_up b1 "$B1" vb1 vb1 rx-gro-list 10.84.1.1 --decap tc
 run_test t_premise tc "$B1" vb1 vb1 rx-gro-list 10.84.1.1
 run_test t_down "$B1" vb1 vb1 rx-gro-list
