@@ -204,7 +204,7 @@ _Static_assert(sizeof(struct tiu_config) == 8, "tiu_config layout");
 	X(DEC_SKIP_FRAGMENT, "dec_skip_fragment", "IP fragment of UDP, passed untouched") \
 	X(DEC_SKIP_LENGTH, "dec_skip_length", "UDP length differs from the IP payload length, passed untouched") \
 	X(DEC_SKIP_SHORT, "dec_skip_short", "tunnelled UDP too short for a TCP header or with a bad data offset, passed untouched") \
-	X(DEC_SKIP_GSO, "dec_skip_gso", "tunnelled UDP aggregated by GRO (TC decap only), passed untouched") \
+	X(DEC_SKIP_GSO, "dec_skip_gso", "tunnelled UDP aggregated by GRO (TC: gso_segs > 1; XDP: longer than the MTU), passed untouched") \
 	X(DEC_DROP_CSUM0_V4, "dec_drop_csum0_v4", "tunnelled IPv4 UDP without checksum (0), dropped") \
 	X(DEC_DROP_CSUM0_V6, "dec_drop_csum0_v6", "tunnelled IPv6 UDP with checksum 0 (invalid), dropped") \
 	X(DEC_ICMP_TRANSLATED, "dec_icmp_translated", "ICMP/ICMPv6 error about a tunnelled packet: its quote restored to TCP") \

@@ -11,6 +11,9 @@
  * segments again before the detour program converts them. The result is
  * read back: a detour that still offloads would send bad packets.
  *
+ * UDP GRO off on a real interface and the devices under it (`tiu up`):
+ * see ethtool_no_udp_gro().
+ *
  * Also: the UDP receive flow hash of a real interface, for `tiu status`.
  */
 #include <errno.h>
@@ -19,7 +22,9 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <net/if.h>
 #include <linux/ethtool.h>
+#include <linux/if_arp.h>
 #include <linux/sockios.h>
 
 #include "tiu.h"
@@ -147,6 +152,103 @@ int ethtool_detour_offloads(const char *ifname, bool tx_side)
 	free(f.names);
 	free(f.get);
 	free(f.set);
+	return err;
+}
+
+/* The receive features that merge UDP datagrams of one flow without a
+ * socket into one skb (docs/DESIGN.md "UDP GRO before decap"). */
+static bool udp_gro_feature(const char *name)
+{
+	return !strcmp(name, "rx-gro-list") || !strcmp(name, "rx-udp-gro-forwarding");
+}
+
+/* Turn the UDP GRO features of ifname off; their names into off[] (what was
+ * on), one warning line if any. upper: the interface tiu is up on. */
+static int no_udp_gro_one(int fd, const char *ifname, const char *upper, char *off, size_t len)
+{
+	struct features f = {};
+	size_t used = 0;
+	int err, n = 0;
+
+	off[0] = '\0';
+	err = features_read(fd, ifname, &f);
+	if (err == -EOPNOTSUPP || (!err && !f.n)) { /* no features to speak of */
+		err = 0;
+	} else if (err) {
+		err = tiu_fail("%s: cannot read its features (ethtool): %s: tiu's decap on %s needs UDP GRO (rx-gro-list, rx-udp-gro-forwarding) off there",
+			       ifname, strerror(-err), upper);
+	} else {
+		f.set->cmd = ETHTOOL_SFEATURES;
+		f.set->size = f.words;
+		for (__u32 i = 0; i < f.n; i++) {
+			if (!udp_gro_feature(feature_name(&f, i)) ||
+			    !(f.get->features[i / 32].active & (1U << (i % 32))))
+				continue;
+			f.set->features[i / 32].valid |= 1U << (i % 32);
+			used += snprintf(off + used, used < len ? len - used : 0, "%s%s", n ? " " : "",
+					 feature_name(&f, i));
+			n++;
+		}
+		if (n)
+			err = ethtool(fd, ifname, f.set);
+		if (n && err >= 0)
+			err = ethtool(fd, ifname, f.get);
+	}
+	if (err < 0 && n) {
+		err = tiu_fail("%s: cannot turn %s off (ethtool features): %s: tiu's decap on %s cannot convert the datagrams GRO merges; turn it off yourself (`ethtool -K %s %s off`)",
+			       ifname, off, strerror(-err), upper, ifname, off);
+	} else if (n && err >= 0) {
+		err = 0;
+		for (__u32 i = 0; i < f.n; i++)
+			if (udp_gro_feature(feature_name(&f, i)) &&
+			    (f.get->features[i / 32].active & (1U << (i % 32))))
+				err = -1;
+		if (err)
+			err = tiu_fail("%s: %s still on after turning it off (a fixed feature?): tiu's decap on %s cannot convert the datagrams GRO merges",
+				       ifname, off, upper);
+		else
+			tiu_warn("%s: turned %s off: UDP GRO merges the tunnelled datagrams of a connection into one skb, which tiu's decap on %s cannot convert; `tiu down` leaves it off (`ethtool -K %s %s on` to restore)",
+				 ifname, off, upper, ifname, off);
+	}
+	free(f.names);
+	free(f.get);
+	free(f.set);
+	return err;
+}
+
+/*
+ * UDP GRO that merges datagrams without a socket (fraglist GRO,
+ * rx-gro-list; UDP GRO forwarding, rx-udp-gro-forwarding) off on ifindex
+ * and on the devices under it (VLAN, macvlan, ipvlan: their GRO runs on the
+ * lower device, with its features, before the skb reaches the upper one).
+ * One warning line per device changed. A lower device in another network
+ * namespace, and the Ethernet device under a PPP interface (PPPoE), cannot
+ * be reached from here: a warning line says what to do.
+ */
+int ethtool_no_udp_gro(__u32 ifindex, const char *ifname)
+{
+	char name[IF_NAMESIZE], off[128];
+	unsigned short type = 0;
+	__u32 dev = ifindex;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
+
+	if (fd < 0)
+		return tiu_fail("socket for ethtool: %s", strerror(errno));
+	for (int depth = 0; dev && depth < 4 && !err; depth++) {
+		if (!if_indextoname(dev, name)) {
+			err = tiu_fail("%s: cannot name the device (ifindex %u) under it: %s", ifname, dev,
+				       strerror(errno));
+			break;
+		}
+		err = no_udp_gro_one(fd, name, ifname, off, sizeof(off));
+		if (!err && nl_link_lower(dev, &dev) == 1)
+			tiu_warn("%s: the device under %s is in another network namespace: turn UDP GRO off there yourself (`ethtool -K DEV rx-gro-list off rx-udp-gro-forwarding off`), or the decap on %s may get datagrams it cannot convert",
+				 ifname, name, ifname);
+	}
+	close(fd);
+	if (!err && !nl_link_type(ifindex, &type) && type == ARPHRD_PPP)
+		tiu_warn("%s: a PPP interface: if it is PPPoE, turn UDP GRO off on the Ethernet device under it (`ethtool -K ETH rx-gro-list off rx-udp-gro-forwarding off`): tiu cannot find that device, and its GRO would merge tunnelled datagrams that the decap on %s cannot convert",
+			 ifname, ifname);
 	return err;
 }
 

@@ -2,7 +2,8 @@
 /*
  * netlink.c - the rtnetlink requests tiu needs, through libmnl: create and
  * delete the detour veth pair, set a link up and its alias, read a link's
- * alias, MTU and device type, count the TC filters under a clsact parent.
+ * alias, MTU and device type, the device under a stacked one, count the TC
+ * filters under a clsact parent.
  */
 #include <errno.h>
 #include <string.h>
@@ -110,7 +111,19 @@ struct link_attrs {
 	size_t alias_len;
 	unsigned int mtu;
 	int type; /* ifi_type (ARPHRD_*), -1 until an answer came */
+	__u32 link;     /* IFLA_LINK, 0 if none */
+	bool link_netns; /* IFLA_LINK_NETNSID: IFLA_LINK is in another netns */
+	char kind[16];  /* IFLA_LINKINFO/IFLA_INFO_KIND, "" if none */
 };
+
+static int linkinfo_cb(const struct nlattr *attr, void *data)
+{
+	struct link_attrs *la = data;
+
+	if (mnl_attr_get_type(attr) == IFLA_INFO_KIND && !mnl_attr_validate(attr, MNL_TYPE_STRING))
+		snprintf(la->kind, sizeof(la->kind), "%s", mnl_attr_get_str(attr));
+	return MNL_CB_OK;
+}
 
 static int link_attr_cb(const struct nlattr *attr, void *data)
 {
@@ -121,6 +134,12 @@ static int link_attr_cb(const struct nlattr *attr, void *data)
 		snprintf(la->alias, la->alias_len, "%s", mnl_attr_get_str(attr));
 	if (mnl_attr_get_type(attr) == IFLA_MTU && !mnl_attr_validate(attr, MNL_TYPE_U32))
 		la->mtu = mnl_attr_get_u32(attr);
+	if (mnl_attr_get_type(attr) == IFLA_LINK && !mnl_attr_validate(attr, MNL_TYPE_U32))
+		la->link = mnl_attr_get_u32(attr);
+	if (mnl_attr_get_type(attr) == IFLA_LINK_NETNSID)
+		la->link_netns = true;
+	if (mnl_attr_get_type(attr) == IFLA_LINKINFO && !mnl_attr_validate(attr, MNL_TYPE_NESTED))
+		mnl_attr_parse_nested(attr, linkinfo_cb, la);
 	return MNL_CB_OK;
 }
 
@@ -169,6 +188,33 @@ int nl_link_mtu(__u32 ifindex, unsigned int *mtu)
 
 	*mtu = la.mtu;
 	return err ? err : (la.mtu ? 0 : -ENODATA);
+}
+
+/*
+ * The device whose receive path hands packets up to ifindex: the lower
+ * device of a VLAN, macvlan or ipvlan device (their rx_handler, or
+ * vlan_do_receive(), passes it the skb that the lower device's GRO made).
+ * *lower = 0 for anything else: a veth's IFLA_LINK is its peer, not a
+ * device under it. Returns 1 (*lower 0) when there is a lower device but
+ * in another network namespace, 0, or -errno.
+ */
+int nl_link_lower(__u32 ifindex, __u32 *lower)
+{
+	static const char *const stacked[] = { "vlan", "macvlan", "macvtap", "ipvlan", "ipvtap" };
+	struct link_attrs la = { .type = -1 };
+	int err = link_get(ifindex, &la), is_stacked = 0;
+
+	*lower = 0;
+	if (err)
+		return err;
+	for (size_t i = 0; i < sizeof(stacked) / sizeof(stacked[0]); i++)
+		is_stacked |= !strcmp(la.kind, stacked[i]);
+	if (!is_stacked || !la.link || la.link == ifindex)
+		return 0;
+	if (la.link_netns)
+		return 1;
+	*lower = la.link;
+	return 0;
 }
 
 static int count_cb(const struct nlmsghdr *nlh, void *data)

@@ -163,6 +163,7 @@ int nl_link_alias(__u32 ifindex, char *buf, size_t len);
 int nl_count_filters(__u32 ifindex, __u32 parent);
 int nl_link_mtu(__u32 ifindex, unsigned int *mtu);
 int nl_link_type(__u32 ifindex, unsigned short *type);
+int nl_link_lower(__u32 ifindex, __u32 *lower);
 
 /* ---- framing.c ---- */
 /* The framing tiu uses on a device type (ARPHRD_*): TIU_FRAMING_ETH or
@@ -176,6 +177,7 @@ int iface_framing(__u32 ifindex, const char *ifname, enum tiu_framing *f);
 
 /* ---- ethtool.c ---- */
 int ethtool_detour_offloads(const char *ifname, bool tx_side);
+int ethtool_no_udp_gro(__u32 ifindex, const char *ifname);
 enum rss_verdict ethtool_udp_rss(const char *ifname, const char *which[2], int *n_which);
 
 /* ---- detour.c ---- */

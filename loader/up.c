@@ -393,6 +393,8 @@ int cmd_up(int argc, char **argv)
 	}
 	if (!err)
 		err = ka_up(o.ifname, ifindex, o.keepalive, &p);
+	if (!err) /* last: it is not undone (docs/DESIGN.md "UDP GRO before decap") */
+		err = ethtool_no_udp_gro(ifindex, o.ifname);
 	if (err) {
 		teardown(ifindex, o.ifname, &p, !had_pins, NULL, 0);
 		tiu_fail("%s: nothing changed (everything `up` did was undone)", o.ifname);

@@ -20,6 +20,8 @@
 #include <unistd.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
@@ -206,6 +208,10 @@ B(dec_short)
 	*want = *in;
 }
 B(dec_gro) { dec(spec(4, S2C), in, want); *want = *in; }
+/* IPv4 of 1501 and 1500 bytes (20 IP, 32 TCP header), for an MTU of 1500 */
+B(dec_mtu_over) { struct pkt_spec s = spec(4, S2C); s.payload_len = 1449; dec(s, in, want); }
+B(dec_mtu_over_pass) { dec_mtu_over(in, want); *want = *in; }
+B(dec_mtu_exact) { struct pkt_spec s = spec(4, S2C); s.payload_len = 1448; dec(s, in, want); }
 B(dec_doff_bad) { struct pkt_spec s = spec(6, S2C); s.doff_words = 3; dec(s, in, want); *want = *in; }
 B(dec_urgptr)
 {
@@ -515,6 +521,8 @@ struct tcase {
 	enum link link;
 	struct delta d[3];
 	uint32_t mark;  /* skb->mark (TC programs only) */
+	int lo_mtu;     /* the loopback device's MTU during the run, where the
+			 * XDP test run receives (bpf_check_mtu()); 0: 65536 */
 };
 
 #define S(x) TIU_STAT_##x
@@ -599,6 +607,10 @@ static const struct tcase cases[] = {
 	{ "UDP cut before a whole UDP header passes, counted unparsed", P_DECAP, dec_udp6bytes, V_PASS, 0, L_BOTH, { { S(DEC_SKIP_UNPARSED), 1 } } },
 	{ "bad data offset passes untouched", P_DECAP, dec_doff_bad, V_PASS, 0, L_BOTH, { { S(DEC_SKIP_SHORT), 1 } } },
 	{ "GRO aggregate (gso_segs 2) passes untouched", P_TC_DECAP | P_C_DECAP, dec_gro, V_PASS, 2, L_BOTH, { { S(DEC_SKIP_GSO), 1 } } },
+	/* generic XDP after GRO: an aggregate is longer than the MTU (tiu_gro.h) */
+	{ "XDP: 1501 bytes on an MTU of 1500 is a GRO aggregate, passes untouched", P_XDP, dec_mtu_over_pass, V_PASS, 0, L_BOTH, { { S(DEC_SKIP_GSO), 1 } }, 0, 1500 },
+	{ "XDP: 1500 bytes on an MTU of 1500 is restored", P_XDP, dec_mtu_exact, V_PASS, 0, L_BOTH, { { S(DEC_CONVERTED), 1 }, { S(DEC_BYTES), BYTES } }, 0, 1500 },
+	{ "TC: 1501 bytes on an MTU of 1500, gso_segs 0, is restored", P_TC_DECAP | P_C_DECAP, dec_mtu_over, V_PASS, 0, L_BOTH, { { S(DEC_CONVERTED), 1 }, { S(DEC_BYTES), BYTES } }, 0, 1500 },
 	/* remote= endpoints: only this host's own connections (a socket lookup) */
 	{ "remote=*:7001: SYN from port 7001 to a listener (the attack) is not ours, untouched", P_DECAP, r_attack_syn4, V_PASS, 0, L_BOTH, { { S(DEC_SKIP_NOT_OURS), 1 } } },
 	{ "remote=*:7001: IPv6 SYN from port 7001 to a listener is not ours", P_DECAP, r_attack_syn6, V_PASS, 0, L_BOTH, { { S(DEC_SKIP_NOT_OURS), 1 } } },
@@ -1086,6 +1098,20 @@ static int raw_frames(const struct harness *h, const struct tcase *c, const stru
 	return h->framing == TIU_FRAMING_L3 && !(pd->bit & (P_DETOUR | P_C_DETOUR));
 }
 
+/* The loopback device's MTU (run_case(): BPF_PROG_TEST_RUN's XDP device). */
+static int set_lo_mtu(int mtu)
+{
+	struct ifreq ifr = { .ifr_mtu = mtu };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err;
+
+	if (fd < 0)
+		return -1;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	err = ioctl(fd, SIOCSIFMTU, &ifr);
+	close(fd);
+	return err;
+}
+
 static void run_case(struct harness *h, const struct tcase *c, const struct progdef *pd)
 {
 	uint64_t before[TIU_STAT__MAX], after[TIU_STAT__MAX], want_d[TIU_STAT__MAX] = { 0 };
@@ -1104,6 +1130,8 @@ static void run_case(struct harness *h, const struct tcase *c, const struct prog
 	other = slot == SLOT ? OTHER_SLOT : SLOT;
 	harness_stats(h, slot, before);
 	harness_stats(h, other, obefore);
+	if (c->lo_mtu && set_lo_mtu(c->lo_mtu))
+		printf("# lo: cannot set the MTU to %d: %s\n", c->lo_mtu, strerror(errno));
 	if (raw_frames(h, c, pd))
 		err = harness_run_l3(prog_fd(h, pd->bit), !pd->xdp, in.b, in.len, out.b, sizeof(out.b),
 				     c->gso_segs, &r);
@@ -1117,6 +1145,8 @@ static void run_case(struct harness *h, const struct tcase *c, const struct prog
 		snprintf(why, sizeof(why), "BPF_PROG_TEST_RUN failed: %s", strerror(errno));
 		ok = 0;
 	}
+	if (c->lo_mtu && set_lo_mtu(65536))
+		printf("# lo: cannot set the MTU back to 65536: %s\n", strerror(errno));
 	harness_stats(h, slot, after);
 	harness_stats(h, other, oafter);
 	set_world(h, L_BOTH);

@@ -7,6 +7,7 @@
  * tiu_xdp.bpf.o` must attach exactly this one, sharing tiu's pinned maps.
  */
 #include "tiu_datapath.h"
+#include "tiu_gro.h"
 #include <xdp/xdp_helpers.h>
 
 /* libxdp dispatcher: our slot, and continue to the next program on XDP_PASS
@@ -41,7 +42,8 @@ int tiu_xdp_decap(struct xdp_md *ctx)
 	 * ctx->ingress_ifindex, or not an interface of tiu's (pass, uncounted). */
 	if (tiu_where(ctx->ingress_ifindex, TIU_LINK_F_REAL, &w))
 		return XDP_PASS;
-	/* XDP runs before GRO: every frame is one packet (is_gso = 0). A
+	/* Native XDP runs before GRO; generic XDP after it, where an
+	 * aggregate longer than the MTU is caught below (tiu_gro.h). A
 	 * restored packet needs no more: XDP has no skb checksum state (a NIC's
 	 * COMPLETE sum goes stale: docs/DESIGN.md "Receive checksums after an
 	 * XDP rewrite", which says what that costs on which NICs). On a
@@ -50,6 +52,10 @@ int tiu_xdp_decap(struct xdp_md *ctx)
 	v = tiu_decap_check(ctx, data, data_end, data_end - data, w.l3, 0, w.slot, 0, 0, &p);
 	if (v == TIU_V_DROP)
 		return XDP_DROP;
+	if (v == TIU_V_CONVERT && tiu_xdp_aggregate(ctx, &p)) { /* generic XDP, after GRO */
+		tiu_count(w.slot, TIU_STAT_DEC_SKIP_GSO);
+		return XDP_PASS;
+	}
 	if (v == TIU_V_CONVERT)
 		tiu_decap_apply(&p, data_end, w.slot, &info);
 	else if (v == TIU_V_ICMP)
