@@ -81,7 +81,7 @@ static void probe_usage(FILE *f)
 "\n"
 "Find out what the path through IFACE lets through to each server, from\n"
 "IFACE's own address with every socket bound to IFACE (SO_BINDTODEVICE);\n"
-"tiu need not be up on IFACE (and should not tunnel PORT there, or the plain\n"
+"IFACE need not have tiu up (and should not tunnel PORT there, or the plain\n"
 "checks are tunnelled too). One line per finding:\n"
 "  IFACE SERVER:PORT plain-tcp ok|refused|blocked REASON\n"
 "        connect to PORT: SYN-ACK (ok), RST (refused: TCP reaches the\n"
