@@ -62,8 +62,17 @@ BPF_OBJS := $(BUILD)/tiu_xdp.bpf.o $(BUILD)/tiu_tc.bpf.o $(BUILD)/tiu_tc_compat.
 	$(BUILD)/tiu_sockops.bpf.o
 SKELS    := $(BPF_OBJS:.bpf.o=.skel.h)
 
-LOADER_SRCS := $(wildcard loader/*.c)
+# The loader in three layers, each calling only the ones below it:
+# loader/cmd/ (the commands) -> loader/state/ (pins, maps, endpoints) ->
+# loader/sys/ (kernel and library adapters); one header each.
+LOADER_SRCS := $(wildcard loader/cmd/*.c loader/state/*.c loader/sys/*.c)
+LOADER_HDRS := $(wildcard loader/*/*.h)
 LOADER  := $(BUILD)/tiu
+# The same loader with the test hooks compiled in (TIU_TEST_HOOKS: the crash
+# points of `up` and `endpoint`, TIU_TEST_CRASH_AT): the tests that kill tiu
+# halfway run this one; build/tiu, which `make install` and the package
+# ship, has none of it.
+LOADER_TEST := $(BUILD)/test/tiu
 
 # BPF programs the tests load next to tiu's (tests/bpf/*.bpf.c) and the VM
 # lane's counting and netkit probe programs, with the same flags as tiu's objects.
@@ -83,10 +92,10 @@ TOOL_LIBS_realskb := $(USER_LIBS)
 TEST_SRCS := $(wildcard tests/*.c)
 TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 # The tests link the loader's kernel probes (one answer for both).
-TEST_LIB_SRCS := $(wildcard tests/lib/*.c) loader/probe.c
+TEST_LIB_SRCS := $(wildcard tests/lib/*.c) loader/sys/probe.c
 # Loader sources a C test links besides its own (tests/test_NAME.c: the
 # loader's pure parts, which stub tiu_fail themselves)
-TEST_UNDER_TEST_test_epspec := loader/epspec.c
+TEST_UNDER_TEST_test_epspec := loader/state/epspec.c
 # Shell tests (TAP): tests/*.t
 TEST_SCRIPTS := $(sort $(wildcard tests/*.t))
 
@@ -100,7 +109,7 @@ FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=
 FUZZ_BINS := $(patsubst tests/libfuzzer/%.c,$(BUILD)/libfuzzer/%,$(wildcard tests/libfuzzer/fuzz_*.c))
 # the code each target fuzzes
 FUZZ_UNDER_TEST_fuzz_hdrs := tests/lib/pkt.c
-FUZZ_UNDER_TEST_fuzz_loader_cli := loader/cli.c loader/epspec.c
+FUZZ_UNDER_TEST_fuzz_loader_cli := loader/cmd/cli.c loader/state/epspec.c
 # writes the seed corpus of fuzz_hdrs (tests/libfuzzer/corpus/hdrs)
 FUZZ_TOOLS := $(BUILD)/libfuzzer/mkseeds
 
@@ -122,10 +131,10 @@ CROSS_PKGS := gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-arm-linux-gnueabih
 .PHONY: all test test-unit test-vm demo deps deps-check clean install uninstall deb bench bench-quick soak \
 	static static-cc cross cross-deps test-cross mutants
 
-all: $(BPF_OBJS) $(SKELS) $(LOADER) $(TEST_BINS) $(TEST_BPF_OBJS) $(TEST_TOOLS) $(FUZZ_BINS) \
+all: $(BPF_OBJS) $(SKELS) $(LOADER) $(LOADER_TEST) $(TEST_BINS) $(TEST_BPF_OBJS) $(TEST_TOOLS) $(FUZZ_BINS) \
 	$(FUZZ_TOOLS) $(BENCH_BINS) $(VM_BINS)
 
-$(BUILD) $(BUILD)/tests $(BUILD)/tests/tools $(BUILD)/bench $(BUILD)/vm $(BUILD)/libfuzzer:
+$(BUILD) $(BUILD)/test $(BUILD)/tests $(BUILD)/tests/tools $(BUILD)/bench $(BUILD)/vm $(BUILD)/libfuzzer:
 	$(Q)mkdir -p $@
 
 $(BUILD)/tiu_xdp.bpf.o: xdp/tiu_xdp.bpf.c $(HEADERS) | $(BUILD)
@@ -160,21 +169,25 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@
 
-$(LOADER): $(LOADER_SRCS) $(wildcard loader/*.h) $(HEADERS) $(SKELS) | $(BUILD)
+$(LOADER): $(LOADER_SRCS) $(LOADER_HDRS) $(HEADERS) $(SKELS) | $(BUILD)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -DTIU_VERSION='"$(VERSION)"' $(LOADER_SRCS) -o $@ $(LOADER_LIBS)
+
+$(LOADER_TEST): $(LOADER_SRCS) $(LOADER_HDRS) $(HEADERS) $(SKELS) | $(BUILD)/test
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -DTIU_TEST_HOOKS -DTIU_VERSION='"$(VERSION)"' $(LOADER_SRCS) -o $@ $(LOADER_LIBS)
 
 # A test in parts: tests/test_NAME.c links tests/NAME/*.c (e.g. the packet
 # fuzzer: tests/test_pktfuzz.c + tests/pktfuzz/).
 test_parts = $(wildcard tests/$(patsubst test_%,%,$(1))/*.$(2))
 .SECONDEXPANSION:
 $(BUILD)/tests/%: tests/%.c $$(call test_parts,$$*,c) $$(call test_parts,$$*,h) $$(TEST_UNDER_TEST_$$*) \
-		$(TEST_LIB_SRCS) $(wildcard tests/lib/*.h) loader/probe.h loader/rss.h loader/tiu.h $(HEADERS) $(SKELS) | $(BUILD)/tests
+		$(TEST_LIB_SRCS) $(wildcard tests/lib/*.h) $(LOADER_HDRS) $(HEADERS) $(SKELS) | $(BUILD)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -Itests/lib -Iloader $< $(call test_parts,$*,c) $(TEST_UNDER_TEST_$*) $(TEST_LIB_SRCS) -o $@ $(USER_LIBS) -lm
 
 $(BUILD)/libfuzzer/fuzz_%: tests/libfuzzer/fuzz_%.c $$(FUZZ_UNDER_TEST_fuzz_$$*) $(HEADERS) \
-		$(wildcard tests/lib/*.h loader/*.h tests/libfuzzer/*.h) | $(BUILD)/libfuzzer
+		$(wildcard tests/lib/*.h tests/libfuzzer/*.h) $(LOADER_HDRS) | $(BUILD)/libfuzzer
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $< $(FUZZ_UNDER_TEST_fuzz_$*) -o $@
 
@@ -264,13 +277,13 @@ $(STATIC_DIR)/%.skel.h: $(STATIC_DIR)/%.bpf.o $(BUILD)/%.skel.h $(BUILD)/%.bpf.o
 $(BUILD)/sysroot/%/.complete: scripts/sysroot.sh scripts/private-apt.sh
 	$(Q)scripts/sysroot.sh $* $(BUILD)/sysroot/$*
 
-$(STATIC_DIR)/tiu: $(STATIC_SRCS) $(wildcard loader/*.h) $(HEADERS) $(STATIC_SKELS) $(STATIC_SYSROOT_STAMP) | $(STATIC_DIR)
+$(STATIC_DIR)/tiu: $(STATIC_SRCS) $(LOADER_HDRS) $(HEADERS) $(STATIC_SKELS) $(STATIC_SYSROOT_STAMP) | $(STATIC_DIR)
 	$(call msg,STATIC,$@)
 	$(Q)$(STATIC_CC) $(STATIC_CFLAGS) $(STATIC_SRCS) -o $@.debug $(STATIC_LDFLAGS) -lxdp -lbpf -lelf -lz
 	$(Q)$(STATIC_STRIP) -o $@ $@.debug
 	$(Q)printf '  %-8s %s: %s bytes\n' SIZE $@ "$$(stat -c %s $@)"
 
-$(STATIC_DIR)/compiled: $(STATIC_SRCS) $(wildcard loader/*.h) $(HEADERS) $(STATIC_SKELS) $(STATIC_SYSROOT_STAMP) | $(STATIC_DIR)
+$(STATIC_DIR)/compiled: $(STATIC_SRCS) $(LOADER_HDRS) $(HEADERS) $(STATIC_SKELS) $(STATIC_SYSROOT_STAMP) | $(STATIC_DIR)
 	$(call msg,CC,$(STATIC_DIR)/*.o)
 	$(Q)for f in $(STATIC_SRCS); do \
 		$(STATIC_CC) $(STATIC_CFLAGS) -c $$f -o $(STATIC_DIR)/$$(basename $$f .c).o || exit 1; \

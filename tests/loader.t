@@ -450,7 +450,7 @@ t_kill9_endpoint() {
 			if [ $op = del ]; then
 				tiu_a endpoint add la "${eps[@]}" >/dev/null || bad="$bad $op/$step(add failed)"
 			fi
-			TIU_TEST_CRASH_AT=$step tiu_a endpoint $op la "${eps[@]}" >/dev/null 2>&1; rc=$?
+			tiu_crash $step "$NA" endpoint $op la "${eps[@]}" >/dev/null 2>&1; rc=$?
 			[ $rc -eq 137 ] || bad="$bad $op/$step(rc $rc, no crash)"
 			out=$(bits_listed) || bad="$bad $op/$step(bits of unlisted endpoints: $out)"
 			# what the crash left listed goes with a plain del
@@ -472,7 +472,7 @@ t_kill9_endpoint() {
 t_kill9() {
 	local step rc bad=
 	for step in pins detour links endpoints detour-prog decap egress; do
-		TIU_TEST_CRASH_AT=$step up_a >/dev/null 2>&1; rc=$?
+		tiu_crash $step "$NA" up la --endpoint remote=$B4:$PORT >/dev/null 2>&1; rc=$?
 		[ $rc -eq 137 ] || bad="$bad $step(rc $rc, no crash)"
 		tiu_a down la --purge >/dev/null 2>&1 || bad="$bad $step(down failed)"
 		[ "$(snapshot_a)" = "$BASE" ] || bad="$bad $step(leftovers)"
@@ -482,8 +482,12 @@ t_kill9() {
 	else
 		not_ok "kill -9 during up:$bad"; diff <(echo "$BASE") <(snapshot_a) | diag
 	fi
+	# the product has no crash hook: the same variable changes nothing
+	TIU_TEST_CRASH_AT=pins up_a >/dev/null 2>&1; rc=$?
+	tiu_a down la --purge >/dev/null 2>&1
+	result $rc "tiu (not the test build) ignores TIU_TEST_CRASH_AT: up runs to the end" "rc $rc"
 	# up after a crash without down: names the leftovers
-	TIU_TEST_CRASH_AT=links up_a >/dev/null 2>&1
+	tiu_crash links "$NA" up la --endpoint remote=$B4:$PORT >/dev/null 2>&1
 	local out
 	out=$(up_a 2>&1)
 	grep -q "left over from an interrupted \`tiu up\` (found: map entries, detour $DA)" <<<"$out"

@@ -98,7 +98,7 @@ t_record_without_run_state() {
 # directory) names the leftovers there, and down finds them by the record.
 t_crash_leftover_elsewhere() {
 	local out
-	TIU_TEST_CRASH_AT=links ta up va --endpoint remote=$B4:7001 --pin-dir "$PD" >/dev/null 2>&1
+	tiu_crash links "$A" up va --endpoint remote=$B4:7001 --pin-dir "$PD" >/dev/null 2>&1
 	h_tiu_track "$A" va "$PD"
 	out=$(ta up va --endpoint remote=$B4:7001 2>&1) && fail "up over leftovers worked: $out" && return 1
 	grep -q "found: map entries in $PD" <<<"$out" || fail "leftovers in $PD not named: $out" || return

@@ -15,7 +15,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "harness.h"
-#include "probe.h"
+#include "sys/probe.h"
 #include "tiu_xdp.skel.h"
 #include "tiu_tc.skel.h"
 #include "tiu_tc_compat.skel.h"

@@ -13,8 +13,7 @@
 #include <string.h>
 #include <bpf/libbpf.h>
 
-#include "tiu.h"
-#include "objects.h"
+#include "sys.h"
 #include "tiu_xdp.skel.h"
 #include "tiu_tc.skel.h"
 #include "tiu_tc_compat.skel.h"

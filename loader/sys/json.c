@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* json.c - the one JSON detail that needs code: quoting a string. */
-#include "tiu.h"
+#include "sys.h"
 
 void json_str(FILE *f, const char *s)
 {

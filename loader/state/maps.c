@@ -15,36 +15,30 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "tiu.h"
+#include "state.h"
 
-/* tiu's pinned maps and the layout this build expects (tiu_common.h,
- * tiu_maps.h). The order is the order of the fds in struct tiu_maps. */
+/* tiu's pinned maps and the layout this build expects: the lines of
+ * tiu_map_list.h, which also define the maps of the BPF objects. The order
+ * is the order of the fds in struct tiu_maps. */
 static const struct {
 	const char *name;
-	__u32 type, key_size, value_size, max_entries;
+	__u32 type, key_size, value_size, max_entries, flags;
 } map_defs[TIU_N_MAPS] = {
-	{ TIU_MAP_ENDPOINTS, BPF_MAP_TYPE_HASH, sizeof(struct tiu_endpoint_key),
-	  sizeof(struct tiu_endpoint_val), TIU_MAX_ENDPOINTS },
-	{ TIU_MAP_STATS, BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32), sizeof(struct tiu_stats),
-	  TIU_MAX_SLOTS },
-	{ TIU_MAP_LINKS, BPF_MAP_TYPE_HASH, sizeof(__u32), sizeof(struct tiu_link), TIU_MAX_IFACES },
-	{ TIU_MAP_CONFIG, BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(struct tiu_config), 1 },
-	{ TIU_MAP_PORTS, BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(struct tiu_port), TIU_PORTS },
-	{ TIU_MAP_IFACES, BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(struct tiu_iface),
-	  TIU_MAX_SLOTS },
+#define MAP_DEF(name_, type_, key_, value_, max_, flags_) \
+	{ "tiu_" #name_, type_, sizeof(key_), sizeof(value_), max_, flags_ },
+	TIU_MAP_LIST(MAP_DEF)
+#undef MAP_DEF
 };
 
 static int *map_fds(struct tiu_maps *m, int i)
 {
-	int *fds[TIU_N_MAPS] = { &m->endpoints, &m->stats, &m->links, &m->config, &m->ports,
-				 &m->ifaces };
+	int *fds[TIU_N_MAPS] = {
+#define MAP_FD(name_, ...) &m->name_,
+		TIU_MAP_LIST(MAP_FD)
+#undef MAP_FD
+	};
 
 	return fds[i];
-}
-
-const char *maps_name(int i)
-{
-	return map_defs[i].name;
 }
 
 static int config_abi(int fd, __u32 *abi)
@@ -94,7 +88,7 @@ static int pin_stale(const struct pins *p, const char *name, const struct bpf_ma
 		     int def, char *why, size_t len)
 {
 	struct bpf_map_info info = {};
-	__u32 info_len = sizeof(info), abi, type, key, value, entries;
+	__u32 info_len = sizeof(info), abi, type, key, value, entries, flags;
 	int fd = pins_map(p, name), bad;
 
 	if (fd == -ENOENT)
@@ -117,18 +111,21 @@ static int pin_stale(const struct pins *p, const char *name, const struct bpf_ma
 		key = bpf_map__key_size(want);
 		value = bpf_map__value_size(want);
 		entries = bpf_map__max_entries(want);
+		flags = bpf_map__map_flags(want);
 	} else {
 		type = map_defs[def].type;
 		key = map_defs[def].key_size;
 		value = map_defs[def].value_size;
 		entries = map_defs[def].max_entries;
+		flags = map_defs[def].flags;
 	}
 	bad = info.type != type || info.key_size != key || info.value_size != value ||
-	      info.max_entries != entries || (want && info.map_flags != bpf_map__map_flags(want));
+	      info.max_entries != entries || info.map_flags != flags;
 	if (bad)
-		snprintf(why, len, "%s is type %u key %u value %u entries %u, expected %u/%u/%u/%u",
-			 name, info.type, info.key_size, info.value_size, info.max_entries, type, key,
-			 value, entries);
+		snprintf(why, len,
+			 "%s is type %u key %u value %u entries %u flags 0x%x, expected %u/%u/%u/%u/0x%x",
+			 name, info.type, info.key_size, info.value_size, info.max_entries,
+			 info.map_flags, type, key, value, entries, flags);
 	if (!bad && !strcmp(name, TIU_MAP_CONFIG)) {
 		if (config_abi(fd, &abi))
 			bad = snprintf(why, len, "%s: unreadable: %s", name, strerror(errno));

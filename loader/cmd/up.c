@@ -6,7 +6,7 @@
  * pin, create the detour, fill the maps (the slot's entries, then the
  * endpoints and their port bits) and attach, in the order that makes the
  * datapath consistent at every moment (decap and detour before egress). If
- * a step fails, teardown() (down.c) undoes every earlier step from kernel
+ * a step fails, teardown() (state/teardown.c) undoes every earlier step from kernel
  * state.
  */
 #include <errno.h>
@@ -17,8 +17,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "tiu.h"
-#include "objects.h"
+#include "cmd.h"
 
 static void up_usage(FILE *f)
 {
@@ -220,31 +219,47 @@ static int pick_slot(const struct pins *p, const char *ifname, const struct ep *
 	return err;
 }
 
+/* The interface being brought up: what `up` was told and what it found,
+ * step by step (up_prepare fills it, the later steps read it). */
+struct up_iface {
+	struct up_opts o;
+	struct ep *eps;                 /* o.n_eps parsed endpoints */
+	__u32 ifindex, slot;
+	enum tiu_framing framing;
+	struct pins p;
+	char run_dir[PATH_MAX - 32];    /* run_state_dir(&p): clsact notes */
+	struct tc_obj t;
+	struct detour d;
+};
+
 /* Read-only checks: the interface and its framing, endpoints, pins, what is
  * attached, a free slot. */
-static int up_prepare(struct up_opts *o, __u32 *ifindex, struct ep *eps, struct pins *p,
-		      struct tc_obj *t, enum tiu_framing *framing, __u32 *slot)
+static int up_prepare(struct up_iface *u)
 {
-	if (tiu_need_root() || tiu_lock() || iface_index(o->ifname, ifindex))
+	const struct up_opts *o = &u->o;
+
+	if (tiu_need_root() || tiu_lock() || iface_index(o->ifname, &u->ifindex))
 		return -1;
 	if (detour_is_name(o->ifname))
 		return tiu_fail("%s: is a tiu detour device: give the real interface", o->ifname);
-	if (iface_framing(*ifindex, o->ifname, framing))
+	if (iface_framing(u->ifindex, o->ifname, &u->framing))
 		return -1;
-	if (*ifindex == 1 || !strcmp(o->ifname, "lo"))
+	if (u->ifindex == 1 || !strcmp(o->ifname, "lo"))
 		tiu_warn("%s: the loopback interface: both ends of every tunnelled connection are this host, so each packet is converted on the way out and back on the way in; useful for tests only",
 			 o->ifname);
-	if (parse_eps(o, eps) || pins_resolve(o->pin_dir, true, p))
+	if (parse_eps(o, u->eps) || pins_resolve(o->pin_dir, true, &u->p))
 		return -1;
-	if (tc_obj_open(t, p->dir, o->ifname, *framing))
+	run_state_dir(&u->p, u->run_dir, sizeof(u->run_dir));
+	if (tc_obj_open(&u->t, u->p.dir, o->ifname, u->framing))
 		return -1;
-	if (maps_check_pins(p, t->obj, o->ifname) || check_not_up(p, *ifindex, o->ifname) ||
-	    (o->decap == DECAP_XDP && check_xdp_free(*ifindex, o->ifname)) ||
-	    pick_slot(p, o->ifname, eps, o->n_eps, slot)) {
-		tc_obj_close(t);
+	if (maps_check_pins(&u->p, u->t.obj, o->ifname) ||
+	    check_not_up(&u->p, u->ifindex, o->ifname) ||
+	    (o->decap == DECAP_XDP && check_xdp_free(u->ifindex, o->ifname)) ||
+	    pick_slot(&u->p, o->ifname, u->eps, o->n_eps, &u->slot)) {
+		tc_obj_close(&u->t);
 		return -1;
 	}
-	tc_obj_set_slot(t, *slot);
+	tc_obj_set_slot(&u->t, u->slot);
 	return 0;
 }
 
@@ -253,13 +268,12 @@ static int up_prepare(struct up_opts *o, __u32 *ifindex, struct ep *eps, struct 
  * entries of the interface and its detour peer, then the endpoints and
  * their port bits. The programs are not attached yet.
  */
-static int fill_maps(const struct pins *p, __u32 ifindex, __u32 slot, const struct detour *d,
-		     const struct ep *eps, int n_eps, const char *ifname, __u32 mss,
-		     enum tiu_framing framing)
+static int fill_maps(const struct up_iface *u)
 {
-	__u32 l3 = framing == TIU_FRAMING_L3;
-	struct tiu_iface ifc = { .ifindex = ifindex, .detour_ifindex = d->ifindex,
-				 .flags = l3 ? TIU_IFACE_F_L3 : 0, .mss = mss };
+	const char *ifname = u->o.ifname;
+	__u32 l3 = u->framing == TIU_FRAMING_L3, slot = u->slot;
+	struct tiu_iface ifc = { .ifindex = u->ifindex, .detour_ifindex = u->d.ifindex,
+				 .flags = l3 ? TIU_IFACE_F_L3 : 0, .mss = u->o.mss };
 	/* TIU_LINK_F_L3: for XDP objects loaded by others (tiu_framing AUTO) */
 	struct tiu_link real = { .slot = slot,
 				 .flags = TIU_LINK_F_REAL | (l3 ? TIU_LINK_F_L3 : 0) };
@@ -269,8 +283,8 @@ static int fill_maps(const struct pins *p, __u32 ifindex, __u32 slot, const stru
 	__u32 abi;
 	int err;
 
-	if (maps_open(p, &m))
-		return tiu_fail("%s: cannot open the maps pinned in %s", ifname, p->dir);
+	if (maps_open(&u->p, &m))
+		return tiu_fail("%s: cannot open the maps pinned in %s", ifname, u->p.dir);
 	if (!maps_iface(&m, slot, &was) && was.ifindex) { /* cannot happen: under the lock */
 		maps_close(&m);
 		return tiu_fail("%s: slot %u was taken by ifindex %u meanwhile: run `tiu up` again",
@@ -279,122 +293,122 @@ static int fill_maps(const struct pins *p, __u32 ifindex, __u32 slot, const stru
 	err = maps_abi(&m, &abi) || (!abi && maps_set_abi(&m)) || maps_stats_reset(&m, slot) ||
 	      maps_set_iface(&m, slot, &ifc);
 	if (!err)
-		err = bpf_map_update_elem(m.links, &d->peer_ifindex, &peer, BPF_NOEXIST) ||
-		      bpf_map_update_elem(m.links, &ifindex, &real, BPF_NOEXIST);
+		err = bpf_map_update_elem(m.links, &u->d.peer_ifindex, &peer, BPF_NOEXIST) ||
+		      bpf_map_update_elem(m.links, &u->ifindex, &real, BPF_NOEXIST);
 	if (err) {
 		maps_close(&m);
-		return tiu_fail("%s: cannot write the maps in %s: %s", ifname, p->dir, strerror(errno));
+		return tiu_fail("%s: cannot write the maps in %s: %s", ifname, u->p.dir,
+				strerror(errno));
 	}
 	tiu_crash_point("links");
-	err = n_eps ? eps_apply(&m, slot, ifname, true, eps, n_eps) : 0;
+	err = u->o.n_eps ? eps_apply(&m, slot, ifname, true, u->eps, u->o.n_eps) : 0;
 	maps_close(&m);
 	return err;
 }
 
-static int attach_all(const struct up_opts *o, __u32 ifindex, __u32 slot, const struct pins *p,
-		      struct tc_obj *t, const struct detour *d, enum tiu_framing framing)
+static int attach_all(const struct up_iface *u)
 {
+	const struct up_opts *o = &u->o;
 	struct tiu_xdp *xskel;
 	struct bpf_object *xobj;
 	int err;
 
-	err = tc_attach(d->peer_ifindex, false, t->detour, d->peer, NULL);
+	err = tc_attach(u->d.peer_ifindex, false, u->t.detour, u->d.peer, NULL);
 	if (err)
 		return err;
 	tiu_crash_point("detour-prog");
 	if (o->decap == DECAP_TC) {
-		err = tc_attach(ifindex, false, t->decap, o->ifname, p);
+		err = tc_attach(u->ifindex, false, u->t.decap, o->ifname, u->run_dir);
 	} else {
-		xobj = xdp_obj_open(&xskel, p->dir, o->ifname, framing, slot);
-		err = xobj ? xdp_attach(xobj, ifindex, o->ifname, o->xdp_mode) : -1;
+		xobj = xdp_obj_open(&xskel, u->p.dir, o->ifname, u->framing, u->slot);
+		err = xobj ? xdp_attach(xobj, u->ifindex, o->ifname, o->xdp_mode) : -1;
 		if (xobj)
 			xdp_obj_close(xskel);
 	}
 	if (err)
 		return err;
 	tiu_crash_point("decap");
-	err = tc_attach(ifindex, true, t->egress, o->ifname, p);
+	err = tc_attach(u->ifindex, true, u->t.egress, o->ifname, u->run_dir);
 	tiu_crash_point("egress");
 	return err;
 }
 
-static void up_summary(const struct up_opts *o, __u32 ifindex, __u32 slot, const struct ep *eps,
-		       const struct detour *d, const struct tc_obj *t, const struct pins *p,
-		       enum tiu_framing framing)
+static void up_summary(const struct up_iface *u)
 {
 	static struct ka_state ka;
+	const struct up_opts *o = &u->o;
+	const struct tc_obj *t = &u->t;
 	struct xdp_info xi = {};
 	char mss[32] = "", kas[64], mark[TIU_EP_STRLEN + 2] = "";
 	int n = 0;
 
 	for (int i = 0; i < o->n_eps; i++) {
-		if (eps[i].kind == EP_MARK) {
+		if (u->eps[i].kind == EP_MARK) {
 			mark[0] = ',';
 			mark[1] = ' ';
-			format_endpoint(&eps[i], mark + 2, sizeof(mark) - 2);
+			format_endpoint(&u->eps[i], mark + 2, sizeof(mark) - 2);
 		} else {
 			n++;
 		}
 	}
 
 	if (o->decap == DECAP_XDP)
-		xdp_query(ifindex, &xi);
+		xdp_query(u->ifindex, &xi);
 	if (o->mss)
 		snprintf(mss, sizeof(mss), ", MSS clamp %u", o->mss);
-	ka_state(p, ifindex, &ka);
+	ka_state(&u->p, u->ifindex, &ka);
 	if (ka.on)
 		snprintf(kas, sizeof(kas), ", keepalive %u s%s", ka.v.seconds,
 			 (ka.v.flags & TIU_KA_F_DEFAULT) ? " (remote=)" : "");
 	else
 		snprintf(kas, sizeof(kas), ", keepalive off");
 	printf("%s: up: %s framing, decap %s%s%s, TC egress (%s%s), detour %s -> %s, %d endpoint%s%s%s%s, slot %u\n",
-	       o->ifname, framing_name(framing), o->decap == DECAP_XDP ? "XDP " : "TC ingress",
+	       o->ifname, framing_name(u->framing), o->decap == DECAP_XDP ? "XDP " : "TC ingress",
 	       o->decap == DECAP_XDP ? xdp_mode_name(xi.mode) : "",
 	       o->decap == DECAP_XDP ? (xi.dispatcher ? " (dispatcher)" : " (single program)") : "",
 	       t->kfunc ? "reads ip_summed" : "compat: all tunnelled TCP via detour, ",
 	       t->kfunc ? "" : ip_summed_reason(t->why),
-	       d->name, d->peer, n, n == 1 ? "" : "s", mark, mss, kas, slot);
+	       u->d.name, u->d.peer, n, n == 1 ? "" : "s", mark, mss, kas, u->slot);
 }
 
 int cmd_up(int argc, char **argv)
 {
 	static struct ep eps[TIU_MAX_CLI_ENDPOINTS];
-	struct up_opts o = { .xdp_mode = XDPM_AUTO, .decap = DECAP_XDP, .keepalive = -1 };
-	struct tc_obj t;
-	struct detour d = {};
-	enum tiu_framing framing;
-	struct pins p;
-	__u32 ifindex, slot;
+	static struct up_iface u;
+	const char *ifname;
 	bool had_pins;
 	int err;
 
-	err = parse_up(argc, argv, &o);
+	u = (struct up_iface){ .o = { .xdp_mode = XDPM_AUTO, .decap = DECAP_XDP, .keepalive = -1 },
+			       .eps = eps };
+	err = parse_up(argc, argv, &u.o);
 	if (err)
 		return err > 0 ? 0 : -1;
-	if (up_prepare(&o, &ifindex, eps, &p, &t, &framing, &slot))
+	ifname = u.o.ifname;
+	if (up_prepare(&u))
 		return -1;
-	had_pins = pins_exist(&p);
-	err = pins_record(&p, ifindex) || pins_mkdir(&p) || tc_obj_load(&t, o.ifname);
+	had_pins = pins_exist(&u.p);
+	err = pins_record(&u.p, u.ifindex) || pins_mkdir(&u.p) || tc_obj_load(&u.t, ifname);
 	if (!err) {
 		tiu_crash_point("pins");
-		err = detour_create(ifindex, o.ifname, &d);
+		err = detour_create(u.ifindex, ifname, &u.d);
 	}
 	if (!err) {
 		tiu_crash_point("detour");
-		err = fill_maps(&p, ifindex, slot, &d, eps, o.n_eps, o.ifname, o.mss, framing);
+		err = fill_maps(&u);
 	}
 	if (!err) {
 		tiu_crash_point("endpoints");
-		err = attach_all(&o, ifindex, slot, &p, &t, &d, framing);
+		err = attach_all(&u);
 	}
 	if (!err)
-		err = ka_up(o.ifname, ifindex, o.keepalive, &p);
+		err = ka_up(ifname, u.ifindex, u.o.keepalive, &u.p);
 	if (err) {
-		teardown(ifindex, o.ifname, &p, !had_pins, NULL, 0);
-		tiu_fail("%s: nothing changed (everything `up` did was undone)", o.ifname);
+		teardown(u.ifindex, ifname, &u.p, !had_pins, NULL, 0);
+		tiu_fail("%s: nothing changed (everything `up` did was undone)", ifname);
 	} else {
-		up_summary(&o, ifindex, slot, eps, &d, &t, &p, framing);
+		up_summary(&u);
 	}
-	tc_obj_close(&t);
+	tc_obj_close(&u.t);
 	return err ? -1 : 0;
 }

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <bpf/bpf.h>
 
-#include "tiu.h"
+#include "cmd.h"
 
 struct iface_status {
 	char name[IF_NAMESIZE];

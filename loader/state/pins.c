@@ -24,7 +24,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "tiu.h"
+#include "state.h"
 
 #define SYS_BPFFS  "/sys/fs/bpf"
 

@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include <sys/utsname.h>
 
-#include "tiu.h"
+#include "cmd.h"
 
 #ifndef TIU_VERSION
 #define TIU_VERSION "unknown"

@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tiu.h"
+#include "cmd.h"
 
 #define STAT_LABEL_(name, label, help) label,
 #define STAT_HELP_(name, label, help) help,

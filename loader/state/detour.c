@@ -34,7 +34,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tiu.h"
+#include "state.h"
 
 /* Detour veth pair of interface with index N: "tiuNd" is the end TC egress
  * redirects to (offloads off), "tiuNp" the peer where tiu_tc_detour runs.

@@ -13,7 +13,7 @@
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 
-#include "tiu.h"
+#include "sys.h"
 
 /* Send one request and run cb on every answer until the ACK or DONE.
  * Returns 0 or -errno from the kernel. */
@@ -194,4 +194,16 @@ int nl_count_filters(__u32 ifindex, __u32 parent)
 	tcm->tcm_parent = parent;
 	err = nl_talk(nlh, count_cb, &n);
 	return err ? err : n;
+}
+
+int iface_index(const char *ifname, __u32 *ifindex)
+{
+	if (strlen(ifname) >= IFNAMSIZ)
+		return tiu_fail("%s: interface name too long (at most %d characters)",
+				ifname, IFNAMSIZ - 1);
+	*ifindex = if_nametoindex(ifname);
+	if (!*ifindex)
+		return tiu_fail("%s: no such interface in this network namespace (see `ip link`)",
+				ifname);
+	return 0;
 }

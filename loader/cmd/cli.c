@@ -10,19 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tiu.h"
-
-int iface_index(const char *ifname, __u32 *ifindex)
-{
-	if (strlen(ifname) >= IFNAMSIZ)
-		return tiu_fail("%s: interface name too long (at most %d characters)",
-				ifname, IFNAMSIZ - 1);
-	*ifindex = if_nametoindex(ifname);
-	if (!*ifindex)
-		return tiu_fail("%s: no such interface in this network namespace (see `ip link`)",
-				ifname);
-	return 0;
-}
+#include "cmd.h"
 
 /* One `up` option, from the command line ("--endpoint", VAL) or from a
  * configuration file line ("endpoint VAL"). */

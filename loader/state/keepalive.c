@@ -32,7 +32,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "tiu.h"
+#include "state.h"
 #include "tiu_sockops.skel.h"
 
 struct ka_paths {

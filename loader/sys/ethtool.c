@@ -22,7 +22,7 @@
 #include <linux/ethtool.h>
 #include <linux/sockios.h>
 
-#include "tiu.h"
+#include "sys.h"
 
 struct features {
 	__u32 n, words;

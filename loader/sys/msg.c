@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * msg.c - what every subcommand shares besides the command line: messages,
- * libbpf/libxdp logging, the root check, the lock, and the crash test hook.
+ * libbpf/libxdp logging, the root check, the lock, and the crash test hook (test build only).
  *
  * Every failure is reported as one line on stderr ("tiu: what: why: what to
  * do") by the function that knows the context, and the command exits 1.
@@ -22,7 +22,7 @@
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
 
-#include "tiu.h"
+#include "sys.h"
 
 bool tiu_verbose;
 static char libbpf_last[256];
@@ -169,8 +169,10 @@ int tiu_lock(void)
  * detour-prog decap egress. `tiu endpoint add|del` (and the endpoints of
  * `up`): ep-unset (del: the port bits cleared), ep-elem (the first element
  * of a range written or deleted), ep-elems (every element), ep-ports (the
- * port table synced); see eps_apply.
+ * port table synced); see eps_apply. Only in the test build of the loader
+ * (make: build/test/tiu, -DTIU_TEST_HOOKS); elsewhere a no-op (sys.h).
  */
+#ifdef TIU_TEST_HOOKS
 void tiu_crash_point(const char *step)
 {
 	const char *at = getenv("TIU_TEST_CRASH_AT");
@@ -178,3 +180,4 @@ void tiu_crash_point(const char *step)
 	if (at && !strcmp(at, step))
 		raise(SIGKILL);
 }
+#endif

@@ -24,7 +24,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
-#include "tiu.h"
+#include "state.h"
 
 #define MAX_NS 4096
 

@@ -22,7 +22,7 @@
 #include <string.h>
 #include <net/if_arp.h>
 
-#include "tiu.h"
+#include "sys.h"
 
 #ifndef ARPHRD_RAWIP
 #define ARPHRD_RAWIP 519  /* linux/if_arp.h; glibc's net/if_arp.h lags */

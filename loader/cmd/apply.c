@@ -39,7 +39,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
-#include "tiu.h"
+#include "cmd.h"
 
 #define APPLY_DEFAULT_CONFIG "/etc/tiu/tiu.conf"
 #define MAX_SECTIONS 64

@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tiu.h"
+#include "state.h"
 
 /* "1.2.3.4", "[2001:db8::1]", "*", "0.0.0.0", "[::]" -> 16 bytes, IPv4
  * v4-mapped, wildcard all zero. */

@@ -25,7 +25,7 @@
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
 
-#include "tiu.h"
+#include "sys.h"
 
 static bool is_tiu_prog(const char *name)
 {
@@ -57,21 +57,18 @@ static void tc_hook(__u32 ifindex, bool egress, struct bpf_tc_hook *hook)
 	hook->attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS;
 }
 
-static void clsact_note_path(const struct pins *p, __u32 ifindex, char *buf, size_t len)
+static void clsact_note_path(const char *run_dir, __u32 ifindex, char *buf, size_t len)
 {
-	char dir[PATH_MAX - 32];
-
-	run_state_dir(p, dir, sizeof(dir));
-	snprintf(buf, len, "%s/%u.clsact", dir, ifindex);
+	snprintf(buf, len, "%s/%u.clsact", run_dir, ifindex);
 }
 
 /* Remember that tiu created the clsact qdisc of ifindex. */
-static void clsact_note(const struct pins *p, __u32 ifindex)
+static void clsact_note(const char *run_dir, __u32 ifindex)
 {
 	char path[PATH_MAX], *slash;
 	int fd;
 
-	clsact_note_path(p, ifindex, path, sizeof(path));
+	clsact_note_path(run_dir, ifindex, path, sizeof(path));
 	slash = strrchr(path, '/');
 	*slash = '\0';
 	mkdir(TIU_RUN_DIR, 0755);
@@ -87,7 +84,7 @@ static void clsact_note(const struct pins *p, __u32 ifindex)
 /* Attach prog at tiu's handle/priority. note: where to note a clsact qdisc
  * that tiu creates (NULL: no note, for the detour, which goes as a whole). */
 int tc_attach(__u32 ifindex, bool egress, const struct bpf_program *prog,
-	      const char *ifname, const struct pins *note)
+	      const char *ifname, const char *run_dir)
 {
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TIU_TC_HANDLE, .priority = TIU_TC_PRIO,
 		    .prog_fd = bpf_program__fd(prog));
@@ -99,8 +96,8 @@ int tc_attach(__u32 ifindex, bool egress, const struct bpf_program *prog,
 	err = bpf_tc_hook_create(&hook);
 	if (err && err != -EEXIST)
 		return tiu_fail("%s: cannot add a clsact qdisc: %s", ifname, strerror(-err));
-	if (!err && note)
-		clsact_note(note, ifindex);
+	if (!err && run_dir)
+		clsact_note(run_dir, ifindex);
 	err = bpf_tc_attach(&hook, &opts);
 	if (err == -EEXIST)
 		return tiu_fail("%s: a TC %s filter already sits at tiu's pref %u handle 0x%x: remove it (`tc filter del dev %s %s pref %u`)",
@@ -158,13 +155,13 @@ static bool tc_hook_empty(__u32 ifindex)
 
 /* The clsact qdisc of ifindex, if tiu's note says tiu created it and no
  * filter is left: remove it, and the note. 1: removed, 0: not. */
-int tc_clsact_release(const struct pins *p, __u32 ifindex)
+int tc_clsact_release(const char *run_dir, __u32 ifindex)
 {
 	struct bpf_tc_hook hook;
 	char note[PATH_MAX];
 	int removed = 0;
 
-	clsact_note_path(p, ifindex, note, sizeof(note));
+	clsact_note_path(run_dir, ifindex, note, sizeof(note));
 	if (access(note, F_OK))
 		return 0;
 	if (tc_hook_empty(ifindex)) {
