@@ -368,11 +368,11 @@ install: $(LOADER) $(BPF_OBJS)
 		$(DESTDIR)$(CONFDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(UDEVDIR)
 	install -m 0755 $(LOADER) $(DESTDIR)$(SBINDIR)/tiu
 	install -m 0644 $(BPF_OBJS) $(DESTDIR)$(BPFDIR)/
-	sed 's|@SBINDIR@|$(SBINDIR)|g' loader/tiu@.service > $(DESTDIR)$(UNITDIR)/tiu@.service
-	sed 's|@SBINDIR@|$(SBINDIR)|g' loader/tiu.service > $(DESTDIR)$(UNITDIR)/tiu.service
-	sed 's|@SBINDIR@|$(SBINDIR)|g' loader/tiu-apply@.service > $(DESTDIR)$(UNITDIR)/tiu-apply@.service
-	install -m 0644 loader/90-tiu.rules $(DESTDIR)$(UDEVDIR)/90-tiu.rules
-	install -m 0644 loader/example.conf $(DESTDIR)$(CONFDIR)/example.conf
+	sed 's|@SBINDIR@|$(SBINDIR)|g' packaging/systemd/tiu@.service > $(DESTDIR)$(UNITDIR)/tiu@.service
+	sed 's|@SBINDIR@|$(SBINDIR)|g' packaging/systemd/tiu.service > $(DESTDIR)$(UNITDIR)/tiu.service
+	sed 's|@SBINDIR@|$(SBINDIR)|g' packaging/systemd/tiu-apply@.service > $(DESTDIR)$(UNITDIR)/tiu-apply@.service
+	install -m 0644 packaging/udev/90-tiu.rules $(DESTDIR)$(UDEVDIR)/90-tiu.rules
+	install -m 0644 packaging/example.conf $(DESTDIR)$(CONFDIR)/example.conf
 	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
 
 uninstall:
@@ -380,17 +380,17 @@ uninstall:
 	-rmdir $(DESTDIR)$(BPFDIR) $(DESTDIR)$(CONFDIR) $(DESTDIR)$(DOCDIR) 2>/dev/null
 
 # The Debian package, built with debhelper from a staging copy of the source
-# tree ($(BUILD)/deb/tiu-VERSION, debian/ from loader/debian/): the .deb lands
+# tree ($(BUILD)/deb/tiu-VERSION, debian/ from packaging/debian/): the .deb lands
 # in $(BUILD)/deb/.
 DEB_STAGE := $(BUILD)/deb/tiu-$(VERSION)
-DEB_SRCS  := Makefile README.md headers xdp tc loader
+DEB_SRCS  := Makefile README.md headers xdp tc loader packaging
 
 deb:
 	$(Q)rm -rf $(BUILD)/deb && mkdir -p $(DEB_STAGE)
 	$(Q)cp -a $(DEB_SRCS) $(DEB_STAGE)/
-	$(Q)rm -rf $(DEB_STAGE)/loader/debian && cp -a loader/debian $(DEB_STAGE)/debian
+	$(Q)rm -rf $(DEB_STAGE)/packaging/debian && cp -a packaging/debian $(DEB_STAGE)/debian
 	$(Q)printf 'tiu (%s) unstable; urgency=medium\n\n  * Built by make deb.\n\n -- %s  %s\n' \
-		'$(VERSION)' "$$(sed -n 's/^Maintainer: //p' loader/debian/control)" \
+		'$(VERSION)' "$$(sed -n 's/^Maintainer: //p' packaging/debian/control)" \
 		"$$(date -R -d @$${SOURCE_DATE_EPOCH:-$$(git log -1 --format=%ct 2>/dev/null || date +%s)})" \
 		> $(DEB_STAGE)/debian/changelog
 	$(call msg,DEB,$(BUILD)/deb/tiu_$(VERSION)_amd64.deb)

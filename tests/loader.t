@@ -738,7 +738,7 @@ t_concurrent_and_vanished() {
 
 t_unit() {
 	local unit=$H_WORK/tiu@.service
-	sed "s|@SBINDIR@|$(dirname "$TIU")|g" "$ROOT/loader/tiu@.service" > "$unit"
+	sed "s|@SBINDIR@|$(dirname "$TIU")|g" "$ROOT/packaging/systemd/tiu@.service" > "$unit"
 	if ! command -v systemd-analyze >/dev/null; then
 		skip "tiu@.service passes systemd-analyze verify" "systemd-analyze not installed"
 	elif out=$(systemd-analyze verify "$unit" 2>&1) && [ -z "$out" ]; then

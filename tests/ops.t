@@ -136,7 +136,7 @@ t_two_dirs() {
 t_config_restart() {
 	local unit=$H_WORK/tiu@.service cfg=$H_WORK/va.conf line out
 	printf 'endpoint remote=%s:7001\npin-dir %s-cfg\n' "$B4" "$PD" >"$cfg"
-	sed -e "s|@SBINDIR@|$H_WORK|g" -e "s|/etc/tiu/|$H_WORK/|g" "$ROOT/loader/tiu@.service" >"$unit"
+	sed -e "s|@SBINDIR@|$H_WORK|g" -e "s|/etc/tiu/|$H_WORK/|g" "$ROOT/packaging/systemd/tiu@.service" >"$unit"
 	unit_run() { # unit_run KEY: run the unit's KEY= lines that run tiu, for va in A
 		line=$(sed -n "s/^$1=//p" "$unit" | grep "$H_WORK/tiu" | sed 's/%I/va/g; s/^[-@]*//')
 		[ -n "$line" ] || { echo "no $1 in the unit"; return 1; }
@@ -398,10 +398,10 @@ EOF
 # settings need systemd as PID 1).
 t_unit_capabilities() {
 	local caps out
-	caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$ROOT/loader/tiu@.service" | tr 'A-Z' 'a-z' |
+	caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$ROOT/packaging/systemd/tiu@.service" | tr 'A-Z' 'a-z' |
 		sed 's/cap_/+/g; s/ /,/g')
 	[ -n "$caps" ] || fail "no CapabilityBoundingSet in the unit" || return
-	grep -q '^NoNewPrivileges=yes' "$ROOT/loader/tiu@.service" || fail "no NoNewPrivileges" || return
+	grep -q '^NoNewPrivileges=yes' "$ROOT/packaging/systemd/tiu@.service" || fail "no NoNewPrivileges" || return
 	limited() { ns_enter "$A" setpriv --no-new-privs --bounding-set "-all,$caps" --inh-caps "-all" "$TIU" "$@"; }
 	out=$(limited up va --endpoint remote=$B4:7001 2>&1) || fail "up with $caps: $out" || return
 	h_tiu_track "$A" va
