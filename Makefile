@@ -96,6 +96,7 @@ TEST_LIB_SRCS := $(wildcard tests/lib/*.c) loader/sys/probe.c
 # Loader sources a C test links besides its own (tests/test_NAME.c: the
 # loader's pure parts, which stub tiu_fail themselves)
 TEST_UNDER_TEST_test_epspec := loader/state/epspec.c
+TEST_UNDER_TEST_test_counters := loader/cmd/counters.c
 # Shell tests (TAP): tests/*.t
 TEST_SCRIPTS := $(sort $(wildcard tests/*.t))
 

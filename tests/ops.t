@@ -373,13 +373,15 @@ for line in text.splitlines():
     samples.append((name, labels(m.group(2)), int(m.group(3))))
 assert set(help_) == set(type_) == seen, (help_, type_, seen)
 # back to tiu's counter names: DIR_WHAT, with DIR enc/detour/dec (others as they are)
+# (the reasons of tiu_passed_packets_total that are not a skip_REASON counter)
+passed = {"no_endpoint": "pass", "icmp_short": "icmp_skip_short", "icmp_not_tunnelled": "icmp_pass"}
 direction = {"encap": "enc", "detour": "detour", "decap": "dec"}
 got = {}
 for name, lab, v in samples:
     d = direction.get(lab["direction"], lab["direction"])
     what = {"tiu_converted_packets_total": lambda: "converted",
             "tiu_converted_bytes_total": lambda: "bytes",
-            "tiu_passed_packets_total": lambda: "pass" if lab["reason"] == "no_endpoint" else "skip_" + lab["reason"],
+            "tiu_passed_packets_total": lambda: passed.get(lab["reason"], "skip_" + lab["reason"]),
             "tiu_dropped_packets_total": lambda: "drop_" + lab["reason"],
             "tiu_events_total": lambda: lab["event"]}[name]()
     key = (lab["interface"], d + "_" + what)

@@ -61,6 +61,28 @@ struct cli {
 /* 0: parsed; 1: --help printed (exit 0); -1: error printed. */
 int cli_parse(const struct cli_cmd *cmd, void *ctx, int argc, char **argv, struct cli *out);
 
+/* ---- counters.c: every counter `tiu stats` shows, and where ---- */
+/* The Prometheus families of the counters (`tiu stats --prometheus`). */
+enum prom_fam { PROM_CONVERTED, PROM_BYTES, PROM_PASSED, PROM_DROPPED, PROM_EVENT, PROM__MAX };
+
+struct prom_family {
+	const char *name, *help;
+	const char *extra;          /* the label besides interface and direction, or NULL */
+};
+
+struct tiu_counter {
+	const char *label, *help;   /* "enc_converted": the name in text and JSON */
+	enum prom_fam family;
+	const char *direction;      /* encap, detour, decap, keepalive */
+	const char *value;          /* of the family's extra label; "" without one */
+};
+
+/* The datapath's counters (TIU_STATS, in their order), then the keepalive's. */
+#define TIU_N_KA_COUNTERS 3
+#define TIU_N_COUNTERS (TIU_STAT__MAX + TIU_N_KA_COUNTERS)
+extern const struct prom_family prom_families[PROM__MAX];
+extern const struct tiu_counter tiu_counters[TIU_N_COUNTERS];
+
 /* ---- subcommands ---- */
 int cmd_up(int argc, char **argv);
 int cmd_down(int argc, char **argv);

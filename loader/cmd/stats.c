@@ -14,21 +14,13 @@
 
 #include "cmd.h"
 
-#define STAT_LABEL_(name, label, help) label,
-#define STAT_HELP_(name, label, help) help,
-static const char *const stat_labels[] = { TIU_STATS(STAT_LABEL_) };
-static const char *const stat_help[] = { TIU_STATS(STAT_HELP_) };
-#undef STAT_LABEL_
-#undef STAT_HELP_
-
-/* The keepalive counters (keepalive.c) follow the datapath's in every
- * output: counter i < TIU_STAT__MAX is the datapath's, the rest these. */
-static const char *const ka_labels[3] = { "keepalive_given", "keepalive_failed", "keepalive_kept" };
-#define N_COUNTERS (TIU_STAT__MAX + 3)
+/* The counters, datapath's then keepalive's, with their help and their
+ * Prometheus family: tiu_counters (counters.c). */
+#define N_COUNTERS TIU_N_COUNTERS
 
 static const char *label(int i)
 {
-	return i < TIU_STAT__MAX ? stat_labels[i] : ka_labels[i - TIU_STAT__MAX];
+	return tiu_counters[i].label;
 }
 
 struct sample {
@@ -69,12 +61,8 @@ static void stats_usage(FILE *f)
 "  --pin-dir DIR  the pins given to `tiu up --pin-dir` (found without it)\n"
 "\n"
 "Counters:\n");
-	for (int i = 0; i < TIU_STAT__MAX; i++)
-		fprintf(f, "  %-26s %s\n", stat_labels[i], stat_help[i]);
-	fprintf(f, "  %-26s %s\n  %-26s %s\n  %-26s %s\n", ka_labels[0],
-		"tunnelled connections (and MPTCP subflows) given a TCP keepalive (sock_ops)",
-		ka_labels[1], "matching connections where bpf_setsockopt() failed",
-		ka_labels[2], "matching connections left with the SO_KEEPALIVE their application chose");
+	for (int i = 0; i < N_COUNTERS; i++)
+		fprintf(f, "  %-26s %s\n", tiu_counters[i].label, tiu_counters[i].help);
 }
 
 static double rate(const struct sample *s, int i, double dt)
@@ -151,69 +139,10 @@ static void print_json(const struct sample *s, int n, double dt, const struct st
 }
 
 /*
- * Prometheus: the counter names of TIU_STATS() are "DIR_WHAT"; the families
- * follow from WHAT by rule, so a counter added to TIU_STATS() appears here
- * without a second list:
- *   converted -> tiu_converted_packets_total{direction}
- *   bytes     -> tiu_converted_bytes_total{direction}
- *   pass      -> tiu_passed_packets_total{direction,reason="no_endpoint"}
- *   skip_R    -> tiu_passed_packets_total{direction,reason="R"}
- *   drop_R    -> tiu_dropped_packets_total{direction,reason="R"}
- *   anything else -> tiu_events_total{direction,event="WHAT"}
- * DIR: enc -> encap, detour -> detour, dec -> decap, any other as it is
- * (keepalive_given: tiu_events_total{direction="keepalive",event="given"}).
+ * Prometheus: each counter's family, direction and reason or event are
+ * columns of its line (TIU_STATS() in tiu_common.h, the keepalive ones in
+ * counters.c), not guessed from its label; one HELP and TYPE per family.
  */
-enum { FAM_CONVERTED, FAM_BYTES, FAM_PASSED, FAM_DROPPED, FAM_EVENTS, FAM__MAX };
-
-static const struct {
-	const char *name, *help, *extra;  /* extra: the label besides direction */
-} families[FAM__MAX] = {
-	[FAM_CONVERTED] = { "tiu_converted_packets_total",
-			    "Packets converted by tiu (encap: TCP to UDP in place, detour: segments of the detour, decap: UDP back to TCP)", NULL },
-	[FAM_BYTES] = { "tiu_converted_bytes_total",
-			"Bytes (L3 and up) of the converted packets", NULL },
-	[FAM_PASSED] = { "tiu_passed_packets_total",
-			 "Packets tiu looked at and passed untouched, by reason", "reason" },
-	[FAM_DROPPED] = { "tiu_dropped_packets_total",
-			  "Packets tiu dropped, by reason", "reason" },
-	[FAM_EVENTS] = { "tiu_events_total",
-			 "Other tiu counters (e.g. event=\"detoured\": TCP sent through the segmentation detour)",
-			 "event" },
-};
-
-static int prom_family(const char *label, char *dir, size_t dlen, const char **value)
-{
-	const char *us = strchr(label, '_'), *what;
-	size_t n = us ? (size_t)(us - label) : strlen(label);
-
-	what = us ? us + 1 : "";
-	if (!strncmp(label, "enc", n) && n == 3)
-		snprintf(dir, dlen, "encap");
-	else if (!strncmp(label, "dec", n) && n == 3)
-		snprintf(dir, dlen, "decap");
-	else
-		snprintf(dir, dlen, "%.*s", (int)n, label);
-	*value = NULL;
-	if (!strcmp(what, "converted"))
-		return FAM_CONVERTED;
-	if (!strcmp(what, "bytes"))
-		return FAM_BYTES;
-	if (!strcmp(what, "pass")) {
-		*value = "no_endpoint";
-		return FAM_PASSED;
-	}
-	if (!strncmp(what, "skip_", 5)) {
-		*value = what + 5;
-		return FAM_PASSED;
-	}
-	if (!strncmp(what, "drop_", 5)) {
-		*value = what + 5;
-		return FAM_DROPPED;
-	}
-	*value = what;
-	return FAM_EVENTS;
-}
-
 /* A label value: backslash, quote and newline escaped (exposition format). */
 static void prom_str(const char *s)
 {
@@ -231,28 +160,28 @@ static void prom_str(const char *s)
 
 static void print_prometheus(const struct sample *s, int n)
 {
-	const char *value;
-	char dir[32];
-
-	for (int f = 0; f < FAM__MAX; f++) {
+	for (int f = 0; f < PROM__MAX; f++) {
+		const struct prom_family *fam = &prom_families[f];
 		bool header = false;
 
 		for (int k = 0; k < n; k++)
 			for (int i = 0; i < N_COUNTERS; i++) {
-				if (prom_family(label(i), dir, sizeof(dir), &value) != f)
+				const struct tiu_counter *c = &tiu_counters[i];
+
+				if ((int)c->family != f)
 					continue;
 				if (!header) {
-					printf("# HELP %s %s\n# TYPE %s counter\n", families[f].name,
-					       families[f].help, families[f].name);
+					printf("# HELP %s %s\n# TYPE %s counter\n", fam->name,
+					       fam->help, fam->name);
 					header = true;
 				}
-				printf("%s{interface=", families[f].name);
+				printf("%s{interface=", fam->name);
 				prom_str(s[k].name);
 				printf(",direction=");
-				prom_str(dir);
-				if (families[f].extra) {
-					printf(",%s=", families[f].extra);
-					prom_str(value);
+				prom_str(c->direction);
+				if (fam->extra) {
+					printf(",%s=", fam->extra);
+					prom_str(c->value);
 				}
 				printf("} %llu\n", (unsigned long long)s[k].now[i]);
 			}

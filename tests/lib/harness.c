@@ -20,7 +20,7 @@
 #include "tiu_tc.skel.h"
 #include "tiu_tc_compat.skel.h"
 
-#define TIU_STAT_NAME_(name, label, help) [TIU_STAT_##name] = label,
+#define TIU_STAT_NAME_(name, label, ...) [TIU_STAT_##name] = label,
 const char *const tiu_stat_names[TIU_STAT__MAX] = { TIU_STATS(TIU_STAT_NAME_) };
 #undef TIU_STAT_NAME_
 
