@@ -244,12 +244,20 @@ static void add_sample(struct sample *s, int *n, __u32 ifindex, const struct tiu
 
 /* IFACE (it must be up), or every interface up in every pin directory in
  * use. m[d] are the maps of the pin directory p[d]. */
-static int open_stats(const char *ifname, const char *pin_dir, struct tiu_maps *m,
-		      struct pins *p, int *n_maps, struct sample *s, int *n)
+/* The pin directories whose maps stats reads: m[i] opened from p[i]. */
+struct stats_dirs {
+	struct tiu_maps m[MAX_DIRS];
+	struct pins p[MAX_DIRS];
+	int n;
+};
+
+static int open_stats(const char *ifname, const char *pin_dir, struct stats_dirs *dirs,
+		      struct sample *s, int *n)
 {
 	__u32 list[TIU_MAX_IFACES], one;
-	struct pins all[MAX_DIRS];
-	int n_dirs, k;
+	struct tiu_maps *m = dirs->m;
+	struct pins all[MAX_DIRS], *p = dirs->p;
+	int n_dirs, k, *n_maps = &dirs->n;
 
 	*n = *n_maps = 0;
 	if (ifname) {
@@ -335,13 +343,12 @@ int cmd_stats(int argc, char **argv)
 		.opt = stats_opt, .usage = stats_usage, .max_args = 1,
 	};
 	static struct sample s[TIU_MAX_IFACES];
-	static struct pins p[MAX_DIRS];
-	struct tiu_maps m[MAX_DIRS];
+	static struct stats_dirs dirs;
 	struct stats_opts o = {};
 	char watch_arg[64] = "";
 	double t0, t1;
 	struct cli c;
-	int n = 0, n_maps = 0, r;
+	int n = 0, r;
 
 	argc = join_watch(argc, argv, watch_arg, sizeof(watch_arg));
 	r = cli_parse(&cmd, &o, argc, argv, &c);
@@ -349,7 +356,7 @@ int cmd_stats(int argc, char **argv)
 		return r > 0 ? 0 : -1;
 	if (o.prometheus && (o.watch > 0 || c.json))
 		return tiu_fail("--prometheus prints one snapshot in its own format: not with --watch or --json (see tiu stats --help)");
-	if (open_stats(c.argc ? c.argv[0] : NULL, c.pin_dir, m, p, &n_maps, s, &n))
+	if (open_stats(c.argc ? c.argv[0] : NULL, c.pin_dir, &dirs, s, &n))
 		return -1;
 	read_all(s, n);
 	print(s, n, 0, &o, c.json);
@@ -362,7 +369,7 @@ int cmd_stats(int argc, char **argv)
 			printf("\n");
 		print(s, n, t1 - t0, &o, c.json);
 	}
-	for (int d = 0; d < n_maps; d++)
-		maps_close(&m[d]);
+	for (int d = 0; d < dirs.n; d++)
+		maps_close(&dirs.m[d]);
 	return 0;
 }

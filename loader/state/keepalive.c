@@ -173,17 +173,24 @@ static __u32 ka_optlink_id(const struct ka_paths *kp)
 	return ka_cg_link_id(kp->optlink, BPF_CGROUP_SETSOCKOPT, NULL);
 }
 
-/* Attach prog to the cgroup cgfd and pin the link at path, replacing
- * what was pinned there (checked by the caller: not a link of this kind). */
-static int ka_attach_one(struct bpf_program *prog, int cgfd, const char *cg, const char *path,
-			 const char *what, char *why, size_t len)
+/* The cgroup v2 root, open, and its path for messages. */
+struct ka_cgroup {
+	int fd;
+	const char *path;
+};
+
+/* Attach prog (what: its name in messages) to the cgroup and pin the link at
+ * path, replacing what was pinned there (checked by the caller: not a link
+ * of this kind). */
+static int ka_attach_one(struct bpf_program *prog, const char *what, const struct ka_cgroup *cg,
+			 const char *path, char *why, size_t len)
 {
 	struct bpf_link *link;
 
 	unlink(path); /* not a link of this kind: not ours to keep */
-	link = bpf_program__attach_cgroup(prog, cgfd);
+	link = bpf_program__attach_cgroup(prog, cg->fd);
 	if (!link) {
-		snprintf(why, len, "cannot attach %s to the cgroup v2 root %.200s: %s", what, cg,
+		snprintf(why, len, "cannot attach %s to the cgroup v2 root %.200s: %s", what, cg->path,
 			 strerror(errno));
 		return -1;
 	}
@@ -208,6 +215,7 @@ static int ka_attach_one(struct bpf_program *prog, int cgfd, const char *cg, con
 static int ka_attach(const struct ka_paths *kp, char *why, size_t len)
 {
 	struct tiu_sockops *skel = NULL;
+	struct ka_cgroup root;
 	struct trust_err te;
 	char cg[256];
 	int cgfd = -1, err = -1;
@@ -246,12 +254,13 @@ static int ka_attach(const struct ka_paths *kp, char *why, size_t len)
 		snprintf(why, len, "cannot open the cgroup v2 root %.200s: %s", cg, strerror(errno));
 		goto out;
 	}
+	root = (struct ka_cgroup){ .fd = cgfd, .path = cg };
 	if (!ka_optlink_id(kp) &&
-	    ka_attach_one(skel->progs.tiu_ka_setsockopt, cgfd, cg, kp->optlink, "setsockopt",
-			  why, len))
+	    ka_attach_one(skel->progs.tiu_ka_setsockopt, "setsockopt", &root, kp->optlink, why,
+			  len))
 		goto out;
 	if (!ka_link_id(kp, NULL) &&
-	    ka_attach_one(skel->progs.tiu_sockops, cgfd, cg, kp->link, "sock_ops", why, len))
+	    ka_attach_one(skel->progs.tiu_sockops, "sock_ops", &root, kp->link, why, len))
 		goto out;
 	err = 0;
 out:
