@@ -220,6 +220,14 @@ static void set_rps(const char *ifname, const struct detour *d)
 			 ifname, d->peer, err > 0 ? strerror(err) : "no private sysfs");
 }
 
+/* Both ends of the pair: up or not, with alias (NULL: unchanged). */
+static int pair_set(const struct detour *d, bool up, const char *alias)
+{
+	int err = nl_link_set(d->ifindex, up, alias);
+
+	return err ? err : nl_link_set(d->peer_ifindex, up, alias);
+}
+
 static int setup_ends(const char *ifname, struct detour *d)
 {
 	char alias[64];
@@ -233,18 +241,14 @@ static int setup_ends(const char *ifname, struct detour *d)
 	/* The alias first (RTM_NEWLINK ignores IFLA_IFALIAS at creation): it is
 	 * what lets `down` recognise and delete the pair, so a `tiu up` killed
 	 * during the slower steps below leaves nothing `down` cannot remove. */
-	err = nl_link_set(d->ifindex, false, alias);
-	if (!err)
-		err = nl_link_set(d->peer_ifindex, false, alias);
+	err = pair_set(d, false, alias);
 	if (err)
 		return tiu_fail("%s: cannot name detour %s/%s: %s", ifname, d->name, d->peer,
 				strerror(-err));
 	if (disable_ipv6(d->name) || disable_ipv6(d->peer) ||
 	    ethtool_detour_offloads(d->name, true) || ethtool_detour_offloads(d->peer, false))
 		return -1;
-	err = nl_link_set(d->ifindex, true, NULL);
-	if (!err)
-		err = nl_link_set(d->peer_ifindex, true, NULL);
+	err = pair_set(d, true, NULL);
 	if (err)
 		return tiu_fail("%s: cannot set detour %s/%s up: %s", ifname, d->name, d->peer,
 				strerror(-err));
