@@ -121,11 +121,15 @@ static int pin_stale(const struct pins *p, const char *name, const struct bpf_ma
 	}
 	bad = info.type != type || info.key_size != key || info.value_size != value ||
 	      info.max_entries != entries || info.map_flags != flags;
-	if (bad)
-		snprintf(why, len,
-			 "%s is type %u key %u value %u entries %u flags 0x%x, expected %u/%u/%u/%u/0x%x",
-			 name, info.type, info.key_size, info.value_size, info.max_entries,
-			 info.map_flags, type, key, value, entries, flags);
+	if (bad) {
+		int n = snprintf(why, len, "%s is type %u key %u value %u entries %u, expected %u/%u/%u/%u",
+				 name, info.type, info.key_size, info.value_size, info.max_entries,
+				 type, key, value, entries);
+
+		if (info.map_flags != flags && n > 0 && (size_t)n < len)
+			snprintf(why + n, len - n, "; map flags 0x%x, expected 0x%x", info.map_flags,
+				 flags);
+	}
 	if (!bad && !strcmp(name, TIU_MAP_CONFIG)) {
 		if (config_abi(fd, &abi))
 			bad = snprintf(why, len, "%s: unreadable: %s", name, strerror(errno));
