@@ -64,8 +64,17 @@ BPF_OBJS := $(BUILD)/tiu_xdp.bpf.o $(BUILD)/tiu_tc.bpf.o $(BUILD)/tiu_tc_compat.
 	$(BUILD)/tiu_sockops.bpf.o
 SKELS    := $(BPF_OBJS:.bpf.o=.skel.h)
 
-LOADER_SRCS := $(wildcard loader/*.c)
+# The loader in three layers, each calling only the ones below it:
+# loader/cmd/ (the commands) -> loader/state/ (pins, maps, endpoints) ->
+# loader/sys/ (kernel and library adapters); one header each.
+LOADER_SRCS := $(wildcard loader/cmd/*.c loader/state/*.c loader/sys/*.c)
+LOADER_HDRS := $(wildcard loader/*/*.h)
 LOADER  := $(BUILD)/tiu
+# The same loader with the test hooks compiled in (TIU_TEST_HOOKS: the crash
+# points of `up` and `endpoint`, TIU_TEST_CRASH_AT): the tests that kill tiu
+# halfway run this one; build/tiu, which `make install` and the package
+# ship, has none of it.
+LOADER_TEST := $(BUILD)/test/tiu
 
 # BPF programs the tests load next to tiu's (tests/bpf/*.bpf.c) and the VM
 # lane's counting and netkit probe programs, with the same flags as tiu's objects.
@@ -85,10 +94,11 @@ TOOL_LIBS_realskb := $(USER_LIBS)
 TEST_SRCS := $(wildcard tests/*.c)
 TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 # The tests link the loader's kernel probes (one answer for both).
-TEST_LIB_SRCS := $(wildcard tests/lib/*.c) loader/probe.c
+TEST_LIB_SRCS := $(wildcard tests/lib/*.c) loader/sys/probe.c
 # Loader sources a C test links besides its own (tests/test_NAME.c: the
 # loader's pure parts, which stub tiu_fail themselves)
-TEST_UNDER_TEST_test_epspec := loader/epspec.c
+TEST_UNDER_TEST_test_epspec := loader/state/epspec.c
+TEST_UNDER_TEST_test_counters := loader/cmd/counters.c
 # Shell tests (TAP): tests/*.t
 TEST_SCRIPTS := $(sort $(wildcard tests/*.t))
 
@@ -102,7 +112,7 @@ FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=
 FUZZ_BINS := $(patsubst tests/libfuzzer/%.c,$(BUILD)/libfuzzer/%,$(wildcard tests/libfuzzer/fuzz_*.c))
 # the code each target fuzzes
 FUZZ_UNDER_TEST_fuzz_hdrs := tests/lib/pkt.c
-FUZZ_UNDER_TEST_fuzz_loader_cli := loader/cli.c loader/epspec.c
+FUZZ_UNDER_TEST_fuzz_loader_cli := loader/cmd/cli.c loader/state/epspec.c
 # writes the seed corpus of fuzz_hdrs (tests/libfuzzer/corpus/hdrs)
 FUZZ_TOOLS := $(BUILD)/libfuzzer/mkseeds
 
@@ -125,10 +135,10 @@ CROSS_PKGS := gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-arm-linux-gnueabih
 .PHONY: all test test-unit test-vm demo deps deps-check clean install uninstall deb bench bench-quick bench-reconnect soak \
 	static static-cc cross cross-deps test-cross mutants
 
-all: $(BPF_OBJS) $(SKELS) $(LOADER) $(TEST_BINS) $(TEST_BPF_OBJS) $(TEST_TOOLS) $(FUZZ_BINS) \
+all: $(BPF_OBJS) $(SKELS) $(LOADER) $(LOADER_TEST) $(TEST_BINS) $(TEST_BPF_OBJS) $(TEST_TOOLS) $(FUZZ_BINS) \
 	$(FUZZ_TOOLS) $(BENCH_BINS) $(VM_BINS)
 
-$(BUILD) $(BUILD)/tests $(BUILD)/tests/tools $(BUILD)/bench $(BUILD)/vm $(BUILD)/libfuzzer:
+$(BUILD) $(BUILD)/test $(BUILD)/tests $(BUILD)/tests/tools $(BUILD)/bench $(BUILD)/vm $(BUILD)/libfuzzer:
 	$(Q)mkdir -p $@
 
 $(BUILD)/tiu_xdp.bpf.o: xdp/tiu_xdp.bpf.c $(HEADERS) | $(BUILD)
@@ -163,21 +173,25 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@
 
-$(LOADER): $(LOADER_SRCS) $(wildcard loader/*.h) $(HEADERS) $(SKELS) | $(BUILD)
+$(LOADER): $(LOADER_SRCS) $(LOADER_HDRS) $(HEADERS) $(SKELS) | $(BUILD)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -DTIU_VERSION='"$(VERSION)"' $(LOADER_SRCS) -o $@ $(LOADER_LIBS)
+
+$(LOADER_TEST): $(LOADER_SRCS) $(LOADER_HDRS) $(HEADERS) $(SKELS) | $(BUILD)/test
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -DTIU_TEST_HOOKS -DTIU_VERSION='"$(VERSION)"' $(LOADER_SRCS) -o $@ $(LOADER_LIBS)
 
 # A test in parts: tests/test_NAME.c links tests/NAME/*.c (e.g. the packet
 # fuzzer: tests/test_pktfuzz.c + tests/pktfuzz/).
 test_parts = $(wildcard tests/$(patsubst test_%,%,$(1))/*.$(2))
 .SECONDEXPANSION:
 $(BUILD)/tests/%: tests/%.c $$(call test_parts,$$*,c) $$(call test_parts,$$*,h) $$(TEST_UNDER_TEST_$$*) \
-		$(TEST_LIB_SRCS) $(wildcard tests/lib/*.h) loader/probe.h loader/rss.h loader/tiu.h $(HEADERS) $(SKELS) | $(BUILD)/tests
+		$(TEST_LIB_SRCS) $(wildcard tests/lib/*.h) $(LOADER_HDRS) $(HEADERS) $(SKELS) | $(BUILD)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -Itests/lib -Iloader $< $(call test_parts,$*,c) $(TEST_UNDER_TEST_$*) $(TEST_LIB_SRCS) -o $@ $(USER_LIBS) -lm
 
 $(BUILD)/libfuzzer/fuzz_%: tests/libfuzzer/fuzz_%.c $$(FUZZ_UNDER_TEST_fuzz_$$*) $(HEADERS) \
-		$(wildcard tests/lib/*.h loader/*.h tests/libfuzzer/*.h) | $(BUILD)/libfuzzer
+		$(wildcard tests/lib/*.h tests/libfuzzer/*.h) $(LOADER_HDRS) | $(BUILD)/libfuzzer
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $< $(FUZZ_UNDER_TEST_fuzz_$*) -o $@
 
@@ -267,13 +281,13 @@ $(STATIC_DIR)/%.skel.h: $(STATIC_DIR)/%.bpf.o $(BUILD)/%.skel.h $(BUILD)/%.bpf.o
 $(BUILD)/sysroot/%/.complete: scripts/sysroot.sh scripts/private-apt.sh
 	$(Q)scripts/sysroot.sh $* $(BUILD)/sysroot/$*
 
-$(STATIC_DIR)/tiu: $(STATIC_SRCS) $(wildcard loader/*.h) $(HEADERS) $(STATIC_SKELS) $(STATIC_SYSROOT_STAMP) | $(STATIC_DIR)
+$(STATIC_DIR)/tiu: $(STATIC_SRCS) $(LOADER_HDRS) $(HEADERS) $(STATIC_SKELS) $(STATIC_SYSROOT_STAMP) | $(STATIC_DIR)
 	$(call msg,STATIC,$@)
 	$(Q)$(STATIC_CC) $(STATIC_CFLAGS) $(STATIC_SRCS) -o $@.debug $(STATIC_LDFLAGS) -lxdp -lbpf -lelf -lz
 	$(Q)$(STATIC_STRIP) -o $@ $@.debug
 	$(Q)printf '  %-8s %s: %s bytes\n' SIZE $@ "$$(stat -c %s $@)"
 
-$(STATIC_DIR)/compiled: $(STATIC_SRCS) $(wildcard loader/*.h) $(HEADERS) $(STATIC_SKELS) $(STATIC_SYSROOT_STAMP) | $(STATIC_DIR)
+$(STATIC_DIR)/compiled: $(STATIC_SRCS) $(LOADER_HDRS) $(HEADERS) $(STATIC_SKELS) $(STATIC_SYSROOT_STAMP) | $(STATIC_DIR)
 	$(call msg,CC,$(STATIC_DIR)/*.o)
 	$(Q)for f in $(STATIC_SRCS); do \
 		$(STATIC_CC) $(STATIC_CFLAGS) -c $$f -o $(STATIC_DIR)/$$(basename $$f .c).o || exit 1; \
@@ -365,11 +379,11 @@ install: $(LOADER) $(BPF_OBJS)
 		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPDIR)
 	install -m 0755 $(LOADER) $(DESTDIR)$(SBINDIR)/tiu
 	install -m 0644 $(BPF_OBJS) $(DESTDIR)$(BPFDIR)/
-	sed 's|@SBINDIR@|$(SBINDIR)|g' loader/tiu@.service > $(DESTDIR)$(UNITDIR)/tiu@.service
-	sed 's|@SBINDIR@|$(SBINDIR)|g' loader/tiu.service > $(DESTDIR)$(UNITDIR)/tiu.service
-	sed 's|@SBINDIR@|$(SBINDIR)|g' loader/tiu-apply@.service > $(DESTDIR)$(UNITDIR)/tiu-apply@.service
-	install -m 0644 loader/90-tiu.rules $(DESTDIR)$(UDEVDIR)/90-tiu.rules
-	install -m 0644 loader/example.conf $(DESTDIR)$(CONFDIR)/example.conf
+	sed 's|@SBINDIR@|$(SBINDIR)|g' packaging/systemd/tiu@.service > $(DESTDIR)$(UNITDIR)/tiu@.service
+	sed 's|@SBINDIR@|$(SBINDIR)|g' packaging/systemd/tiu.service > $(DESTDIR)$(UNITDIR)/tiu.service
+	sed 's|@SBINDIR@|$(SBINDIR)|g' packaging/systemd/tiu-apply@.service > $(DESTDIR)$(UNITDIR)/tiu-apply@.service
+	install -m 0644 packaging/udev/90-tiu.rules $(DESTDIR)$(UDEVDIR)/90-tiu.rules
+	install -m 0644 packaging/example.conf $(DESTDIR)$(CONFDIR)/example.conf
 	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
 	install -m 0644 docs/tiu.8 $(DESTDIR)$(MANDIR)/man8/tiu.8
 	install -m 0644 packaging/bash-completion/tiu $(DESTDIR)$(BASHCOMPDIR)/tiu
@@ -379,7 +393,7 @@ uninstall:
 	-rmdir $(DESTDIR)$(BPFDIR) $(DESTDIR)$(CONFDIR) $(DESTDIR)$(DOCDIR) 2>/dev/null
 
 # The Debian package, built with debhelper from a staging copy of the source
-# tree ($(BUILD)/deb/tiu-VERSION, debian/ from loader/debian/): the .deb lands
+# tree ($(BUILD)/deb/tiu-VERSION, debian/ from packaging/debian/): the .deb lands
 # in $(BUILD)/deb/.
 DEB_STAGE := $(BUILD)/deb/tiu-$(VERSION)
 DEB_SRCS  := Makefile README.md headers xdp tc loader docs packaging
@@ -387,9 +401,9 @@ DEB_SRCS  := Makefile README.md headers xdp tc loader docs packaging
 deb:
 	$(Q)rm -rf $(BUILD)/deb && mkdir -p $(DEB_STAGE)
 	$(Q)cp -a $(DEB_SRCS) $(DEB_STAGE)/
-	$(Q)rm -rf $(DEB_STAGE)/loader/debian && cp -a loader/debian $(DEB_STAGE)/debian
+	$(Q)rm -rf $(DEB_STAGE)/packaging/debian && cp -a packaging/debian $(DEB_STAGE)/debian
 	$(Q)printf 'tiu (%s) unstable; urgency=medium\n\n  * Built by make deb.\n\n -- %s  %s\n' \
-		'$(VERSION)' "$$(sed -n 's/^Maintainer: //p' loader/debian/control)" \
+		'$(VERSION)' "$$(sed -n 's/^Maintainer: //p' packaging/debian/control)" \
 		"$$(date -R -d @$${SOURCE_DATE_EPOCH:-$$(git log -1 --format=%ct 2>/dev/null || date +%s)})" \
 		> $(DEB_STAGE)/debian/changelog
 	$(call msg,DEB,$(BUILD)/deb/tiu_$(VERSION)_amd64.deb)

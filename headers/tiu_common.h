@@ -180,43 +180,81 @@ _Static_assert(sizeof(struct tiu_config) == 8, "tiu_config layout");
  * counters of its direction; *_BYTES counters go with *_CONVERTED. Adding a
  * counter changes the map's value size: bump TIU_ABI_VERSION.
  *
- * X(name, "label", "what it means")
+ * X(name, "label", FAMILY, "direction", "reason or event", "what it means"):
+ * FAMILY, direction and reason/event say where `tiu stats --prometheus` puts
+ * the counter, stated here and not guessed from the label: CONVERTED
+ * (tiu_converted_packets_total), BYTES (tiu_converted_bytes_total), PASSED
+ * (tiu_passed_packets_total{reason}), DROPPED (tiu_dropped_packets_total
+ * {reason}), EVENT (tiu_events_total{event}); "" for the families without
+ * a reason or event. tests/test_counters.c checks every line.
  */
 #define TIU_STATS(X)                                                                   \
-	X(ENC_CONVERTED, "enc_converted", "TCP converted to UDP in place on egress")     \
-	X(ENC_BYTES, "enc_bytes", "bytes (L3 and up) of enc_converted")                  \
-	X(ENC_DETOURED, "enc_detoured", "PARTIAL or GSO TCP sent through the segmentation detour") \
-	X(ENC_PASS, "enc_pass", "TCP matching no endpoint, passed untouched")            \
-	X(ENC_SKIP_FRAGMENT, "enc_skip_fragment", "IP fragment of TCP, passed untouched") \
-	X(ENC_DROP_URG, "enc_drop_urg", "tunnelled TCP with URG set: cannot be encoded, dropped") \
-	X(ENC_DROP_MALFORMED, "enc_drop_malformed", "tunnelled TCP with a bad header or length, dropped") \
-	X(ENC_DROP_NO_DETOUR, "enc_drop_no_detour", "needed the detour but the interface has none, dropped") \
-	X(ENC_DROP_NO_HEADROOM, "enc_drop_no_headroom", "raw-IP TCP for the detour: no room for the Ethernet header it needs there, dropped") \
-	X(DET_CONVERTED, "detour_converted", "segment converted to UDP at the detour and sent to the interface") \
-	X(DET_BYTES, "detour_bytes", "bytes (L3 and up) of detour_converted")            \
-	X(DET_DROP_UNEXPECTED, "detour_drop_unexpected", "packet at the detour that is not a tunnelled TCP segment, dropped") \
-	X(DET_DROP_NOT_SEGMENTED, "detour_drop_not_segmented", "still GSO or CHECKSUM_PARTIAL after the detour, dropped (never looped)") \
-	X(DET_DROP_URG, "detour_drop_urg", "segment with URG set at the detour, dropped") \
-	X(DET_DROP_MALFORMED, "detour_drop_malformed", "segment with a bad header or length at the detour, dropped") \
-	X(DEC_CONVERTED, "dec_converted", "UDP converted back to TCP on ingress")        \
-	X(DEC_BYTES, "dec_bytes", "bytes (L3 and up) of dec_converted")                  \
-	X(DEC_PASS, "dec_pass", "UDP matching no endpoint, passed untouched")            \
-	X(DEC_SKIP_FRAGMENT, "dec_skip_fragment", "IP fragment of UDP, passed untouched") \
-	X(DEC_SKIP_LENGTH, "dec_skip_length", "UDP length differs from the IP payload length, passed untouched") \
-	X(DEC_SKIP_SHORT, "dec_skip_short", "tunnelled UDP too short for a TCP header or with a bad data offset, passed untouched") \
-	X(DEC_SKIP_GSO, "dec_skip_gso", "tunnelled UDP aggregated by GRO (TC: gso_segs > 1; XDP: longer than the MTU), passed untouched") \
-	X(DEC_DROP_CSUM0_V4, "dec_drop_csum0_v4", "tunnelled IPv4 UDP without checksum (0), dropped") \
-	X(DEC_DROP_CSUM0_V6, "dec_drop_csum0_v6", "tunnelled IPv6 UDP with checksum 0 (invalid), dropped") \
-	X(DEC_ICMP_TRANSLATED, "dec_icmp_translated", "ICMP/ICMPv6 error about a tunnelled packet: its quote restored to TCP") \
-	X(DEC_ICMP_SKIP_SHORT, "dec_icmp_skip_short", "ICMP/ICMPv6 error about a tunnelled packet quoting < 16 L4 bytes, passed untouched") \
-	X(DEC_ICMP_PASS, "dec_icmp_pass", "ICMP/ICMPv6 error about a packet that is not tunnelled UDP, passed untouched") \
-	X(ENC_MSS_CLAMPED, "enc_mss_clamped", "tunnelled SYN or SYN-ACK whose MSS option was lowered to --mss (also counted as converted)") \
-	X(ENC_DROP_NO_MEMORY, "enc_drop_no_memory", "tunnelled TCP that could not be made writable in place (no memory to unshare a cloned skb), dropped") \
-	X(ENC_SKIP_UNPARSED, "enc_skip_unparsed", "IP the parser cannot follow (more VLAN tags or IPv6 extension headers than it follows, a jumbogram, inconsistent lengths, TCP without ports), passed untouched: perhaps TCP to an endpoint") \
-	X(DEC_SKIP_UNPARSED, "dec_skip_unparsed", "IP the parser cannot follow (as enc_skip_unparsed; UDP without a whole header), passed untouched: perhaps tunnelled UDP") \
-	X(DEC_SKIP_NOT_OURS, "dec_skip_not_ours", "UDP matching only a remote= endpoint, of no connection this host opened, passed untouched")
+	X(ENC_CONVERTED, "enc_converted", CONVERTED, "encap", "", \
+	  "TCP converted to UDP in place on egress") \
+	X(ENC_BYTES, "enc_bytes", BYTES, "encap", "", \
+	  "bytes (L3 and up) of enc_converted") \
+	X(ENC_DETOURED, "enc_detoured", EVENT, "encap", "detoured", \
+	  "PARTIAL or GSO TCP sent through the segmentation detour") \
+	X(ENC_PASS, "enc_pass", PASSED, "encap", "no_endpoint", \
+	  "TCP matching no endpoint, passed untouched") \
+	X(ENC_SKIP_FRAGMENT, "enc_skip_fragment", PASSED, "encap", "fragment", \
+	  "IP fragment of TCP, passed untouched") \
+	X(ENC_DROP_URG, "enc_drop_urg", DROPPED, "encap", "urg", \
+	  "tunnelled TCP with URG set: cannot be encoded, dropped") \
+	X(ENC_DROP_MALFORMED, "enc_drop_malformed", DROPPED, "encap", "malformed", \
+	  "tunnelled TCP with a bad header or length, dropped") \
+	X(ENC_DROP_NO_DETOUR, "enc_drop_no_detour", DROPPED, "encap", "no_detour", \
+	  "needed the detour but the interface has none, dropped") \
+	X(ENC_DROP_NO_HEADROOM, "enc_drop_no_headroom", DROPPED, "encap", "no_headroom", \
+	  "raw-IP TCP for the detour: no room for the Ethernet header it needs there, dropped") \
+	X(DET_CONVERTED, "detour_converted", CONVERTED, "detour", "", \
+	  "segment converted to UDP at the detour and sent to the interface") \
+	X(DET_BYTES, "detour_bytes", BYTES, "detour", "", \
+	  "bytes (L3 and up) of detour_converted") \
+	X(DET_DROP_UNEXPECTED, "detour_drop_unexpected", DROPPED, "detour", "unexpected", \
+	  "packet at the detour that is not a tunnelled TCP segment, dropped") \
+	X(DET_DROP_NOT_SEGMENTED, "detour_drop_not_segmented", DROPPED, "detour", "not_segmented", \
+	  "still GSO or CHECKSUM_PARTIAL after the detour, dropped (never looped)") \
+	X(DET_DROP_URG, "detour_drop_urg", DROPPED, "detour", "urg", \
+	  "segment with URG set at the detour, dropped") \
+	X(DET_DROP_MALFORMED, "detour_drop_malformed", DROPPED, "detour", "malformed", \
+	  "segment with a bad header or length at the detour, dropped") \
+	X(DEC_CONVERTED, "dec_converted", CONVERTED, "decap", "", \
+	  "UDP converted back to TCP on ingress") \
+	X(DEC_BYTES, "dec_bytes", BYTES, "decap", "", \
+	  "bytes (L3 and up) of dec_converted") \
+	X(DEC_PASS, "dec_pass", PASSED, "decap", "no_endpoint", \
+	  "UDP matching no endpoint, passed untouched") \
+	X(DEC_SKIP_FRAGMENT, "dec_skip_fragment", PASSED, "decap", "fragment", \
+	  "IP fragment of UDP, passed untouched") \
+	X(DEC_SKIP_LENGTH, "dec_skip_length", PASSED, "decap", "length", \
+	  "UDP length differs from the IP payload length, passed untouched") \
+	X(DEC_SKIP_SHORT, "dec_skip_short", PASSED, "decap", "short", \
+	  "tunnelled UDP too short for a TCP header or with a bad data offset, passed untouched") \
+	X(DEC_SKIP_GSO, "dec_skip_gso", PASSED, "decap", "gso", \
+	  "tunnelled UDP aggregated by GRO (TC: gso_segs > 1; XDP: longer than the MTU), passed untouched") \
+	X(DEC_DROP_CSUM0_V4, "dec_drop_csum0_v4", DROPPED, "decap", "csum0_v4", \
+	  "tunnelled IPv4 UDP without checksum (0), dropped") \
+	X(DEC_DROP_CSUM0_V6, "dec_drop_csum0_v6", DROPPED, "decap", "csum0_v6", \
+	  "tunnelled IPv6 UDP with checksum 0 (invalid), dropped") \
+	X(DEC_ICMP_TRANSLATED, "dec_icmp_translated", EVENT, "decap", "icmp_translated", \
+	  "ICMP/ICMPv6 error about a tunnelled packet: its quote restored to TCP") \
+	X(DEC_ICMP_SKIP_SHORT, "dec_icmp_skip_short", PASSED, "decap", "icmp_short", \
+	  "ICMP/ICMPv6 error about a tunnelled packet quoting < 16 L4 bytes, passed untouched") \
+	X(DEC_ICMP_PASS, "dec_icmp_pass", PASSED, "decap", "icmp_not_tunnelled", \
+	  "ICMP/ICMPv6 error about a packet that is not tunnelled UDP, passed untouched") \
+	X(ENC_MSS_CLAMPED, "enc_mss_clamped", EVENT, "encap", "mss_clamped", \
+	  "tunnelled SYN or SYN-ACK whose MSS option was lowered to --mss (also counted as converted)") \
+	X(ENC_DROP_NO_MEMORY, "enc_drop_no_memory", DROPPED, "encap", "no_memory", \
+	  "tunnelled TCP that could not be made writable in place (no memory to unshare a cloned skb), dropped") \
+	X(ENC_SKIP_UNPARSED, "enc_skip_unparsed", PASSED, "encap", "unparsed", \
+	  "IP the parser cannot follow (more VLAN tags or IPv6 extension headers than it follows, a jumbogram, inconsistent lengths, TCP without ports), passed untouched: perhaps TCP to an endpoint") \
+	X(DEC_SKIP_UNPARSED, "dec_skip_unparsed", PASSED, "decap", "unparsed", \
+	  "IP the parser cannot follow (as enc_skip_unparsed; UDP without a whole header), passed untouched: perhaps tunnelled UDP") \
+	X(DEC_SKIP_NOT_OURS, "dec_skip_not_ours", PASSED, "decap", "not_ours", \
+	  "UDP matching only a remote= endpoint, of no connection this host opened, passed untouched")
 
-#define TIU_STAT_ENUM_(name, label, help) TIU_STAT_##name,
+#define TIU_STAT_ENUM_(name, ...) TIU_STAT_##name,
 enum tiu_stat {
 	TIU_STATS(TIU_STAT_ENUM_)
 	TIU_STAT__MAX

@@ -15,54 +15,21 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include "tiu_common.h"
+#include "tiu_map_list.h"
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, TIU_MAX_ENDPOINTS);
-	__type(key, struct tiu_endpoint_key);
-	__type(value, struct tiu_endpoint_val);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} tiu_endpoints SEC(".maps");
+/* One definition per line of tiu_map_list.h (the loader checks pins
+ * against the same lines). Macro parameters are not named type, key, value,
+ * max_entries or map_flags: __uint and __type take those as field names. */
+#define TIU_MAP_DEFINE(name_, type_, key_, value_, max_, flags_) \
+	struct {                                                \
+		__uint(type, type_);                            \
+		__uint(max_entries, max_);                      \
+		__type(key, key_);                              \
+		__type(value, value_);                          \
+		__uint(map_flags, flags_);                      \
+		__uint(pinning, LIBBPF_PIN_BY_NAME);            \
+	} tiu_##name_ SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, TIU_PORTS);
-	__type(key, __u32); /* port, host byte order */
-	__type(value, struct tiu_port);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} tiu_ports SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, TIU_MAX_SLOTS);
-	__type(key, __u32); /* slot */
-	__type(value, struct tiu_iface);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} tiu_ifaces SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, TIU_MAX_SLOTS);
-	__type(key, __u32); /* slot */
-	__type(value, struct tiu_stats);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} tiu_stats SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, TIU_MAX_IFACES);
-	__type(key, __u32); /* ifindex */
-	__type(value, struct tiu_link);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} tiu_links SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct tiu_config);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} tiu_config SEC(".maps");
+TIU_MAP_LIST(TIU_MAP_DEFINE)
 
 #endif /* TIU_MAPS_H */

@@ -354,7 +354,7 @@ print(sum(1 for e in json.load(sys.stdin) if e.get("formatted", e)["key"]["netns
 	echo $c
 }
 ck=$(netns_cookie $C)
-TIU_TEST_CRASH_AT=keepalive-link tiu_in $C up c0 --decap tc --keepalive 5 --endpoint remote=$SRV4:$P_TCP >/dev/null 2>&1
+tiu_crash keepalive-link $C up c0 --decap tc --keepalive 5 --endpoint remote=$SRV4:$P_TCP >/dev/null 2>&1
 rc=$?
 h_tiu_track "$C" c0
 before=$(ka_entries "$ck")

@@ -100,7 +100,7 @@ t_record_without_run_state() {
 # directory) names the leftovers there, and down finds them by the record.
 t_crash_leftover_elsewhere() {
 	local out
-	TIU_TEST_CRASH_AT=links ta up va --endpoint remote=$B4:7001 --pin-dir "$PD" >/dev/null 2>&1
+	tiu_crash links "$A" up va --endpoint remote=$B4:7001 --pin-dir "$PD" >/dev/null 2>&1
 	h_tiu_track "$A" va "$PD"
 	out=$(ta up va --endpoint remote=$B4:7001 2>&1) && fail "up over leftovers worked: $out" && return 1
 	grep -q "found: map entries in $PD" <<<"$out" || fail "leftovers in $PD not named: $out" || return
@@ -138,7 +138,7 @@ t_two_dirs() {
 t_config_restart() {
 	local unit=$H_WORK/tiu@.service cfg=$H_WORK/va.conf line out
 	printf 'endpoint remote=%s:7001\npin-dir %s-cfg\n' "$B4" "$PD" >"$cfg"
-	sed -e "s|@SBINDIR@|$H_WORK|g" -e "s|/etc/tiu/|$H_WORK/|g" "$ROOT/loader/tiu@.service" >"$unit"
+	sed -e "s|@SBINDIR@|$H_WORK|g" -e "s|/etc/tiu/|$H_WORK/|g" "$ROOT/packaging/systemd/tiu@.service" >"$unit"
 	unit_run() { # unit_run KEY: run the unit's KEY= lines that run tiu, for va in A
 		line=$(sed -n "s/^$1=//p" "$unit" | grep "$H_WORK/tiu" | sed 's/%I/va/g; s/^[-@]*//')
 		[ -n "$line" ] || { echo "no $1 in the unit"; return 1; }
@@ -375,13 +375,15 @@ for line in text.splitlines():
     samples.append((name, labels(m.group(2)), int(m.group(3))))
 assert set(help_) == set(type_) == seen, (help_, type_, seen)
 # back to tiu's counter names: DIR_WHAT, with DIR enc/detour/dec (others as they are)
+# (the reasons of tiu_passed_packets_total that are not a skip_REASON counter)
+passed = {"no_endpoint": "pass", "icmp_short": "icmp_skip_short", "icmp_not_tunnelled": "icmp_pass"}
 direction = {"encap": "enc", "detour": "detour", "decap": "dec"}
 got = {}
 for name, lab, v in samples:
     d = direction.get(lab["direction"], lab["direction"])
     what = {"tiu_converted_packets_total": lambda: "converted",
             "tiu_converted_bytes_total": lambda: "bytes",
-            "tiu_passed_packets_total": lambda: "pass" if lab["reason"] == "no_endpoint" else "skip_" + lab["reason"],
+            "tiu_passed_packets_total": lambda: passed.get(lab["reason"], "skip_" + lab["reason"]),
             "tiu_dropped_packets_total": lambda: "drop_" + lab["reason"],
             "tiu_events_total": lambda: lab["event"]}[name]()
     key = (lab["interface"], d + "_" + what)
@@ -400,10 +402,10 @@ EOF
 # settings need systemd as PID 1).
 t_unit_capabilities() {
 	local caps out
-	caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$ROOT/loader/tiu@.service" | tr 'A-Z' 'a-z' |
+	caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$ROOT/packaging/systemd/tiu@.service" | tr 'A-Z' 'a-z' |
 		sed 's/cap_/+/g; s/ /,/g')
 	[ -n "$caps" ] || fail "no CapabilityBoundingSet in the unit" || return
-	grep -q '^NoNewPrivileges=yes' "$ROOT/loader/tiu@.service" || fail "no NoNewPrivileges" || return
+	grep -q '^NoNewPrivileges=yes' "$ROOT/packaging/systemd/tiu@.service" || fail "no NoNewPrivileges" || return
 	limited() { ns_enter "$A" setpriv --no-new-privs --bounding-set "-all,$caps" --inh-caps "-all" "$TIU" "$@"; }
 	out=$(limited up va --endpoint remote=$B4:7001 2>&1) || fail "up with $caps: $out" || return
 	h_tiu_track "$A" va

@@ -108,10 +108,10 @@ check "kill -9 at random points of up/down, $KILLS times: down --purge recovered
 bad=
 for step in pins detour links endpoints detour-prog decap egress; do
 	# the crash must happen: SIGKILL, exit status 137 (timeout passes it
-	# on). Bounded by 120 s, not tiu_in's 30: on a loaded machine an up
+	# on), by the test build of tiu (tiu_crash). Bounded by 120 s, not 30: on a loaded machine an up
 	# can take longer than 30 s to reach its last step, and a timeout
 	# (124) is not the crash asked for.
-	TIU_TEST_CRASH_AT=$step timeout 120 nsenter --net="/run/netns/$A" "$TIU" up "${UP_A[@]}" >/dev/null 2>&1; rc=$?
+	TIU_CRASH_TIMEOUT=120 tiu_crash $step "$A" up "${UP_A[@]}" >/dev/null 2>&1; rc=$?
 	[ $rc = 137 ] || bad+=" $step(up-rc=$rc,not-killed)"
 	tiu_a down a0 --purge --pin-dir "$PINS" >/dev/null 2>&1 || bad+=" $step(down-rc)"
 	left=$(leftovers $A a0); [ -z "$left" ] || bad+=" $step:$left"

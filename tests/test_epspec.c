@@ -1,18 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * test_epspec.c - the endpoint syntax of `tiu` (loader/epspec.c) in tables:
+ * test_epspec.c - the endpoint syntax of `tiu` (loader/state/epspec.c) in tables:
  * what parse_endpoint() accepts and how `tiu endpoint list` prints it (which
  * must parse back to the same endpoint), every bad form with its message,
  * and the rules of `add` and `del` against what an interface has: duplicates,
  * overlapping ranges, one mark selector, a port inside a range. No root, no
- * BPF: loader/epspec.c is linked alone, tiu_fail() is caught here.
+ * BPF: loader/state/epspec.c is linked alone, tiu_fail() is caught here.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "tap.h"
-#include "tiu.h"
+#include "state/state.h"
 
 bool tiu_verbose;
 static char last_err[512];

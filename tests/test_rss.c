@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * test_rss.c - the decision behind `tiu status`'s RSS warning (loader/rss.h)
+ * test_rss.c - the decision behind `tiu status`'s RSS warning (loader/sys/rss.h)
  * on flow-hash bits as drivers report them through ETHTOOL_GRXFH. veth
  * reports nothing, so the bits of real drivers are spelled out here: one row
  * per case, the RXH_* fields as `ethtool -n IFACE rx-flow-hash udp4` names
@@ -11,7 +11,7 @@
 #include <stdio.h>
 
 #include "tap.h"
-#include "rss.h"
+#include "sys/rss.h"
 
 static const struct {
 	const char *name;

@@ -3,7 +3,7 @@
 # tests/unit.t - tiu under the systemd unit's sandbox, on the host (PID 1
 # here need not be systemd):
 #   1. the unit's capability bounding set (CapabilityBoundingSet= of
-#      loader/tiu@.service, applied with setpriv) takes away ptrace access to
+#      packaging/systemd/tiu@.service, applied with setpriv) takes away ptrace access to
 #      PID 1, so /proc/1/ns/* cannot be read: tiu must still see that it runs
 #      in the initial network and mount namespaces and pin where a root shell
 #      looks. Each scenario runs in a PID, mount and network namespace of its
@@ -30,7 +30,7 @@ need_cmd setpriv unshare ip
 
 h_init unitt
 h_watchdog 240
-UNIT=$ROOT/loader/tiu@.service
+UNIT=$ROOT/packaging/systemd/tiu@.service
 
 # setpriv's --bounding-set from the unit's CapabilityBoundingSet=.
 CAPS=$(sed -n 's/^CapabilityBoundingSet=//p' "$UNIT" | tr 'A-Z ' 'a-z\n' | sed -n 's/^cap_\(.*\)/+\1/p' | paste -sd, -)

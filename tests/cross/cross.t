@@ -107,7 +107,7 @@ done
 t_compile_only() {
 	local t=$COMPILE_ONLY n=0 f
 	[ -r "$BUILD/static/$t/compiled" ] || fail "$BUILD/static/$t/compiled missing (make cross)" || return
-	for f in loader/*.c loader/static/mnl.c; do
+	for f in loader/*/*.c loader/static/mnl.c; do
 		f=$BUILD/static/$t/$(basename "$f" .c).o
 		file -b "$f" | grep -q '^ELF 32-bit MSB relocatable, MIPS' || fail "$f: not a MIPS big-endian object" || return
 		n=$((n + 1))

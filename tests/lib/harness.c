@@ -15,12 +15,12 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "harness.h"
-#include "probe.h"
+#include "sys/probe.h"
 #include "tiu_xdp.skel.h"
 #include "tiu_tc.skel.h"
 #include "tiu_tc_compat.skel.h"
 
-#define TIU_STAT_NAME_(name, label, help) [TIU_STAT_##name] = label,
+#define TIU_STAT_NAME_(name, label, ...) [TIU_STAT_##name] = label,
 const char *const tiu_stat_names[TIU_STAT__MAX] = { TIU_STATS(TIU_STAT_NAME_) };
 #undef TIU_STAT_NAME_
 

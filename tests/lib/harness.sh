@@ -40,6 +40,9 @@ H_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$H_LIB/../.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
 TIU=${TIU:-$BUILD/tiu}
+# The loader built with its test hooks (make: build/test/tiu, TIU_TEST_HOOKS):
+# only tiu_crash runs it; every other command runs $TIU, the product.
+TIU_TESTBUILD=${TIU_TESTBUILD:-$BUILD/test/tiu}
 XFER=$H_LIB/xfer.py
 
 H_N=0 H_FAIL=0 H_SKIP=0 H_PLANNED=
@@ -125,6 +128,9 @@ h_init() {
 	trap h_cleanup EXIT
 	trap 'exit 130' INT TERM
 	if [ -x "$TIU" ]; then cp "$TIU" "$H_WORK/tiu" && TIU=$H_WORK/tiu; fi
+	if [ -x "$TIU_TESTBUILD" ]; then
+		cp "$TIU_TESTBUILD" "$H_WORK/tiu-test" && TIU_TESTBUILD=$H_WORK/tiu-test
+	fi
 	H_HAD_BPFFS=0
 	[ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" = bpf_fs ] && H_HAD_BPFFS=1
 }
@@ -237,6 +243,16 @@ in_ns() {
 ns_enter() { local ns=$1; shift; nsenter --net="/run/netns/$ns" "$@"; }
 # tiu_in NS ARGS...: tiu in the namespace (nsenter), bounded to 30 s.
 tiu_in() { local ns=$1; shift; timeout 30 nsenter --net="/run/netns/$ns" "$TIU" "$@"; }
+# tiu_crash STEP NS ARGS...: `tiu ARGS` of the test build in NS, killed
+# (SIGKILL, exit 137) right after STEP (TIU_TEST_CRASH_AT; msg.c lists the
+# steps); TIU_CRASH_TIMEOUT seconds at most (30).
+tiu_crash() {
+	local step=$1 ns=$2
+	shift 2
+	[ -x "$TIU_TESTBUILD" ] || bail "$TIU_TESTBUILD not built (make)"
+	TIU_TEST_CRASH_AT=$step timeout "${TIU_CRASH_TIMEOUT:-30}" nsenter --net="/run/netns/$ns" \
+		"$TIU_TESTBUILD" "$@"
+}
 
 # tiu_pin_dir NS: the pin directory tiu uses in NS (netns-COOKIE), from
 # `tiu status --json`; empty while nothing is pinned.

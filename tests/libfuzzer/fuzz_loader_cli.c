@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * fuzz_loader_cli.c - libFuzzer target for the `tiu` loader's parsers
- * (loader/epspec.c: parse_endpoint, format_endpoint, the add/del rules;
- * loader/cli.c: up_opt, read_config), linked with those two files alone
+ * (loader/state/epspec.c: parse_endpoint, format_endpoint, the add/del rules;
+ * loader/cmd/cli.c: up_opt, read_config), linked with those two files alone
  * (tiu_fail, tiu_warn and tiu_msg_capture are stubbed here).
  *
  * Input: one mode byte, then text.
@@ -30,7 +30,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include "tiu.h"
+#include "cmd/cmd.h"
 #include "fuzz_check.h"
 
 bool tiu_verbose;

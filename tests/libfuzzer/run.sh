@@ -6,7 +6,7 @@
 # Targets (tests/libfuzzer/fuzz_*.c), built by the Makefile with clang
 # -fsanitize=fuzzer,address,undefined into $BUILD/libfuzzer:
 #   fuzz_hdrs        headers/tiu_parse.h, tiu_wire.h, tiu_csum.h against tests/lib/pkt.c
-#   fuzz_loader_cli  loader/epspec.c and cli.c: endpoint syntax (ranges, marks) and the
+#   fuzz_loader_cli  loader/state/epspec.c and cmd/cli.c: endpoint syntax (ranges, marks) and the
 #                    add/del rules between two endpoints, config files, `up` options
 # Seeds: tests/libfuzzer/corpus/TARGET (kept in the repository; new inputs go to
 # $BUILD/libfuzzer/work-TARGET, never into the repository). Inputs that once failed:

@@ -7,7 +7,7 @@ Each mutation of tests/mutants/mutations.txt (see the head of that file) is
 applied, alone, to a scratch copy of the tree under BUILD/mutants/ (never to
 the work tree), the objects and tests it needs are rebuilt, and the fast
 tests run against it: test_datapath and test_pktfuzz for the datapath
-(headers/, xdp/, tc/), test_epspec for the endpoint parser (loader/epspec.c),
+(headers/, xdp/, tc/), test_epspec for the endpoint parser (loader/state/epspec.c),
 plus the shell tests a mutation names in its "test:" field (prove, as root).
 A mutation is
 

@@ -4,7 +4,7 @@
 # (with udevd, so that device units exist), this script one of its
 # services. TAP through the shared harness.
 #
-# The unit (loader/tiu@.service, @SBINDIR@ as `make install` sets it) is
+# The unit (packaging/systemd/tiu@.service, @SBINDIR@ as `make install` sets it) is
 # installed with its real sandbox into /etc/systemd/system, tiu into
 # /usr/local/sbin (the guest's root is a throw-away overlay). For an
 # interface whose name holds a "-" (wg-home, the instance
@@ -62,7 +62,7 @@ unit_log() { systemctl status --no-pager -n 20 "$UNIT" 2>&1 | tail -n 25; }
 
 t_install() {
 	install -m 0755 "$TIU" "$SBIN" || return 1
-	sed 's|@SBINDIR@|/usr/local/sbin|g' "$ROOT/loader/tiu@.service" >/etc/systemd/system/tiu@.service || return 1
+	sed 's|@SBINDIR@|/usr/local/sbin|g' "$ROOT/packaging/systemd/tiu@.service" >/etc/systemd/system/tiu@.service || return 1
 	mkdir -p /etc/tiu && echo 'endpoint remote=192.0.2.1:7001' >"/etc/tiu/$IFA.conf" || return 1
 	systemctl daemon-reload || fail "systemctl daemon-reload" || return
 	ip link add "$IFA" type veth peer name "$PEER" && ip link set "$IFA" up && ip link set "$PEER" up ||
@@ -121,7 +121,7 @@ t_unplug() {
 	[ -z "$(attached)" ] || fail "left after $IFA went: $(attached | paste -sd' ' -)"
 }
 
-# The package's prerm (loader/debian/tiu.prerm) with a running systemd: it
+# The package's prerm (packaging/debian/tiu.prerm) with a running systemd: it
 # stops the instance and purges its pins, and takes down what was brought
 # up by hand. tiu as the package installs it (/usr/sbin/tiu).
 t_prerm() {
@@ -145,7 +145,7 @@ t_prerm() {
 	out=$(timeout "$T" /usr/sbin/tiu up hand0 --endpoint 'local=*:7003' 2>&1) || fail "tiu up hand0: $out" || return
 	ka=$(timeout "$T" /usr/sbin/tiu status "$IFA" --json | sed -n 's/.*"keepalive":{[^}]*"link_id":\([0-9]*\).*/\1/p')
 	[ -n "$ka" ] && [ "$ka" != 0 ] || fail "no keepalive link" || return
-	out=$(timeout 600 sh "$ROOT/loader/debian/tiu.prerm" remove 2>&1) || fail "prerm remove: $out" || return
+	out=$(timeout 600 sh "$ROOT/packaging/debian/tiu.prerm" remove 2>&1) || fail "prerm remove: $out" || return
 	echo "$out"
 	[ "$(systemctl is-active "$UNIT")" = inactive ] || fail "$UNIT is $(systemctl is-active "$UNIT") after prerm" || return
 	left=$(attached; ip link show hand0 | grep -q xdp && echo "hand0: xdp"
@@ -154,7 +154,7 @@ t_prerm() {
 	[ -z "$left" ] || fail "left after prerm remove: $(echo $left)"
 }
 
-# tiu.service, tiu-apply@.service and 90-tiu.rules (loader/), a file whose
+# tiu.service, tiu-apply@.service and 90-tiu.rules (packaging/), a file whose
 # pattern wan* matches the veth WAN (its peer XPEER matches nothing).
 WAN=wan0
 XPEER=xpeer0
@@ -174,9 +174,9 @@ ifindex_of() { cat "/sys/class/net/$1/ifindex" 2>/dev/null; }
 t_apply_start() {
 	local st f
 	for f in tiu.service tiu-apply@.service; do
-		sed 's|@SBINDIR@|/usr/local/sbin|g' "$ROOT/loader/$f" >"/etc/systemd/system/$f" || return 1
+		sed 's|@SBINDIR@|/usr/local/sbin|g' "$ROOT/packaging/systemd/$f" >"/etc/systemd/system/$f" || return 1
 	done
-	install -m 0644 "$ROOT/loader/90-tiu.rules" /etc/udev/rules.d/90-tiu.rules || return 1
+	install -m 0644 "$ROOT/packaging/udev/90-tiu.rules" /etc/udev/rules.d/90-tiu.rules || return 1
 	h_defer rm -f /etc/udev/rules.d/90-tiu.rules
 	udevadm control --reload || fail "udevadm control --reload" || return
 	printf '[interface wan*]\nendpoint remote=192.0.2.1:7005\n' >/etc/tiu/tiu.conf || return 1
