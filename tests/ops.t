@@ -219,6 +219,13 @@ t_messages() {
 	expect_error "endpoint: which action\\?" ta endpoint || return
 	expect_error "which interface\\?" ta up || return
 	expect_error "option '--pin-dir' needs a value" ta down va --pin-dir || return
+	# a bad command line exits 2 (as the help says), any other failure 1
+	for args in "" "frob" "status --frob" "endpoint frob" "endpoint list" "endpoint" "up" \
+		"down va --pin-dir" "apply --frob" "apply extra" "stats --frob"; do
+		# shellcheck disable=SC2086 # the words are the command line
+		ta $args >/dev/null 2>&1; rc=$?
+		[ $rc = 2 ] || fail "tiu $args: rc $rc, a bad command line exits 2" || return
+	done
 	# stats of an interface where tiu is not up: an error, exit 1
 	ta stats lo >/dev/null 2>"$err"; rc=$?
 	[ $rc = 1 ] || fail "stats lo: rc $rc" || return

@@ -680,7 +680,7 @@ int cmd_apply(int argc, char **argv)
 	int r = cli_parse(&cmd, &o, argc, argv, &c);
 
 	if (r)
-		return r > 0 ? 0 : -1;
+		return r > 0 ? 0 : r;
 	json_out = c.json;
 	dry_run = o.dry_run;
 	if (tiu_need_root() || load_config(o.config))

@@ -230,12 +230,12 @@ int cli_parse(const struct cli_cmd *cmd, void *ctx, int argc, char **argv, struc
 			return 1;
 		} else if (c == '?') {
 			if (optopt && optopt < 0x100)
-				return tiu_fail("unknown option '-%c' (see tiu %s --help)", optopt,
+				return tiu_usage_fail("unknown option '-%c' (see tiu %s --help)", optopt,
 						cmd->name);
-			return tiu_fail("unknown option '%s' (see tiu %s --help)", argv[optind - 1],
+			return tiu_usage_fail("unknown option '%s' (see tiu %s --help)", argv[optind - 1],
 					cmd->name);
 		} else if (c == ':') {
-			return tiu_fail("option '%s' needs a value (see tiu %s --help)",
+			return tiu_usage_fail("option '%s' needs a value (see tiu %s --help)",
 					argv[optind - 1], cmd->name);
 		} else {
 			if (c == CLI_PIN_DIR)
@@ -249,7 +249,7 @@ int cli_parse(const struct cli_cmd *cmd, void *ctx, int argc, char **argv, struc
 	out->argc = argc - optind;
 	out->argv = argv + optind;
 	if (cmd->max_args >= 0 && out->argc > cmd->max_args)
-		return tiu_fail("unexpected argument '%s' (see tiu %s --help)",
+		return tiu_usage_fail("unexpected argument '%s' (see tiu %s --help)",
 				out->argv[cmd->max_args], cmd->name);
 	return 0;
 }

@@ -131,14 +131,14 @@ int cmd_down(int argc, char **argv)
 	int r = cli_parse(&cmd, &o, argc, argv, &c);
 
 	if (r)
-		return r > 0 ? 0 : -1;
+		return r > 0 ? 0 : r;
 	if (o.stale) {
 		if (c.argc)
 			return tiu_fail("down --stale takes no interface: it removes the state of namespaces that no longer exist (see tiu down --help)");
 		return tiu_need_root() || tiu_lock() ? -1 : stale_remove();
 	}
 	if (!c.argc)
-		return tiu_fail("which interface? usage: tiu down IFACE [--purge] (see tiu down --help)");
+		return tiu_usage_fail("which interface? usage: tiu down IFACE [--purge] (see tiu down --help)");
 	ifname = c.argv[0];
 	pin_dir = c.pin_dir ? c.pin_dir : o.config.pin_dir;
 	if (tiu_need_root() || tiu_lock())

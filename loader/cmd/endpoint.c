@@ -71,15 +71,15 @@ int cmd_endpoint(int argc, char **argv)
 	int err = cli_parse(&cmd, NULL, argc, argv, &c);
 
 	if (err)
-		return err > 0 ? 0 : -1;
+		return err > 0 ? 0 : err;
 	verb = c.argc ? c.argv[0] : "";
 	if (!c.argc)
-		return tiu_fail("endpoint: which action? add, del or list (see tiu endpoint --help)");
+		return tiu_usage_fail("endpoint: which action? add, del or list (see tiu endpoint --help)");
 	if (strcmp(verb, "add") && strcmp(verb, "del") && strcmp(verb, "list"))
-		return tiu_fail("endpoint: unknown action '%s': use add, del or list (see tiu endpoint --help)",
+		return tiu_usage_fail("endpoint: unknown action '%s': use add, del or list (see tiu endpoint --help)",
 				verb);
 	if (c.argc < 2)
-		return tiu_fail("endpoint %s: which interface? usage: tiu endpoint %s (see tiu endpoint --help)",
+		return tiu_usage_fail("endpoint %s: which interface? usage: tiu endpoint %s (see tiu endpoint --help)",
 				verb, !strcmp(verb, "list") ? "list IFACE" : "add|del IFACE EP...");
 	if (!strcmp(verb, "list") ? c.argc != 2 : c.argc < 3)
 		return tiu_fail("endpoint %s: usage: tiu endpoint %s (see tiu endpoint --help)", verb,

@@ -51,7 +51,10 @@ static void usage(FILE *f)
 "the other commands find it without --pin-dir.\n"
 "`ip netns exec` hides the host's bpffs: tiu then uses it through\n"
 "/proc/1/root/sys/fs/bpf (/proc/2/root/... where PID 1 cannot be inspected).\n"
-"`nsenter --net=/run/netns/NAME tiu ...` needs nothing special.\n");
+"`nsenter --net=/run/netns/NAME tiu ...` needs nothing special.\n"
+"\n"
+"Exit status: 0 success, 1 failure (the reason is on stderr), 2 a bad\n"
+"command line; tiu probe has its own (tiu probe --help).\n");
 }
 
 /* tiu --version: what this build is and what the kernel allows it. */
@@ -120,7 +123,11 @@ int main(int argc, char **argv)
 		return cmd_probe(argc - optind, argv + optind);
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(argv[optind], cmds[i].name))
-			return cmds[i].fn(argc - optind, argv + optind) ? 1 : 0;
+		{
+			int r = cmds[i].fn(argc - optind, argv + optind);
+
+			return r == TIU_EUSAGE ? 2 : r ? 1 : 0;
+		}
 	if (!strcmp(argv[optind], "help")) {
 		usage(stdout);
 		return 0;

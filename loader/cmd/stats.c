@@ -353,7 +353,7 @@ int cmd_stats(int argc, char **argv)
 	argc = join_watch(argc, argv, watch_arg, sizeof(watch_arg));
 	r = cli_parse(&cmd, &o, argc, argv, &c);
 	if (r)
-		return r > 0 ? 0 : -1;
+		return r > 0 ? 0 : r;
 	if (o.prometheus && (o.watch > 0 || c.json))
 		return tiu_fail("--prometheus prints one snapshot in its own format: not with --watch or --json (see tiu stats --help)");
 	if (open_stats(c.argc ? c.argv[0] : NULL, c.pin_dir, &dirs, s, &n))

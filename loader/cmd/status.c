@@ -438,7 +438,7 @@ int cmd_status(int argc, char **argv)
 	int n = 0, r = cli_parse(&cmd, NULL, argc, argv, &c);
 
 	if (r)
-		return r > 0 ? 0 : -1;
+		return r > 0 ? 0 : r;
 	ifname = c.argc ? c.argv[0] : NULL;
 	if (ifname && iface_index(ifname, &one))
 		return -1;

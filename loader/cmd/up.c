@@ -116,7 +116,7 @@ static int parse_up(int argc, char **argv, struct up_opts *o)
 	if (r)
 		return r;
 	if (!c.argc)
-		return tiu_fail("which interface? usage: tiu up IFACE [options] (see tiu up --help)");
+		return tiu_usage_fail("which interface? usage: tiu up IFACE [options] (see tiu up --help)");
 	o->ifname = c.argv[0];
 	return 0;
 }
@@ -387,7 +387,7 @@ int cmd_up(int argc, char **argv)
 			       .eps = eps };
 	err = parse_up(argc, argv, &u.o);
 	if (err)
-		return err > 0 ? 0 : -1;
+		return err > 0 ? 0 : err;
 	ifname = u.o.ifname;
 	if (up_prepare(&u))
 		return -1;

@@ -73,6 +73,16 @@ int tiu_fail(const char *fmt, ...)
 	return -1;
 }
 
+int tiu_usage_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	say("tiu: ", fmt, ap);
+	va_end(ap);
+	return TIU_EUSAGE;
+}
+
 void tiu_warn(const char *fmt, ...)
 {
 	va_list ap;

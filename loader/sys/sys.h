@@ -37,6 +37,10 @@ struct bpf_program;
 /* ---- msg.c: messages, logging, root check, lock ---- */
 extern bool tiu_verbose;
 int tiu_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* As tiu_fail, for a bad command line: returns TIU_EUSAGE, which `tiu`
+ * turns into exit status 2 (1 is any other failure). */
+#define TIU_EUSAGE (-2)
+int tiu_usage_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void tiu_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 const char *tiu_libbpf_last(void);
 void tiu_log_init(void);

@@ -3,7 +3,7 @@
  * fuzz_loader_cli.c - libFuzzer target for the `tiu` loader's parsers
  * (loader/state/epspec.c: parse_endpoint, format_endpoint, the add/del rules;
  * loader/cmd/cli.c: up_opt, read_config), linked with those two files alone
- * (tiu_fail, tiu_warn and tiu_msg_capture are stubbed here).
+ * (tiu_fail, tiu_usage_fail, tiu_warn and tiu_msg_capture are stubbed here).
  *
  * Input: one mode byte, then text.
  *  mode % 3 == 0, mode < 0x80: an endpoint argument. Accepted port
@@ -44,6 +44,17 @@ int tiu_fail(const char *fmt, ...)
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	return -1;
+}
+
+int tiu_usage_fail(const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	return TIU_EUSAGE;
 }
 
 void tiu_warn(const char *fmt, ...)
