@@ -87,6 +87,111 @@ static __always_inline int tiu_where(__u32 ifindex, __u32 link_kind, struct tiu_
 	return 0;
 }
 
+/* ------------------------------------------------------- packet context -- */
+
+/*
+ * One packet's description, carried from the program through the checks and
+ * back: what the program knows going in, what the check found coming out.
+ * Scalars only - offsets, not pointers - so that it can be handed to a
+ * global subprogram, whose pointer arguments point to plain memory: the
+ * programs run their check (tiu_decap_check(), tiu_encap_check()) in one,
+ * which the verifier checks once, on its own, instead of once for every
+ * path through the headers (VLAN tags, IPv6 extension headers: each a
+ * different packet offset) times every path after it. The program then
+ * re-derives its packet pointers from the offsets (tiu_ctx_pkt()).
+ */
+struct tiu_ctx {
+	/* in: set by the program */
+	__u32 slot;       /* the interface's slot (tiu_where()) */
+	__u32 frame_len;  /* the whole frame (TC: skb->len, non-linear bytes too) */
+	__u32 mark;       /* egress: skb->mark, for the mark selector */
+	__be16 l3_proto;  /* raw IP: the family as for tiu_parse() (TC: skb->protocol, XDP 0) */
+	__u8 l3;          /* 1: the frame starts at the IP header (tiu_where()) */
+	__u8 is_gso;      /* decap: the TC skb is a GRO aggregate (XDP: never) */
+	__u8 can_pull;    /* TC: more of the frame could be pulled into the linear part */
+	/* out: set by the check for TIU_V_CONVERT and TIU_V_ICMP */
+	__u8 family;      /* 4 or 6 */
+	__u8 tcp_flags;   /* encap: the TCP flags of the packet */
+	__u8 pad;
+	__u32 l3_off;     /* the IP header */
+	__u32 l4_off;     /* the first byte after the IP header(s) */
+	__u32 proto_off;  /* the protocol or next-header byte naming L4 */
+	__u32 l4_len;     /* L4 length from the IP header */
+};
+_Static_assert(sizeof(struct tiu_ctx) == 36, "tiu_ctx layout");
+
+/* Packet offsets a program re-derives pointers from: below the verifier's
+ * limit for a variable offset into the packet (MAX_PACKET_OFF). */
+#define TIU_PKT_MAX_OFF 0x7fff
+
+/*
+ * The slot and framing a check works with: the loader's constants when it
+ * set them (tiu_where() gave the program the same), which the verifier then
+ * knows inside the global subprogram too (its branches on them pruned);
+ * otherwise what the program found (c, plain memory to the verifier).
+ */
+static __always_inline __u32 tiu_ctx_slot(const struct tiu_ctx *c)
+{
+	__u32 slot = tiu_slot;
+
+	return slot != TIU_SLOT_AUTO ? slot : c->slot;
+}
+
+static __always_inline int tiu_ctx_l3(const struct tiu_ctx *c)
+{
+	__u32 framing = tiu_framing;
+
+	return framing != TIU_FRAMING_AUTO ? framing == TIU_FRAMING_L3 : c->l3;
+}
+
+/* The check's findings in p, as offsets from data, into c. */
+static __always_inline void tiu_ctx_set(struct tiu_ctx *c, const struct tiu_pkt *p, void *data)
+{
+	__u32 proto_off = (__u8 *)p->proto_byte - (__u8 *)data;
+
+	barrier_var(proto_off);
+	c->l3_off = p->l3_off;
+	c->l4_off = p->l4_off;
+	c->proto_off = proto_off;
+	c->l4_len = p->l4_len;
+	c->family = p->family;
+}
+
+/*
+ * Packet pointers again, in p, from the offsets in c (after the check, in
+ * the program, or after a helper that may have moved the data): each bounded
+ * and checked against data_end for what the apply steps touch (the IPv4
+ * header, the 20 L4 bytes, the protocol byte). 0, or -1 if they do not lie
+ * in the linear part (not after a TIU_V_CONVERT of the same data).
+ */
+static __always_inline int tiu_ctx_pkt(const struct tiu_ctx *c, void *data, void *data_end,
+				       struct tiu_pkt *p)
+{
+	__u32 l3_off = c->l3_off, l4_off = c->l4_off, proto_off = c->proto_off;
+
+	if (l3_off > TIU_PKT_MAX_OFF || l4_off > TIU_PKT_MAX_OFF || proto_off > TIU_PKT_MAX_OFF)
+		return -1;
+	/* the bounds again on the registers themselves (6.1 does not carry a
+	 * check over to a copy the compiler spilled before it); no-ops here */
+	barrier_var(l3_off);
+	barrier_var(l4_off);
+	barrier_var(proto_off);
+	l3_off &= TIU_PKT_MAX_OFF;
+	l4_off &= TIU_PKT_MAX_OFF;
+	proto_off &= TIU_PKT_MAX_OFF;
+	p->l3 = data + l3_off;
+	p->l4 = data + l4_off;
+	p->proto_byte = data + proto_off;
+	if (p->l3 + sizeof(struct iphdr) > data_end || p->l4 + TIU_L4_HDR_LEN > data_end ||
+	    (void *)(p->proto_byte + 1) > data_end)
+		return -1;
+	p->l3_off = l3_off;
+	p->l4_off = l4_off;
+	p->l4_len = c->l4_len;
+	p->family = c->family;
+	return 0;
+}
+
 /* ---------------------------------------------------------------- stats -- */
 
 /* A counter that counts nothing (tiu_count() ignores it). */
@@ -369,7 +474,7 @@ static __always_inline __u32 tiu_l3_bytes(const struct tiu_pkt *p)
 /*
  * The counters one caller of the encapsulation counts under: TC egress passes
  * what is not tunnelled, the detour drops it (only tunnelled TCP is sent
- * there), and each counts under its own names. Passed by value to always-
+ * there), and each counts under its own names; and the detour's framing. Passed by value to always-
  * inline functions, so every field is a constant in the compiled program.
  */
 struct tiu_encap_stats {
@@ -382,6 +487,8 @@ struct tiu_encap_stats {
 	enum tiu_stat urg;       /* tunnelled, URG set */
 	enum tiu_stat converted; /* converted to UDP ... */
 	enum tiu_stat bytes;     /* ... and its bytes (L3 and up) */
+	__u32 ethernet;          /* 1: frames are Ethernet whatever the interface's
+				  * framing (the detour: a veth) */
 };
 
 #define TIU_EGRESS_STATS ((struct tiu_encap_stats){                              \
@@ -396,7 +503,7 @@ struct tiu_encap_stats {
 	.unparsed = TIU_STAT_DET_DROP_UNEXPECTED,                                  \
 	.fragment = TIU_STAT_DET_DROP_UNEXPECTED, .malformed = TIU_STAT_DET_DROP_MALFORMED, \
 	.urg = TIU_STAT_DET_DROP_URG,            .converted = TIU_STAT_DET_CONVERTED, \
-	.bytes = TIU_STAT_DET_BYTES })
+	.bytes = TIU_STAT_DET_BYTES,             .ethernet = 1 })
 
 /*
  * Both directions have the same shape: a check (parse, match, decide) that
@@ -478,11 +585,9 @@ static __always_inline enum tiu_stat tiu_decap_icmp(void *data, void *data_end, 
 }
 
 /*
- * First half of UDP -> TCP: parse, match and check a frame on ingress.
- * is_gso: the TC caller's skb is a GRO aggregate (XDP: never). l3, l3_proto:
- * the framing, as for tiu_parse() (TC passes skb->protocol, XDP 0).
- * can_pull: the TC caller could pull more of a non-linear skb into the
- * linear part (XDP: 0). Returns TIU_V_CONVERT (p filled) for a tunnelled
+ * First half of UDP -> TCP: parse, match and check a frame on ingress,
+ * described by c (struct tiu_ctx: slot, framing, frame_len, is_gso,
+ * can_pull; XDP: is_gso and can_pull 0, l3_proto 0). Returns TIU_V_CONVERT (p filled) for a tunnelled
  * packet that can be restored, TIU_V_ICMP (p filled) for an unfragmented
  * ICMP/ICMPv6 message, TIU_V_SHORT (with can_pull) when a header that
  * decides is beyond the linear part, otherwise PASS or DROP; every UDP
@@ -491,13 +596,14 @@ static __always_inline enum tiu_stat tiu_decap_icmp(void *data, void *data_end, 
  * (tiu_decap_ours(): dec_skip_not_ours when it is not this host's).
  */
 static __always_inline enum tiu_verdict tiu_decap_check(void *ctx, void *data, void *data_end,
-							__u32 frame_len, int l3, __be16 l3_proto,
-							__u32 slot, int is_gso, int can_pull,
+							const struct tiu_ctx *c,
 							struct tiu_pkt *p)
 {
+	__u32 slot = tiu_ctx_slot(c);
+	int can_pull = c->can_pull, is_gso = c->is_gso;
 	enum tiu_match m;
 	struct tiu_udp20 *u;
-	int parsed = tiu_parse(data, data_end, frame_len, l3, l3_proto, p);
+	int parsed = tiu_parse(data, data_end, c->frame_len, tiu_ctx_l3(c), c->l3_proto, p);
 
 	if (parsed != TIU_PARSE_OK) {
 		if (can_pull)
@@ -587,24 +693,24 @@ static __always_inline void tiu_decap_apply(struct tiu_pkt *p, void *data_end, _
 
 /*
  * First half of TCP -> UDP: parse, match and check a frame on egress,
- * counting under st (TIU_EGRESS_STATS or TIU_DETOUR_STATS) in slot, the
- * real interface's; l3, l3_proto as for tiu_parse() (the detour: 0, its
- * frames are Ethernet); iface, mark: the interface's mark selector and the
- * packet's skb->mark; can_pull as for tiu_decap_check(). Returns
+ * described by c, counting under st (TIU_EGRESS_STATS or TIU_DETOUR_STATS)
+ * in the slot, the real interface's; the framing from c, but Ethernet for
+ * the detour (st.ethernet); iface and c->mark: the interface's mark selector
+ * and the packet's skb->mark; can_pull as for tiu_decap_check(). Returns
  * TIU_V_CONVERT (p filled) for a tunnelled TCP packet that can be encoded,
  * TIU_V_DROP for one that cannot (URG, bad header), TIU_V_SHORT (with
  * can_pull) when a header that decides is beyond the linear part,
  * TIU_V_PASS for anything else.
  */
 static __always_inline enum tiu_verdict tiu_encap_check(void *data, void *data_end,
-							__u32 frame_len, int l3, __be16 l3_proto,
-							__u32 slot, const struct tiu_iface *iface,
-							__u32 mark, int can_pull,
+							const struct tiu_iface *iface,
 							const struct tiu_encap_stats st,
-							struct tiu_pkt *p)
+							const struct tiu_ctx *c, struct tiu_pkt *p)
 {
+	__u32 slot = tiu_ctx_slot(c), mark = c->mark;
+	int can_pull = c->can_pull, l3 = st.ethernet ? 0 : tiu_ctx_l3(c);
 	struct tiu_tcp20 *t;
-	int parsed = tiu_parse(data, data_end, frame_len, l3, l3_proto, p);
+	int parsed = tiu_parse(data, data_end, c->frame_len, l3, c->l3_proto, p);
 
 	if (parsed != TIU_PARSE_OK && can_pull)
 		return TIU_V_SHORT;

@@ -91,10 +91,10 @@ static __always_inline __wsum tiu_words_diff(__u32 old, __u32 new)
  * skb leaving a host is a clone (TCP keeps the original for retransmission)
  * and a GSO skb holds nothing but its headers in the linear part. So the
  * programs pull only when a header that decides lies beyond the linear part
- * (the checks return TIU_V_SHORT): a program's body runs once, and a second
- * time after the pull if it asked for it (TIU_TC_RETRY).
+ * (the checks return TIU_V_SHORT): the check runs once, and a second time
+ * after the pull if it asked for it (tiu_tc_check()); the rest of the
+ * program follows once.
  */
-#define TIU_TC_RETRY (-2) /* not a TC verdict: pull, then run the body again */
 
 /* 1: more of the frame could be pulled into the linear part (once: pulled). */
 static __always_inline int tiu_tc_can_pull(struct __sk_buff *skb, __u32 pulled)
@@ -236,10 +236,11 @@ struct {
  * protocol byte (IPv4: with the header checksum after it, 3 contiguous
  * bytes). 0, or -1 (the caller drops it: enc_drop_no_memory).
  */
-static __always_inline int tiu_tc_encap_store(struct __sk_buff *skb, __u32 l3_off, __u32 l4_off,
-					      __u32 proto_off, __u32 l4_len, __u32 family,
+static __always_inline int tiu_tc_encap_store(struct __sk_buff *skb, const struct tiu_ctx *c,
 					      __u32 slot)
 {
+	__u32 l3_off = c->l3_off, l4_off = c->l4_off, proto_off = c->proto_off;
+	__u32 l4_len = c->l4_len, family = c->family;
 	struct {
 		__u8 proto;
 		__u8 check[2];
@@ -267,32 +268,129 @@ static __always_inline int tiu_tc_encap_store(struct __sk_buff *skb, __u32 l3_of
 	return 0;
 }
 
-/* The body of tiu_tc_egress (TIU_TC_RETRY: pull and run it again, pulled =
- * 1). Inlined twice: a global subprogram (verified once) cost ~10 ns per
- * packet in calls; the second copy is reached only by packets whose headers
- * are not linear, and its SHORT branches are compiled out (pulled = 1). */
-static __always_inline int tiu_tc_egress_do(struct __sk_buff *skb, __u32 pulled)
+/*
+ * The checks of the three programs, each a global subprogram (verified once
+ * per program, on its own, whatever paths led to it, and once although the
+ * program may call it twice): tiu_encap_check() or tiu_decap_check() on the
+ * skb's linear part, c (struct tiu_ctx) filled for TIU_V_CONVERT and
+ * TIU_V_ICMP, the verdict returned.
+ */
+__attribute__((noinline)) int tiu_tc_egress_check(struct __sk_buff *skb, struct tiu_ctx *c)
 {
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
 	struct tiu_iface *iface;
 	struct tiu_pkt p = {};
 	enum tiu_verdict v;
+	__u32 slot;
+
+	if (!c)
+		return TIU_V_PASS;
+	/* The interface's data (mark selector): an array element (inlined by
+	 * the verifier). */
+	slot = tiu_ctx_slot(c);
+	iface = bpf_map_lookup_elem(&tiu_ifaces, &slot);
+	v = tiu_encap_check(data, data_end, iface, TIU_EGRESS_STATS, c, &p);
+	if (v == TIU_V_CONVERT) {
+		if (p.l4 + TIU_L4_HDR_LEN > data_end) /* checked by tiu_encap_check() */
+			return TIU_V_PASS;
+		tiu_ctx_set(c, &p, data);
+		c->tcp_flags = ((struct tiu_tcp20 *)p.l4)->flags;
+	}
+	return v;
+}
+
+__attribute__((noinline)) int tiu_tc_detour_check(struct __sk_buff *skb, struct tiu_ctx *c)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	struct tiu_iface *iface;
+	struct tiu_pkt p = {};
+	enum tiu_verdict v;
+	__u32 slot;
+
+	if (!c)
+		return TIU_V_DROP;
+	slot = tiu_ctx_slot(c);
+	iface = bpf_map_lookup_elem(&tiu_ifaces, &slot);
+	v = tiu_encap_check(data, data_end, iface, TIU_DETOUR_STATS, c, &p);
+	if (v == TIU_V_CONVERT) {
+		if (p.l4 + TIU_L4_HDR_LEN > data_end) /* checked by tiu_encap_check() */
+			return TIU_V_DROP;
+		tiu_ctx_set(c, &p, data);
+		c->tcp_flags = ((struct tiu_tcp20 *)p.l4)->flags;
+	}
+	return v;
+}
+
+__attribute__((noinline)) int tiu_tc_decap_check(struct __sk_buff *skb, struct tiu_ctx *c)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	struct tiu_pkt p = {};
+	enum tiu_verdict v;
+
+	if (!c)
+		return TIU_V_PASS;
+	v = tiu_decap_check(skb, data, data_end, c, &p);
+	if (v == TIU_V_CONVERT || v == TIU_V_ICMP)
+		tiu_ctx_set(c, &p, data);
+	return v;
+}
+
+/*
+ * A program's check, with the pull of TIU_V_SHORT (and of an ICMP error
+ * whose quote may lie beyond the linear part, decap): the skb's framing,
+ * slot and lengths into c, check, and if asked pull and check again, with
+ * nothing more to pull (c->can_pull = 0). The check is a global subprogram
+ * (verified once); what follows in the program is written once.
+ */
+#define TIU_TC_EGRESS 0
+#define TIU_TC_DETOUR 1
+#define TIU_TC_DECAP 2
+
+static __always_inline int tiu_tc_check(struct __sk_buff *skb, int prog, struct tiu_ctx *c)
+{
+	int v;
+
+	c->frame_len = skb->len;
+	c->l3_proto = skb->protocol;
+	c->mark = skb->mark;
+	c->is_gso = skb->gso_segs > 1;
+	c->can_pull = tiu_tc_can_pull(skb, 0);
+	v = prog == TIU_TC_EGRESS ? tiu_tc_egress_check(skb, c)
+	    : prog == TIU_TC_DETOUR ? tiu_tc_detour_check(skb, c)
+	    : tiu_tc_decap_check(skb, c);
+	if (v != TIU_V_SHORT && !(prog == TIU_TC_DECAP && v == TIU_V_ICMP && c->can_pull))
+		return v;
+	tiu_tc_pull(skb);
+	c->can_pull = 0;
+	return prog == TIU_TC_EGRESS ? tiu_tc_egress_check(skb, c)
+	       : prog == TIU_TC_DETOUR ? tiu_tc_detour_check(skb, c)
+	       : tiu_tc_decap_check(skb, c);
+}
+
+SEC("tc")
+int tiu_tc_egress(struct __sk_buff *skb)
+{
+	struct tiu_iface *iface;
+	struct tiu_ctx c = {};
 	struct tiu_where w;
+	__u32 mss = 0;
+	int v;
 
 	if (tiu_where(skb->ifindex, TIU_LINK_F_REAL, &w))
 		return TC_ACT_OK;
-	/* The interface's data (mark selector, detour, MSS clamp): an array
-	 * element, looked up once (inlined by the verifier). */
-	iface = bpf_map_lookup_elem(&tiu_ifaces, &w.slot);
-	v = tiu_encap_check(data, data_end, skb->len, w.l3, skb->protocol, w.slot, iface, skb->mark,
-			    tiu_tc_can_pull(skb, pulled), TIU_EGRESS_STATS, &p);
-	if (v == TIU_V_SHORT)
-		return TIU_TC_RETRY;
-	if (v == TIU_V_PASS)
-		return TC_ACT_OK;
+	c.slot = w.slot;
+	c.l3 = w.l3;
+	v = tiu_tc_check(skb, TIU_TC_EGRESS, &c);
 	if (v == TIU_V_DROP)
 		return TC_ACT_SHOT;
+	if (v != TIU_V_CONVERT)
+		return TC_ACT_OK;
+	/* The interface's data (detour, MSS clamp): an array element, looked
+	 * up once here (inlined by the verifier). */
+	iface = bpf_map_lookup_elem(&tiu_ifaces, &w.slot);
 
 	if (TIU_EGRESS_CSUM_UNKNOWN || skb->gso_segs > 1 || tiu_csum_partial(skb)) {
 		/* Kernel segments and checksums it first (docs/DESIGN.md "The segmentation detour"). */
@@ -300,47 +398,28 @@ static __always_inline int tiu_tc_egress_do(struct __sk_buff *skb, __u32 pulled)
 			tiu_count(w.slot, TIU_STAT_ENC_DROP_NO_DETOUR);
 			return TC_ACT_SHOT;
 		}
-		if (w.l3 && tiu_push_eth(skb, p.family)) {
+		if (w.l3 && tiu_push_eth(skb, c.family)) {
 			tiu_count(w.slot, TIU_STAT_ENC_DROP_NO_HEADROOM);
 			return TC_ACT_SHOT;
 		}
 		tiu_count(w.slot, TIU_STAT_ENC_DETOURED);
 		return bpf_redirect(iface->detour_ifindex, 0);
 	}
-	{
-		__u32 l3_off = p.l3_off, l4_off = p.l4_off, proto_off, mss = 0;
-		__u32 l4_len = p.l4_len, family = p.family;
-		__u8 *pb = p.proto_byte;
-
-		if (((struct tiu_tcp20 *)p.l4)->flags & TIU_TCP_FLAG_SYN && iface && iface->mss <= 0xffff)
-			mss = iface->mss;
-		proto_off = pb - (__u8 *)data;
-		barrier_var(proto_off);
-		skb->cb[TIU_CB_L3_OFF] = l3_off;
-		skb->cb[TIU_CB_L4_OFF] = l4_off;
-		skb->cb[TIU_CB_PROTO_OFF] = proto_off;
-		skb->cb[TIU_CB_LEN] = l4_len | family << 16;
-		skb->cb[TIU_CB_SLOT] = w.slot | mss << 8;
-		bpf_tail_call_static(skb, &tc_egress_writer, 0);
-		/* not reached unless the program array is empty */
-		if ((mss && tiu_tc_clamp_mss(skb, l4_off, w.slot, mss)) ||
-		    tiu_tc_encap_store(skb, l3_off, l4_off, proto_off, l4_len, family, w.slot)) {
-			tiu_count(w.slot, TIU_STAT_ENC_DROP_NO_MEMORY);
-			return TC_ACT_SHOT;
-		}
+	if (c.tcp_flags & TIU_TCP_FLAG_SYN && iface && iface->mss <= 0xffff)
+		mss = iface->mss;
+	skb->cb[TIU_CB_L3_OFF] = c.l3_off;
+	skb->cb[TIU_CB_L4_OFF] = c.l4_off;
+	skb->cb[TIU_CB_PROTO_OFF] = c.proto_off;
+	skb->cb[TIU_CB_LEN] = c.l4_len | (__u32)c.family << 16;
+	skb->cb[TIU_CB_SLOT] = w.slot | mss << 8;
+	bpf_tail_call_static(skb, &tc_egress_writer, 0);
+	/* not reached unless the program array is empty */
+	if ((mss && tiu_tc_clamp_mss(skb, c.l4_off, w.slot, mss)) ||
+	    tiu_tc_encap_store(skb, &c, w.slot)) {
+		tiu_count(w.slot, TIU_STAT_ENC_DROP_NO_MEMORY);
+		return TC_ACT_SHOT;
 	}
 	return TC_ACT_OK;
-}
-
-SEC("tc")
-int tiu_tc_egress(struct __sk_buff *skb)
-{
-	int ret = tiu_tc_egress_do(skb, 0);
-
-	if (ret != TIU_TC_RETRY)
-		return ret;
-	tiu_tc_pull(skb);
-	return tiu_tc_egress_do(skb, 1);
 }
 
 /*
@@ -355,16 +434,16 @@ int tiu_tc_egress(struct __sk_buff *skb)
  * segment the GSO skb's header fields through __copy_skb_header(), mark
  * included). See docs/DESIGN.md "Endpoints".
  */
-/* The body of tiu_tc_detour, as tiu_tc_egress_do(). */
-static __always_inline int tiu_tc_detour_do(struct __sk_buff *skb, __u32 pulled)
+SEC("tc")
+int tiu_tc_detour(struct __sk_buff *skb)
 {
-	void *data = (void *)(long)skb->data;
-	void *data_end = (void *)(long)skb->data_end;
+	void *data, *data_end;
 	struct tiu_iface *iface;
+	struct tiu_ctx c = {};
 	struct tiu_pkt p = {};
-	enum tiu_verdict v;
 	struct tiu_where w;
 	__u32 out;
+	int v;
 
 	if (tiu_where(skb->ifindex, TIU_LINK_F_DETOUR, &w))
 		return TC_ACT_SHOT; /* no slot, nothing to count in; tiu's loader sets it */
@@ -374,27 +453,26 @@ static __always_inline int tiu_tc_detour_do(struct __sk_buff *skb, __u32 pulled)
 		return TC_ACT_SHOT;
 	}
 	out = iface->ifindex;
-	v = tiu_encap_check(data, data_end, skb->len, 0, 0, w.slot, iface, skb->mark,
-			    tiu_tc_can_pull(skb, pulled), TIU_DETOUR_STATS, &p);
-	if (v == TIU_V_SHORT)
-		return TIU_TC_RETRY;
+	c.slot = w.slot;
+	v = tiu_tc_check(skb, TIU_TC_DETOUR, &c);
 	if (v != TIU_V_CONVERT) /* only tunnelled TCP is sent here; nothing else may leave */
 		return TC_ACT_SHOT;
 	if (skb->gso_segs > 1 || tiu_csum_partial(skb)) {
 		tiu_count(w.slot, TIU_STAT_DET_DROP_NOT_SEGMENTED);
 		return TC_ACT_SHOT;
 	}
-	if (((struct tiu_tcp20 *)p.l4)->flags & TIU_TCP_FLAG_SYN && iface->mss) {
-		if (tiu_tc_clamp_mss(skb, p.l4_off, w.slot, iface->mss)) {
-			tiu_count(w.slot, TIU_STAT_ENC_DROP_NO_MEMORY);
-			return TC_ACT_SHOT;
-		}
-		data = (void *)(long)skb->data;
-		data_end = (void *)(long)skb->data_end;
-		if (tiu_parse(data, data_end, skb->len, 0, 0, &p) != TIU_PARSE_OK) {
-			tiu_count(w.slot, TIU_STAT_ENC_DROP_NO_MEMORY);
-			return TC_ACT_SHOT;
-		}
+	if (c.tcp_flags & TIU_TCP_FLAG_SYN && iface->mss &&
+	    tiu_tc_clamp_mss(skb, c.l4_off, w.slot, iface->mss)) {
+		tiu_count(w.slot, TIU_STAT_ENC_DROP_NO_MEMORY);
+		return TC_ACT_SHOT;
+	}
+	/* The packet's pointers, after the clamp's helper calls too (they
+	 * write in place: the offsets hold). */
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+	if (tiu_ctx_pkt(&c, data, data_end, &p)) {
+		tiu_count(w.slot, TIU_STAT_ENC_DROP_NO_MEMORY);
+		return TC_ACT_SHOT;
 	}
 	/* Segments are the detour's own skbs (skb_segment()), not clones:
 	 * direct writes, whose unclone prologue costs one test here. */
@@ -402,17 +480,6 @@ static __always_inline int tiu_tc_detour_do(struct __sk_buff *skb, __u32 pulled)
 	/* To a raw-IP interface the kernel strips the Ethernet header on the
 	 * way (__bpf_redirect_no_mac()): nothing to do here. */
 	return bpf_redirect(out, 0);
-}
-
-SEC("tc")
-int tiu_tc_detour(struct __sk_buff *skb)
-{
-	int ret = tiu_tc_detour_do(skb, 0);
-
-	if (ret != TIU_TC_RETRY)
-		return ret;
-	tiu_tc_pull(skb);
-	return tiu_tc_detour_do(skb, 1);
 }
 
 /* ICMP errors about tunnelled packets (tiu_decap_icmp()); a global
@@ -428,26 +495,30 @@ __attribute__((noinline)) int tiu_tc_icmp(struct __sk_buff *skb, __u64 l4_off, _
 	return tiu_decap_icmp(data, data_end, slot, l4_off, l4_len, family);
 }
 
-/* The body of tiu_tc_decap, as tiu_tc_egress_do(). */
-static __always_inline int tiu_tc_decap_do(struct __sk_buff *skb, __u32 pulled)
+SEC("tc")
+int tiu_tc_decap(struct __sk_buff *skb)
 {
-	void *data = (void *)(long)skb->data;
-	void *data_end = (void *)(long)skb->data_end;
-	int can_pull = tiu_tc_can_pull(skb, pulled);
 	struct tiu_decap_info info;
+	void *data, *data_end;
+	struct tiu_ctx c = {};
 	struct tiu_pkt p = {};
-	enum tiu_verdict v;
 	struct tiu_where w;
+	int v;
 
 	if (tiu_where(skb->ifindex, TIU_LINK_F_REAL, &w))
 		return TC_ACT_OK;
-	v = tiu_decap_check(skb, data, data_end, skb->len, w.l3, skb->protocol, w.slot,
-			    skb->gso_segs > 1, can_pull, &p);
-	if (v == TIU_V_SHORT || (v == TIU_V_ICMP && can_pull)) /* an error's quote: linear */
-		return TIU_TC_RETRY;
+	c.slot = w.slot;
+	c.l3 = w.l3;
+	v = tiu_tc_check(skb, TIU_TC_DECAP, &c);
 	if (v == TIU_V_DROP)
 		return TC_ACT_SHOT;
 	if (v == TIU_V_CONVERT) {
+		data = (void *)(long)skb->data;
+		data_end = (void *)(long)skb->data_end;
+		if (tiu_ctx_pkt(&c, data, data_end, &p)) {
+			tiu_count(w.slot, TIU_STAT_DEC_SKIP_UNPARSED); /* never */
+			return TC_ACT_OK;
+		}
 		tiu_decap_apply(&p, data_end, w.slot, &info);
 		/* A CHECKSUM_COMPLETE sum must follow every byte that changed:
 		 * the two L4 words and, for IPv6, the next-header byte, which
@@ -457,20 +528,9 @@ static __always_inline int tiu_tc_decap_do(struct __sk_buff *skb, __u32 pulled)
 			bpf_csum_update(skb, tiu_words_diff(info.old_words, info.new_words) +
 						     info.l3_diff);
 	} else if (v == TIU_V_ICMP) {
-		tiu_count(w.slot, tiu_tc_icmp(skb, p.l4_off, p.l4_len, p.family, w.slot));
+		tiu_count(w.slot, tiu_tc_icmp(skb, c.l4_off, c.l4_len, c.family, w.slot));
 	}
 	return TC_ACT_OK;
-}
-
-SEC("tc")
-int tiu_tc_decap(struct __sk_buff *skb)
-{
-	int ret = tiu_tc_decap_do(skb, 0);
-
-	if (ret != TIU_TC_RETRY)
-		return ret;
-	tiu_tc_pull(skb);
-	return tiu_tc_decap_do(skb, 1);
 }
 
 char LICENSE[] SEC("license") = "GPL";
