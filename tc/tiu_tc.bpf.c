@@ -30,6 +30,8 @@
  * IPv6 with extension headers, and the 20 bytes of L4 that change. */
 #define TIU_TC_PULL_LEN 192
 
+#define TIU_OFF_MASK 0x3ff /* offsets are <= TIU_ICMP_MAX_OFF (512) */
+
 #ifndef TIU_NO_KFUNC
 #define TIU_CHECKSUM_COMPLETE 2 /* include/linux/skbuff.h */
 #define TIU_CHECKSUM_PARTIAL 3
@@ -128,26 +130,68 @@ static __always_inline int tiu_push_eth(struct __sk_buff *skb, __u8 family)
 				   0) ? -1 : 0;
 }
 
+/* One option of the MSS clamp's walk (tiu_mss_step()); a global
+ * subprogram: verified once, whatever the options before it. */
+__attribute__((noinline)) int tiu_tc_mss_step(struct tiu_mss_walk *w)
+{
+	if (!w)
+		return -1;
+	return tiu_mss_step(w);
+}
+
 /*
- * The MSS clamp of tunnelled SYNs (tiu_encap_clamp_mss()), for egress and
- * the detour: the two words written through bpf_skb_store_bytes(). A global
- * subprogram: verified once, and the callers' paths do not fork on its
- * outcome. The callers call it for SYNs on interfaces with a clamp only.
- * 0 (clamped or nothing to do), or -1: the skb could not be made writable,
- * nothing or only the MSS value written (the caller drops it).
+ * The MSS clamp of tunnelled SYNs (struct tiu_mss_walk), for egress and the
+ * detour, of the TCP header at l4_off, whose checksum is complete: the
+ * options read with bpf_skb_load_bytes(), the two words written with
+ * bpf_skb_store_bytes(). A global subprogram: verified once, and the
+ * callers' paths do not fork on its outcome. The callers call it for SYNs
+ * on interfaces with a clamp only. 0 (clamped or nothing to do), or -1: the
+ * skb could not be made writable, nothing or only the MSS value written
+ * (the caller drops it).
  */
 __attribute__((noinline)) int tiu_tc_clamp_mss(struct __sk_buff *skb, __u64 l4_off, __u32 slot,
 					       __u32 mss)
 {
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
-	struct tiu_mss_clamp c;
+	struct tiu_mss_walk w = {};
+	struct tiu_tcp20 *t;
+	__u16 check, new;
+	__u32 optlen;
+	int found = 0;
 
-	if (!tiu_encap_clamp_mss(data, data_end, l4_off, mss, &c))
+	if (l4_off > TIU_ICMP_MAX_OFF || !mss || mss > 0xffff)
 		return 0;
-	if (bpf_skb_store_bytes(skb, c.opt_off, &c.mss, sizeof(c.mss), 0) ||
-	    bpf_skb_store_bytes(skb, l4_off + offsetof(struct tiu_tcp20, check), &c.check,
-				sizeof(c.check), 0))
+	/* the bound again after the check, on the register itself: kept by
+	 * the verifier even where the compiler spilled l4_off before it (6.1) */
+	barrier_var(l4_off);
+	l4_off &= TIU_OFF_MASK;
+	t = data + l4_off;
+	if ((void *)(t + 1) > data_end || !(t->flags & TIU_TCP_FLAG_SYN))
+		return 0;
+	check = t->check;
+	optlen = tiu_doff_bytes(t->doff_rsv);
+	if (optlen <= TIU_L4_HDR_LEN)
+		return 0;
+	optlen -= TIU_L4_HDR_LEN;
+	if (optlen > TIU_TCP_MAX_OPT) /* never: doff is 4 bits */
+		return 0;
+	w.optlen = optlen;
+	if (bpf_skb_load_bytes(skb, l4_off + TIU_L4_HDR_LEN, w.opt, optlen))
+		return 0;
+#pragma clang loop unroll(disable)
+	for (int i = 0; i < TIU_TCP_OPT_WALK && !found; i++) {
+		found = tiu_tc_mss_step(&w);
+		if (found < 0)
+			return 0;
+	}
+	if (found != 1 || tiu_htons(w.mss) <= mss)
+		return 0;
+	new = tiu_htons(mss);
+	check = tiu_mss_check(check, w.off, w.mss, new);
+	if (bpf_skb_store_bytes(skb, l4_off + TIU_L4_HDR_LEN + w.off + 2, &new, sizeof(new), 0) ||
+	    bpf_skb_store_bytes(skb, l4_off + offsetof(struct tiu_tcp20, check), &check,
+				sizeof(check), 0))
 		return -1;
 	tiu_count(slot, TIU_STAT_ENC_MSS_CLAMPED);
 	return 0;
@@ -167,7 +211,6 @@ __attribute__((noinline)) int tiu_tc_clamp_mss(struct __sk_buff *skb, __u64 l4_o
  * call but costs ~30 ns per call here (two calls: +60 ns per packet).
  */
 /* skb->cb from tiu_tc_egress to tiu_tc_egress_write */
-#define TIU_OFF_MASK 0x3ff /* offsets are <= TIU_ICMP_MAX_OFF (512) */
 #define TIU_CB_L3_OFF 0
 #define TIU_CB_L4_OFF 1
 #define TIU_CB_PROTO_OFF 2
@@ -275,7 +318,33 @@ static __always_inline int tiu_tc_encap_store(struct __sk_buff *skb, const struc
  * skb's linear part, c (struct tiu_ctx) filled for TIU_V_CONVERT and
  * TIU_V_ICMP, the verdict returned.
  */
-__attribute__((noinline)) int tiu_tc_egress_check(struct __sk_buff *skb, struct tiu_ctx *c)
+/* tiu_ctx_parse() of the linear part: framing as the interface's, or
+ * Ethernet (the detour, ethernet = 1, a constant in each caller of the
+ * wrappers below); global subprograms: verified once. */
+__attribute__((noinline)) int tiu_tc_parse(struct __sk_buff *skb, struct tiu_ctx *c)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+
+	if (!c)
+		return TIU_PARSE_NOT_IP;
+	return tiu_ctx_parse(data, data_end, c, 0);
+}
+
+__attribute__((noinline)) int tiu_tc_parse_eth(struct __sk_buff *skb, struct tiu_ctx *c)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+
+	if (!c)
+		return TIU_PARSE_NOT_IP;
+	return tiu_ctx_parse(data, data_end, c, 1);
+}
+
+/* The encapsulation check of egress (detour = 0) or the detour (1): a
+ * constant in each caller, so each global check below holds one. */
+static __always_inline int tiu_tc_encap_check(struct __sk_buff *skb, struct tiu_ctx *c,
+					      int detour)
 {
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
@@ -283,44 +352,37 @@ __attribute__((noinline)) int tiu_tc_egress_check(struct __sk_buff *skb, struct 
 	struct tiu_pkt p = {};
 	enum tiu_verdict v;
 	__u32 slot;
+	int parsed;
 
-	if (!c)
-		return TIU_V_PASS;
+	parsed = detour ? tiu_tc_parse_eth(skb, c) : tiu_tc_parse(skb, c);
+	if (parsed == TIU_PARSE_OK && tiu_ctx_parsed(c, data, &p))
+		parsed = TIU_PARSE_BAD; /* never */
 	/* The interface's data (mark selector): an array element (inlined by
 	 * the verifier). */
 	slot = tiu_ctx_slot(c);
 	iface = bpf_map_lookup_elem(&tiu_ifaces, &slot);
-	v = tiu_encap_check(data, data_end, iface, TIU_EGRESS_STATS, c, &p);
+	v = tiu_encap_check(data_end, parsed, iface, detour ? TIU_DETOUR_STATS : TIU_EGRESS_STATS,
+			    c, &p);
 	if (v == TIU_V_CONVERT) {
 		if (p.l4 + TIU_L4_HDR_LEN > data_end) /* checked by tiu_encap_check() */
-			return TIU_V_PASS;
-		tiu_ctx_set(c, &p, data);
+			return detour ? TIU_V_DROP : TIU_V_PASS;
 		c->tcp_flags = ((struct tiu_tcp20 *)p.l4)->flags;
 	}
 	return v;
 }
 
+__attribute__((noinline)) int tiu_tc_egress_check(struct __sk_buff *skb, struct tiu_ctx *c)
+{
+	if (!c)
+		return TIU_V_PASS;
+	return tiu_tc_encap_check(skb, c, 0);
+}
+
 __attribute__((noinline)) int tiu_tc_detour_check(struct __sk_buff *skb, struct tiu_ctx *c)
 {
-	void *data = (void *)(long)skb->data;
-	void *data_end = (void *)(long)skb->data_end;
-	struct tiu_iface *iface;
-	struct tiu_pkt p = {};
-	enum tiu_verdict v;
-	__u32 slot;
-
 	if (!c)
 		return TIU_V_DROP;
-	slot = tiu_ctx_slot(c);
-	iface = bpf_map_lookup_elem(&tiu_ifaces, &slot);
-	v = tiu_encap_check(data, data_end, iface, TIU_DETOUR_STATS, c, &p);
-	if (v == TIU_V_CONVERT) {
-		if (p.l4 + TIU_L4_HDR_LEN > data_end) /* checked by tiu_encap_check() */
-			return TIU_V_DROP;
-		tiu_ctx_set(c, &p, data);
-		c->tcp_flags = ((struct tiu_tcp20 *)p.l4)->flags;
-	}
-	return v;
+	return tiu_tc_encap_check(skb, c, 1);
 }
 
 __attribute__((noinline)) int tiu_tc_decap_check(struct __sk_buff *skb, struct tiu_ctx *c)
@@ -328,14 +390,14 @@ __attribute__((noinline)) int tiu_tc_decap_check(struct __sk_buff *skb, struct t
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
 	struct tiu_pkt p = {};
-	enum tiu_verdict v;
+	int parsed;
 
 	if (!c)
 		return TIU_V_PASS;
-	v = tiu_decap_check(skb, data, data_end, c, &p);
-	if (v == TIU_V_CONVERT || v == TIU_V_ICMP)
-		tiu_ctx_set(c, &p, data);
-	return v;
+	parsed = tiu_tc_parse(skb, c);
+	if (parsed == TIU_PARSE_OK && tiu_ctx_parsed(c, data, &p))
+		parsed = TIU_PARSE_BAD; /* never */
+	return tiu_decap_check(skb, data_end, parsed, c, &p);
 }
 
 /*
