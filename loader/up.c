@@ -238,6 +238,10 @@ static int up_prepare(struct up_opts *o, __u32 *ifindex, struct ep *eps, struct 
 		return -1;
 	if (tc_obj_open(t, p->dir, o->ifname, *framing))
 		return -1;
+	/* Load only what is attached: the verifier's time and memory are the
+	 * cost of `tiu up` on a small CPU. The TC decap program with --decap tc
+	 * only (the XDP object decapsulates otherwise). */
+	bpf_program__set_autoload(t->decap, o->decap == DECAP_TC);
 	if (maps_check_pins(p, t->obj, o->ifname) || check_not_up(p, *ifindex, o->ifname) ||
 	    (o->decap == DECAP_XDP && check_xdp_free(*ifindex, o->ifname)) ||
 	    pick_slot(p, o->ifname, eps, o->n_eps, slot)) {
