@@ -109,7 +109,7 @@ BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 
 DEPS_PKGS := clang llvm gcc make libc6-dev pkg-config libbpf-dev libxdp-dev xdp-tools \
 	bpftool libelf-dev zlib1g-dev libmnl-dev iproute2 ethtool nftables tcpdump iperf3 \
-	perl python3 libclang-rt-dev conntrack debhelper dpkg-dev busybox-static systemd
+	perl python3 libclang-rt-dev conntrack debhelper dpkg-dev busybox-static systemd strace
 VM_PKGS := qemu-system-x86 busybox-static wireguard-tools systemd udev
 # make cross / test-cross: the cross compilers with their C libraries (the
 # 32-bit x86 one checks -m32 builds: gcc-multilib conflicts with them all),
