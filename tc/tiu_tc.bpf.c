@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tiu_tc.bpf.c - the TC programs.
+ * tiu_tc.bpf.c - the TC programs, four of them.
  *
  *  tiu_tc_egress  clsact egress of the real interface: TCP -> UDP in place
  *                 when the checksum is complete; CHECKSUM_PARTIAL or GSO TCP
@@ -8,8 +8,16 @@
  *  tiu_tc_detour  clsact ingress of the detour peer: each segment, now with a
  *                 complete checksum, -> UDP, then redirected to the real
  *                 interface's egress. Anything else is dropped, never looped.
+ *  tiu_tc_egress_write  attached nowhere: tail-called by tiu_tc_egress for
+ *                 the packets it converts in place (see below why egress
+ *                 itself never writes packet data).
  *  tiu_tc_decap   clsact ingress of the real interface: UDP -> TCP, for
- *                 devices or users that cannot use XDP.
+ *                 devices or users that cannot use XDP (loaded only with
+ *                 `tiu up --decap tc`).
+ *
+ * Each parses and checks in global subprograms (tiu_tc_parse(),
+ * tiu_tc_egress_check(), ...), which the verifier checks once each
+ * (docs/DESIGN.md "Verifier cost"), the packet described by struct tiu_ctx.
  *
  * On a raw-IP interface (tiu_framing, see tiu_common.h) skb->data is the IP
  * header and skb->protocol its family. Egress then pushes an Ethernet header
@@ -98,12 +106,12 @@ static __always_inline __wsum tiu_words_diff(__u32 old, __u32 new)
  * program follows once.
  */
 
-/* 1: more of the frame could be pulled into the linear part (once: pulled). */
-static __always_inline int tiu_tc_can_pull(struct __sk_buff *skb, __u32 pulled)
+/* 1: more of the frame could be pulled into the linear part. */
+static __always_inline int tiu_tc_can_pull(struct __sk_buff *skb)
 {
 	__u32 want = skb->len < TIU_TC_PULL_LEN ? skb->len : TIU_TC_PULL_LEN;
 
-	return !pulled && (long)skb->data + want > (long)skb->data_end;
+	return (long)skb->data + want > (long)skb->data_end;
 }
 
 static __always_inline void tiu_tc_pull(struct __sk_buff *skb)
@@ -419,7 +427,7 @@ static __always_inline int tiu_tc_check(struct __sk_buff *skb, int prog, struct 
 	c->l3_proto = skb->protocol;
 	c->mark = skb->mark;
 	c->is_gso = skb->gso_segs > 1;
-	c->can_pull = tiu_tc_can_pull(skb, 0);
+	c->can_pull = tiu_tc_can_pull(skb);
 	v = prog == TIU_TC_EGRESS ? tiu_tc_egress_check(skb, c)
 	    : prog == TIU_TC_DETOUR ? tiu_tc_detour_check(skb, c)
 	    : tiu_tc_decap_check(skb, c);
