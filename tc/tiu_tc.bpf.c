@@ -15,9 +15,9 @@
  *                 devices or users that cannot use XDP (loaded only with
  *                 `tiu up --decap tc`).
  *
- * Each parses and checks in global subprograms (tiu_tc_parse(),
- * tiu_tc_egress_check(), ...), which the verifier checks once each
- * (docs/DESIGN.md "Verifier cost"), the packet described by struct tiu_ctx.
+ * Each parses and checks in a global subprogram (tiu_tc_egress_check(),
+ * ...), which the verifier checks once (docs/DESIGN.md "Verifier cost"),
+ * the packet described by struct tiu_ctx.
  *
  * On a raw-IP interface (tiu_framing, see tiu_common.h) skb->data is the IP
  * header and skb->protocol its family. Egress then pushes an Ethernet header
@@ -326,29 +326,6 @@ static __always_inline int tiu_tc_encap_store(struct __sk_buff *skb, const struc
  * skb's linear part, c (struct tiu_ctx) filled for TIU_V_CONVERT and
  * TIU_V_ICMP, the verdict returned.
  */
-/* tiu_ctx_parse() of the linear part: framing as the interface's, or
- * Ethernet (the detour, ethernet = 1, a constant in each caller of the
- * wrappers below); global subprograms: verified once. */
-__attribute__((noinline)) int tiu_tc_parse(struct __sk_buff *skb, struct tiu_ctx *c)
-{
-	void *data = (void *)(long)skb->data;
-	void *data_end = (void *)(long)skb->data_end;
-
-	if (!c)
-		return TIU_PARSE_NOT_IP;
-	return tiu_ctx_parse(data, data_end, c, 0);
-}
-
-__attribute__((noinline)) int tiu_tc_parse_eth(struct __sk_buff *skb, struct tiu_ctx *c)
-{
-	void *data = (void *)(long)skb->data;
-	void *data_end = (void *)(long)skb->data_end;
-
-	if (!c)
-		return TIU_PARSE_NOT_IP;
-	return tiu_ctx_parse(data, data_end, c, 1);
-}
-
 /* The encapsulation check of egress (detour = 0) or the detour (1): a
  * constant in each caller, so each global check below holds one. */
 static __always_inline int tiu_tc_encap_check(struct __sk_buff *skb, struct tiu_ctx *c,
@@ -362,7 +339,8 @@ static __always_inline int tiu_tc_encap_check(struct __sk_buff *skb, struct tiu_
 	__u32 slot;
 	int parsed;
 
-	parsed = detour ? tiu_tc_parse_eth(skb, c) : tiu_tc_parse(skb, c);
+	/* the detour's frames are Ethernet whatever the interface's framing */
+	parsed = tiu_ctx_parse(data, data_end, c, detour);
 	if (parsed == TIU_PARSE_OK && tiu_ctx_parsed(c, data, &p))
 		parsed = TIU_PARSE_BAD; /* never */
 	/* The interface's data (mark selector): an array element (inlined by
@@ -402,7 +380,7 @@ __attribute__((noinline)) int tiu_tc_decap_check(struct __sk_buff *skb, struct t
 
 	if (!c)
 		return TIU_V_PASS;
-	parsed = tiu_tc_parse(skb, c);
+	parsed = tiu_ctx_parse(data, data_end, c, 0);
 	if (parsed == TIU_PARSE_OK && tiu_ctx_parsed(c, data, &p))
 		parsed = TIU_PARSE_BAD; /* never */
 	return tiu_decap_check(skb, data_end, parsed, c, &p);

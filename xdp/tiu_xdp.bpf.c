@@ -27,19 +27,9 @@ __attribute__((noinline)) int tiu_xdp_icmp(struct xdp_md *ctx, __u64 l4_off, __u
 	return tiu_decap_icmp(data, data_end, slot, l4_off, l4_len, family);
 }
 
-/* tiu_ctx_parse() of the frame; a global subprogram: verified once. */
-__attribute__((noinline)) int tiu_xdp_parse(struct xdp_md *ctx, struct tiu_ctx *c)
-{
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
-
-	if (!c)
-		return TIU_PARSE_NOT_IP;
-	return tiu_ctx_parse(data, data_end, c, 0);
-}
-
-/* tiu_decap_check() of the frame, c filled for TIU_V_CONVERT and
- * TIU_V_ICMP (struct tiu_ctx); a global subprogram: verified once. */
+/* tiu_ctx_parse() and tiu_decap_check() of the frame, c filled for
+ * TIU_V_CONVERT and TIU_V_ICMP (struct tiu_ctx); a global subprogram:
+ * verified once, on its own. */
 __attribute__((noinline)) int tiu_xdp_check(struct xdp_md *ctx, struct tiu_ctx *c)
 {
 	void *data = (void *)(long)ctx->data;
@@ -49,7 +39,7 @@ __attribute__((noinline)) int tiu_xdp_check(struct xdp_md *ctx, struct tiu_ctx *
 
 	if (!c)
 		return TIU_V_PASS;
-	parsed = tiu_xdp_parse(ctx, c);
+	parsed = tiu_ctx_parse(data, data_end, c, 0);
 	if (parsed == TIU_PARSE_OK && tiu_ctx_parsed(c, data, &p))
 		parsed = TIU_PARSE_BAD; /* never */
 	return tiu_decap_check(ctx, data_end, parsed, c, &p);
