@@ -92,13 +92,13 @@ static __always_inline int tiu_where(__u32 ifindex, __u32 link_kind, struct tiu_
 /*
  * One packet's description, carried from the program through the checks and
  * back: what the program knows going in, what the check found coming out.
- * Scalars only - offsets, not pointers - so that it can be handed to a
- * global subprogram, whose pointer arguments point to plain memory: the
- * programs run their check (tiu_decap_check(), tiu_encap_check()) in one,
- * which the verifier checks once, on its own, instead of once for every
- * path through the headers (VLAN tags, IPv6 extension headers: each a
- * different packet offset) times every path after it. The program then
- * re-derives its packet pointers from the offsets (tiu_ctx_pkt()).
+ * Scalars only - offsets, not pointers: what follows the check re-derives
+ * its packet pointers from them (tiu_ctx_pkt()), bounded, so that it is one
+ * path for the verifier whatever header layout (VLAN tags, IPv6 extension
+ * headers: each a different packet offset) and whichever pull led there;
+ * and the struct can be handed to a global subprogram (its pointer
+ * arguments point to plain memory), where a check would be verified once
+ * (docs/DESIGN.md "Verifier cost" says why the programs inline it).
  */
 struct tiu_ctx {
 	/* in: set by the program */
@@ -129,8 +129,8 @@ _Static_assert(sizeof(struct tiu_ctx) == 40, "tiu_ctx layout");
 /*
  * The slot and framing a check works with: the loader's constants when it
  * set them (tiu_where() gave the program the same), which the verifier then
- * knows inside the global subprogram too (its branches on them pruned);
- * otherwise what the program found (c, plain memory to the verifier).
+ * knows even where c is plain memory to it (a global subprogram), its
+ * branches on them pruned; otherwise what the program found (c).
  */
 static __always_inline __u32 tiu_ctx_slot(const struct tiu_ctx *c)
 {
@@ -164,10 +164,7 @@ static __always_inline void tiu_ctx_set(struct tiu_ctx *c, const struct tiu_pkt 
 /*
  * tiu_parse() of the frame at data that c describes (framing: c's, or
  * Ethernet with ethernet = 1), its findings into c, as offsets. The checks
- * take the pointers back from tiu_ctx_parsed(). Inlined into the check's
- * subprogram: a subprogram of its own saved the verifier ~5,000 of ~70,000
- * instructions (decap) and cost ~10 ns per packet (docs/DESIGN.md
- * "Verifier cost").
+ * take the pointers back from tiu_ctx_parsed().
  */
 static __always_inline int tiu_ctx_parse(void *data, void *data_end, struct tiu_ctx *c,
 					 int ethernet)
