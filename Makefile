@@ -153,7 +153,7 @@ $(BUILD)/tiu_tc_compat.bpf.o: tc/tiu_tc.bpf.c $(HEADERS) | $(BUILD)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -DTIU_NO_KFUNC -c $< -o $@
 
-$(BUILD)/tiu_sockops.bpf.o: tc/tiu_sockops.bpf.c $(HEADERS) | $(BUILD)
+$(BUILD)/tiu_sockops.bpf.o: cgroup/tiu_sockops.bpf.c $(HEADERS) | $(BUILD)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
@@ -251,7 +251,7 @@ static_src_tiu_xdp := xdp/tiu_xdp.bpf.c
 static_src_tiu_tc := tc/tiu_tc.bpf.c
 static_src_tiu_tc_compat := tc/tiu_tc.bpf.c
 static_def_tiu_tc_compat := -DTIU_NO_KFUNC
-static_src_tiu_sockops := tc/tiu_sockops.bpf.c
+static_src_tiu_sockops := cgroup/tiu_sockops.bpf.c
 
 .SECONDARY: $(STATIC_BPF_OBJS) $(STATIC_SKELS)
 
@@ -396,7 +396,7 @@ uninstall:
 # tree ($(BUILD)/deb/tiu-VERSION, debian/ from packaging/debian/): the .deb lands
 # in $(BUILD)/deb/.
 DEB_STAGE := $(BUILD)/deb/tiu-$(VERSION)
-DEB_SRCS  := Makefile README.md headers xdp tc loader docs packaging
+DEB_SRCS  := Makefile README.md headers xdp tc cgroup loader docs packaging
 
 deb:
 	$(Q)rm -rf $(BUILD)/deb && mkdir -p $(DEB_STAGE)

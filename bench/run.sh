@@ -4,7 +4,8 @@
 # run.sh quick|full - run the benchmarks and write bench/results/DATE-MODE.md
 # and DATE-MODE.png (throughput by configuration, gnuplot).
 #
-#   quick  pktcost 2,000 runs per row; throughput 1 run x 1 s, 1 flow  (< 1 min)
+#   quick  pktcost 2,000 runs per row; loadcost 3 x tiu up; throughput 1 run x 1 s,
+#          1 flow  (< 1 min)
 #   full   pktcost 20,000 runs per row; throughput 3 runs x 5 s, 1 and 4 flows
 #          (< 10 min)
 # Needs root. BUILD (default ./build) holds build/bench/pktcost and build/tiu
@@ -41,6 +42,10 @@ TP_CMD="BUILD=$BUILD $HERE/throughput.sh -t $TP_T -n $TP_N -f \"$TP_FLOWS\""
 
 echo "run.sh: pktcost ($PC_ITER runs per row)" >&2
 $PC_CMD >"$WORK/pktcost.txt" || { echo "run.sh: pktcost failed" >&2; exit 1; }
+LC_CMD="BUILD=$BUILD $HERE/loadcost.sh -n 3"
+echo "run.sh: loadcost (tiu up under strace, 3 runs)" >&2
+BUILD=$BUILD "$HERE/loadcost.sh" -n 3 >"$WORK/loadcost.md" ||
+	echo "run.sh: loadcost.sh failed: its table is missing" >&2
 echo "run.sh: throughput ($TP_N x $TP_T s, flows: $TP_FLOWS)" >&2
 BUILD=$BUILD "$HERE/throughput.sh" -t "$TP_T" -n "$TP_N" -f "$TP_FLOWS" >"$WORK/throughput.txt" ||
 	echo "run.sh: throughput.sh failed: its table is partial" >&2
@@ -87,6 +92,7 @@ ELAPSED=$(( $(date +%s) - START ))
 	echo "- commands:"
 	echo "  - \`make bench$([ $MODE = quick ] && echo -quick)\` = \`BUILD=$BUILD bench/run.sh $MODE\`, which runs:"
 	echo "  - \`$PC_CMD\`"
+	echo "  - \`$LC_CMD\`"
 	echo "  - \`$TP_CMD\`"
 	echo
 	echo "## Per-packet cost (BPF_PROG_TEST_RUN)"
@@ -94,6 +100,12 @@ ELAPSED=$(( $(date +%s) - START ))
 	echo "Every program's output was checked against the reference bytes (and checksums, counters) before timing, and every timed run's output again. repeat = 1 per run (the programs rewrite the packet), kernel-reported duration, programs interleaved round-robin, process pinned to one CPU. The floor is an empty program (\`return XDP_PASS\` / \`return TC_ACT_OK\`) of the same hook on the same packet: it is mostly the cost of the kernel's timer around one run. ratio = median / floor median; net = median − floor median. The timer here moves in steps of about 10 ns: the trimmed mean (p5–p95) is finer. Endpoint maps: the client's (remote=SERVER:5201) with 1 entry; a 1,000-port range (remote=SERVER:6000-6999, the tunnelled packets on port 6500); 65,536 entries (the map's capacity; the others exact addresses on ports 1024-61023, both of a tunnelled packet's ports among them, so it pays two exact lookups); 65,536 with none of the others on the packets' ports (one lookup: the map's size alone). Rows \"to another port (passed)\": UDP or TCP on ports without any endpoint, what the neighbours of a tunnel pay. \"encap, selected by mark\": TCP to a port without endpoint, tunnelled by the interface's mark selector (skb->mark set through the test run's context)."
 	echo
 	cat "$WORK/pktcost.md"
+	echo
+	echo "## Verifier cost of tiu up"
+	echo
+	echo "\`tiu up\` (XDP decap) on a veth under \`strace -f -T -e trace=bpf\`: each program's BPF_PROG_LOAD time (median of the runs; the names as the kernel keeps them, 15 characters) and the instructions the verifier walked (bpf_prog_info.verified_insns, as \`tiu status -j\` reports them; tiu_tc_egress_write is reached only through a program array that is empty once \`tiu up\` has exited, so it shows none). docs/DESIGN.md \"Verifier cost\"."
+	echo
+	cat "$WORK/loadcost.md"
 	echo
 	echo "## End-to-end throughput"
 	echo

@@ -266,7 +266,7 @@ struct tiu_stats {
 };
 
 /*
- * Keepalive for tunnelled connections (tc/tiu_sockops.bpf.c, a sock_ops
+ * Keepalive for tunnelled connections (cgroup/tiu_sockops.bpf.c, a sock_ops
  * program on the cgroup v2 root). One attachment serves every network
  * namespace, so its maps are global: pinned once in the host's bpffs under
  * TIU_PIN_ROOT/TIU_KA_DIR, every entry keyed by the network namespace's

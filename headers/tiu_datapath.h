@@ -87,6 +87,159 @@ static __always_inline int tiu_where(__u32 ifindex, __u32 link_kind, struct tiu_
 	return 0;
 }
 
+/* ------------------------------------------------------- packet context -- */
+
+/*
+ * One packet's description, carried from the program through the checks and
+ * back: what the program knows going in, what the check found coming out.
+ * Scalars only - offsets, not pointers: what follows the check re-derives
+ * its packet pointers from them (tiu_ctx_pkt()), bounded, so that it is one
+ * path for the verifier whatever header layout (VLAN tags, IPv6 extension
+ * headers: each a different packet offset) and whichever pull led there;
+ * and the struct can be handed to a global subprogram (its pointer
+ * arguments point to plain memory), where a check would be verified once
+ * (docs/DESIGN.md "Verifier cost" says why the programs inline it).
+ */
+struct tiu_ctx {
+	/* in: set by the program */
+	__u32 slot;       /* the interface's slot (tiu_where()) */
+	__u32 frame_len;  /* the whole frame (TC: skb->len, non-linear bytes too) */
+	__u32 mark;       /* egress: skb->mark, for the mark selector */
+	__be16 l3_proto;  /* raw IP: the family as for tiu_parse() (TC: skb->protocol, XDP 0) */
+	__u8 l3;          /* 1: the frame starts at the IP header (tiu_where()) */
+	__u8 is_gso;      /* decap: the TC skb is a GRO aggregate (XDP: never) */
+	__u8 can_pull;    /* TC: more of the frame could be pulled into the linear part */
+	/* out: set by the parse (tiu_ctx_parse()) and the check */
+	__u8 family;      /* 4 or 6 */
+	__u8 tcp_flags;   /* encap: the TCP flags of the packet */
+	__u8 proto;       /* the L4 protocol (tiu_parse()) */
+	__u8 frag;        /* an IP fragment (tiu_parse()) */
+	__u8 pad[3];
+	__u32 l3_off;     /* the IP header */
+	__u32 l4_off;     /* the first byte after the IP header(s) */
+	__u32 proto_off;  /* the protocol or next-header byte naming L4 */
+	__u32 l4_len;     /* L4 length from the IP header */
+};
+_Static_assert(sizeof(struct tiu_ctx) == 40, "tiu_ctx layout");
+
+/* Packet offsets a program re-derives pointers from: below the verifier's
+ * limit for a variable offset into the packet (MAX_PACKET_OFF). */
+#define TIU_PKT_MAX_OFF 0x7fff
+
+/*
+ * The slot and framing a check works with: the loader's constants when it
+ * set them (tiu_where() gave the program the same), which the verifier then
+ * knows even where c is plain memory to it (a global subprogram), its
+ * branches on them pruned; otherwise what the program found (c).
+ */
+static __always_inline __u32 tiu_ctx_slot(const struct tiu_ctx *c)
+{
+	__u32 slot = tiu_slot;
+
+	return slot != TIU_SLOT_AUTO ? slot : c->slot;
+}
+
+static __always_inline int tiu_ctx_l3(const struct tiu_ctx *c)
+{
+	__u32 framing = tiu_framing;
+
+	return framing != TIU_FRAMING_AUTO ? framing == TIU_FRAMING_L3 : c->l3;
+}
+
+/* What tiu_parse() found in p, as offsets from data, into c. */
+static __always_inline void tiu_ctx_set(struct tiu_ctx *c, const struct tiu_pkt *p, void *data)
+{
+	__u32 proto_off = (__u8 *)p->proto_byte - (__u8 *)data;
+
+	barrier_var(proto_off);
+	c->l3_off = p->l3_off;
+	c->l4_off = p->l4_off;
+	c->proto_off = proto_off;
+	c->l4_len = p->l4_len;
+	c->family = p->family;
+	c->proto = p->proto;
+	c->frag = p->frag;
+}
+
+/*
+ * tiu_parse() of the frame at data that c describes (framing: c's, or
+ * Ethernet with ethernet = 1), its findings into c, as offsets. The checks
+ * take the pointers back from tiu_ctx_parsed().
+ */
+static __always_inline int tiu_ctx_parse(void *data, void *data_end, struct tiu_ctx *c,
+					 int ethernet)
+{
+	struct tiu_pkt p = {};
+	int parsed = tiu_parse(data, data_end, c->frame_len, ethernet ? 0 : tiu_ctx_l3(c),
+			       c->l3_proto, &p);
+
+	if (parsed == TIU_PARSE_OK)
+		tiu_ctx_set(c, &p, data);
+	return parsed;
+}
+
+/*
+ * The parse's pointers from c's offsets, for a check: l3 and l4 as
+ * tiu_parse() gives them (nothing past the IP header bounds-checked; the
+ * checks check what they read). 0, or -1 for an offset past the verifier's
+ * limit (never: a linear part holds less).
+ */
+static __always_inline int tiu_ctx_parsed(const struct tiu_ctx *c, void *data, struct tiu_pkt *p)
+{
+	__u32 l3_off = c->l3_off, l4_off = c->l4_off, proto_off = c->proto_off;
+
+	if (l3_off > TIU_PKT_MAX_OFF || l4_off > TIU_PKT_MAX_OFF || proto_off > TIU_PKT_MAX_OFF)
+		return -1;
+	barrier_var(l3_off);
+	barrier_var(l4_off);
+	barrier_var(proto_off);
+	p->l3 = data + (l3_off & TIU_PKT_MAX_OFF);
+	p->l4 = data + (l4_off & TIU_PKT_MAX_OFF);
+	p->proto_byte = data + (proto_off & TIU_PKT_MAX_OFF);
+	p->l3_off = l3_off;
+	p->l4_off = l4_off;
+	p->l4_len = c->l4_len;
+	p->family = c->family;
+	p->proto = c->proto;
+	p->frag = c->frag;
+	return 0;
+}
+
+/*
+ * Packet pointers again, in p, from the offsets in c (after the check, in
+ * the program, or after a helper that may have moved the data): each bounded
+ * and checked against data_end for what the apply steps touch (the IPv4
+ * header, the 20 L4 bytes, the protocol byte). 0, or -1 if they do not lie
+ * in the linear part (not after a TIU_V_CONVERT of the same data).
+ */
+static __always_inline int tiu_ctx_pkt(const struct tiu_ctx *c, void *data, void *data_end,
+				       struct tiu_pkt *p)
+{
+	__u32 l3_off = c->l3_off, l4_off = c->l4_off, proto_off = c->proto_off;
+
+	if (l3_off > TIU_PKT_MAX_OFF || l4_off > TIU_PKT_MAX_OFF || proto_off > TIU_PKT_MAX_OFF)
+		return -1;
+	/* the bounds again on the registers themselves (6.1 does not carry a
+	 * check over to a copy the compiler spilled before it); no-ops here */
+	barrier_var(l3_off);
+	barrier_var(l4_off);
+	barrier_var(proto_off);
+	l3_off &= TIU_PKT_MAX_OFF;
+	l4_off &= TIU_PKT_MAX_OFF;
+	proto_off &= TIU_PKT_MAX_OFF;
+	p->l3 = data + l3_off;
+	p->l4 = data + l4_off;
+	p->proto_byte = data + proto_off;
+	if (p->l3 + sizeof(struct iphdr) > data_end || p->l4 + TIU_L4_HDR_LEN > data_end ||
+	    (void *)(p->proto_byte + 1) > data_end)
+		return -1;
+	p->l3_off = l3_off;
+	p->l4_off = l4_off;
+	p->l4_len = c->l4_len;
+	p->family = c->family;
+	return 0;
+}
+
 /* ---------------------------------------------------------------- stats -- */
 
 /* A counter that counts nothing (tiu_count() ignores it). */
@@ -478,11 +631,10 @@ static __always_inline enum tiu_stat tiu_decap_icmp(void *data, void *data_end, 
 }
 
 /*
- * First half of UDP -> TCP: parse, match and check a frame on ingress.
- * is_gso: the TC caller's skb is a GRO aggregate (XDP: never). l3, l3_proto:
- * the framing, as for tiu_parse() (TC passes skb->protocol, XDP 0).
- * can_pull: the TC caller could pull more of a non-linear skb into the
- * linear part (XDP: 0). Returns TIU_V_CONVERT (p filled) for a tunnelled
+ * First half of UDP -> TCP: match and check a frame on ingress, described
+ * by c (struct tiu_ctx: slot, frame_len, is_gso, can_pull; XDP: is_gso and
+ * can_pull 0), parsed by tiu_ctx_parse() (parsed: its result; p: its
+ * pointers, tiu_ctx_parsed()). Returns TIU_V_CONVERT (p filled) for a tunnelled
  * packet that can be restored, TIU_V_ICMP (p filled) for an unfragmented
  * ICMP/ICMPv6 message, TIU_V_SHORT (with can_pull) when a header that
  * decides is beyond the linear part, otherwise PASS or DROP; every UDP
@@ -490,14 +642,14 @@ static __always_inline enum tiu_stat tiu_decap_icmp(void *data, void *data_end, 
  * program's context, for the socket lookup of a remote=-only match
  * (tiu_decap_ours(): dec_skip_not_ours when it is not this host's).
  */
-static __always_inline enum tiu_verdict tiu_decap_check(void *ctx, void *data, void *data_end,
-							__u32 frame_len, int l3, __be16 l3_proto,
-							__u32 slot, int is_gso, int can_pull,
+static __always_inline enum tiu_verdict tiu_decap_check(void *ctx, void *data_end, int parsed,
+							const struct tiu_ctx *c,
 							struct tiu_pkt *p)
 {
+	__u32 slot = tiu_ctx_slot(c);
+	int can_pull = c->can_pull, is_gso = c->is_gso;
 	enum tiu_match m;
 	struct tiu_udp20 *u;
-	int parsed = tiu_parse(data, data_end, frame_len, l3, l3_proto, p);
 
 	if (parsed != TIU_PARSE_OK) {
 		if (can_pull)
@@ -586,25 +738,24 @@ static __always_inline void tiu_decap_apply(struct tiu_pkt *p, void *data_end, _
 /* -------------------------------------------------------- encapsulation -- */
 
 /*
- * First half of TCP -> UDP: parse, match and check a frame on egress,
- * counting under st (TIU_EGRESS_STATS or TIU_DETOUR_STATS) in slot, the
- * real interface's; l3, l3_proto as for tiu_parse() (the detour: 0, its
- * frames are Ethernet); iface, mark: the interface's mark selector and the
- * packet's skb->mark; can_pull as for tiu_decap_check(). Returns
+ * First half of TCP -> UDP: match and check a frame on egress, described
+ * by c and parsed as for tiu_decap_check(), counting under st
+ * (TIU_EGRESS_STATS or TIU_DETOUR_STATS) in the slot, the real interface's;
+ * iface and c->mark: the interface's mark selector and the packet's
+ * skb->mark; can_pull as for tiu_decap_check(). Returns
  * TIU_V_CONVERT (p filled) for a tunnelled TCP packet that can be encoded,
  * TIU_V_DROP for one that cannot (URG, bad header), TIU_V_SHORT (with
  * can_pull) when a header that decides is beyond the linear part,
  * TIU_V_PASS for anything else.
  */
-static __always_inline enum tiu_verdict tiu_encap_check(void *data, void *data_end,
-							__u32 frame_len, int l3, __be16 l3_proto,
-							__u32 slot, const struct tiu_iface *iface,
-							__u32 mark, int can_pull,
+static __always_inline enum tiu_verdict tiu_encap_check(void *data_end, int parsed,
+							const struct tiu_iface *iface,
 							const struct tiu_encap_stats st,
-							struct tiu_pkt *p)
+							const struct tiu_ctx *c, struct tiu_pkt *p)
 {
+	__u32 slot = tiu_ctx_slot(c), mark = c->mark;
+	int can_pull = c->can_pull;
 	struct tiu_tcp20 *t;
-	int parsed = tiu_parse(data, data_end, frame_len, l3, l3_proto, p);
 
 	if (parsed != TIU_PARSE_OK && can_pull)
 		return TIU_V_SHORT;
@@ -653,92 +804,68 @@ static __always_inline enum tiu_verdict tiu_encap_check(void *data, void *data_e
 #define TIU_TCPOPT_NOP 1
 #define TIU_TCPOPT_MSS 2    /* kind 2, length 4, 16-bit value */
 #define TIU_TCP_MAX_OPT 40  /* bytes of options after the 20-byte header */
-#define TIU_TCP_OPT_WALK 20 /* options (NOPs included) looked at: the verifier's budget */
-
-/* What the MSS clamp of one segment changes: two 16-bit words, as they sit
- * in the packet (network byte order). */
-struct tiu_mss_clamp {
-	__u32 opt_off;   /* offset of the MSS value in the frame */
-	__u16 mss;       /* the new value */
-	__u16 check;     /* the new TCP checksum (at l4_off + 16) */
-};
+#define TIU_TCP_OPT_WALK 20 /* options (NOPs included) looked at, at most */
 
 /*
- * The MSS clamp of a tunnelled TCP packet that tiu_encap_check() accepted,
- * at l4_off, with a complete checksum: if it is a SYN or SYN-ACK and mss
- * (the interface's `tiu up --mss N`) is set, its MSS option is lowered to
- * N if larger, the TCP checksum following (RFC 1624). The options are
- * walked; the value may sit at an odd offset, where its two bytes belong to
- * two 16-bit words of the sum: their contribution is then the byte-swapped
- * value. A SYN without an MSS option is left alone (the peer assumes 536 /
- * 1220). Returns 1 with *c filled if the segment is to be clamped; writes
- * nothing (TC egress writes through bpf_skb_store_bytes(), see tc/).
- *
- * The programs call it from a global subprogram: its loop and branches are
- * verified once, not on every path through the headers before it.
+ * The MSS clamp of a tunnelled SYN or SYN-ACK (the interface's `tiu up
+ * --mss N`): its MSS option is lowered to N if larger, the TCP checksum
+ * following (RFC 1624). The options are copied out of the packet into
+ * struct tiu_mss_walk and walked one option per call of tiu_mss_step(),
+ * which the programs run as a global subprogram: the verifier checks one
+ * step once, not every path through up to TIU_TCP_OPT_WALK options (each a
+ * different offset), which cost it ~170,000 instructions per program. The
+ * value may sit at an odd offset, where its two bytes belong to two 16-bit
+ * words of the sum: their contribution is then the byte-swapped value
+ * (tiu_mss_check()). A SYN without an MSS option is left alone (the peer
+ * assumes 536 / 1220). See tc/ (tiu_tc_clamp_mss()) for the writes.
  */
-static __always_inline int tiu_encap_clamp_mss(void *data, void *data_end, __u64 l4_off,
-					       __u32 mss, struct tiu_mss_clamp *c)
+struct tiu_mss_walk {
+	__u8 opt[TIU_TCP_MAX_OPT]; /* the option bytes (optlen of them) */
+	__u32 optlen;              /* bytes of options after the 20-byte header */
+	__u32 off;                 /* the option the walk is at; found: the MSS option */
+	__u16 mss;                 /* found: its value, as in the packet */
+	__u16 pad;
+};
+
+/* One option of the walk: 0 and w->off moved past it, 1 if it is the MSS
+ * option (w->off at it, w->mss its value), -1 at the end of the list or at
+ * a malformed option (nothing to clamp). */
+static __always_inline int tiu_mss_step(struct tiu_mss_walk *w)
 {
-	struct tiu_tcp20 *t;
-	__u32 optlen, off = 0;
-	__u8 *l4;
+	__u32 off = w->off, optlen = w->optlen;
+	__u8 kind, len;
 
-	if (l4_off > TIU_ICMP_MAX_OFF)
+	if (off >= optlen || off >= TIU_TCP_MAX_OPT || optlen > TIU_TCP_MAX_OPT)
+		return -1;
+	kind = w->opt[off];
+	if (kind == TIU_TCPOPT_EOL)
+		return -1;
+	if (kind == TIU_TCPOPT_NOP) {
+		w->off = off + 1;
 		return 0;
-	/* the bound again after the check, on the register itself: kept by
-	 * the verifier even where the compiler spilled l4_off before it (6.1) */
-	barrier_var(l4_off);
-	l4_off &= 0x3ff;
-	l4 = data + l4_off;
-	barrier_var(l4);
-	t = (struct tiu_tcp20 *)l4;
-	if ((void *)(t + 1) > data_end || !(t->flags & TIU_TCP_FLAG_SYN))
-		return 0;
-	if (!mss || mss > 0xffff)
-		return 0;
-	optlen = tiu_doff_bytes(t->doff_rsv);
-	if (optlen < TIU_L4_HDR_LEN)
-		return 0;
-	optlen -= TIU_L4_HDR_LEN;
-#pragma clang loop unroll(disable)
-	for (int i = 0; i < TIU_TCP_OPT_WALK; i++) {
-		__u8 *o;
-		__u16 old, new;
-
-		if (off >= optlen || off >= TIU_TCP_MAX_OPT)
-			return 0;
-		o = l4 + TIU_L4_HDR_LEN + off;
-		if ((void *)(o + 2) > data_end)
-			return 0;
-		if (o[0] == TIU_TCPOPT_EOL)
-			return 0;
-		if (o[0] == TIU_TCPOPT_NOP) {
-			off++;
-			continue;
-		}
-		if (o[1] < 2)
-			return 0; /* malformed: stop */
-		if (o[0] != TIU_TCPOPT_MSS) {
-			off += o[1];
-			continue;
-		}
-		if (o[1] != 4 || (void *)(o + 4) > data_end || off + 4 > optlen)
-			return 0;
-		old = *(__u16 *)(o + 2);
-		if (tiu_htons(old) <= mss)
-			return 0;
-		new = tiu_htons(mss);
-		c->opt_off = l4_off + TIU_L4_HDR_LEN + off + 2;
-		c->mss = new;
-		if (off & 1) /* odd offset from the header: each byte in another word */
-			c->check = tiu_csum_replace16(t->check, tiu_csum_swab16(old),
-						      tiu_csum_swab16(new));
-		else
-			c->check = tiu_csum_replace16(t->check, old, new);
-		return 1;
 	}
-	return 0;
+	if (off + 1 >= optlen || off + 1 >= TIU_TCP_MAX_OPT) /* no length byte */
+		return -1;
+	len = w->opt[off + 1];
+	if (len < 2)
+		return -1; /* malformed: stop */
+	if (kind != TIU_TCPOPT_MSS) {
+		w->off = off + len;
+		return 0;
+	}
+	if (len != 4 || off + 4 > optlen || off + 4 > TIU_TCP_MAX_OPT)
+		return -1;
+	__builtin_memcpy(&w->mss, &w->opt[off + 2], sizeof(w->mss));
+	return 1;
+}
+
+/* The TCP checksum after the MSS value old (at option offset off) becomes
+ * new, both as in the packet. */
+static __always_inline __u16 tiu_mss_check(__u16 check, __u32 off, __u16 old, __u16 new)
+{
+	if (off & 1) /* odd offset from the header: each byte in another word */
+		return tiu_csum_replace16(check, tiu_csum_swab16(old), tiu_csum_swab16(new));
+	return tiu_csum_replace16(check, old, new);
 }
 
 /* Second half: rewrite a packet that tiu_encap_check() accepted and count it

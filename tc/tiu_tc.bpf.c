@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tiu_tc.bpf.c - the TC programs.
+ * tiu_tc.bpf.c - the TC programs, four of them.
  *
  *  tiu_tc_egress  clsact egress of the real interface: TCP -> UDP in place
  *                 when the checksum is complete; CHECKSUM_PARTIAL or GSO TCP
@@ -8,8 +8,16 @@
  *  tiu_tc_detour  clsact ingress of the detour peer: each segment, now with a
  *                 complete checksum, -> UDP, then redirected to the real
  *                 interface's egress. Anything else is dropped, never looped.
+ *  tiu_tc_egress_write  attached nowhere: tail-called by tiu_tc_egress for
+ *                 the packets it converts in place (see below why egress
+ *                 itself never writes packet data).
  *  tiu_tc_decap   clsact ingress of the real interface: UDP -> TCP, for
- *                 devices or users that cannot use XDP.
+ *                 devices or users that cannot use XDP (loaded only with
+ *                 `tiu up --decap tc`).
+ *
+ * Each parses and checks once in its code (tiu_tc_check(): the check, and
+ * after a pull the check again), the packet described by struct tiu_ctx
+ * (docs/DESIGN.md "Verifier cost").
  *
  * On a raw-IP interface (tiu_framing, see tiu_common.h) skb->data is the IP
  * header and skb->protocol its family. Egress then pushes an Ethernet header
@@ -29,6 +37,8 @@
 /* Enough linear bytes for Ethernet, two VLAN tags, IPv4 with options or
  * IPv6 with extension headers, and the 20 bytes of L4 that change. */
 #define TIU_TC_PULL_LEN 192
+
+#define TIU_OFF_MASK 0x3ff /* offsets are <= TIU_ICMP_MAX_OFF (512) */
 
 #ifndef TIU_NO_KFUNC
 #define TIU_CHECKSUM_COMPLETE 2 /* include/linux/skbuff.h */
@@ -91,17 +101,17 @@ static __always_inline __wsum tiu_words_diff(__u32 old, __u32 new)
  * skb leaving a host is a clone (TCP keeps the original for retransmission)
  * and a GSO skb holds nothing but its headers in the linear part. So the
  * programs pull only when a header that decides lies beyond the linear part
- * (the checks return TIU_V_SHORT): a program's body runs once, and a second
- * time after the pull if it asked for it (TIU_TC_RETRY).
+ * (the checks return TIU_V_SHORT): the check runs once, and a second time
+ * after the pull if it asked for it (tiu_tc_check()); the rest of the
+ * program follows once.
  */
-#define TIU_TC_RETRY (-2) /* not a TC verdict: pull, then run the body again */
 
-/* 1: more of the frame could be pulled into the linear part (once: pulled). */
-static __always_inline int tiu_tc_can_pull(struct __sk_buff *skb, __u32 pulled)
+/* 1: more of the frame could be pulled into the linear part. */
+static __always_inline int tiu_tc_can_pull(struct __sk_buff *skb)
 {
 	__u32 want = skb->len < TIU_TC_PULL_LEN ? skb->len : TIU_TC_PULL_LEN;
 
-	return !pulled && (long)skb->data + want > (long)skb->data_end;
+	return (long)skb->data + want > (long)skb->data_end;
 }
 
 static __always_inline void tiu_tc_pull(struct __sk_buff *skb)
@@ -128,26 +138,68 @@ static __always_inline int tiu_push_eth(struct __sk_buff *skb, __u8 family)
 				   0) ? -1 : 0;
 }
 
+/* One option of the MSS clamp's walk (tiu_mss_step()); a global
+ * subprogram: verified once, whatever the options before it. */
+__attribute__((noinline)) int tiu_tc_mss_step(struct tiu_mss_walk *w)
+{
+	if (!w)
+		return -1;
+	return tiu_mss_step(w);
+}
+
 /*
- * The MSS clamp of tunnelled SYNs (tiu_encap_clamp_mss()), for egress and
- * the detour: the two words written through bpf_skb_store_bytes(). A global
- * subprogram: verified once, and the callers' paths do not fork on its
- * outcome. The callers call it for SYNs on interfaces with a clamp only.
- * 0 (clamped or nothing to do), or -1: the skb could not be made writable,
- * nothing or only the MSS value written (the caller drops it).
+ * The MSS clamp of tunnelled SYNs (struct tiu_mss_walk), for egress and the
+ * detour, of the TCP header at l4_off, whose checksum is complete: the
+ * options read with bpf_skb_load_bytes(), the two words written with
+ * bpf_skb_store_bytes(). A global subprogram: verified once, and the
+ * callers' paths do not fork on its outcome. The callers call it for SYNs
+ * on interfaces with a clamp only. 0 (clamped or nothing to do), or -1: the
+ * skb could not be made writable, nothing or only the MSS value written
+ * (the caller drops it).
  */
 __attribute__((noinline)) int tiu_tc_clamp_mss(struct __sk_buff *skb, __u64 l4_off, __u32 slot,
 					       __u32 mss)
 {
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
-	struct tiu_mss_clamp c;
+	struct tiu_mss_walk w = {};
+	struct tiu_tcp20 *t;
+	__u16 check, new;
+	__u32 optlen;
+	int found = 0;
 
-	if (!tiu_encap_clamp_mss(data, data_end, l4_off, mss, &c))
+	if (l4_off > TIU_ICMP_MAX_OFF || !mss || mss > 0xffff)
 		return 0;
-	if (bpf_skb_store_bytes(skb, c.opt_off, &c.mss, sizeof(c.mss), 0) ||
-	    bpf_skb_store_bytes(skb, l4_off + offsetof(struct tiu_tcp20, check), &c.check,
-				sizeof(c.check), 0))
+	/* the bound again after the check, on the register itself: kept by
+	 * the verifier even where the compiler spilled l4_off before it (6.1) */
+	barrier_var(l4_off);
+	l4_off &= TIU_OFF_MASK;
+	t = data + l4_off;
+	if ((void *)(t + 1) > data_end || !(t->flags & TIU_TCP_FLAG_SYN))
+		return 0;
+	check = t->check;
+	optlen = tiu_doff_bytes(t->doff_rsv);
+	if (optlen <= TIU_L4_HDR_LEN)
+		return 0;
+	optlen -= TIU_L4_HDR_LEN;
+	if (optlen > TIU_TCP_MAX_OPT) /* never: doff is 4 bits */
+		return 0;
+	w.optlen = optlen;
+	if (bpf_skb_load_bytes(skb, l4_off + TIU_L4_HDR_LEN, w.opt, optlen))
+		return 0;
+#pragma clang loop unroll(disable)
+	for (int i = 0; i < TIU_TCP_OPT_WALK && !found; i++) {
+		found = tiu_tc_mss_step(&w);
+		if (found < 0)
+			return 0;
+	}
+	if (found != 1 || tiu_htons(w.mss) <= mss)
+		return 0;
+	new = tiu_htons(mss);
+	check = tiu_mss_check(check, w.off, w.mss, new);
+	if (bpf_skb_store_bytes(skb, l4_off + TIU_L4_HDR_LEN + w.off + 2, &new, sizeof(new), 0) ||
+	    bpf_skb_store_bytes(skb, l4_off + offsetof(struct tiu_tcp20, check), &check,
+				sizeof(check), 0))
 		return -1;
 	tiu_count(slot, TIU_STAT_ENC_MSS_CLAMPED);
 	return 0;
@@ -167,7 +219,6 @@ __attribute__((noinline)) int tiu_tc_clamp_mss(struct __sk_buff *skb, __u64 l4_o
  * call but costs ~30 ns per call here (two calls: +60 ns per packet).
  */
 /* skb->cb from tiu_tc_egress to tiu_tc_egress_write */
-#define TIU_OFF_MASK 0x3ff /* offsets are <= TIU_ICMP_MAX_OFF (512) */
 #define TIU_CB_L3_OFF 0
 #define TIU_CB_L4_OFF 1
 #define TIU_CB_PROTO_OFF 2
@@ -236,10 +287,11 @@ struct {
  * protocol byte (IPv4: with the header checksum after it, 3 contiguous
  * bytes). 0, or -1 (the caller drops it: enc_drop_no_memory).
  */
-static __always_inline int tiu_tc_encap_store(struct __sk_buff *skb, __u32 l3_off, __u32 l4_off,
-					      __u32 proto_off, __u32 l4_len, __u32 family,
+static __always_inline int tiu_tc_encap_store(struct __sk_buff *skb, const struct tiu_ctx *c,
 					      __u32 slot)
 {
+	__u32 l3_off = c->l3_off, l4_off = c->l4_off, proto_off = c->proto_off;
+	__u32 l4_len = c->l4_len, family = c->family;
 	struct {
 		__u8 proto;
 		__u8 check[2];
@@ -267,32 +319,119 @@ static __always_inline int tiu_tc_encap_store(struct __sk_buff *skb, __u32 l3_of
 	return 0;
 }
 
-/* The body of tiu_tc_egress (TIU_TC_RETRY: pull and run it again, pulled =
- * 1). Inlined twice: a global subprogram (verified once) cost ~10 ns per
- * packet in calls; the second copy is reached only by packets whose headers
- * are not linear, and its SHORT branches are compiled out (pulled = 1). */
-static __always_inline int tiu_tc_egress_do(struct __sk_buff *skb, __u32 pulled)
+/*
+ * The checks of the three programs: tiu_encap_check() or tiu_decap_check()
+ * on the skb's linear part, c (struct tiu_ctx) filled for TIU_V_CONVERT and
+ * TIU_V_ICMP, the verdict returned. Inlined, not global subprograms: a call
+ * costs ~10 ns per packet here (docs/DESIGN.md "Verifier cost").
+ */
+/* The encapsulation check of egress (detour = 0) or the detour (1): a
+ * constant in each caller, so each check below holds one. */
+static __always_inline int tiu_tc_encap_check(struct __sk_buff *skb, struct tiu_ctx *c,
+					      int detour)
 {
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
 	struct tiu_iface *iface;
 	struct tiu_pkt p = {};
 	enum tiu_verdict v;
+	__u32 slot;
+	int parsed;
+
+	/* the detour's frames are Ethernet whatever the interface's framing */
+	parsed = tiu_ctx_parse(data, data_end, c, detour);
+	if (parsed == TIU_PARSE_OK && tiu_ctx_parsed(c, data, &p))
+		parsed = TIU_PARSE_BAD; /* never */
+	/* The interface's data (mark selector): an array element (inlined by
+	 * the verifier). */
+	slot = tiu_ctx_slot(c);
+	iface = bpf_map_lookup_elem(&tiu_ifaces, &slot);
+	v = tiu_encap_check(data_end, parsed, iface, detour ? TIU_DETOUR_STATS : TIU_EGRESS_STATS,
+			    c, &p);
+	if (v == TIU_V_CONVERT) {
+		if (p.l4 + TIU_L4_HDR_LEN > data_end) /* checked by tiu_encap_check() */
+			return detour ? TIU_V_DROP : TIU_V_PASS;
+		c->tcp_flags = ((struct tiu_tcp20 *)p.l4)->flags;
+	}
+	return v;
+}
+
+static __always_inline int tiu_tc_egress_check(struct __sk_buff *skb, struct tiu_ctx *c)
+{
+	return tiu_tc_encap_check(skb, c, 0);
+}
+
+static __always_inline int tiu_tc_detour_check(struct __sk_buff *skb, struct tiu_ctx *c)
+{
+	return tiu_tc_encap_check(skb, c, 1);
+}
+
+static __always_inline int tiu_tc_decap_check(struct __sk_buff *skb, struct tiu_ctx *c)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	struct tiu_pkt p = {};
+	int parsed = tiu_ctx_parse(data, data_end, c, 0);
+
+	if (parsed == TIU_PARSE_OK && tiu_ctx_parsed(c, data, &p))
+		parsed = TIU_PARSE_BAD; /* never */
+	return tiu_decap_check(skb, data_end, parsed, c, &p);
+}
+
+/*
+ * A program's check, with the pull of TIU_V_SHORT (and of an ICMP error
+ * whose quote may lie beyond the linear part, decap): the skb's framing,
+ * slot and lengths into c, check, and if asked pull and check again, with
+ * nothing more to pull (c->can_pull = 0). What follows in the program is
+ * written once, over c's offsets: its paths do not fork on the header
+ * layout the check found, nor on whether it pulled.
+ */
+#define TIU_TC_EGRESS 0
+#define TIU_TC_DETOUR 1
+#define TIU_TC_DECAP 2
+
+static __always_inline int tiu_tc_check(struct __sk_buff *skb, int prog, struct tiu_ctx *c)
+{
+	int v;
+
+	c->frame_len = skb->len;
+	c->l3_proto = skb->protocol;
+	c->mark = skb->mark;
+	c->is_gso = skb->gso_segs > 1;
+	c->can_pull = tiu_tc_can_pull(skb);
+	v = prog == TIU_TC_EGRESS ? tiu_tc_egress_check(skb, c)
+	    : prog == TIU_TC_DETOUR ? tiu_tc_detour_check(skb, c)
+	    : tiu_tc_decap_check(skb, c);
+	if (v != TIU_V_SHORT && !(prog == TIU_TC_DECAP && v == TIU_V_ICMP && c->can_pull))
+		return v;
+	tiu_tc_pull(skb);
+	c->can_pull = 0;
+	return prog == TIU_TC_EGRESS ? tiu_tc_egress_check(skb, c)
+	       : prog == TIU_TC_DETOUR ? tiu_tc_detour_check(skb, c)
+	       : tiu_tc_decap_check(skb, c);
+}
+
+SEC("tc")
+int tiu_tc_egress(struct __sk_buff *skb)
+{
+	struct tiu_iface *iface;
+	struct tiu_ctx c = {};
 	struct tiu_where w;
+	__u32 mss = 0;
+	int v;
 
 	if (tiu_where(skb->ifindex, TIU_LINK_F_REAL, &w))
 		return TC_ACT_OK;
-	/* The interface's data (mark selector, detour, MSS clamp): an array
-	 * element, looked up once (inlined by the verifier). */
-	iface = bpf_map_lookup_elem(&tiu_ifaces, &w.slot);
-	v = tiu_encap_check(data, data_end, skb->len, w.l3, skb->protocol, w.slot, iface, skb->mark,
-			    tiu_tc_can_pull(skb, pulled), TIU_EGRESS_STATS, &p);
-	if (v == TIU_V_SHORT)
-		return TIU_TC_RETRY;
-	if (v == TIU_V_PASS)
-		return TC_ACT_OK;
+	c.slot = w.slot;
+	c.l3 = w.l3;
+	v = tiu_tc_check(skb, TIU_TC_EGRESS, &c);
 	if (v == TIU_V_DROP)
 		return TC_ACT_SHOT;
+	if (v != TIU_V_CONVERT)
+		return TC_ACT_OK;
+	/* The interface's data (detour, MSS clamp): an array element, looked
+	 * up once here (inlined by the verifier). */
+	iface = bpf_map_lookup_elem(&tiu_ifaces, &w.slot);
 
 	if (TIU_EGRESS_CSUM_UNKNOWN || skb->gso_segs > 1 || tiu_csum_partial(skb)) {
 		/* Kernel segments and checksums it first (docs/DESIGN.md "The segmentation detour"). */
@@ -300,47 +439,28 @@ static __always_inline int tiu_tc_egress_do(struct __sk_buff *skb, __u32 pulled)
 			tiu_count(w.slot, TIU_STAT_ENC_DROP_NO_DETOUR);
 			return TC_ACT_SHOT;
 		}
-		if (w.l3 && tiu_push_eth(skb, p.family)) {
+		if (w.l3 && tiu_push_eth(skb, c.family)) {
 			tiu_count(w.slot, TIU_STAT_ENC_DROP_NO_HEADROOM);
 			return TC_ACT_SHOT;
 		}
 		tiu_count(w.slot, TIU_STAT_ENC_DETOURED);
 		return bpf_redirect(iface->detour_ifindex, 0);
 	}
-	{
-		__u32 l3_off = p.l3_off, l4_off = p.l4_off, proto_off, mss = 0;
-		__u32 l4_len = p.l4_len, family = p.family;
-		__u8 *pb = p.proto_byte;
-
-		if (((struct tiu_tcp20 *)p.l4)->flags & TIU_TCP_FLAG_SYN && iface && iface->mss <= 0xffff)
-			mss = iface->mss;
-		proto_off = pb - (__u8 *)data;
-		barrier_var(proto_off);
-		skb->cb[TIU_CB_L3_OFF] = l3_off;
-		skb->cb[TIU_CB_L4_OFF] = l4_off;
-		skb->cb[TIU_CB_PROTO_OFF] = proto_off;
-		skb->cb[TIU_CB_LEN] = l4_len | family << 16;
-		skb->cb[TIU_CB_SLOT] = w.slot | mss << 8;
-		bpf_tail_call_static(skb, &tc_egress_writer, 0);
-		/* not reached unless the program array is empty */
-		if ((mss && tiu_tc_clamp_mss(skb, l4_off, w.slot, mss)) ||
-		    tiu_tc_encap_store(skb, l3_off, l4_off, proto_off, l4_len, family, w.slot)) {
-			tiu_count(w.slot, TIU_STAT_ENC_DROP_NO_MEMORY);
-			return TC_ACT_SHOT;
-		}
+	if (c.tcp_flags & TIU_TCP_FLAG_SYN && iface && iface->mss <= 0xffff)
+		mss = iface->mss;
+	skb->cb[TIU_CB_L3_OFF] = c.l3_off;
+	skb->cb[TIU_CB_L4_OFF] = c.l4_off;
+	skb->cb[TIU_CB_PROTO_OFF] = c.proto_off;
+	skb->cb[TIU_CB_LEN] = c.l4_len | (__u32)c.family << 16;
+	skb->cb[TIU_CB_SLOT] = w.slot | mss << 8;
+	bpf_tail_call_static(skb, &tc_egress_writer, 0);
+	/* not reached unless the program array is empty */
+	if ((mss && tiu_tc_clamp_mss(skb, c.l4_off, w.slot, mss)) ||
+	    tiu_tc_encap_store(skb, &c, w.slot)) {
+		tiu_count(w.slot, TIU_STAT_ENC_DROP_NO_MEMORY);
+		return TC_ACT_SHOT;
 	}
 	return TC_ACT_OK;
-}
-
-SEC("tc")
-int tiu_tc_egress(struct __sk_buff *skb)
-{
-	int ret = tiu_tc_egress_do(skb, 0);
-
-	if (ret != TIU_TC_RETRY)
-		return ret;
-	tiu_tc_pull(skb);
-	return tiu_tc_egress_do(skb, 1);
 }
 
 /*
@@ -355,16 +475,16 @@ int tiu_tc_egress(struct __sk_buff *skb)
  * segment the GSO skb's header fields through __copy_skb_header(), mark
  * included). See docs/DESIGN.md "Endpoints".
  */
-/* The body of tiu_tc_detour, as tiu_tc_egress_do(). */
-static __always_inline int tiu_tc_detour_do(struct __sk_buff *skb, __u32 pulled)
+SEC("tc")
+int tiu_tc_detour(struct __sk_buff *skb)
 {
-	void *data = (void *)(long)skb->data;
-	void *data_end = (void *)(long)skb->data_end;
+	void *data, *data_end;
 	struct tiu_iface *iface;
+	struct tiu_ctx c = {};
 	struct tiu_pkt p = {};
-	enum tiu_verdict v;
 	struct tiu_where w;
 	__u32 out;
+	int v;
 
 	if (tiu_where(skb->ifindex, TIU_LINK_F_DETOUR, &w))
 		return TC_ACT_SHOT; /* no slot, nothing to count in; tiu's loader sets it */
@@ -374,27 +494,26 @@ static __always_inline int tiu_tc_detour_do(struct __sk_buff *skb, __u32 pulled)
 		return TC_ACT_SHOT;
 	}
 	out = iface->ifindex;
-	v = tiu_encap_check(data, data_end, skb->len, 0, 0, w.slot, iface, skb->mark,
-			    tiu_tc_can_pull(skb, pulled), TIU_DETOUR_STATS, &p);
-	if (v == TIU_V_SHORT)
-		return TIU_TC_RETRY;
+	c.slot = w.slot;
+	v = tiu_tc_check(skb, TIU_TC_DETOUR, &c);
 	if (v != TIU_V_CONVERT) /* only tunnelled TCP is sent here; nothing else may leave */
 		return TC_ACT_SHOT;
 	if (skb->gso_segs > 1 || tiu_csum_partial(skb)) {
 		tiu_count(w.slot, TIU_STAT_DET_DROP_NOT_SEGMENTED);
 		return TC_ACT_SHOT;
 	}
-	if (((struct tiu_tcp20 *)p.l4)->flags & TIU_TCP_FLAG_SYN && iface->mss) {
-		if (tiu_tc_clamp_mss(skb, p.l4_off, w.slot, iface->mss)) {
-			tiu_count(w.slot, TIU_STAT_ENC_DROP_NO_MEMORY);
-			return TC_ACT_SHOT;
-		}
-		data = (void *)(long)skb->data;
-		data_end = (void *)(long)skb->data_end;
-		if (tiu_parse(data, data_end, skb->len, 0, 0, &p) != TIU_PARSE_OK) {
-			tiu_count(w.slot, TIU_STAT_ENC_DROP_NO_MEMORY);
-			return TC_ACT_SHOT;
-		}
+	if (c.tcp_flags & TIU_TCP_FLAG_SYN && iface->mss &&
+	    tiu_tc_clamp_mss(skb, c.l4_off, w.slot, iface->mss)) {
+		tiu_count(w.slot, TIU_STAT_ENC_DROP_NO_MEMORY);
+		return TC_ACT_SHOT;
+	}
+	/* The packet's pointers, after the clamp's helper calls too (they
+	 * write in place: the offsets hold). */
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+	if (tiu_ctx_pkt(&c, data, data_end, &p)) {
+		tiu_count(w.slot, TIU_STAT_ENC_DROP_NO_MEMORY);
+		return TC_ACT_SHOT;
 	}
 	/* Segments are the detour's own skbs (skb_segment()), not clones:
 	 * direct writes, whose unclone prologue costs one test here. */
@@ -402,17 +521,6 @@ static __always_inline int tiu_tc_detour_do(struct __sk_buff *skb, __u32 pulled)
 	/* To a raw-IP interface the kernel strips the Ethernet header on the
 	 * way (__bpf_redirect_no_mac()): nothing to do here. */
 	return bpf_redirect(out, 0);
-}
-
-SEC("tc")
-int tiu_tc_detour(struct __sk_buff *skb)
-{
-	int ret = tiu_tc_detour_do(skb, 0);
-
-	if (ret != TIU_TC_RETRY)
-		return ret;
-	tiu_tc_pull(skb);
-	return tiu_tc_detour_do(skb, 1);
 }
 
 /* ICMP errors about tunnelled packets (tiu_decap_icmp()); a global
@@ -428,26 +536,30 @@ __attribute__((noinline)) int tiu_tc_icmp(struct __sk_buff *skb, __u64 l4_off, _
 	return tiu_decap_icmp(data, data_end, slot, l4_off, l4_len, family);
 }
 
-/* The body of tiu_tc_decap, as tiu_tc_egress_do(). */
-static __always_inline int tiu_tc_decap_do(struct __sk_buff *skb, __u32 pulled)
+SEC("tc")
+int tiu_tc_decap(struct __sk_buff *skb)
 {
-	void *data = (void *)(long)skb->data;
-	void *data_end = (void *)(long)skb->data_end;
-	int can_pull = tiu_tc_can_pull(skb, pulled);
 	struct tiu_decap_info info;
+	void *data, *data_end;
+	struct tiu_ctx c = {};
 	struct tiu_pkt p = {};
-	enum tiu_verdict v;
 	struct tiu_where w;
+	int v;
 
 	if (tiu_where(skb->ifindex, TIU_LINK_F_REAL, &w))
 		return TC_ACT_OK;
-	v = tiu_decap_check(skb, data, data_end, skb->len, w.l3, skb->protocol, w.slot,
-			    skb->gso_segs > 1, can_pull, &p);
-	if (v == TIU_V_SHORT || (v == TIU_V_ICMP && can_pull)) /* an error's quote: linear */
-		return TIU_TC_RETRY;
+	c.slot = w.slot;
+	c.l3 = w.l3;
+	v = tiu_tc_check(skb, TIU_TC_DECAP, &c);
 	if (v == TIU_V_DROP)
 		return TC_ACT_SHOT;
 	if (v == TIU_V_CONVERT) {
+		data = (void *)(long)skb->data;
+		data_end = (void *)(long)skb->data_end;
+		if (tiu_ctx_pkt(&c, data, data_end, &p)) {
+			tiu_count(w.slot, TIU_STAT_DEC_SKIP_UNPARSED); /* never */
+			return TC_ACT_OK;
+		}
 		tiu_decap_apply(&p, data_end, w.slot, &info);
 		/* A CHECKSUM_COMPLETE sum must follow every byte that changed:
 		 * the two L4 words and, for IPv6, the next-header byte, which
@@ -457,20 +569,9 @@ static __always_inline int tiu_tc_decap_do(struct __sk_buff *skb, __u32 pulled)
 			bpf_csum_update(skb, tiu_words_diff(info.old_words, info.new_words) +
 						     info.l3_diff);
 	} else if (v == TIU_V_ICMP) {
-		tiu_count(w.slot, tiu_tc_icmp(skb, p.l4_off, p.l4_len, p.family, w.slot));
+		tiu_count(w.slot, tiu_tc_icmp(skb, c.l4_off, c.l4_len, c.family, w.slot));
 	}
 	return TC_ACT_OK;
-}
-
-SEC("tc")
-int tiu_tc_decap(struct __sk_buff *skb)
-{
-	int ret = tiu_tc_decap_do(skb, 0);
-
-	if (ret != TIU_TC_RETRY)
-		return ret;
-	tiu_tc_pull(skb);
-	return tiu_tc_decap_do(skb, 1);
 }
 
 char LICENSE[] SEC("license") = "GPL";

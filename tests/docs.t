@@ -121,7 +121,7 @@ t_anchor_links() {
 }
 
 # The `tiu_name()` functions a document names must be defined somewhere in
-# headers/, xdp/, tc/, loader/ (a definition: the name followed by "(" at
+# headers/, xdp/, tc/, cgroup/, loader/ (a definition: the name followed by "(" at
 # the start of a line or after a type).
 t_functions() {
 	local what=$1 text names missing="" n
@@ -129,7 +129,7 @@ t_functions() {
 	names=$(grep -oE '`(tiu_[a-z0-9_]+|set_rps|with_netns_sysfs)\(\)`' <<<"$text" | tr -d '`()' | sort -u)
 	while IFS= read -r n; do
 		[ -n "$n" ] || continue
-		grep -rqE "(^|[ *])$n\(" headers xdp tc loader || missing+="$n "
+		grep -rqE "(^|[ *])$n\(" headers xdp tc cgroup loader || missing+="$n "
 	done <<<"$names"
 	if [ -z "$missing" ]; then
 		ok "$what: every tiu function it names exists ($(echo "$names" | grep -c .) names)"

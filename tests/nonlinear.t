@@ -22,6 +22,8 @@
 #   header or after the ICMP header (the quote in a fragment), must be
 #   translated (dec_icmp_translated +1, no
 #   dec_icmp_skip_short);
+# - a tunnelled SYN in IPv6 with more extension headers than tiu follows,
+#   all in a fragment: pulled once, then counted (dec_skip_unparsed +1);
 # - egress: a TCP SYN written into the tap with its header split after the
 #   ports is forwarded by B and leaves through vb still non-linear: it must
 #   be encapsulated (enc_converted +1, no enc_drop_malformed).
@@ -84,6 +86,22 @@ t_icmp() {
 	result $? "v$fam ICMP error, iovecs $split: its quote translated at TC ingress ($d)"
 }
 
+# t_unparsed SPLIT: a tunnelled SYN in IPv6 with 7 extension headers, one
+# more than tiu follows: the first check finds the headers beyond the
+# linear part and pulls; the second must then count it as IP it cannot
+# parse (dec_skip_unparsed +1), not ask for another pull and pass it
+# uncounted (the check after a pull runs with nothing more to pull).
+t_unparsed() {
+	local split=$1 c0 c1 d
+	c0=$(counters tp $DEC)
+	in_ns "$B" "$REALSKB" send tp --tap --split "$split" --family 6 --src fd81::1 \
+		--dst fd81::2 --sport 40001 --dport 7001 --ext 7 || { not_ok "v6 --ext 7: send"; return; }
+	c1=$(counters tp $DEC)
+	d=$(tiu_counters_delta "$c0" "$c1")
+	[ "$d" = "dec_converted=+0 dec_skip_short=+0 dec_skip_unparsed=+1 dec_icmp_translated=+0 dec_icmp_skip_short=+0" ]
+	result $? "v6 with 7 extension headers, iovecs $split: pulled, then counted as unparsed ($d)"
+}
+
 # t_encap SPLIT: a TCP SYN through the tap, forwarded out of vb
 t_encap() {
 	local split=$1 c0 c1 d n=enc_converted\ enc_drop_malformed\ enc_skip_unparsed
@@ -107,6 +125,7 @@ run_test t_icmp 4 14
 run_test t_icmp 4 42               # outer headers linear, the quote not
 run_test t_icmp 6 14
 run_test t_icmp 6 62
+run_test t_unparsed 14            # all of IPv6 and its headers in a fragment
 run_test t_encap 38,2             # TCP ports linear, flags and the rest not
 run_test t_encap 14,10
 tap_done

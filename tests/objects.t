@@ -77,6 +77,7 @@ t_other_order() {
 		case $o in
 		tiu_xdp) src=xdp/tiu_xdp.bpf.c ;;
 		tiu_tc_compat) src=tc/tiu_tc.bpf.c def=-DTIU_NO_KFUNC ;;
+		tiu_sockops) src=cgroup/tiu_sockops.bpf.c ;;
 		*) src=tc/$o.bpf.c ;;
 		esac
 		clang -O2 -g -target $OTHER -Wall -Werror -Iheaders -I"/usr/include/$(${CC:-cc} -dumpmachine)" \

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * test_sockops.c - the keepalive sock_ops program (tc/tiu_sockops.bpf.c) on
+ * test_sockops.c - the keepalive sock_ops program (cgroup/tiu_sockops.bpf.c) on
  * live sockets.
  *
  * sock_ops has no BPF_PROG_TEST_RUN (sock_ops_prog_ops in net/core/filter.c

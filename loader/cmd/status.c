@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 
 #include "cmd.h"
@@ -222,12 +223,29 @@ static void text_status(const struct status *st, const struct iface_status *ifs,
 		text_iface(st, &ifs[i]);
 }
 
+/* The instructions the verifier walked to load program id (bpf_prog_info,
+ * Linux >= 5.16): what it cost `tiu up`. 0 when the kernel does not say. */
+static __u32 prog_verified_insns(__u32 id)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	int fd = bpf_prog_get_fd_by_id(id);
+
+	if (fd < 0)
+		return 0;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		info.verified_insns = 0;
+	close(fd);
+	return info.verified_insns;
+}
+
 static void json_tc(const char *key, bool has, const struct tc_info *t)
 {
 	printf("\"%s\":", key);
 	if (has)
-		printf("{\"prog\":\"%s\",\"prog_id\":%u,\"pref\":%u,\"handle\":%u}", t->name,
-		       t->prog_id, TIU_TC_PRIO, TIU_TC_HANDLE);
+		printf("{\"prog\":\"%s\",\"prog_id\":%u,\"verified_insns\":%u,\"pref\":%u,\"handle\":%u}",
+		       t->name, t->prog_id, prog_verified_insns(t->prog_id), TIU_TC_PRIO,
+		       TIU_TC_HANDLE);
 	else
 		printf("null");
 }
@@ -252,8 +270,9 @@ static void json_iface(const struct status *st, const struct iface_status *s)
 	}
 	printf("],\"xdp\":");
 	if (s->xdp.prog_id) {
-		printf("{\"prog\":\"%s\",\"prog_id\":%u,\"mode\":\"%s\",\"dispatcher\":%s,\"programs\":%d,\"kind\":",
-		       TIU_PROG_XDP_DECAP, s->xdp.prog_id, xdp_mode_name(s->xdp.mode),
+		printf("{\"prog\":\"%s\",\"prog_id\":%u,\"verified_insns\":%u,\"mode\":\"%s\",\"dispatcher\":%s,\"programs\":%d,\"kind\":",
+		       TIU_PROG_XDP_DECAP, s->xdp.prog_id, prog_verified_insns(s->xdp.prog_id),
+		       xdp_mode_name(s->xdp.mode),
 		       s->xdp.dispatcher ? "true" : "false", s->xdp.n_progs);
 		json_str(stdout, xdp_kind(st, &s->xdp, kind, sizeof(kind)));
 		printf("}");
@@ -266,9 +285,10 @@ static void json_iface(const struct status *st, const struct iface_status *s)
 	json_tc("tc_ingress", s->has_ingress, &s->ingress);
 	printf(",\"detour\":");
 	if (s->has_detour)
-		printf("{\"name\":\"%s\",\"ifindex\":%u,\"peer\":\"%s\",\"peer_ifindex\":%u,\"prog\":\"%s\",\"prog_id\":%u,\"rps\":\"%s\"}",
+		printf("{\"name\":\"%s\",\"ifindex\":%u,\"peer\":\"%s\",\"peer_ifindex\":%u,\"prog\":\"%s\",\"prog_id\":%u,\"verified_insns\":%u,\"rps\":\"%s\"}",
 		       s->detour.name, s->detour.ifindex, s->detour.peer, s->detour.peer_ifindex,
 		       s->detour_prog.prog_id ? s->detour_prog.name : "", s->detour_prog.prog_id,
+		       s->detour_prog.prog_id ? prog_verified_insns(s->detour_prog.prog_id) : 0,
 		       rps_text(detour_rps(&s->detour)));
 	else
 		printf("null");

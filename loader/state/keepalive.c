@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * keepalive.c - TCP keepalive for tunnelled connections: the sock_ops
- * program (tc/tiu_sockops.bpf.c) on the cgroup v2 root, and its maps.
+ * program (cgroup/tiu_sockops.bpf.c) on the cgroup v2 root, and its maps.
  *
  * One attachment serves every interface of every network namespace, so its
  * pins are global: TIU_PIN_ROOT/keepalive next to the namespaces' pin

@@ -34,7 +34,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-TREE = ["Makefile", "headers", "xdp", "tc", "loader", "tests", "bench"]
+TREE = ["Makefile", "headers", "xdp", "tc", "cgroup", "loader", "tests", "bench"]
 DATAPATH_TESTS = ["build/tests/test_datapath", "build/tests/test_pktfuzz"]
 EPSPEC_TESTS = ["build/tests/test_epspec"]
 
