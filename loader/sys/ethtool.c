@@ -247,7 +247,7 @@ int ethtool_no_udp_gro(__u32 ifindex, const char *ifname)
 	}
 	close(fd);
 	if (!err && !nl_link_type(ifindex, &type) && type == ARPHRD_PPP)
-		tiu_warn("%s: a PPP interface: if it is PPPoE, turn UDP GRO off on the Ethernet device under it (`ethtool -K ETH rx-gro-list off rx-udp-gro-forwarding off`): tiu cannot find that device, and its GRO would merge tunnelled datagrams that the decap on %s cannot convert",
+		tiu_warn("%s: a PPP interface: if it is PPPoE, turn UDP GRO off on the Ethernet device under it (`ethtool -K ETH rx-gro-list off rx-udp-gro-forwarding off`): a PPP device does not name it, and its GRO would merge tunnelled datagrams that the decap on %s cannot convert",
 			 ifname, ifname);
 	return err;
 }
