@@ -120,7 +120,7 @@ CROSS_PKGS := gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-arm-linux-gnueabih
 	libc6-dev-i386-cross qemu-user-static file llvm dpkg-dev debian-archive-keyring
 
 .PHONY: all test test-unit test-vm demo deps deps-check clean install uninstall deb bench bench-quick soak \
-	static static-cc cross cross-deps test-cross mutants
+	static static-cc static-tests cross cross-deps test-cross mutants
 
 all: $(BPF_OBJS) $(SKELS) $(LOADER) $(TEST_BINS) $(TEST_BPF_OBJS) $(TEST_TOOLS) $(FUZZ_BINS) \
 	$(FUZZ_TOOLS) $(BENCH_BINS) $(VM_BINS)
@@ -276,6 +276,25 @@ $(STATIC_DIR)/compiled: $(STATIC_SRCS) $(wildcard loader/*.h) $(HEADERS) $(STATI
 		$(STATIC_CC) $(STATIC_CFLAGS) -c $$f -o $(STATIC_DIR)/$$(basename $$f .c).o || exit 1; \
 	done
 	$(Q)echo "$(STATIC_TRIPLET): compiled, not linked: Debian has no libbpf, libxdp, libelf or zlib for this CPU" | tee $@
+
+# The other-CPU VM lanes (tests/vm/arch-lane.sh) run these in their guest:
+# the golden table and the packet fuzzer built statically for the target,
+# against the skeletons of its byte order ($(STATIC_DIR) comes first in the
+# include path), and the lane's own small tools (tests/vm/archlane.c).
+STATIC_TESTS := test_datapath test_pktfuzz
+static-tests: static-cc $(addprefix $(STATIC_DIR)/tests/,$(STATIC_TESTS)) $(STATIC_DIR)/vm/archlane
+
+$(STATIC_DIR)/tests/%: tests/%.c $$(call test_parts,$$*,c) $$(call test_parts,$$*,h) $(TEST_LIB_SRCS) \
+		$(wildcard tests/lib/*.h) loader/probe.h $(HEADERS) $(STATIC_SKELS) $(STATIC_SYSROOT_STAMP)
+	$(call msg,STATIC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(STATIC_CC) $(STATIC_CFLAGS) -Itests/lib -Iloader $< $(call test_parts,$*,c) $(TEST_LIB_SRCS) \
+		-o $@ $(STATIC_LDFLAGS) -lbpf -lelf -lz -lm
+
+$(STATIC_DIR)/vm/archlane: tests/vm/archlane.c
+	$(call msg,STATIC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(STATIC_CC) -static -O2 -Wall -Wextra -Werror $< -o $@
 
 cross:
 	$(Q)for t in $(CROSS_TARGETS) $(CROSS_COMPILE_ONLY); do \
