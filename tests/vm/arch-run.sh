@@ -21,7 +21,7 @@
 #     modules.dep, decompressed, and busybox depmod's modules.dep and
 #     modules.alias go into the initramfs;
 #   - the userland: busybox-static, dash, iproute2, nftables and tcpdump of that
-#     CPU with every library they depend on (the closure apt computes against
+#     CPU from the machine's own suite, with every library they depend on (the closure apt computes against
 #     an empty dpkg status), each package `dpkg-deb -x`-ed into
 #     $BUILD/vm/arch/CPU/root, once;
 #   - the lane's binaries, built by `make static static-tests CROSS=TRIPLET`:
@@ -59,20 +59,25 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-# What differs between the CPUs. KFILE: the kernel file qemu boots (malta
-# wants the ELF vmlinux, the others the compressed image).
+# What differs between the CPUs. KFILE: the kernel file qemu boots (the
+# compressed image of each; malta's is an ELF, as qemu wants there).
 case $CPU in
 arm64)
 	SUITE=trixie TRIPLET=aarch64-linux-gnu KMETA=linux-image-arm64 KFILE=vmlinuz MEM=1024
 	QEMU=(qemu-system-aarch64 -M virt -cpu cortex-a57) CONSOLE=ttyAMA0 ;;
 s390x)
 	SUITE=trixie TRIPLET=s390x-linux-gnu KMETA=linux-image-s390x KFILE=vmlinuz MEM=1024
-	QEMU=(qemu-system-s390x -M s390-ccw-virtio) CONSOLE=ttysclp0 ;;
+	QEMU=(qemu-system-s390x -M s390-ccw-virtio -cpu max) CONSOLE=ttysclp0 ;;
 mipsel)
-	SUITE=bookworm TRIPLET=mipsel-linux-gnu KMETA=linux-image-4kc-malta KFILE=vmlinux MEM=256
+	SUITE=bookworm TRIPLET=mipsel-linux-gnu KMETA=linux-image-4kc-malta KFILE=vmlinuz MEM=256
 	QEMU=(qemu-system-mipsel -M malta) CONSOLE=ttyS0 ;;
 *) die "unknown CPU '$CPU' (arm64, s390x or mipsel)" ;;
 esac
+# The userland comes from the machine's own suite (Debian 12) for every
+# CPU: the tools only drive the test, and the machine's suite is the one
+# whose packages the sysroots of `make static` already come from (a mirror
+# may lag behind on another suite's newest point release of a CPU).
+USUITE=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
 ARCHDIR=$BUILD/vm/arch/$CPU
 BIN=$BUILD/static/$TRIPLET
 # the tests need these (each with its dependencies); everything else
@@ -104,29 +109,50 @@ private_apt_setup "$BUILD/vm/apt/$SUITE-$CPU" "$SUITE" "$CPU" arch-run "${VM_DEB
 APT_GET+=(-o Debug::NoLocking=1)
 
 # ------------------------------------------------------------- kernel --
-pkg=$("${APT_CACHE[@]}" depends "$KMETA" 2>/dev/null |
-	awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { print $2; exit }') || pkg=
+# The package the meta-package depends on; where the mirror cannot serve it
+# (seen: a mirror without trixie's newest s390x image), the newest other
+# image of the same flavour in the suite's lists, with a warning that the
+# lane prints. ARCH_KERNEL_PKG pins one.
+flavour=${KMETA#linux-image-}
+pkg=${ARCH_KERNEL_PKG:-$("${APT_CACHE[@]}" depends "$KMETA" 2>/dev/null |
+	awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { print $2; exit }')} || pkg=
 [ -n "$pkg" ] || die "cannot resolve the kernel package from $KMETA of $SUITE ($CPU)$APT_NOTE"
-ver=$("${APT_CACHE[@]}" show --no-all-versions "$pkg" 2>/dev/null | awk '$1 == "Version:" { print $2; exit }') || ver=
-[ -n "$ver" ] || die "apt knows no version of $pkg in $SUITE ($CPU)$APT_NOTE"
-KDIR=$ARCHDIR/kernel/${pkg}_$ver
-if [ ! -e "$KDIR/.complete" ]; then
-	echo "arch-run: fetching $pkg $ver ($SUITE, $CPU; once, cached in $ARCHDIR/kernel)" >&2
+# kernel/resolved.PACKAGE: the directory of what was fetched for it
+first=$pkg
+KDIR=$(head -n 1 "$ARCHDIR/kernel/resolved.$pkg" 2>/dev/null) || KDIR=
+if [ -z "$KDIR" ] || [ ! -e "$KDIR/.complete" ]; then
 	mkdir -p "$ARCHDIR/kernel"
 	tmp=$(mktemp -d "$ARCHDIR/kernel/.fetch.XXXXXX")
-	(cd "$tmp" && "${APT_GET[@]}" download -q "$pkg=$ver" >&2) ||
-		{ rm -rf "$tmp"; die "cannot download kernel package $pkg=$ver ($SUITE, $CPU) with apt-get download$APT_NOTE"; }
+	for cand in $pkg $("${APT_CACHE[@]}" search --names-only "^linux-image-[0-9].*-$flavour\$" 2>/dev/null |
+		awk '{ print $1 }' | grep -vx "$pkg" | sort -rV | head -n 2); do
+		echo "arch-run: fetching $cand ($SUITE, $CPU; once, cached in $ARCHDIR/kernel)" >&2
+		if (cd "$tmp" && "${APT_GET[@]}" download -q "$cand" >"$tmp/download.log" 2>&1); then
+			pkg=$cand
+			break
+		fi
+		echo "arch-run: WARNING: cannot download $cand: $(grep -m1 '^E:' "$tmp/download.log" || tail -n 1 "$tmp/download.log")" >&2
+	done
+	ls "$tmp"/*.deb >/dev/null 2>&1 ||
+		{ rm -rf "$tmp"; die "cannot download kernel package $first ($SUITE, $CPU) or an older $flavour image with apt-get download$APT_NOTE"; }
+	ver=$(dpkg-deb -f "$tmp"/*.deb Version)
+	KDIR=$ARCHDIR/kernel/${pkg}_$ver
 	mkdir "$tmp/root"
 	dpkg-deb -x "$tmp"/*.deb "$tmp/root" || die "cannot extract $pkg"
 	rm -f "$tmp"/*.deb
 	[ -e "$tmp/root/lib" ] || ln -s usr/lib "$tmp/root/lib"
 	# modules.dep is left to the package's postinst: made here, in the tree
 	/bin/busybox depmod -b "$tmp/root" "$(ls "$tmp/root/lib/modules")" || die "depmod failed for $pkg"
-	rm -rf "$ARCHDIR/kernel"/linux-image-*
+	rm -rf "$ARCHDIR/kernel"/linux-image-* "$ARCHDIR/kernel"/resolved.*
 	mv "$tmp/root" "$KDIR"
 	rm -rf "$tmp"
 	touch "$KDIR/.complete"
+	echo "$KDIR" >"$ARCHDIR/kernel/resolved.$first"
 fi
+ver=${KDIR##*_}
+pkg=${KDIR##*/}
+pkg=${pkg%_*}
+[ "$pkg" = "$first" ] ||
+	echo "arch-run: WARNING: $KMETA of $SUITE depends on $first, which the mirror does not serve: this lane boots $pkg $ver" >&2
 KVER=$(ls "$KDIR/lib/modules")
 KMODDIR=$(realpath "$KDIR/lib/modules/$KVER")
 KIMG=$KDIR/boot/$KFILE-$KVER
@@ -134,17 +160,20 @@ KIMG=$KDIR/boot/$KFILE-$KVER
 
 # ----------------------------------------------------------- userland --
 ROOT=$ARCHDIR/root
-if [ ! -e "$ROOT/.complete" ] || [ "$(cat "$ROOT/.complete")" != "$SUITE $USERLAND" ]; then
-	echo "arch-run: fetching $USERLAND with their libraries ($SUITE, $CPU; once, in $ROOT)" >&2
+[ "$USUITE" = "$SUITE" ] || private_apt_setup "$BUILD/vm/apt/$USUITE-$CPU" "$USUITE" "$CPU" arch-run "${VM_DEBIAN_MIRROR:-}" ||
+	die "$PRIVATE_APT_ERR: the $CPU lane cannot run"
+APT_GET+=(-o Debug::NoLocking=1)
+if [ ! -e "$ROOT/.complete" ] || [ "$(cat "$ROOT/.complete")" != "$USUITE $USERLAND" ]; then
+	echo "arch-run: fetching $USERLAND with their libraries ($USUITE, $CPU; once, in $ROOT)" >&2
 	tmp=$(mktemp -d "$ARCHDIR/.root.XXXXXX")
 	# shellcheck disable=SC2086
 	"${APT_GET[@]}" install --print-uris -qq --no-install-recommends $USERLAND >"$tmp/uris" 2>"$tmp/err" ||
-		{ rm -rf "$tmp"; die "apt cannot resolve $USERLAND for $CPU ($SUITE): $(head -n 1 "$tmp/err")$APT_NOTE"; }
+		{ rm -rf "$tmp"; die "apt cannot resolve $USERLAND for $CPU ($USUITE): $(head -n 1 "$tmp/err")$APT_NOTE"; }
 	pkgs=$(awk '{ n = $2; sub(/_.*/, "", n); printf "%s ", n }' "$tmp/uris")
 	[ -n "$pkgs" ] || die "apt resolved no packages for $USERLAND ($CPU)"
 	# shellcheck disable=SC2086
 	(cd "$tmp" && "${APT_GET[@]}" download -q $pkgs >"$tmp/download.log" 2>&1) ||
-		{ die "apt-get download failed for $CPU ($SUITE): $(grep -m1 '^E:' "$tmp/download.log")$APT_NOTE"; }
+		{ die "apt-get download failed for $CPU ($USUITE): $(grep -m1 '^E:' "$tmp/download.log")$APT_NOTE"; }
 	mkdir "$tmp/root"
 	for deb in "$tmp"/*.deb; do
 		dpkg-deb -x "$deb" "$tmp/root" || die "cannot extract $deb"
@@ -154,7 +183,7 @@ if [ ! -e "$ROOT/.complete" ] || [ "$(cat "$ROOT/.complete")" != "$SUITE $USERLA
 		[ -e "$tmp/root/$d" ] || [ ! -d "$tmp/root/usr/$d" ] || ln -s "usr/$d" "$tmp/root/$d"
 	done
 	rm -rf "$tmp/root/usr/share/doc" "$tmp/root/usr/share/man" "$tmp/root/usr/share/locale" "$tmp/root/usr/share/info"
-	echo "$SUITE $USERLAND" >"$tmp/root/.complete"
+	echo "$USUITE $USERLAND" >"$tmp/root/.complete"
 	rm -rf "$ROOT"
 	mv "$tmp/root" "$ROOT"
 	rm -rf "$tmp"
