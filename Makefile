@@ -110,7 +110,8 @@ BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 DEPS_PKGS := clang llvm gcc make libc6-dev pkg-config libbpf-dev libxdp-dev xdp-tools \
 	bpftool libelf-dev zlib1g-dev libmnl-dev iproute2 ethtool nftables tcpdump iperf3 \
 	perl python3 libclang-rt-dev conntrack debhelper dpkg-dev busybox-static systemd
-VM_PKGS := qemu-system-x86 busybox-static wireguard-tools systemd udev
+VM_PKGS := qemu-system-x86 busybox-static wireguard-tools systemd udev qemu-system-arm qemu-system-misc \
+	qemu-system-mips
 # make cross / test-cross: the cross compilers with their C libraries (the
 # 32-bit x86 one checks -m32 builds: gcc-multilib conflicts with them all),
 # qemu's user-mode emulators for tests/cross.t, llvm-readelf and file.
@@ -335,9 +336,20 @@ test-unit: all
 
 # Stock-kernel lanes (Debian 12's 6.1 and 13's 6.12 under qemu; KERNELS=trixie
 # runs one): dispatcher, no-kfunc and kfunc paths, WireGuard, netkit.
-test-vm: all
+# The other-CPU lanes (arm64, s390x, mipsel) run the static binaries of
+# their CPU (make static static-tests CROSS=TRIPLET; cross compilers from
+# CROSS_PKGS).
+VM_LANE_TRIPLET_arm64 := aarch64-linux-gnu
+VM_LANE_TRIPLET_s390x := s390x-linux-gnu
+VM_LANE_TRIPLET_mipsel := mipsel-linux-gnu
+VM_LANE_TRIPLETS = $(foreach l,$(or $(KERNELS),bookworm trixie arm64 s390x mipsel),$(VM_LANE_TRIPLET_$(l)))
+
+test-vm: all $(if $(VM_LANE_TRIPLETS),cross-deps)
 	$(Q)missing=; for p in $(VM_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; fi
+	$(Q)for t in $(VM_LANE_TRIPLETS); do \
+		$(MAKE) --no-print-directory static static-tests CROSS=$$t || exit 1; \
+	done
 	$(Q)BUILD=$(abspath $(BUILD)) $(if $(KERNELS),KERNELS='$(KERNELS)') tests/vm/lane.sh
 
 demo: deps-check
