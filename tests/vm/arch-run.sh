@@ -284,8 +284,8 @@ T0=$(date +%s.%N)
 timeout -k 5 "$TIMEOUT" "${QEMU[@]}" </dev/null 2>"$RUN/qemu.stderr" &
 QPID=$!
 # The TAP between the markers, without the console's carriage returns.
-tail -n +1 -f --pid="$QPID" "$RUN/console.log" | tr -d '\r' |
-	sed -u -n '/^arch-lane: begin/,/^arch-lane: exit/{/^arch-lane: /d;p}' &
+tail -n +1 -f --pid="$QPID" "$RUN/console.log" |
+	sed -u -n 's/\r$//; /^arch-lane: begin/,/^arch-lane: exit/{/^arch-lane: /d;p}' &
 TPID=$!
 QRC=0
 wait "$QPID" || QRC=$?
