@@ -195,7 +195,7 @@ run_tap "the packet fuzzer against the model (test_pktfuzz ${LANE_FUZZ_FRAMES:-3
 	/lane/test_pktfuzz "${LANE_FUZZ_FRAMES:-300}"
 topo=1
 want "transfer end-to-end no-BTF" && { topo_up >/tmp/topo.log 2>&1; topo=$?; }
-comment </tmp/topo.log
+[ ! -e /tmp/topo.log ] || comment </tmp/topo.log
 if [ "$topo" = 0 ]; then
 	plain_blocked >/tmp/plain.log 2>&1
 	tap $? "the middlebox drops plain TCP"
