@@ -125,7 +125,7 @@ xfer() {
 	timeout 300 nsenter --net=/run/netns/C /lane/archlane send 10.81.2.1 $PORT /tmp/$name.in || rc=1
 	wait $rpid || rc=1
 	sleep 1
-	kill $cpid0 $cpid
+	kill $cpid0 $cpid 2>/dev/null || { echo "a capture ended early:"; cat /tmp/$name.tcpdump0 /tmp/$name.tcpdump1; rc=1; }
 	wait $cpid0 $cpid 2>/dev/null
 	sa=$(sha256sum </tmp/$name.in | cut -d' ' -f1)
 	sb=$(sha256sum </tmp/$name.out 2>/dev/null | cut -d' ' -f1)
