@@ -216,6 +216,9 @@ for applet in $(/bin/busybox --list | grep -vx busybox); do
 done
 [ -e "$stage/bin/sh" ] || ln -s dash "$stage/bin/sh"
 [ -x "$stage/bin/dash" ] || die "dash of $CPU has no /bin/dash"
+# root by name (tcpdump -Z root): the userland has no base-passwd
+printf 'root:x:0:0:root:/root:/bin/sh\n' >"$stage/etc/passwd"
+printf 'root:x:0:\n' >"$stage/etc/group"
 # the kernel opens /dev/console for init before devtmpfs is mounted
 mknod -m 600 "$stage/dev/console" c 5 1
 # the modules and their dependencies, decompressed; depmod's tables
