@@ -123,7 +123,8 @@ DEPS_PKGS := clang llvm gcc make libc6-dev pkg-config libbpf-dev libxdp-dev xdp-
 	bpftool libelf-dev zlib1g-dev libmnl-dev iproute2 ethtool nftables tcpdump iperf3 \
 	perl python3 libclang-rt-dev conntrack debhelper dpkg-dev busybox-static systemd \
 	groff-base lintian strace
-VM_PKGS := qemu-system-x86 busybox-static wireguard-tools systemd udev
+VM_PKGS := qemu-system-x86 busybox-static wireguard-tools systemd udev qemu-system-arm qemu-system-misc \
+	qemu-system-mips
 # make cross / test-cross: the cross compilers with their C libraries (the
 # 32-bit x86 one checks -m32 builds: gcc-multilib conflicts with them all),
 # qemu's user-mode emulators for tests/cross.t, llvm-readelf and file.
@@ -133,7 +134,7 @@ CROSS_PKGS := gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-arm-linux-gnueabih
 	libc6-dev-i386-cross qemu-user-static file llvm dpkg-dev debian-archive-keyring
 
 .PHONY: all test test-unit test-vm demo deps deps-check clean install uninstall deb bench bench-quick bench-reconnect soak \
-	static static-cc cross cross-deps test-cross mutants
+	static static-cc static-tests cross cross-deps test-cross mutants
 
 all: $(BPF_OBJS) $(SKELS) $(LOADER) $(LOADER_TEST) $(TEST_BINS) $(TEST_BPF_OBJS) $(TEST_TOOLS) $(FUZZ_BINS) \
 	$(FUZZ_TOOLS) $(BENCH_BINS) $(VM_BINS)
@@ -294,6 +295,25 @@ $(STATIC_DIR)/compiled: $(STATIC_SRCS) $(LOADER_HDRS) $(HEADERS) $(STATIC_SKELS)
 	done
 	$(Q)echo "$(STATIC_TRIPLET): compiled, not linked: Debian has no libbpf, libxdp, libelf or zlib for this CPU" | tee $@
 
+# The other-CPU VM lanes (tests/vm/arch-lane.sh) run these in their guest:
+# the golden table and the packet fuzzer built statically for the target,
+# against the skeletons of its byte order ($(STATIC_DIR) comes first in the
+# include path), and the lane's own small tools (tests/vm/archlane.c).
+STATIC_TESTS := test_datapath test_pktfuzz
+static-tests: static-cc $(addprefix $(STATIC_DIR)/tests/,$(STATIC_TESTS)) $(STATIC_DIR)/vm/archlane
+
+$(STATIC_DIR)/tests/%: tests/%.c $$(call test_parts,$$*,c) $$(call test_parts,$$*,h) $(TEST_LIB_SRCS) \
+		$(wildcard tests/lib/*.h) loader/probe.h $(HEADERS) $(STATIC_SKELS) $(STATIC_SYSROOT_STAMP)
+	$(call msg,STATIC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(STATIC_CC) $(STATIC_CFLAGS) -Itests/lib -Iloader $< $(call test_parts,$*,c) $(TEST_LIB_SRCS) \
+		-o $@ $(STATIC_LDFLAGS) -lbpf -lelf -lz -lm
+
+$(STATIC_DIR)/vm/archlane: tests/vm/archlane.c
+	$(call msg,STATIC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(STATIC_CC) -static -O2 -Wall -Wextra -Werror $< -o $@
+
 cross:
 	$(Q)for t in $(CROSS_TARGETS) $(CROSS_COMPILE_ONLY); do \
 		$(MAKE) --no-print-directory static CROSS=$$t || exit 1; \
@@ -333,9 +353,20 @@ test-unit: all
 
 # Stock-kernel lanes (Debian 12's 6.1 and 13's 6.12 under qemu; KERNELS=trixie
 # runs one): dispatcher, no-kfunc and kfunc paths, WireGuard, netkit.
-test-vm: all
+# The other-CPU lanes (arm64, s390x, mipsel) run the static binaries of
+# their CPU (make static static-tests CROSS=TRIPLET; cross compilers from
+# CROSS_PKGS).
+VM_LANE_TRIPLET_arm64 := aarch64-linux-gnu
+VM_LANE_TRIPLET_s390x := s390x-linux-gnu
+VM_LANE_TRIPLET_mipsel := mipsel-linux-gnu
+VM_LANE_TRIPLETS = $(foreach l,$(or $(KERNELS),bookworm trixie arm64),$(VM_LANE_TRIPLET_$(l)))
+
+test-vm: all $(if $(VM_LANE_TRIPLETS),cross-deps)
 	$(Q)missing=; for p in $(VM_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; fi
+	$(Q)for t in $(VM_LANE_TRIPLETS); do \
+		$(MAKE) --no-print-directory static static-tests CROSS=$$t || exit 1; \
+	done
 	$(Q)BUILD=$(abspath $(BUILD)) $(if $(KERNELS),KERNELS='$(KERNELS)') tests/vm/lane.sh
 
 demo: deps-check

@@ -153,9 +153,19 @@ static __always_inline int tiu_icmp_restore_l4(void *l4, void *data_end, __u32 n
 				return -1;
 			tiu_icmp_put16(check, w, buf.w[i]);
 		} else if (2 * i + 1 == n) {
+			/* the lone byte as the first byte of a word in memory:
+			 * the low half of the u16 on little endian, the high
+			 * half on big endian */
+			union {
+				__u16 v;
+				__u8 b[2];
+			} o = {}, t = {};
+
 			if ((void *)(w + 1) > data_end)
 				return -1;
-			*check = tiu_csum_replace16(*check, w[0], buf.b[2 * i]);
+			o.b[0] = w[0];
+			t.b[0] = buf.b[2 * i];
+			*check = tiu_csum_replace16(*check, o.v, t.v);
 			w[0] = buf.b[2 * i];
 		}
 	}

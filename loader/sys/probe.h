@@ -19,6 +19,7 @@ enum ip_summed_probe {
 	IPS_READABLE, /* kernel BTF with bpf_cast_to_kern_ctx */
 	IPS_NO_BTF,   /* no /sys/kernel/btf/vmlinux (CONFIG_DEBUG_INFO_BTF off) */
 	IPS_NO_KFUNC, /* kernel BTF without the kfunc (before 6.2) */
+	IPS_NO_KFUNC_CALL, /* the kfunc, but no JIT that calls kfuncs (s390x Debian) */
 };
 enum ip_summed_probe ip_summed_probe(void);
 /* The reason in a few words, e.g. "no kernel BTF (/sys/kernel/btf/vmlinux)" */
