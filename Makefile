@@ -303,7 +303,7 @@ STATIC_TESTS := test_datapath test_pktfuzz
 static-tests: static-cc $(addprefix $(STATIC_DIR)/tests/,$(STATIC_TESTS)) $(STATIC_DIR)/vm/archlane
 
 $(STATIC_DIR)/tests/%: tests/%.c $$(call test_parts,$$*,c) $$(call test_parts,$$*,h) $(TEST_LIB_SRCS) \
-		$(wildcard tests/lib/*.h) loader/probe.h $(HEADERS) $(STATIC_SKELS) $(STATIC_SYSROOT_STAMP)
+		$(wildcard tests/lib/*.h) loader/sys/probe.h $(HEADERS) $(STATIC_SKELS) $(STATIC_SYSROOT_STAMP)
 	$(call msg,STATIC,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(STATIC_CC) $(STATIC_CFLAGS) -Itests/lib -Iloader $< $(call test_parts,$*,c) $(TEST_LIB_SRCS) \
