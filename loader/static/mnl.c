@@ -297,3 +297,22 @@ int mnl_attr_parse(const struct nlmsghdr *nlh, unsigned int offset, mnl_attr_cb_
 	}
 	return ret;
 }
+
+/* The attributes nested in attr, as libmnl's: a truncated one ends the walk. */
+int mnl_attr_parse_nested(const struct nlattr *nested, mnl_attr_cb_t cb, void *data)
+{
+	size_t pos = MNL_ATTR_HDRLEN, end = nested->nla_len;
+	int ret = MNL_CB_OK;
+
+	while (pos + sizeof(struct nlattr) <= end) {
+		const struct nlattr *attr = (const struct nlattr *)((const char *)nested + pos);
+
+		if (attr->nla_len < sizeof(*attr) || pos + attr->nla_len > end)
+			break;
+		ret = cb(attr, data);
+		if (ret <= MNL_CB_STOP)
+			return ret;
+		pos += MNL_ALIGN(attr->nla_len);
+	}
+	return ret;
+}
