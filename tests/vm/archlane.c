@@ -140,6 +140,22 @@ static uint32_t rd32(const uint8_t *p, int swap)
 	return swap ? __builtin_bswap32(v) : v;
 }
 
+/* The first frame with a wrong checksum, on stderr: the value it has, the
+ * one it should have, and its bytes, to tell a wrong sum from wrong data. */
+static void dumpbad(const uint8_t *pkt, uint32_t cap, const uint8_t *l4, unsigned l4len,
+		    uint32_t sum)
+{
+	uint8_t c[2] = { l4[6], l4[7] };
+	uint16_t want;
+
+	want = fold(sum16(l4, 6, sum) + sum16(l4 + 8, l4len - 8, 0));
+	fprintf(stderr, "archlane: first wrong checksum: 0x%02x%02x, want 0x%04x, frame:", c[0], c[1],
+		want ? want : 0xffff);
+	for (uint32_t i = 0; i < cap && i < 128; i++)
+		fprintf(stderr, "%s%02x", i % 16 ? " " : "\n  ", pkt[i]);
+	fprintf(stderr, "\n");
+}
+
 static int pcapcheck(const char *path, const char *portstr)
 {
 	unsigned port = atoi(portstr);
@@ -211,7 +227,8 @@ static int pcapcheck(const char *path, const char *portstr)
 				zero++; /* "no checksum": tiu must never send it */
 				bad++;
 			} else if (fold(sum16(l4, l4len, sum)) != 0) {
-				bad++;
+				if (!bad++)
+					dumpbad(pkt, cap, l4, l4len, sum);
 			}
 		}
 	}
