@@ -297,3 +297,23 @@ int mnl_attr_parse(const struct nlmsghdr *nlh, unsigned int offset, mnl_attr_cb_
 	}
 	return ret;
 }
+
+/* Every attribute nested in attr, each whole inside it, until the callback
+ * stops. */
+int mnl_attr_parse_nested(const struct nlattr *attr, mnl_attr_cb_t cb, void *data)
+{
+	size_t pos = MNL_ATTR_HDRLEN;
+	int ret = MNL_CB_OK;
+
+	while (pos + sizeof(struct nlattr) <= attr->nla_len) {
+		const struct nlattr *a = (const struct nlattr *)((const char *)attr + pos);
+
+		if (a->nla_len < sizeof(*a) || pos + a->nla_len > attr->nla_len)
+			break;
+		ret = cb(a, data);
+		if (ret <= MNL_CB_STOP)
+			return ret;
+		pos += MNL_ALIGN(a->nla_len);
+	}
+	return ret;
+}
