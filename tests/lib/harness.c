@@ -69,11 +69,9 @@ static int share_maps(struct harness *h, struct bpf_object *obj)
  * no socket lookup helper: those TC objects get tiu_no_sk_lookup, so their
  * decap refuses every remote=-only match (dec_skip_not_ours).
  */
-static void l3_types(struct bpf_program *egress, struct bpf_program *writer,
-		     struct bpf_program *decap)
+static void l3_types(struct bpf_program *egress, struct bpf_program *decap)
 {
 	bpf_program__set_type(egress, BPF_PROG_TYPE_LWT_XMIT);
-	bpf_program__set_type(writer, BPF_PROG_TYPE_LWT_XMIT); /* egress tail-calls it */
 	bpf_program__set_type(decap, BPF_PROG_TYPE_LWT_XMIT);
 }
 
@@ -83,7 +81,6 @@ static int tc_prepare(struct harness *h, struct bpf_object *obj)
 {
 	if (h->framing == TIU_FRAMING_L3)
 		l3_types(bpf_object__find_program_by_name(obj, "tiu_tc_egress"),
-			 bpf_object__find_program_by_name(obj, "tiu_tc_egress_write"),
 			 bpf_object__find_program_by_name(obj, "tiu_tc_decap"));
 	unpin_all(obj);
 	return share_maps(h, obj);
@@ -308,33 +305,6 @@ int harness_iface(struct harness *h, uint32_t slot, const struct tiu_iface *ifac
 	static const struct tiu_iface zero;
 
 	return bpf_map_update_elem(h->fd_ifaces, &slot, iface ? iface : &zero, BPF_ANY);
-}
-
-static int writer_off(struct bpf_object *obj, int off)
-{
-	struct bpf_map *m = bpf_object__find_map_by_name(obj, "tc_egress_writer");
-	struct bpf_program *w = bpf_object__find_program_by_name(obj, "tiu_tc_egress_write");
-	uint32_t key = 0;
-	int fd;
-
-	if (!m || !w)
-		return -1;
-	if (off) {
-		int err = bpf_map_delete_elem(bpf_map__fd(m), &key);
-
-		return err && errno != ENOENT ? -1 : 0;
-	}
-	fd = bpf_program__fd(w);
-	return bpf_map_update_elem(bpf_map__fd(m), &key, &fd, BPF_ANY);
-}
-
-int harness_writer_off(struct harness *h, int off)
-{
-	int err = writer_off(h->compat->obj, off);
-
-	if (h->tc)
-		err |= writer_off(h->tc->obj, off);
-	return err;
 }
 
 int harness_stats(struct harness *h, uint32_t slot, uint64_t out[TIU_STAT__MAX])
