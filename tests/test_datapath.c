@@ -1017,25 +1017,35 @@ static void show_diff(const uint8_t *a, const uint8_t *b, size_t len)
 		}
 }
 
+/* Run one setup call unless one failed already; name the first failure. */
+#define EP(call)                                                                 \
+	do {                                                                     \
+		if (!err && (call)) {                                            \
+			printf("# %s: %s\n", #call, strerror(errno));          \
+			err = -1;                                                \
+		}                                                                \
+	} while (0)
+
 static int setup_endpoints(struct harness *h)
 {
-	int err = harness_clear_endpoints(h);
+	int err = 0;
 
-	err |= harness_endpoint(h, SLOT, 4, SRV4, PORT_SRV, TIU_ROLE_REMOTE, 1);
-	err |= harness_endpoint(h, SLOT, 6, SRV6, PORT_SRV, TIU_ROLE_REMOTE, 1);
-	err |= harness_endpoint(h, SLOT, 6, NULL, PORT_WILD, TIU_ROLE_LOCAL, 1);
-	err |= harness_endpoint_range(h, SLOT, 4, SRV4, RANGE_SRV, RANGE_SRV_LAST, TIU_ROLE_REMOTE, 1);
-	err |= harness_endpoint_range(h, SLOT, 6, SRV6, RANGE_SRV, RANGE_SRV_LAST, TIU_ROLE_REMOTE, 1);
-	err |= harness_endpoint_range(h, SLOT, 6, NULL, RANGE_WILD, RANGE_WILD_LAST, TIU_ROLE_LOCAL, 1);
-	err |= harness_endpoint(h, SLOT, 4, CLI4, PORT_CLI, TIU_ROLE_LOCAL, 1);
-	err |= harness_endpoint(h, SLOT, 6, NULL, PORT_R, TIU_ROLE_REMOTE, 1);
+	EP(harness_clear_endpoints(h));
+	EP(harness_endpoint(h, SLOT, 4, SRV4, PORT_SRV, TIU_ROLE_REMOTE, 1));
+	EP(harness_endpoint(h, SLOT, 6, SRV6, PORT_SRV, TIU_ROLE_REMOTE, 1));
+	EP(harness_endpoint(h, SLOT, 6, NULL, PORT_WILD, TIU_ROLE_LOCAL, 1));
+	EP(harness_endpoint_range(h, SLOT, 4, SRV4, RANGE_SRV, RANGE_SRV_LAST, TIU_ROLE_REMOTE, 1));
+	EP(harness_endpoint_range(h, SLOT, 6, SRV6, RANGE_SRV, RANGE_SRV_LAST, TIU_ROLE_REMOTE, 1));
+	EP(harness_endpoint_range(h, SLOT, 6, NULL, RANGE_WILD, RANGE_WILD_LAST, TIU_ROLE_LOCAL, 1));
+	EP(harness_endpoint(h, SLOT, 4, CLI4, PORT_CLI, TIU_ROLE_LOCAL, 1));
+	EP(harness_endpoint(h, SLOT, 6, NULL, PORT_R, TIU_ROLE_REMOTE, 1));
 	/* another interface's endpoints (its bits on the same port table)
 	 * must not matter here */
-	err |= harness_endpoint(h, OTHER_SLOT, 4, NULL, 9, TIU_ROLE_REMOTE, 1);
-	err |= harness_endpoint(h, OTHER_SLOT, 6, OTHER6, PORT_SRV, TIU_ROLE_REMOTE, 1);
-	err |= harness_endpoint(h, OTHER_SLOT, 6, NULL, PORT_OTHER, TIU_ROLE_LOCAL, 1);
-	err |= harness_endpoint(h, OTHER_SLOT, 6, NULL, PORT_OTHER + 1, TIU_ROLE_REMOTE, 1);
-	err |= harness_endpoint(h, OTHER_SLOT, 4, CLI4_NEAR, PORT_CLI, TIU_ROLE_LOCAL, 1);
+	EP(harness_endpoint(h, OTHER_SLOT, 4, NULL, 9, TIU_ROLE_REMOTE, 1));
+	EP(harness_endpoint(h, OTHER_SLOT, 6, OTHER6, PORT_SRV, TIU_ROLE_REMOTE, 1));
+	EP(harness_endpoint(h, OTHER_SLOT, 6, NULL, PORT_OTHER, TIU_ROLE_LOCAL, 1));
+	EP(harness_endpoint(h, OTHER_SLOT, 6, NULL, PORT_OTHER + 1, TIU_ROLE_REMOTE, 1));
+	EP(harness_endpoint(h, OTHER_SLOT, 4, CLI4_NEAR, PORT_CLI, TIU_ROLE_LOCAL, 1));
 	return err;
 }
 
