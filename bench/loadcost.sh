@@ -7,8 +7,8 @@
 # (default 3) under `strace -f -T -e trace=bpf`, sums the time of each
 # BPF_PROG_LOAD by program name, and prints per program the median load time
 # of the runs and the verified instructions (bpf_prog_info.verified_insns,
-# build/bench/proginsns, of the programs `tiu status -j` shows attached and
-# the one they tail-call), then the total. Markdown on stdout.
+# build/bench/proginsns, of the programs `tiu status -j` shows attached),
+# then the total. Markdown on stdout.
 # Needs root and strace. BUILD (default ./build) holds tiu and bench/proginsns.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)

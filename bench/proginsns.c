@@ -4,8 +4,8 @@
  *
  * usage: proginsns PROG_ID...
  *   prints one line per program: "NAME ID VERIFIED_INSNS XLATED_INSNS",
- *   followed by the programs in its program arrays (tiu_tc_egress tail-calls
- *   tiu_tc_egress_write), each once. verified_insns is bpf_prog_info's
+ *   followed by the programs in its program arrays (tiu's have none now),
+ *   each once. verified_insns is bpf_prog_info's
  *   (kernel >= 5.16; 0 before). bench/loadcost.sh uses it.
  */
 #include <errno.h>

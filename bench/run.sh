@@ -103,7 +103,7 @@ ELAPSED=$(( $(date +%s) - START ))
 	echo
 	echo "## Verifier cost of tiu up"
 	echo
-	echo "\`tiu up\` (XDP decap) on a veth under \`strace -f -T -e trace=bpf\`: each program's BPF_PROG_LOAD time (median of the runs; the names as the kernel keeps them, 15 characters) and the instructions the verifier walked (bpf_prog_info.verified_insns, as \`tiu status -j\` reports them; tiu_tc_egress_write is reached only through a program array that is empty once \`tiu up\` has exited, so it shows none). docs/DESIGN.md \"Verifier cost\"."
+	echo "\`tiu up\` (XDP decap) on a veth under \`strace -f -T -e trace=bpf\`: each program's BPF_PROG_LOAD time (median of the runs; the names as the kernel keeps them, 15 characters) and the instructions the verifier walked (bpf_prog_info.verified_insns, as \`tiu status -j\` reports them). docs/DESIGN.md \"Verifier cost\"."
 	echo
 	cat "$WORK/loadcost.md"
 	echo

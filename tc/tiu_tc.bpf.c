@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tiu_tc.bpf.c - the TC programs, four of them.
+ * tiu_tc.bpf.c - the TC programs, three of them.
  *
  *  tiu_tc_egress  clsact egress of the real interface: TCP -> UDP in place
  *                 when the checksum is complete; CHECKSUM_PARTIAL or GSO TCP
@@ -8,9 +8,6 @@
  *  tiu_tc_detour  clsact ingress of the detour peer: each segment, now with a
  *                 complete checksum, -> UDP, then redirected to the real
  *                 interface's egress. Anything else is dropped, never looped.
- *  tiu_tc_egress_write  attached nowhere: tail-called by tiu_tc_egress for
- *                 the packets it converts in place (see below why egress
- *                 itself never writes packet data).
  *  tiu_tc_decap   clsact ingress of the real interface: UDP -> TCP, for
  *                 devices or users that cannot use XDP (loaded only with
  *                 `tiu up --decap tc`).
@@ -151,14 +148,18 @@ __attribute__((noinline)) int tiu_tc_mss_step(struct tiu_mss_walk *w)
  * The MSS clamp of tunnelled SYNs (struct tiu_mss_walk), for egress and the
  * detour, of the TCP header at l4_off, whose checksum is complete: the
  * options read with bpf_skb_load_bytes(), the two words written with
- * bpf_skb_store_bytes(). A global subprogram: verified once, and the
- * callers' paths do not fork on its outcome. The callers call it for SYNs
+ * bpf_skb_store_bytes(). A static subprogram, not a global one: a global
+ * one's struct __sk_buff * argument is the context only with the kernel's
+ * BTF (btf_get_prog_ctx_type()); without it the verifier takes it for a
+ * possibly-NULL memory pointer and refuses the context's fields. The
+ * option walk stays in a global subprogram of its own (tiu_tc_mss_step(),
+ * a stack pointer, which needs no kernel BTF). The callers call it for SYNs
  * on interfaces with a clamp only. 0 (clamped or nothing to do), or -1: the
  * skb could not be made writable, nothing or only the MSS value written
  * (the caller drops it).
  */
-__attribute__((noinline)) int tiu_tc_clamp_mss(struct __sk_buff *skb, __u64 l4_off, __u32 slot,
-					       __u32 mss)
+static __attribute__((noinline)) int tiu_tc_clamp_mss(struct __sk_buff *skb, __u64 l4_off,
+						      __u32 slot, __u32 mss)
 {
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
@@ -206,84 +207,18 @@ __attribute__((noinline)) int tiu_tc_clamp_mss(struct __sk_buff *skb, __u64 l4_o
 }
 
 /*
- * TCP -> UDP in place for egress. A program that writes packet data directly
- * gets the verifier's unclone prologue (tc_cls_act_prologue() in
- * net/core/filter.c: bpf_skb_pull_data(skb, 0) on every cloned skb), which
- * in tiu_tc_egress would copy the head of every TCP skb leaving the
- * interface - TCP's are clones, it keeps the originals for retransmission -
- * tunnelled or not, GSO skbs on their way to the detour included. So
- * tiu_tc_egress never writes: it hands the packets that it converts in
- * place to tiu_tc_egress_write through a tail call, with what it parsed in
- * skb->cb, and only those pay the prologue (and the copy, for a clone: a
- * rewrite needs it anyway). bpf_skb_store_bytes() would avoid the tail
- * call but costs ~30 ns per call here (two calls: +60 ns per packet).
- */
-/* skb->cb from tiu_tc_egress to tiu_tc_egress_write */
-#define TIU_CB_L3_OFF 0
-#define TIU_CB_L4_OFF 1
-#define TIU_CB_PROTO_OFF 2
-#define TIU_CB_LEN 3   /* l4_len | family << 16 */
-#define TIU_CB_SLOT 4  /* slot | mss clamp << 8 (0: none) */
-
-SEC("tc")
-int tiu_tc_egress_write(struct __sk_buff *skb)
-{
-	__u32 l3_off = skb->cb[TIU_CB_L3_OFF], l4_off = skb->cb[TIU_CB_L4_OFF];
-	__u32 proto_off = skb->cb[TIU_CB_PROTO_OFF], len = skb->cb[TIU_CB_LEN];
-	__u32 slot = skb->cb[TIU_CB_SLOT] & 0xff, mss = skb->cb[TIU_CB_SLOT] >> 8;
-	__u32 l4_len = len & 0xffff, family = len >> 16;
-	void *data, *data_end;
-	__u8 *l4, *pb;
-
-	if (l3_off > TIU_ICMP_MAX_OFF || l4_off > TIU_ICMP_MAX_OFF || proto_off > TIU_ICMP_MAX_OFF ||
-	    slot >= TIU_MAX_SLOTS)
-		return TC_ACT_SHOT; /* never: tiu_tc_egress filled them */
-	/* Bounds the verifier keeps whatever the compiler spills (6.1 does not
-	 * carry a check over to a stack copy made before it); no-ops here. */
-	barrier_var(l3_off);
-	barrier_var(l4_off);
-	barrier_var(proto_off);
-	l3_off &= TIU_OFF_MASK;
-	l4_off &= TIU_OFF_MASK;
-	proto_off &= TIU_OFF_MASK;
-	if (mss)
-		tiu_tc_clamp_mss(skb, l4_off, slot, mss);
-	data = (void *)(long)skb->data;
-	data_end = (void *)(long)skb->data_end;
-	l4 = data + l4_off;
-	pb = data + proto_off;
-	if ((void *)(l4 + TIU_L4_HDR_LEN) > data_end || (void *)(pb + 1) > data_end)
-		return TC_ACT_SHOT;
-	tiu_wire_encode(l4, l4_len);
-	*pb = IPPROTO_UDP;
-	if (family == 4) {
-		struct iphdr *iph = data + l3_off;
-
-		if ((void *)(iph + 1) > data_end)
-			return TC_ACT_SHOT;
-		iph->check = tiu_ipv4_proto_csum(iph->check, IPPROTO_TCP, IPPROTO_UDP);
-	}
-	tiu_count_bytes(slot, TIU_STAT_ENC_CONVERTED, TIU_STAT_ENC_BYTES, l4_off - l3_off + l4_len);
-	return TC_ACT_OK;
-}
-
-/* Not pinned, not tiu_-named: each loaded TC object has its own, which
- * libbpf fills at load (tiu_tc_egress_write of the same object). */
-struct {
-	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
-	__uint(max_entries, 1);
-	__uint(key_size, sizeof(__u32)); /* sizes, not BTF types: a program array takes none */
-	__array(values, int(struct __sk_buff *));
-} tc_egress_writer SEC(".maps") = {
-	.values = { [0] = (void *)&tiu_tc_egress_write },
-};
-
-
-/*
- * The same through bpf_skb_load_bytes() and bpf_skb_store_bytes(), should
- * the tail call fail (a loader that did not fill tc_egress_writer: libbpf
- * fills it at load): offsets only, no packet pointers, so that every
- * verifier follows it. The 20 L4 bytes are encoded on the stack, then the
+ * TCP -> UDP in place for egress, through bpf_skb_load_bytes() and
+ * bpf_skb_store_bytes(): offsets only, no packet pointers, so that every
+ * verifier follows it. A program that writes packet data directly gets the
+ * verifier's unclone prologue (tc_cls_act_prologue() in net/core/filter.c:
+ * bpf_skb_pull_data(skb, 0) on every cloned skb), which in tiu_tc_egress
+ * would copy the head of every TCP skb leaving the interface - TCP's are
+ * clones, it keeps the originals for retransmission - tunnelled or not, GSO
+ * skbs on their way to the detour included. No tail call to a writing
+ * program either: a program that tail-calls and has BPF-to-BPF calls (the
+ * MSS clamp) is refused by the interpreter and by JITs without
+ * bpf_jit_supports_subprog_tailcalls() (docs/DESIGN.md "The VM lanes of
+ * other CPUs"). The 20 L4 bytes are encoded on the stack, then the
  * protocol byte (IPv4: with the header checksum after it, 3 contiguous
  * bytes). 0, or -1 (the caller drops it: enc_drop_no_memory).
  */
@@ -448,13 +383,6 @@ int tiu_tc_egress(struct __sk_buff *skb)
 	}
 	if (c.tcp_flags & TIU_TCP_FLAG_SYN && iface && iface->mss <= 0xffff)
 		mss = iface->mss;
-	skb->cb[TIU_CB_L3_OFF] = c.l3_off;
-	skb->cb[TIU_CB_L4_OFF] = c.l4_off;
-	skb->cb[TIU_CB_PROTO_OFF] = c.proto_off;
-	skb->cb[TIU_CB_LEN] = c.l4_len | (__u32)c.family << 16;
-	skb->cb[TIU_CB_SLOT] = w.slot | mss << 8;
-	bpf_tail_call_static(skb, &tc_egress_writer, 0);
-	/* not reached unless the program array is empty */
 	if ((mss && tiu_tc_clamp_mss(skb, c.l4_off, w.slot, mss)) ||
 	    tiu_tc_encap_store(skb, &c, w.slot)) {
 		tiu_count(w.slot, TIU_STAT_ENC_DROP_NO_MEMORY);
@@ -523,12 +451,13 @@ int tiu_tc_detour(struct __sk_buff *skb)
 	return bpf_redirect(out, 0);
 }
 
-/* ICMP errors about tunnelled packets (tiu_decap_icmp()); a global
- * subprogram: verified once, on its own. The translation leaves the sum of
+/* ICMP errors about tunnelled packets (tiu_decap_icmp()); a static
+ * subprogram (a global one needs the kernel's BTF to take the context, see
+ * tiu_tc_clamp_mss()). The translation leaves the sum of
  * the bytes after the IP header as it was (tiu_icmp.h), so a CHECKSUM_COMPLETE
  * skb->csum needs no update. */
-__attribute__((noinline)) int tiu_tc_icmp(struct __sk_buff *skb, __u64 l4_off, __u32 l4_len,
-					  __u32 family, __u32 slot)
+static __attribute__((noinline)) int tiu_tc_icmp(struct __sk_buff *skb, __u64 l4_off,
+						 __u32 l4_len, __u32 family, __u32 slot)
 {
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;

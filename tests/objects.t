@@ -10,7 +10,13 @@
 #     what a skeleton depends on (scripts/bpf-layout.sh: maps, variables,
 #     programs, data sections) is the same in both builds;
 #   - scripts/skel-embed.pl, given a skeleton and the object it was made
-#     from, gives bpftool's file back byte for byte.
+#     from, gives bpftool's file back byte for byte;
+#   - what a kernel without BTF or without a JIT refuses: no global
+#     subprogram takes the program's context (struct xdp_md *,
+#     struct __sk_buff *, ...: the context only with the kernel's BTF), and
+#     no object both tail-calls (helper 12) and has subprograms (refused
+#     without a JIT with subprogram tail calls); each check shown on a
+#     program made here that has the fault.
 # The static binaries of other CPUs are checked by tests/cross/cross.t
 # (make test-cross).
 set -u
@@ -18,7 +24,7 @@ cd "$(dirname "$0")/.." || exit 1
 source tests/lib/harness.sh
 
 OBJS="tiu_xdp tiu_tc tiu_tc_compat tiu_sockops"
-need_cmd clang llvm-readelf llvm-objdump perl
+need_cmd clang llvm-readelf llvm-objdump perl bpftool
 for o in $OBJS; do
 	[ -r "$BUILD/$o.bpf.o" ] && [ -r "$BUILD/$o.skel.h" ] || skip_all "$BUILD/$o.bpf.o or its skeleton not built (make)"
 done
@@ -115,5 +121,93 @@ t_embed_other() {
 		cmp "$H_WORK/eb.o" "$H_WORK/tiu_sockops.$OTHER.o"
 }
 check "skel-embed.pl puts the $OTHER object's bytes, and their size, into the skeleton" t_embed_other
+
+# ctx_globals OBJECT: "NAME(ARG: struct TYPE *)" for each global subprogram
+# (a global function in .text) with an argument that points to a program
+# context type; a kernel without BTF types it as possibly-NULL memory
+# (btf_prepare_func_args(), btf_get_prog_ctx_type()) and refuses the
+# context's fields.
+ctx_globals() {
+	local subs
+	subs=$(llvm-objdump -t "$1" | awk '$2 == "g" && $3 == "F" && $4 == ".text" { print $NF }')
+	[ -n "$subs" ] || return 0
+	bpftool btf dump file "$1" format raw | SUBS="$subs" perl -e '
+		my %sub = map { $_ => 1 } split /\s+/, $ENV{SUBS};
+		my (%t, %params, $cur);
+		while (<STDIN>) {
+			if (/^\[(\d+)\] (\S+) \x27([^\x27]*)\x27(.*)$/) {
+				$cur = $1; $t{$1} = { kind => $2, name => $3, rest => $4 };
+			} elsif (/^\t\x27([^\x27]*)\x27 type_id=(\d+)/ && defined $cur) {
+				push @{$params{$cur}}, [$1, $2];
+			}
+		}
+		for my $id (sort { $a <=> $b } keys %t) {
+			my $f = $t{$id};
+			next unless $f->{kind} eq "FUNC" && $sub{$f->{name}} && $f->{rest} =~ /linkage=global/;
+			my ($proto) = $f->{rest} =~ /type_id=(\d+)/;
+			for my $p (@{$params{$proto} || []}) {
+				my $tid = $p->[1];
+				next unless $t{$tid} && $t{$tid}{kind} eq "PTR";
+				($tid) = $t{$tid}{rest} =~ /type_id=(\d+)/;
+				$tid = ($t{$tid}{rest} =~ /type_id=(\d+)/)[0]
+					while $t{$tid} && $t{$tid}{kind} =~ /^(CONST|VOLATILE|TYPEDEF|RESTRICT|TYPE_TAG)$/;
+				my $n = $t{$tid} ? $t{$tid}{name} : "";
+				print "$f->{name}($p->[0]: struct $n *)\n"
+					if $n =~ /^(xdp_md|__sk_buff|bpf_sock_ops|sk_msg_md|bpf_sock|bpf_sock_addr|sk_reuseport_md|bpf_sk_lookup|bpf_sockopt|bpf_perf_event_data|pt_regs)$/;
+			}
+		}'
+}
+
+# tail_and_sub OBJECT: a line if it has both a tail call (helper 12) and a
+# subprogram in .text.
+tail_and_sub() {
+	local tc sub
+	tc=$(llvm-objdump -d --no-show-raw-insn "$1" | grep -cE '^ *[0-9]+:[[:space:]]+call 12$')
+	sub=$(llvm-objdump -t "$1" | awk '$3 == "F" && $4 == ".text"' | wc -l)
+	[ "$tc" -gt 0 ] && [ "$sub" -gt 0 ] && echo "$tc tail call(s), $sub subprogram(s)"
+	return 0
+}
+
+t_nobtf_caught() {
+	cat >"$H_WORK/ctxsub.bpf.c" <<-'EOF'
+	#include <linux/bpf.h>
+	#include <bpf/bpf_helpers.h>
+	struct { __uint(type, BPF_MAP_TYPE_PROG_ARRAY); __uint(max_entries, 1); __type(key, __u32); __type(value, __u32); } pa SEC(".maps");
+	__attribute__((noinline)) int sub(struct xdp_md *ctx) { return ctx->data_end - ctx->data; }
+	SEC("xdp") int p(struct xdp_md *ctx) { bpf_tail_call(ctx, &pa, 0); return sub(ctx) > 0 ? XDP_PASS : XDP_DROP; }
+	char LICENSE[] SEC("license") = "GPL";
+	EOF
+	clang -O2 -g -target bpf -I"/usr/include/$(${CC:-cc} -dumpmachine)" -c "$H_WORK/ctxsub.bpf.c" -o "$H_WORK/ctxsub.bpf.o" || return 1
+	local c t
+	c=$(ctx_globals "$H_WORK/ctxsub.bpf.o") t=$(tail_and_sub "$H_WORK/ctxsub.bpf.o")
+	echo "# found: ${c:-nothing}; ${t:-nothing}"
+	[ "$c" = "sub(ctx: struct xdp_md *)" ] && [ -n "$t" ]
+}
+check "the checks find a global subprogram taking struct xdp_md * and a tail call beside a subprogram" t_nobtf_caught
+
+t_no_ctx_globals() {
+	local o bad=0 c
+	for o in $OBJS; do
+		c=$(ctx_globals "$BUILD/$o.bpf.o")
+		[ -z "$c" ] && continue
+		echo "# $o.bpf.o: a global subprogram takes the context (refused without kernel BTF):"
+		sed 's/^/#   /' <<<"$c"
+		bad=1
+	done
+	return $bad
+}
+check "no global subprogram of a shipped object takes the program's context (kernels without BTF)" t_no_ctx_globals
+
+t_no_tail_and_sub() {
+	local o bad=0 c
+	for o in $OBJS; do
+		c=$(tail_and_sub "$BUILD/$o.bpf.o")
+		[ -z "$c" ] && continue
+		echo "# $o.bpf.o: $c (refused without a JIT that has subprogram tail calls)"
+		bad=1
+	done
+	return $bad
+}
+check "no shipped object mixes tail calls and subprograms (interpreter, 32-bit JITs)" t_no_tail_and_sub
 
 tap_done

@@ -17,10 +17,13 @@ struct {
 	__uint(XDP_PASS, 1);
 } XDP_RUN_CONFIG(tiu_xdp_decap);
 
-/* ICMP errors about tunnelled packets (tiu_decap_icmp()); a global
- * subprogram: verified once, on its own. */
-__attribute__((noinline)) int tiu_xdp_icmp(struct xdp_md *ctx, __u64 l4_off, __u32 l4_len,
-					   __u32 family, __u32 slot)
+/* ICMP errors about tunnelled packets (tiu_decap_icmp()); a static
+ * subprogram, not a global one: a global one's struct xdp_md * argument is
+ * the context only with the kernel's BTF (btf_get_prog_ctx_type()); without
+ * it the verifier takes it for a possibly-NULL memory pointer and refuses
+ * ctx->data. */
+static __attribute__((noinline)) int tiu_xdp_icmp(struct xdp_md *ctx, __u64 l4_off,
+						  __u32 l4_len, __u32 family, __u32 slot)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;

@@ -69,21 +69,30 @@ static int share_maps(struct harness *h, struct bpf_object *obj)
  * no socket lookup helper: those TC objects get tiu_no_sk_lookup, so their
  * decap refuses every remote=-only match (dec_skip_not_ours).
  */
-static void l3_types(struct bpf_program *egress, struct bpf_program *writer,
-		     struct bpf_program *decap)
+static void l3_types(struct bpf_program *egress, struct bpf_program *decap)
 {
 	bpf_program__set_type(egress, BPF_PROG_TYPE_LWT_XMIT);
-	bpf_program__set_type(writer, BPF_PROG_TYPE_LWT_XMIT); /* egress tail-calls it */
 	bpf_program__set_type(decap, BPF_PROG_TYPE_LWT_XMIT);
 }
 
 /* A TC object before its load: the framing's program types, no pins, the
  * XDP object's maps. */
+/* As the loader does (tiu_obj_any_alignment(), loader/sys/objects.c): on a
+ * CPU without efficient unaligned access the verifier checks packet
+ * alignment strictly and refuses tiu's variable header offsets. */
+static void any_alignment(struct bpf_object *obj)
+{
+	struct bpf_program *p;
+
+	bpf_object__for_each_program(p, obj)
+		bpf_program__set_flags(p, bpf_program__flags(p) | BPF_F_ANY_ALIGNMENT);
+}
+
 static int tc_prepare(struct harness *h, struct bpf_object *obj)
 {
+	any_alignment(obj);
 	if (h->framing == TIU_FRAMING_L3)
 		l3_types(bpf_object__find_program_by_name(obj, "tiu_tc_egress"),
-			 bpf_object__find_program_by_name(obj, "tiu_tc_egress_write"),
 			 bpf_object__find_program_by_name(obj, "tiu_tc_decap"));
 	unpin_all(obj);
 	return share_maps(h, obj);
@@ -135,6 +144,7 @@ int harness_open_framing(struct harness *h, enum tiu_framing framing, char *err,
 	h->xdp->rodata->tiu_framing = framing;
 	h->xdp->rodata->tiu_slot = h->slot;
 	unpin_all(h->xdp->obj);
+	any_alignment(h->xdp->obj);
 	if (tiu_xdp__load(h->xdp))
 		return load_failed(err, errlen, "tiu_xdp.bpf.o");
 	h->fd_endpoints = bpf_map__fd(h->xdp->maps.tiu_endpoints);
@@ -308,33 +318,6 @@ int harness_iface(struct harness *h, uint32_t slot, const struct tiu_iface *ifac
 	static const struct tiu_iface zero;
 
 	return bpf_map_update_elem(h->fd_ifaces, &slot, iface ? iface : &zero, BPF_ANY);
-}
-
-static int writer_off(struct bpf_object *obj, int off)
-{
-	struct bpf_map *m = bpf_object__find_map_by_name(obj, "tc_egress_writer");
-	struct bpf_program *w = bpf_object__find_program_by_name(obj, "tiu_tc_egress_write");
-	uint32_t key = 0;
-	int fd;
-
-	if (!m || !w)
-		return -1;
-	if (off) {
-		int err = bpf_map_delete_elem(bpf_map__fd(m), &key);
-
-		return err && errno != ENOENT ? -1 : 0;
-	}
-	fd = bpf_program__fd(w);
-	return bpf_map_update_elem(bpf_map__fd(m), &key, &fd, BPF_ANY);
-}
-
-int harness_writer_off(struct harness *h, int off)
-{
-	int err = writer_off(h->compat->obj, off);
-
-	if (h->tc)
-		err |= writer_off(h->tc->obj, off);
-	return err;
 }
 
 int harness_stats(struct harness *h, uint32_t slot, uint64_t out[TIU_STAT__MAX])

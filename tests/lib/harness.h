@@ -72,9 +72,6 @@ int harness_link(struct harness *h, uint32_t ifindex, uint32_t slot, uint32_t fl
 int harness_unlink(struct harness *h, uint32_t ifindex);
 /* tiu_ifaces[slot] = *iface (NULL: zeros, the slot free). */
 int harness_iface(struct harness *h, uint32_t slot, const struct tiu_iface *iface);
-/* Empty (1) or refill (0) the TC objects' program array tc_egress_writer,
- * so that egress takes its fallback path (tests of that path). */
-int harness_writer_off(struct harness *h, int off);
 /* Counters of slot summed over possible CPUs. */
 int harness_stats(struct harness *h, uint32_t slot, uint64_t out[TIU_STAT__MAX]);
 
