@@ -18,10 +18,12 @@
  * definition below changes: the loader refuses pins of another version
  * ("stale pins: run `tiu down IFACE --purge`").
  */
-#define TIU_ABI_VERSION 6 /* 2: dec_icmp_*; 3: enc_drop_no_headroom, TIU_LINK_F_L3;
+#define TIU_ABI_VERSION 7 /* 2: dec_icmp_*; 3: enc_drop_no_headroom, TIU_LINK_F_L3;
 			    4: tiu_link.mss, enc_mss_clamped;
 			    5: matching v2: slots, tiu_ports, tiu_ifaces, ranges, marks;
-			    6: enc_skip_unparsed, dec_skip_unparsed, dec_skip_not_ours */
+			    6: enc_skip_unparsed, dec_skip_unparsed, dec_skip_not_ours;
+			    7: per connection: tiu_port.follow/linger, TIU_EP_F_FOLLOW,
+			       tiu_conn_syn, tiu_conn_sk, enc_conn_*, dec_conn_* */
 
 /* Default pin directory. The loader adds one subdirectory per network
  * namespace that is not the initial one (see loader/). */
@@ -34,6 +36,8 @@
 #define TIU_MAP_CONFIG    "tiu_config"
 #define TIU_MAP_PORTS     "tiu_ports"
 #define TIU_MAP_IFACES    "tiu_ifaces"
+#define TIU_MAP_CONN_SYN  "tiu_conn_syn" /* tunnelled SYNs to follow= ports (headers/tiu_conn.h) */
+#define TIU_MAP_CONN_SK   "tiu_conn_sk"  /* socket storage: each connection's decision */
 
 /* Program names (function names in the objects). */
 #define TIU_PROG_XDP_DECAP "tiu_xdp_decap"  /* tiu_xdp.bpf.o */
@@ -93,9 +97,14 @@ _Static_assert(sizeof(struct tiu_endpoint_key) == 20, "tiu_endpoint_key layout")
 struct tiu_endpoint_val {
 	__u16 first;    /* the range this port belongs to, HOST byte order: */
 	__u16 last;     /* first <= port <= last; first == last: a single port */
-	__u32 flags;    /* reserved, 0 */
+	__u32 flags;    /* TIU_EP_F_* */
 };
 _Static_assert(sizeof(struct tiu_endpoint_val) == 8, "tiu_endpoint_val layout");
+
+/* A local= endpoint written follow=ADDR:PORT: replies are tunnelled only for
+ * the connections that arrived tunnelled (docs/DESIGN.md "Choosing per
+ * connection"). Role TIU_ROLE_LOCAL; the port table's follow bit says it. */
+#define TIU_EP_F_FOLLOW (1U << 0)
 
 /*
  * The port table (tiu_ports, an array indexed by the port number in HOST
@@ -111,8 +120,13 @@ struct tiu_port {
 	__u64 local_any;  /* local=*:port */
 	__u64 remote;     /* remote=ADDR:port */
 	__u64 remote_any; /* remote=*:port */
+	__u64 follow;     /* the local= endpoint on this port is follow= (with a
+			   * local or local_any bit of the same slot) */
+	__u64 linger;     /* an endpoint of this port was deleted: its live
+			   * connections keep their choice (tiu_conn.h); cleared
+			   * when the interface goes down */
 };
-_Static_assert(sizeof(struct tiu_port) == 32, "tiu_port layout");
+_Static_assert(sizeof(struct tiu_port) == 48, "tiu_port layout");
 
 /*
  * Per slot (tiu_ifaces, an array of TIU_MAX_SLOTS): the interface holding it
@@ -162,6 +176,33 @@ enum tiu_framing {
 	TIU_FRAMING_AUTO = 0, /* per packet from tiu_links (TIU_LINK_F_L3) */
 	TIU_FRAMING_ETH  = 1, /* Ethernet header, then up to two VLAN tags */
 	TIU_FRAMING_L3   = 2, /* raw IP: tun, WireGuard, wwan/rmnet/qmimux, PPP */
+};
+
+/*
+ * Per connection (headers/tiu_conn.h, docs/DESIGN.md "Choosing per
+ * connection"): tiu_conn_syn (LRU hash: tunnelled SYNs to follow= ports, by
+ * 4-tuple) and tiu_conn_sk (socket storage: each connection's choice).
+ */
+#ifndef TIU_CONN_SYNS
+#define TIU_CONN_SYNS 16384 /* tunnelled SYNs remembered (LRU): connections being
+			     * accepted at once on follow= ports, with margin */
+#endif
+
+/* A connection as its local end sees it: IPv4 v4-mapped. */
+struct tiu_conn_key {
+	__u8 local[16];
+	__u8 remote[16];
+	__be16 lport;
+	__be16 rport;
+	__u32 pad;      /* 0 */
+};
+_Static_assert(sizeof(struct tiu_conn_key) == 40, "tiu_conn_key layout");
+
+#define TIU_CONN_PLAIN 1
+#define TIU_CONN_TUNNELLED 2
+
+struct tiu_conn_state {
+	__u32 choice; /* TIU_CONN_PLAIN or TIU_CONN_TUNNELLED */
 };
 
 /* Configuration: a one-entry array. Written by the loader when it creates
@@ -252,7 +293,17 @@ _Static_assert(sizeof(struct tiu_config) == 8, "tiu_config layout");
 	X(DEC_SKIP_UNPARSED, "dec_skip_unparsed", PASSED, "decap", "unparsed", \
 	  "IP the parser cannot follow (as enc_skip_unparsed; UDP without a whole header), passed untouched: perhaps tunnelled UDP") \
 	X(DEC_SKIP_NOT_OURS, "dec_skip_not_ours", PASSED, "decap", "not_ours", \
-	  "UDP matching only a remote= endpoint, of no connection this host opened, passed untouched")
+	  "UDP matching only a remote= endpoint, of no connection this host opened, passed untouched") \
+	X(ENC_CONN_TUNNELLED, "enc_conn_tunnelled", EVENT, "encap", "conn_tunnelled", \
+	  "connections whose socket was marked tunnelled at their first packet on egress: tunnelled until they close (a decision, not a packet count)") \
+	X(ENC_CONN_PLAIN, "enc_conn_plain", EVENT, "encap", "conn_plain", \
+	  "connections whose socket was marked plain at their first packet on egress (a SYN matching no endpoint, a follow= port's connection that arrived as TCP): plain until they close") \
+	X(ENC_CONN_KEPT, "enc_conn_kept", EVENT, "encap", "conn_kept", \
+	  "TCP whose endpoint was deleted, tunnelled because its connection is (also counted as converted, or as detoured)") \
+	X(DEC_CONN_SYN, "dec_conn_syn", EVENT, "decap", "conn_syn", \
+	  "tunnelled SYN to a follow= endpoint, remembered so that its connection's replies are tunnelled (also counted as converted)") \
+	X(DEC_CONN_KEPT, "dec_conn_kept", EVENT, "decap", "conn_kept", \
+	  "UDP whose endpoint was deleted, restored because its TCP connection lives (also counted as converted)")
 
 #define TIU_STAT_ENUM_(name, ...) TIU_STAT_##name,
 enum tiu_stat {

@@ -321,6 +321,7 @@ enum tiu_match {
 	TIU_MATCH_NONE = 0,
 	TIU_MATCH_LOCAL = 1,
 	TIU_MATCH_REMOTE = 2,
+	TIU_MATCH_LINGER = 3, /* only a port whose endpoint was deleted (tiu_conn.h) */
 };
 
 /*
@@ -353,7 +354,7 @@ static __always_inline enum tiu_match tiu_match_ports(__u32 slot, const struct t
 	if ((pr->remote & bit) &&
 	    tiu_endpoint_exact(slot, p, data_end, ingress, ingress ? sport : dport, TIU_ROLE_REMOTE))
 		return TIU_MATCH_REMOTE;
-	return TIU_MATCH_NONE;
+	return ((ps->linger | pd->linger) & bit) ? TIU_MATCH_LINGER : TIU_MATCH_NONE; /* tiu_conn.h */
 }
 
 /*
@@ -493,6 +494,8 @@ static __always_inline int tiu_decap_ours(void *ctx, const struct tiu_pkt *p, vo
 	}
 	return 1;
 }
+
+#include "tiu_conn.h"
 
 /*
  * The mark selector of an interface (`mark=VALUE[/MASK]`, egress only):
@@ -696,7 +699,7 @@ static __always_inline enum tiu_verdict tiu_decap_check(void *ctx, void *data_en
 	}
 	/* Last of the reasons to pass, as it is the dearest (a socket lookup):
 	 * a remote=-only match must be of a connection this host opened. */
-	if (m == TIU_MATCH_REMOTE && !tiu_decap_ours(ctx, p, data_end, u)) {
+	if ((m == TIU_MATCH_REMOTE || m == TIU_MATCH_LINGER) && !tiu_decap_ours(ctx, p, data_end, u)) {
 		tiu_count(slot, TIU_STAT_DEC_SKIP_NOT_OURS);
 		return TIU_V_PASS;
 	}
@@ -710,6 +713,7 @@ static __always_inline enum tiu_verdict tiu_decap_check(void *ctx, void *data_en
 						  : TIU_STAT_DEC_DROP_CSUM0_V6);
 		return TIU_V_DROP;
 	}
+	tiu_conn_decap(slot, p, data_end, u, m);
 	return TIU_V_CONVERT;
 }
 
@@ -742,7 +746,8 @@ static __always_inline void tiu_decap_apply(struct tiu_pkt *p, void *data_end, _
  * by c and parsed as for tiu_decap_check(), counting under st
  * (TIU_EGRESS_STATS or TIU_DETOUR_STATS) in the slot, the real interface's;
  * iface and c->mark: the interface's mark selector and the packet's
- * skb->mark; can_pull as for tiu_decap_check(). Returns
+ * skb->mark; can_pull as for tiu_decap_check(); skb: egress's context, for
+ * the connection's own choice (tiu_conn_encap()), NULL at the detour. Returns
  * TIU_V_CONVERT (p filled) for a tunnelled TCP packet that can be encoded,
  * TIU_V_DROP for one that cannot (URG, bad header), TIU_V_SHORT (with
  * can_pull) when a header that decides is beyond the linear part,
@@ -751,7 +756,8 @@ static __always_inline void tiu_decap_apply(struct tiu_pkt *p, void *data_end, _
 static __always_inline enum tiu_verdict tiu_encap_check(void *data_end, int parsed,
 							const struct tiu_iface *iface,
 							const struct tiu_encap_stats st,
-							const struct tiu_ctx *c, struct tiu_pkt *p)
+							const struct tiu_ctx *c, struct __sk_buff *skb,
+							struct tiu_pkt *p)
 {
 	__u32 slot = tiu_ctx_slot(c), mark = c->mark;
 	int can_pull = c->can_pull;
@@ -780,8 +786,9 @@ static __always_inline enum tiu_verdict tiu_encap_check(void *data_end, int pars
 		tiu_count(slot, st.unparsed);
 		return TIU_V_PASS;
 	}
-	if (tiu_match_ports(slot, p, data_end, t->source, t->dest, 0) == TIU_MATCH_NONE &&
-	    !tiu_match_mark(iface, mark)) {
+	if (!tiu_conn_encap(skb, slot, p, data_end, t,
+			    tiu_match_ports(slot, p, data_end, t->source, t->dest, 0),
+			    tiu_match_mark(iface, mark))) {
 		tiu_count(slot, st.pass);
 		return TIU_V_PASS;
 	}

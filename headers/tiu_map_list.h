@@ -10,7 +10,9 @@
  * pinned by that name (LIBBPF_PIN_BY_NAME, the TIU_MAP_* names of
  * tiu_common.h). Keys of the arrays are a slot (tiu_stats, tiu_ifaces), a
  * port in host byte order (tiu_ports) or 0 (tiu_config); of tiu_links, an
- * ifindex. Changing a line changes a layout: bump TIU_ABI_VERSION.
+ * ifindex; of tiu_conn_syn, a connection's 4-tuple (headers/tiu_conn.h);
+ * tiu_conn_sk is socket storage (a socket's, no entries of its own).
+ * Changing a line changes a layout: bump TIU_ABI_VERSION.
  */
 #ifndef TIU_MAP_LIST_H
 #define TIU_MAP_LIST_H
@@ -24,6 +26,8 @@
 	X(links, BPF_MAP_TYPE_HASH, __u32, struct tiu_link, TIU_MAX_IFACES, 0)           \
 	X(config, BPF_MAP_TYPE_ARRAY, __u32, struct tiu_config, 1, 0)                    \
 	X(ports, BPF_MAP_TYPE_ARRAY, __u32, struct tiu_port, TIU_PORTS, 0)               \
-	X(ifaces, BPF_MAP_TYPE_ARRAY, __u32, struct tiu_iface, TIU_MAX_SLOTS, 0)
+	X(ifaces, BPF_MAP_TYPE_ARRAY, __u32, struct tiu_iface, TIU_MAX_SLOTS, 0)         \
+	X(conn_syn, BPF_MAP_TYPE_LRU_HASH, struct tiu_conn_key, __u32, TIU_CONN_SYNS, 0)  \
+	X(conn_sk, BPF_MAP_TYPE_SK_STORAGE, int, struct tiu_conn_state, 0, BPF_F_NO_PREALLOC)
 
 #endif /* TIU_MAP_LIST_H */

@@ -282,7 +282,7 @@ static __always_inline int tiu_tc_encap_check(struct __sk_buff *skb, struct tiu_
 	slot = tiu_ctx_slot(c);
 	iface = bpf_map_lookup_elem(&tiu_ifaces, &slot);
 	v = tiu_encap_check(data_end, parsed, iface, detour ? TIU_DETOUR_STATS : TIU_EGRESS_STATS,
-			    c, &p);
+			    c, detour ? NULL : skb, &p);
 	if (v == TIU_V_CONVERT) {
 		if (p.l4 + TIU_L4_HDR_LEN > data_end) /* checked by tiu_encap_check() */
 			return detour ? TIU_V_DROP : TIU_V_PASS;

@@ -142,7 +142,8 @@ static unsigned int write_ports(const struct tiu_maps *m, __u32 slot, const stru
 				bool add, unsigned int upto, bool undo)
 {
 	struct tiu_endpoint_key key = { .role = ep->role, .slot = (__u8)slot };
-	struct tiu_endpoint_val val = { .first = ep->first, .last = ep->last }, old;
+	struct tiu_endpoint_val val = { .first = ep->first, .last = ep->last,
+					.flags = ep->follow ? TIU_EP_F_FOLLOW : 0 }, old;
 	unsigned int i;
 
 	memcpy(key.addr, ep->addr, 16);

@@ -8,6 +8,8 @@
  * fuzzer (tests/libfuzzer/fuzz_loader_cli.c).
  *
  *   local=ADDR:PORT[-LAST]   remote=ADDR:PORT[-LAST]   mark=VALUE[/MASK]
+ *   follow=ADDR:PORT[-LAST]  (a local= endpoint whose replies are tunnelled
+ *                             only for connections that arrived tunnelled)
  *
  * Two port endpoints conflict when they have the same role and address and
  * their ranges share a port (a wildcard and an exact address never do: they
@@ -166,11 +168,15 @@ int parse_endpoint(const char *arg, struct ep *ep)
 	if (!strncmp(arg, "local=", 6)) {
 		ep->role = TIU_ROLE_LOCAL;
 		v = arg + 6;
+	} else if (!strncmp(arg, "follow=", 7)) {
+		ep->role = TIU_ROLE_LOCAL;
+		ep->follow = true;
+		v = arg + 7;
 	} else if (!strncmp(arg, "remote=", 7)) {
 		ep->role = TIU_ROLE_REMOTE;
 		v = arg + 7;
 	} else {
-		return tiu_fail("bad endpoint '%s': write local=ADDR:PORT or remote=ADDR:PORT (PORT may be a range FIRST-LAST), or mark=VALUE[/MASK]",
+		return tiu_fail("bad endpoint '%s': write local=ADDR:PORT or remote=ADDR:PORT (PORT may be a range FIRST-LAST), follow=ADDR:PORT (local= serving plain and tunnelled clients), or mark=VALUE[/MASK]",
 				arg);
 	}
 	colon = strrchr(v, ':');
@@ -185,7 +191,7 @@ int parse_endpoint(const char *arg, struct ep *ep)
 void format_endpoint(const struct ep *ep, char *buf, size_t len)
 {
 	static const __u8 zero[16], mapped[12] = { [10] = 0xff, [11] = 0xff };
-	const char *role = ep->role == TIU_ROLE_LOCAL ? "local" :
+	const char *role = ep->role == TIU_ROLE_LOCAL ? (ep->follow ? "follow" : "local") :
 			   ep->role == TIU_ROLE_REMOTE ? "remote" : "role?";
 	char a[INET6_ADDRSTRLEN + 2], p[16];
 
@@ -218,8 +224,8 @@ bool ep_same(const struct ep *a, const struct ep *b)
 		return false;
 	if (a->kind == EP_MARK)
 		return a->mark == b->mark && a->mask == b->mask;
-	return a->role == b->role && !memcmp(a->addr, b->addr, 16) && a->first == b->first &&
-	       a->last == b->last;
+	return a->role == b->role && a->follow == b->follow && !memcmp(a->addr, b->addr, 16) &&
+	       a->first == b->first && a->last == b->last;
 }
 
 /* Same role and address, a port in common. Marks: any two (one per

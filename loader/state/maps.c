@@ -464,6 +464,7 @@ static void ep_of_elem(const struct tiu_endpoint_key *k, const struct tiu_endpoi
 	memcpy(ep->addr, k->addr, 16);
 	ep->first = v->first;
 	ep->last = v->last;
+	ep->follow = k->role == TIU_ROLE_LOCAL && (v->flags & TIU_EP_F_FOLLOW);
 	if (!v->first || v->first > v->last) /* not written by this tiu: the port alone */
 		ep->first = ep->last = ntohs(k->port);
 }
@@ -598,7 +599,7 @@ int maps_ports_sync(const struct tiu_maps *m, __u32 slot, unsigned int lo, unsig
 int maps_ports_sync_except(const struct tiu_maps *m, __u32 slot, unsigned int lo,
 			   unsigned int hi, const struct ep *drop, int n_drop)
 {
-	enum { W_LOCAL = 1, W_LOCAL_ANY = 2, W_REMOTE = 4, W_REMOTE_ANY = 8 };
+	enum { W_LOCAL = 1, W_LOCAL_ANY = 2, W_REMOTE = 4, W_REMOTE_ANY = 8, W_FOLLOW = 16 };
 	static const __u8 zero[16];
 	struct tiu_endpoint_key *keys;
 	struct tiu_endpoint_val *vals;
@@ -616,7 +617,8 @@ int maps_ports_sync_except(const struct tiu_maps *m, __u32 slot, unsigned int lo
 		if (k->slot != slot || elem_dropped(k, drop, n_drop))
 			continue;
 		if (k->role == TIU_ROLE_LOCAL)
-			want[ntohs(k->port)] |= any ? W_LOCAL_ANY : W_LOCAL;
+			want[ntohs(k->port)] |= (any ? W_LOCAL_ANY : W_LOCAL) |
+						(vals[i].flags & TIU_EP_F_FOLLOW ? W_FOLLOW : 0);
 		else if (k->role == TIU_ROLE_REMOTE)
 			want[ntohs(k->port)] |= any ? W_REMOTE_ANY : W_REMOTE;
 	}
@@ -642,6 +644,14 @@ int maps_ports_sync_except(const struct tiu_maps *m, __u32 slot, unsigned int lo
 		nw.local_any = (cur.local_any & ~bit) | (want[p] & W_LOCAL_ANY ? bit : 0);
 		nw.remote = (cur.remote & ~bit) | (want[p] & W_REMOTE ? bit : 0);
 		nw.remote_any = (cur.remote_any & ~bit) | (want[p] & W_REMOTE_ANY ? bit : 0);
+		nw.follow = (cur.follow & ~bit) | (want[p] & W_FOLLOW ? bit : 0);
+		/* A port that loses its last endpoint of the slot lingers: its
+		 * live connections keep their choice (headers/tiu_conn.h); the
+		 * interface going down (n_drop < 0) clears it. */
+		if (n_drop < 0)
+			nw.linger = cur.linger & ~bit;
+		else if (((cur.local | cur.local_any | cur.remote | cur.remote_any) & bit) && !want[p])
+			nw.linger = cur.linger | bit;
 		if (memcmp(&cur, &nw, sizeof(cur)) && bpf_map_update_elem(m->ports, &p, &nw, BPF_ANY))
 			err = -errno;
 	}

@@ -23,6 +23,8 @@ struct ep {
 	__u16 first, last;    /* EP_PORTS: host byte order, 1 <= first <= last */
 	__u8 addr[16];        /* EP_PORTS: as tiu_endpoint_key (v4-mapped; 0: any) */
 	__u32 mark, mask;     /* EP_MARK: (skb->mark & mask) == mark */
+	bool follow;          /* EP_PORTS, TIU_ROLE_LOCAL: written follow=ADDR:PORT
+			       * (TIU_EP_F_FOLLOW) */
 };
 
 #define TIU_EP_STRLEN 80      /* "remote=[IPv6]:65535-65535" and the NUL fit */
