@@ -3,8 +3,10 @@
 """The shell tests' one transfer program (tests/lib/harness.sh runs it).
 
   xfer.py server --bind ADDR --port P --send BYTES --out FILE [--mptcp] [--timeout S]
+                 [--accept N]   (N connections at once, results FILE.1..N)
   xfer.py client --connect ADDR --port P --send BYTES --out FILE [--mptcp]
                  [--want-subflows N] [--timeout S] [--connect-timeout S] [--mark N]
+                 [--source ADDR]
   xfer.py check CLIENT.json SERVER.json     both directions whole (exit 0/1)
   xfer.py field FILE.json NAME              one field of a result
   xfer.py echo-server --port P              echo every connection (IPv4+IPv6)
@@ -183,6 +185,49 @@ def wait_subflows(sock, want, limit):
     return n
 
 
+def run_many(a):
+    """server --accept N: N connections on one listening socket, served at
+    once (a thread each); each result in OUT.K (K = 1..N, accept order),
+    its peer says whose it is. Exit 0 when every one finished."""
+    proto = IPPROTO_MPTCP if a.mptcp else socket.IPPROTO_TCP
+    ls = socket.socket(family_of(a.bind), socket.SOCK_STREAM, proto)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind((a.bind, a.port))
+    ls.listen(a.accept)
+    ls.settimeout(a.timeout)
+    open(a.out + '.ready', 'w').close()
+    threads = []
+
+    def serve(k, s, peer):
+        res = {'role': 'server', 'mptcp': a.mptcp, 'timeout': a.timeout, 'error': None,
+               'sent': 0, 'received': 0, 'peer': peer[0]}
+        try:
+            s.settimeout(None)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO,
+                         struct.pack('ll', int(a.timeout), 0))
+            transfer(s, a.send, res, a.mptcp, 0)
+            s.close()
+        except OSError as e:
+            res['error'] = '%s: %s' % (type(e).__name__, e)
+        del res['timeout']
+        with open('%s.%d.tmp' % (a.out, k), 'w') as f:
+            json.dump(res, f)
+        os.rename('%s.%d.tmp' % (a.out, k), '%s.%d' % (a.out, k))
+
+    try:
+        for k in range(1, a.accept + 1):
+            s, peer = ls.accept()
+            t = threading.Thread(target=serve, args=(k, s, peer))
+            t.start()
+            threads.append(t)
+    except OSError as e:
+        print('# server: %s' % e, file=sys.stderr)
+    for t in threads:
+        t.join()
+    ls.close()
+    return 0 if len(threads) == a.accept else 1
+
+
 def run_transfer(a):
     proto = IPPROTO_MPTCP if a.mptcp else socket.IPPROTO_TCP
     res = {'role': a.role, 'mptcp': a.mptcp, 'timeout': a.timeout, 'error': None,
@@ -204,6 +249,8 @@ def run_transfer(a):
             if a.mark is not None:
                 s.setsockopt(socket.SOL_SOCKET, SO_MARK, a.mark)
                 res['mark'] = s.getsockopt(socket.SOL_SOCKET, SO_MARK)
+            if a.source:
+                s.bind((a.source, 0))
             s.settimeout(a.connect_timeout)
             s.connect((a.connect, a.port))
             peer = s.getpeername()
@@ -363,6 +410,9 @@ def main():
                                      'udp-recv', 'udp-send', 'reach'))
     ap.add_argument('args', nargs='*')
     ap.add_argument('--bind')
+    ap.add_argument('--source', help='client: bind to this address before connecting')
+    ap.add_argument('--accept', type=int, default=0,
+                    help='server: serve this many connections at once (results OUT.1..N)')
     ap.add_argument('--connect', action='append')
     ap.add_argument('--port', type=int)
     ap.add_argument('--sport', type=int)
@@ -394,6 +444,8 @@ def main():
         a.connect = a.connect[0]
     if a.role in ('udp-recv', 'udp-send'):
         return udp(a)
+    if a.role == 'server' and a.accept:
+        return run_many(a)
     return run_transfer(a)
 
 
