@@ -123,7 +123,12 @@ del_test() {
 	k0="$(tiu_counters $C c0 enc_conn_kept dec_conn_kept) $(tiu_counters $S s0 enc_conn_kept dec_conn_kept)"
 	h_bg xfer_run del 4 tcp $DEL_BYTES 30
 	pid=$H_BG
-	sleep 1
+	# the connection established, and some data on its way
+	for i in $(seq 100); do
+		[ -n "$(in_ns $S ss -Htn state established "( sport = :$PORT )")" ] && break
+		sleep 0.1
+	done
+	sleep 0.5
 	tiu_in $C endpoint del c0 remote=$SRV4:$PORT && tiu_in $S endpoint del s0 "local=*:$PORT" ||
 		{ h_wait $pid; return 1; }
 	echo "# endpoints deleted on both ends; client: $(tiu_in $C endpoint list c0 | tr '\n' ' ')"
