@@ -12,7 +12,8 @@
 #    and `tiu up` of another interface on both ends.
 #   CONN_SERVER_EP=local runs the server test with local=*:PORT instead (the
 #   behaviour before follow=: the plain client fails).
-#   CONN_BYTES (20000000), CONN_DEL_BYTES (20000000).
+#   CONN_BYTES (20000000), CONN_DEL_BYTES (20000000). CONN_ONLY=server: the
+#   server checks only (the VM lanes run these).
 set -u
 cd "$(dirname "$0")/.." || exit 1
 source tests/e2e/lib.sh
@@ -25,7 +26,8 @@ need_root
 need_tiu
 need_cmd nft ethtool python3 nsenter tc
 
-tap_plan 3
+ONLY=${CONN_ONLY:-}
+tap_plan $([ "$ONLY" = server ] && echo 2 || echo 3)
 e2e_init
 topo_up || bail "topology"
 
@@ -110,6 +112,8 @@ mptcp_test() {
 mptcp_test
 result $? "one server port ($SEP=*:$PORT): an MPTCP connection, one subflow tunnelled and one plain, $BYTES bytes each way"
 tiu_down_all
+
+[ "$ONLY" = server ] && tap_done && exit
 
 # ---- rule changes while a tunnelled transfer runs ------------------------
 # The middlebox paces the client's link (40 Mbit/s each way: 20 MB take 4 s)

@@ -24,6 +24,9 @@
 #      framing) and a transfer through tiu and the tunnel;
 #   6. a path with a smaller MTU: tiu translates the router's ICMP errors
 #      about tunnelled packets, both ends' routes learn the MTU;
+#   6b. one follow= server port for a tunnelled and a plain client at once,
+#      and an MPTCP connection with one subflow of each (tests/conn.t, its
+#      server checks);
 #   7. netkit (6.7+): whether a netkit device with its offloads off hands its
 #      BPF program segmented, checksummed packets (what a segmentation detour
 #      needs), and with them on GSO/PARTIAL ones.
@@ -820,6 +823,22 @@ run_netkit_tests() {
 		nk_offloads_off
 }
 
+# ------------------------------------------------ choosing per connection --
+# tests/conn.t's server checks on this kernel: its own TAP, judged by its
+# exit status; its lines follow as comments.
+conn_server() {
+	local out rc
+	out=$(CONN_ONLY=server TIU=$TIU BUILD=$BUILD bash "$HERE/../conn.t" 2>&1)
+	rc=$?
+	sed 's/^/  /' <<<"$out"
+	[ $rc = 0 ] && grep -q '^ok 2 ' <<<"$out" || fail "tests/conn.t (CONN_ONLY=server) failed on $KVER"
+}
+
+run_conn_tests() {
+	lane_check "one follow= server port: a tunnelled and a plain client at once, an MPTCP connection with one subflow of each (tests/conn.t)" \
+		conn_server
+}
+
 # ---------------------------------------------------------------- main -----
 
 note "stock-kernel lane on $KVER ($(nproc) CPUs)"
@@ -833,6 +852,7 @@ run_unit_tests
 run_xdp_loader_tests
 run_tiu_tests
 run_select_tests
+run_conn_tests
 run_l3_tests
 run_pmtu_tests
 run_netkit_tests
