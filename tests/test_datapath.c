@@ -53,6 +53,9 @@ static const uint8_t SRV6[16] = { 0xfd, 0x77, 0, 2, [15] = 1 };
 #define PORT_SYNSENT 40010 /* CLI:40010 -> SRV:7001, in SYN_SENT (both families) */
 #define PORT_NOSOCK 40011  /* no socket */
 #define PORT_TW 40012   /* CLI4:40012 <-> PEER4:7001, in TIME_WAIT */
+#define PORT_LINGER 7300 /* an endpoint deleted: the port's linger bit alone */
+#define PORT_LSOCK 40013 /* CLI4:40013 -> SRV4:7300, in SYN_SENT */
+#define PORT_FOLLOW 7301 /* follow=*:7301 */
 #define MARK_VAL 0x100  /* mark=0x100/0xff00 (rows with L_MARK) */
 #define MARK_MASK 0xff00
 
@@ -111,6 +114,15 @@ B(enc_local_wild) { struct pkt_spec s = spec(6, S2C); s.sport = PORT_WILD; memcp
 B(tcp_v4) { same(spec(4, C2S), in, want); }
 B(tcp_v6) { same(spec(6, C2S), in, want); }
 B(tcp_v6_ext) { struct pkt_spec s = spec(6, C2S); s.ext_hdrs = 2; same(s, in, want); }
+/* per connection (headers/tiu_conn.h) */
+B(linger_enc) { struct pkt_spec s = spec(4, C2S); s.dport = PORT_LINGER; same(s, in, want); }
+B(linger_dec_nosock) { struct pkt tcp; struct pkt_spec s = spec(4, S2C); s.sport = PORT_LINGER; s.dport = PORT_NOSOCK; enc(s, &tcp, in); *want = *in; }
+B(linger_dec_sock) { struct pkt_spec s = spec(4, S2C); s.sport = PORT_LINGER; s.dport = PORT_LSOCK; s.flags = 0x12; dec(s, in, want); }
+B(follow_syn) { struct pkt_spec s = spec(4, C2S); s.dport = PORT_FOLLOW; s.flags = 0x02; s.ack = 0; dec(s, in, want); }
+B(follow_syn_v6_nomemo) { struct pkt_spec s = spec(6, C2S); s.dport = PORT_FOLLOW; s.flags = 0x10; dec(s, in, want); }
+B(follow_synack_tun) { struct pkt_spec s = spec(4, S2C); s.sport = PORT_FOLLOW; s.flags = 0x12; enc(s, in, want); }
+B(follow_synack_plain) { struct pkt_spec s = spec(4, S2C); s.sport = PORT_FOLLOW; s.dport = 40001; s.flags = 0x12; same(s, in, want); }
+B(follow_v6_plain) { struct pkt_spec s = spec(6, S2C); s.sport = PORT_FOLLOW; same(s, in, want); }
 B(enc_nomatch_port) { struct pkt_spec s = spec(4, C2S); s.dport = PORT_SRV + 1; same(s, in, want); }
 B(enc_nomatch_addr) { struct pkt_spec s = spec(6, C2S); memcpy(s.daddr, OTHER6, 16); same(s, in, want); }
 B(enc_udp) { struct pkt tcp; enc(spec(4, C2S), &tcp, in); *want = *in; }
@@ -686,6 +698,15 @@ static const struct tcase cases[] = {
 	{ "mark: ingress does not select by mark (UDP with mark 0x100 passes)", P_TC_DECAP | P_C_DECAP, udp_mark, V_PASS, 0, L_MARK, { { S(DEC_PASS), 1 } }, 0x100 },
 	{ "mark: ICMP about a segment selected by mark alone (no port endpoint) is not translated", P_DECAP, icmp4_mark, V_PASS, 0, L_MARK, { { S(DEC_ICMP_PASS), 1 } } },
 	{ "mark: ICMPv6 about a marked segment to a port endpoint (its return path) is translated", P_DECAP, icmp6_mark_port, V_PASS, 0, L_MARK, { { S(DEC_ICMP_TRANSLATED), 1 } } },
+	/* per connection: the test run's socket is a dummy with no choice stored */
+	{ "linger: egress TCP to a port whose endpoint was deleted, of no tunnelled connection, passes", P_EGRESS | P_C_EGRESS, linger_enc, V_PASS, 0, L_BOTH, { { S(ENC_PASS), 1 } } },
+	{ "linger: UDP from a port whose endpoint was deleted, of no connection here, passes", P_DECAP, linger_dec_nosock, V_PASS, 0, L_BOTH, { { S(DEC_SKIP_NOT_OURS), 1 } } },
+	{ "linger: UDP from a port whose endpoint was deleted, of a live connection, is restored", P_DECAP, linger_dec_sock, V_PASS, 0, L_BOTH, { { S(DEC_CONVERTED), 1 }, { S(DEC_CONN_KEPT), 1 }, { S(DEC_BYTES), BYTES } } },
+	{ "follow: a tunnelled SYN to a follow= port is restored and remembered", P_DECAP, follow_syn, V_PASS, 0, L_BOTH, { { S(DEC_CONVERTED), 1 }, { S(DEC_CONN_SYN), 1 }, { S(DEC_BYTES), BYTES } } },
+	{ "follow: tunnelled UDP to a follow= port that is no SYN is restored, not remembered", P_DECAP, follow_syn_v6_nomemo, V_PASS, 0, L_BOTH, { { S(DEC_CONVERTED), 1 }, { S(DEC_BYTES), BYTES } } },
+	{ "follow: the SYN-ACK to the tunnelled SYN is tunnelled (the memo)", P_EGRESS, follow_synack_tun, V_PASS, 0, L_BOTH, { { S(ENC_CONVERTED), 1 }, { S(ENC_BYTES), BYTES } } },
+	{ "follow: a SYN-ACK to a SYN that came as TCP passes", P_EGRESS | P_C_EGRESS, follow_synack_plain, V_PASS, 0, L_BOTH, { { S(ENC_PASS), 1 } } },
+	{ "follow: IPv6 TCP from the port of a connection never remembered passes", P_EGRESS | P_C_EGRESS, follow_v6_plain, V_PASS, 0, L_BOTH, { { S(ENC_PASS), 1 } } },
 };
 
 /*
@@ -1039,6 +1060,10 @@ static int setup_endpoints(struct harness *h)
 	EP(harness_endpoint_range(h, SLOT, 6, NULL, RANGE_WILD, RANGE_WILD_LAST, TIU_ROLE_LOCAL, 1));
 	EP(harness_endpoint(h, SLOT, 4, CLI4, PORT_CLI, TIU_ROLE_LOCAL, 1));
 	EP(harness_endpoint(h, SLOT, 6, NULL, PORT_R, TIU_ROLE_REMOTE, 1));
+	EP(harness_endpoint(h, SLOT, 6, NULL, PORT_FOLLOW, TIU_ROLE_LOCAL, 1));
+	EP(harness_port_bits(h, PORT_FOLLOW, &(struct tiu_port){ .local_any = 1ULL << SLOT,
+								 .follow = 1ULL << SLOT }));
+	EP(harness_port_bits(h, PORT_LINGER, &(struct tiu_port){ .linger = 1ULL << SLOT }));
 	/* another interface's endpoints (its bits on the same port table)
 	 * must not matter here */
 	EP(harness_endpoint(h, OTHER_SLOT, 4, NULL, 9, TIU_ROLE_REMOTE, 1));
@@ -1592,7 +1617,8 @@ static int socket_world(void)
 	}
 	ok &= harness_syn_sent(4, CLI4, PORT_SYNSENT, SRV4, PORT_R) >= 0;
 	ok &= harness_syn_sent(6, CLI6, PORT_SYNSENT, SRV6, PORT_R) >= 0;
-	n_syn += 2;
+	ok &= harness_syn_sent(4, CLI4, PORT_LSOCK, SRV4, PORT_LINGER) >= 0;
+	n_syn += 3;
 	fd = harness_bound(6, NULL, PORT_LISTEN);
 	ok &= fd >= 0 && !listen(fd, 8);
 	/* the request socket */
