@@ -8,8 +8,9 @@
 #    tunnelled client (through c0) and a plain one (through c1), 20 MB each
 #    way with SHA-256 equal; then an MPTCP connection whose first subflow
 #    is tunnelled (c0) and whose second is plain (c1);
-#  - a tunnelled transfer that lives through `endpoint del`, `endpoint add`
-#    and `tiu up` of another interface on both ends.
+#  - a tunnelled transfer that lives through `endpoint del` on both ends and
+#    `tiu up` of another interface; a plain one through `endpoint add` of an
+#    endpoint that matches it.
 #   CONN_SERVER_EP=local runs the server test with local=*:PORT instead (the
 #   behaviour before follow=: the plain client fails).
 #   CONN_BYTES (20000000), CONN_DEL_BYTES (20000000). CONN_ONLY=server: the
@@ -27,7 +28,7 @@ need_tiu
 need_cmd nft ethtool python3 nsenter tc
 
 ONLY=${CONN_ONLY:-}
-tap_plan $([ "$ONLY" = server ] && echo 2 || echo 3)
+tap_plan $([ "$ONLY" = server ] && echo 2 || echo 4)
 e2e_init
 topo_up || bail "topology"
 
@@ -63,14 +64,15 @@ srv_pair() {
 
 # ---- one server port, tunnelled and plain clients at once ----------------
 server_test() {
-	local c0 c1 rc=0 pa pb
+	local c0 c1 rc=0 pa pb sp
 	tiu_up $C c0 --decap xdp --xdp-mode native --endpoint remote=$SRV4:$PORT || return 1
 	tiu_up $S s0 --decap xdp --xdp-mode native --endpoint "$SEP=*:$PORT" || return 1
 	c0=$(tiu_counters $S s0 enc_conn_tunnelled enc_conn_plain dec_conn_syn 2>/dev/null)
 	rm -f "$WORK"/both.*
 	H_CMD_TIMEOUT=70 in_ns $S python3 "$XFER" server --bind 0.0.0.0 --port $PORT --send $BYTES \
 		--accept 2 --timeout 40 --out "$WORK/both.server.json" &
-	H_PIDS+=($!)
+	sp=$!
+	H_PIDS+=($sp)
 	for i in $(seq 200); do [ -e "$WORK/both.server.json.ready" ] && break; sleep 0.05; done
 	H_CMD_TIMEOUT=60 in_ns $C python3 "$XFER" client --connect $SRV4 --port $PORT --send $BYTES \
 		--timeout 40 --out "$WORK/both.tun.json" &
@@ -81,6 +83,7 @@ server_test() {
 	H_PIDS+=($pa $pb)
 	h_wait $pa; h_wait $pb
 	for i in $(seq 100); do [ -e "$WORK/both.server.json.2" ] && break; sleep 0.1; done
+	kill $sp 2>/dev/null # a client that never connected leaves the server waiting
 	echo "# tunnelled client (c0, $CLI4):"
 	srv_pair both $CLI4 "$WORK/both.tun.json" || rc=1
 	echo "# plain client (c1, $CLI4B):"
@@ -115,47 +118,77 @@ tiu_down_all
 
 [ "$ONLY" = server ] && tap_done && exit
 
-# ---- rule changes while a tunnelled transfer runs ------------------------
-# The middlebox paces the client's link (40 Mbit/s each way: 20 MB take 4 s)
-# so that the changes happen during the transfer.
-del_test() {
-	local pid k0 k1 rc
-	in_ns $R tc qdisc replace dev rc root tbf rate 40mbit burst 64kb latency 100ms &&
-		in_ns $R tc qdisc replace dev rs root tbf rate 40mbit burst 64kb latency 100ms || return 1
-	tiu_up $C c0 --endpoint remote=$SRV4:$PORT || return 1
-	tiu_up $S s0 --endpoint "local=*:$PORT" || return 1
-	k0="$(tiu_counters $C c0 enc_conn_kept dec_conn_kept) $(tiu_counters $S s0 enc_conn_kept dec_conn_kept)"
-	h_bg xfer_run del 4 tcp $DEL_BYTES 30
-	pid=$H_BG
-	# the connection established, and some data on its way
+# ---- rule changes while transfers run ------------------------------------
+# The middlebox paces the client's links (40 Mbit/s each way: 20 MB take 4 s)
+# so that the changes happen during the transfers.
+PORT2=$((PORT + 1))   # no endpoint on the server
+# wait_established PORT: the server has an established connection on PORT
+wait_established() {
 	for i in $(seq 100); do
-		[ -n "$(in_ns $S ss -Htn state established "( sport = :$PORT )")" ] && break
+		[ -n "$(in_ns $S ss -Htn state established "( sport = :$1 )")" ] && return 0
 		sleep 0.1
 	done
+	return 1
+}
+# kept NS IFACE: "enc_conn_kept dec_conn_kept" of IFACE, values only
+kept() { tiu_counters $1 $2 enc_conn_kept dec_conn_kept | sed 's/[a-z_]*=//g'; }
+
+# A: a tunnelled transfer whose endpoints are deleted on both ends once it
+# runs (and not added back), with tiu up of another interface meanwhile.
+del_test() {
+	local pid c0 s0 c1 s1
+	tiu_up $C c0 --endpoint remote=$SRV4:$PORT || return 1
+	tiu_up $S s0 --endpoint "local=*:$PORT" || return 1
+	c0=$(kept $C c0) s0=$(kept $S s0)
+	h_bg xfer_run del 4 tcp $DEL_BYTES 30
+	pid=$H_BG
+	wait_established $PORT || { h_wait $pid; return 1; }
 	sleep 0.5
 	tiu_in $C endpoint del c0 remote=$SRV4:$PORT && tiu_in $S endpoint del s0 "local=*:$PORT" ||
 		{ h_wait $pid; return 1; }
-	echo "# endpoints deleted on both ends; client: $(tiu_in $C endpoint list c0 | tr '\n' ' ')"
-	sleep 1
-	k1="$(tiu_counters $C c0 enc_conn_kept dec_conn_kept) $(tiu_counters $S s0 enc_conn_kept dec_conn_kept)"
-	tiu_in $C endpoint add c0 remote=$SRV4:$PORT && tiu_in $S endpoint add s0 "local=*:$PORT" ||
-		{ h_wait $pid; return 1; }
-	echo "# endpoints added back"
-	tiu_up $C c1 --endpoint remote=$SRV4:$PORT || { h_wait $pid; return 1; }
-	echo "# tiu up c1"
+	echo "# endpoints deleted on both ends: client c0 lists '$(tiu_in $C endpoint list c0)'"
+	tiu_up $C c1 --endpoint remote=$SRV4:$((PORT + 2)) || { h_wait $pid; return 1; }
+	echo "# tiu up c1 during the transfer"
 	h_wait $pid
-	rc=$?
-	in_ns $R tc qdisc del dev rc root; in_ns $R tc qdisc del dev rs root
-	echo "# while deleted: client enc_conn_kept dec_conn_kept, server enc_conn_kept dec_conn_kept: $k0 -> $k1"
+	c1=$(kept $C c0) s1=$(kept $S s0)
+	echo "# enc_conn_kept dec_conn_kept: client c0 $c0 -> $c1, server s0 $s0 -> $s1"
 	xfer_ok del || return 1
-	[ $rc = 0 ] || return 1
-	# both ends kept the connection tunnelled both ways while deleted
-	set -- $k0 $k1
-	[ "${5#*=}" -gt "${1#*=}" ] && [ "${6#*=}" -gt "${2#*=}" ] &&
-		[ "${7#*=}" -gt "${3#*=}" ] && [ "${8#*=}" -gt "${4#*=}" ]
+	set -- $c0 $c1 $s0 $s1
+	[ "${3:-0}" -gt "${1:-0}" ] && [ "${4:-0}" -gt "${2:-0}" ] &&
+		[ "${7:-0}" -gt "${5:-0}" ] && [ "${8:-0}" -gt "${6:-0}" ]
 }
-del_test
-result $? "a tunnelled transfer ($DEL_BYTES bytes each way) lives through endpoint del, endpoint add and tiu up of another interface on both ends"
+
+# B: a plain transfer through c1 (tiu up there, no endpoint for it) to a
+# port without endpoints; once it runs, `endpoint add` of an endpoint that
+# matches it: it stays plain (the server has nothing to decapsulate with).
+add_test() {
+	local pid p0 p1
+	p0=$(tiu_counter $C c1 enc_conn_plain)
+	h_xfer add $S 0.0.0.0 $C $SRV4 $PORT2 $DEL_BYTES --timeout 30 --source $CLI4B &
+	pid=$!
+	H_PIDS+=($pid)
+	wait_established $PORT2 || { h_wait $pid; return 1; }
+	sleep 0.5
+	tiu_in $C endpoint add c1 remote=$SRV4:$PORT2 &&
+		echo "# endpoint added on c1: $(tiu_in $C endpoint list c1 | tr '\n' ' ')" || { h_wait $pid; return 1; }
+	h_wait $pid
+	p1=$(tiu_counter $C c1 enc_conn_plain)
+	echo "# client c1 enc_conn_plain: $p0 -> $p1"
+	xfer_ok add || return 1
+	[ "${p1:-0}" -gt "${p0:-0}" ]
+}
+
+if in_ns $R tc qdisc replace dev rc root tbf rate 40mbit burst 64kb latency 100ms &&
+	in_ns $R tc qdisc replace dev rc2 root tbf rate 40mbit burst 64kb latency 100ms &&
+	in_ns $R tc qdisc replace dev rs root tbf rate 40mbit burst 64kb latency 100ms; then
+	del_test
+	result $? "a tunnelled transfer ($DEL_BYTES bytes each way) lives through endpoint del on both ends and tiu up of another interface"
+	add_test
+	result $? "a plain transfer ($DEL_BYTES bytes each way) stays plain through endpoint add of an endpoint that matches it"
+else
+	result 1 "pacing the middlebox links (tc qdisc tbf)"
+	result 1 "pacing the middlebox links (tc qdisc tbf)"
+fi
 tiu_down_all
 
 tap_done
