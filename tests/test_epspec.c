@@ -55,6 +55,10 @@ static const struct {
 	{ "local=*:1-65535", "local=*:1-65535", EP_PORTS, TIU_ROLE_LOCAL, 1, 65535 },
 	{ "remote=10.0.0.1:65535", "remote=10.0.0.1:65535", EP_PORTS, TIU_ROLE_REMOTE, 65535,
 	  65535 },
+	{ "follow=*:443", "follow=*:443", EP_PORTS, TIU_ROLE_LOCAL, 443, 443 },
+	{ "follow=[2001:db8::1]:8443-8444", "follow=[2001:db8::1]:8443-8444", EP_PORTS,
+	  TIU_ROLE_LOCAL, 8443, 8444 },
+	{ "follow=0.0.0.0:80", "follow=*:80", EP_PORTS, TIU_ROLE_LOCAL, 80, 80 },
 	{ "mark=0x10", "mark=0x10", EP_MARK, 0, 0, 0, 0x10, 0xffffffff },
 	{ "mark=16", "mark=0x10", EP_MARK, 0, 0, 0, 0x10, 0xffffffff },
 	{ "mark=010", "mark=0xa", EP_MARK, 0, 0, 0, 10, 0xffffffff }, /* decimal, not octal */
@@ -72,6 +76,8 @@ static const struct {
 } bad[] = {
 	{ "local=*:8000-7000", "the range 8000-7000 runs backwards" },
 	{ "local=*:0", "port 0 is not allowed" },
+	{ "follow=*:0", "port 0 is not allowed" },
+	{ "follow:*:443", "write local=ADDR:PORT or remote=ADDR:PORT" },
 	{ "local=*:0-5", "port 0 is not allowed" },
 	{ "local=*:65536", "'65536' is not a port number (1-65535)" },
 	{ "local=*:1-65536", "'1-65536' is not a port number" },
@@ -270,5 +276,13 @@ int main(void)
 	test_parse();
 	test_rules();
 	test_overlap();
+	{
+		struct ep l, f;
+
+		parse_endpoint("local=*:443", &l);
+		parse_endpoint("follow=*:443", &f);
+		tap(!l.follow && f.follow && !ep_same(&l, &f) && ep_overlap(&l, &f),
+		    "follow=*:443 is not local=*:443 (del of one leaves the other) but overlaps it (one map key)");
+	}
 	return tap_done();
 }
