@@ -124,6 +124,7 @@ static __attribute__((noinline)) int tiu_conn_egress(struct __sk_buff *skb, __u6
 	void *data_end = (void *)(long)skb->data_end;
 	__u64 bit = 1ULL << (slot & (TIU_MAX_SLOTS - 1));
 	__u32 m = how & 3, marked = (how >> 2) & 1, choice;
+	int own;
 	struct tiu_conn_state *st;
 	struct bpf_sock *sk = NULL;
 	struct tiu_pkt q = {};
@@ -146,10 +147,14 @@ static __attribute__((noinline)) int tiu_conn_egress(struct __sk_buff *skb, __u6
 	q.family = how >> 8;
 	if (skb->sk)
 		sk = bpf_sk_fullsock(skb->sk);
+	/* The socket is the connection's: not a listener answering with a
+	 * syncookie, nor a control socket (port 0), nor a test run's dummy. */
+	own = sk && sk->src_port && sk->src_port == tiu_htons(t->source) &&
+	      sk->state != TIU_TCP_STATE_LISTEN;
 	if (m == TIU_MATCH_NONE && !marked) {
 		/* A connection this host opens that no endpoint matches: plain
 		 * for its life, so that an endpoint added later leaves it so. */
-		if (sk) {
+		if (own) {
 			st = bpf_sk_storage_get(&tiu_conn_sk, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 			if (st && !st->choice) {
 				st->choice = TIU_CONN_PLAIN;
@@ -180,9 +185,8 @@ static __attribute__((noinline)) int tiu_conn_egress(struct __sk_buff *skb, __u6
 	} else {
 		choice = TIU_CONN_TUNNELLED;
 	}
-	/* Keep it in the socket if the socket is the connection's (not a
-	 * listener answering with a syncookie, nor a control socket). */
-	if (sk && sk->src_port == tiu_htons(t->source) && sk->state != TIU_TCP_STATE_LISTEN) {
+	/* Keep it in the socket if the socket is the connection's. */
+	if (own) {
 		st = bpf_sk_storage_get(&tiu_conn_sk, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 		if (st && !st->choice) {
 			st->choice = choice;

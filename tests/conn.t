@@ -14,7 +14,8 @@
 #   CONN_SERVER_EP=local runs the server test with local=*:PORT instead (the
 #   behaviour before follow=: the plain client fails).
 #   CONN_BYTES (20000000), CONN_DEL_BYTES (20000000). CONN_ONLY=server: the
-#   server checks only (the VM lanes run these).
+#   server checks only (the VM lanes run these); CONN_ONLY=rules: the rule
+#   changes only.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 source tests/e2e/lib.sh
@@ -28,7 +29,7 @@ need_tiu
 need_cmd nft ethtool python3 nsenter tc
 
 ONLY=${CONN_ONLY:-}
-tap_plan $([ "$ONLY" = server ] && echo 2 || echo 4)
+tap_plan $(case $ONLY in server|rules) echo 2 ;; *) echo 4 ;; esac)
 e2e_init
 topo_up || bail "topology"
 
@@ -63,6 +64,7 @@ srv_pair() {
 }
 
 # ---- one server port, tunnelled and plain clients at once ----------------
+if [ "$ONLY" != rules ]; then
 server_test() {
 	local c0 c1 rc=0 pa pb sp
 	tiu_up $C c0 --decap xdp --xdp-mode native --endpoint remote=$SRV4:$PORT || return 1
@@ -115,6 +117,7 @@ mptcp_test() {
 mptcp_test
 result $? "one server port ($SEP=*:$PORT): an MPTCP connection, one subflow tunnelled and one plain, $BYTES bytes each way"
 tiu_down_all
+fi
 
 [ "$ONLY" = server ] && tap_done && exit
 
@@ -151,6 +154,7 @@ del_test() {
 	echo "# tiu up c1 during the transfer"
 	h_wait $pid
 	c1=$(kept $C c0) s1=$(kept $S s0)
+	echo "# middlebox: $(mbox_counters)"
 	echo "# enc_conn_kept dec_conn_kept: client c0 $c0 -> $c1, server s0 $s0 -> $s1"
 	xfer_ok del || return 1
 	set -- $c0 $c1 $s0 $s1
