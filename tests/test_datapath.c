@@ -122,6 +122,7 @@ B(follow_syn) { struct pkt_spec s = spec(4, C2S); s.dport = PORT_FOLLOW; s.flags
 B(follow_syn_v6_nomemo) { struct pkt_spec s = spec(6, C2S); s.dport = PORT_FOLLOW; s.flags = 0x10; dec(s, in, want); }
 B(follow_synack_tun) { struct pkt_spec s = spec(4, S2C); s.sport = PORT_FOLLOW; s.flags = 0x12; enc(s, in, want); }
 B(follow_synack_plain) { struct pkt_spec s = spec(4, S2C); s.sport = PORT_FOLLOW; s.dport = 40001; s.flags = 0x12; same(s, in, want); }
+B(follow_synack_other) { struct pkt_spec s = spec(4, S2C); s.sport = PORT_FOLLOW; s.flags = 0x12; memcpy(s.saddr, "\x0a\x63\x63\x63", 4); same(s, in, want); }
 B(follow_v6_plain) { struct pkt_spec s = spec(6, S2C); s.sport = PORT_FOLLOW; same(s, in, want); }
 B(enc_nomatch_port) { struct pkt_spec s = spec(4, C2S); s.dport = PORT_SRV + 1; same(s, in, want); }
 B(enc_nomatch_addr) { struct pkt_spec s = spec(6, C2S); memcpy(s.daddr, OTHER6, 16); same(s, in, want); }
@@ -705,6 +706,7 @@ static const struct tcase cases[] = {
 	{ "follow: a tunnelled SYN to a follow= port is restored and remembered", P_DECAP, follow_syn, V_PASS, 0, L_BOTH, { { S(DEC_CONVERTED), 1 }, { S(DEC_CONN_SYN), 1 }, { S(DEC_BYTES), BYTES } } },
 	{ "follow: tunnelled UDP to a follow= port that is no SYN is restored, not remembered", P_DECAP, follow_syn_v6_nomemo, V_PASS, 0, L_BOTH, { { S(DEC_CONVERTED), 1 }, { S(DEC_BYTES), BYTES } } },
 	{ "follow: the SYN-ACK to the tunnelled SYN is tunnelled (the memo)", P_EGRESS, follow_synack_tun, V_PASS, 0, L_BOTH, { { S(ENC_CONVERTED), 1 }, { S(ENC_BYTES), BYTES } } },
+	{ "follow: a SYN-ACK with the remembered ports from another local address passes", P_EGRESS | P_C_EGRESS, follow_synack_other, V_PASS, 0, L_BOTH, { { S(ENC_PASS), 1 } } },
 	{ "follow: a SYN-ACK to a SYN that came as TCP passes", P_EGRESS | P_C_EGRESS, follow_synack_plain, V_PASS, 0, L_BOTH, { { S(ENC_PASS), 1 } } },
 	{ "follow: IPv6 TCP from the port of a connection never remembered passes", P_EGRESS | P_C_EGRESS, follow_v6_plain, V_PASS, 0, L_BOTH, { { S(ENC_PASS), 1 } } },
 };
