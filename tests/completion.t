@@ -78,11 +78,13 @@ t_ifaces() {
 
 t_endpoints() {
 	expect "tiu endpoint " add del list || return
-	expect "tiu up eth0 --endpoint " local= remote= mark= || return
+	expect "tiu up eth0 --endpoint " local= follow= remote= mark= || return
 	expect "tiu endpoint add eth0 r" remote= || return
-	expect "tiu endpoint del eth0 remote=192.0.2.1:7001 " local= remote= mark= || return
+	expect "tiu endpoint del eth0 remote=192.0.2.1:7001 " local= follow= remote= mark= || return
+	expect "tiu endpoint add eth0 f" follow= || return
 	# bash replaces what follows the '=': the reply is the rest of the word
 	expect "tiu up eth0 --endpoint local=" '*:' || return
+	expect "tiu up eth0 --endpoint follow=" '*:' || return
 	expect "tiu up eth0 --endpoint remote=192.0.2.1:" # nothing to guess
 }
 

@@ -22,6 +22,8 @@ static void endpoint_usage(FILE *f)
 "\n"
 "EP is one of:\n"
 "  local=ADDR:PORT    this host's address and port (a server)\n"
+"  follow=ADDR:PORT   a local= endpoint serving plain and tunnelled clients:\n"
+"                     replies tunnelled only for connections that came tunnelled\n"
 "  remote=ADDR:PORT   the peer's (a client)\n"
 "  mark=VALUE[/MASK]  egress TCP whose fwmark (SO_MARK, nftables `meta mark\n"
 "                     set`) matches: (mark & MASK) == VALUE, whatever its ports\n"

@@ -38,6 +38,7 @@ static void usage(FILE *f)
 "           what one path lets through: plain TCP, MPTCP, the tunnel, MTU\n"
 "\n"
 "  EP: local=ADDR:PORT[-LAST] | remote=ADDR:PORT[-LAST] | mark=VALUE[/MASK]\n"
+"      | follow=ADDR:PORT[-LAST] (a local= serving plain and tunnelled clients)\n"
 "      (tiu endpoint --help)\n"
 "\n"
 "  -v, --verbose   show libbpf and libxdp messages (verifier logs)\n"
