@@ -108,16 +108,18 @@ static __always_inline void tiu_conn_decap(__u32 slot, const struct tiu_pkt *p, 
  * (offs = l3_off | l4_off << 16) in skb, of family 4 or 6, which
  * tiu_match_ports() matched as m (TIU_MATCH_*, LINGER included) or the mark
  * selector (marked): how = m | marked << 2 | family << 8.
- * Returns 1 to tunnel it, 0 to pass it. A static subprogram, not inlined
- * (one body for the calls before and after a pull) and not a global one:
- * a global subprogram's struct __sk_buff * argument is the context only
- * with the kernel's BTF (as tiu_tc_clamp_mss()); its other arguments are
- * scalars, so it reads the packet again from skb.
+ * Returns 1 to tunnel it, 0 to pass it. Inlined: not a global subprogram
+ * (a global subprogram's struct __sk_buff * argument is the context only
+ * with the kernel's BTF, see tiu_tc_clamp_mss()), and a static one costs
+ * the same verifier instructions (it is checked at each call with the
+ * caller's registers) plus a call per packet (docs/DESIGN.md "Choosing per
+ * connection"). Its arguments are scalars, as when it was a subprogram: it
+ * reads the packet again from skb.
  */
 #define TIU_CONN_MAX_OFF 512 /* as TIU_ICMP_MAX_OFF */
 
-static __attribute__((noinline)) int tiu_conn_egress(struct __sk_buff *skb, __u64 offs, __u32 slot,
-					      __u32 how)
+static __always_inline int tiu_conn_egress(struct __sk_buff *skb, __u64 offs, __u32 slot,
+					   __u32 how)
 {
 	__u64 l3_off = offs & 0xffff, l4_off = (offs >> 16) & 0xffff;
 	void *data = (void *)(long)skb->data;
