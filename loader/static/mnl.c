@@ -203,6 +203,11 @@ static void attr_put(struct nlmsghdr *nlh, uint16_t type, size_t len, const void
 	nlh->nlmsg_len += MNL_ALIGN(payload);
 }
 
+void mnl_attr_put(struct nlmsghdr *nlh, uint16_t type, size_t len, const void *data)
+{
+	attr_put(nlh, type, len, data);
+}
+
 void mnl_attr_put_u32(struct nlmsghdr *nlh, uint16_t type, uint32_t data)
 {
 	attr_put(nlh, type, sizeof(data), &data);
@@ -235,6 +240,18 @@ uint16_t mnl_attr_get_type(const struct nlattr *attr)
 static const void *attr_payload(const struct nlattr *attr)
 {
 	return (const char *)attr + MNL_ATTR_HDRLEN;
+}
+
+void *mnl_attr_get_payload(const struct nlattr *attr)
+{
+	return (void *)attr_payload(attr);
+}
+
+/* Its length as the attribute says; mnl_attr_parse() only hands on
+ * attributes that lie whole inside the message. */
+uint16_t mnl_attr_get_payload_len(const struct nlattr *attr)
+{
+	return attr->nla_len - MNL_ATTR_HDRLEN;
 }
 
 uint32_t mnl_attr_get_u32(const struct nlattr *attr)
