@@ -292,7 +292,7 @@ t_endpoint_live() {
 	# the client runs and its connection has been tunnelled
 	for i in $(seq 800); do
 		for p in $(ip netns pids "$C"); do
-			tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q "xfer.py client" && cpid=$p
+			{ tr '\0' ' ' <"/proc/$p/cmdline"; } 2>/dev/null | grep -q "xfer.py client" && cpid=$p
 		done
 		[ -n "$cpid" ] && [ "$(tunnelled "$C" wan0)" -gt "$base" ] && break
 		sleep 0.025
