@@ -16,6 +16,7 @@
 #include <linux/types.h>
 
 #include "tiu_common.h"
+#include "elem.h"
 #include "probe.h"
 #include "rss.h"
 
