@@ -359,7 +359,7 @@ test-unit: all
 VM_LANE_TRIPLET_arm64 := aarch64-linux-gnu
 VM_LANE_TRIPLET_s390x := s390x-linux-gnu
 VM_LANE_TRIPLET_mipsel := mipsel-linux-gnu
-VM_LANE_TRIPLETS = $(foreach l,$(or $(KERNELS),bookworm trixie arm64),$(VM_LANE_TRIPLET_$(l)))
+VM_LANE_TRIPLETS = $(foreach l,$(or $(KERNELS),bookworm trixie arm64 s390x mipsel),$(VM_LANE_TRIPLET_$(l)))
 
 test-vm: all $(if $(VM_LANE_TRIPLETS),cross-deps)
 	$(Q)missing=; for p in $(VM_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
