@@ -94,7 +94,7 @@ TOOL_LIBS_realskb := $(USER_LIBS)
 TEST_SRCS := $(wildcard tests/*.c)
 TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 # The tests link the loader's kernel probes (one answer for both).
-TEST_LIB_SRCS := $(wildcard tests/lib/*.c) loader/sys/probe.c
+TEST_LIB_SRCS := $(wildcard tests/lib/*.c) loader/sys/probe.c loader/sys/elem.c
 # Loader sources a C test links besides its own (tests/test_NAME.c: the
 # loader's pure parts, which stub tiu_fail themselves)
 TEST_UNDER_TEST_test_epspec := loader/state/epspec.c
@@ -359,7 +359,7 @@ test-unit: all
 VM_LANE_TRIPLET_arm64 := aarch64-linux-gnu
 VM_LANE_TRIPLET_s390x := s390x-linux-gnu
 VM_LANE_TRIPLET_mipsel := mipsel-linux-gnu
-VM_LANE_TRIPLETS = $(foreach l,$(or $(KERNELS),bookworm trixie arm64),$(VM_LANE_TRIPLET_$(l)))
+VM_LANE_TRIPLETS = $(foreach l,$(or $(KERNELS),bookworm trixie arm64 s390x mipsel),$(VM_LANE_TRIPLET_$(l)))
 
 test-vm: all $(if $(VM_LANE_TRIPLETS),cross-deps)
 	$(Q)missing=; for p in $(VM_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

@@ -207,9 +207,9 @@ static __attribute__((noinline)) int tiu_tc_clamp_mss(struct __sk_buff *skb, __u
 }
 
 /*
- * TCP -> UDP in place for egress, through bpf_skb_load_bytes() and
- * bpf_skb_store_bytes(): offsets only, no packet pointers, so that every
- * verifier follows it. A program that writes packet data directly gets the
+ * TCP -> UDP in place for egress: the bytes read through packet pointers,
+ * written back through bpf_skb_store_bytes(). A program that writes packet
+ * data directly gets the
  * verifier's unclone prologue (tc_cls_act_prologue() in net/core/filter.c:
  * bpf_skb_pull_data(skb, 0) on every cloned skb), which in tiu_tc_egress
  * would copy the head of every TCP skb leaving the interface - TCP's are
@@ -231,18 +231,21 @@ static __always_inline int tiu_tc_encap_store(struct __sk_buff *skb, const struc
 		__u8 proto;
 		__u8 check[2];
 	} ip = { .proto = IPPROTO_UDP };
+	void *data = (void *)(long)skb->data, *data_end = (void *)(long)skb->data_end;
+	struct tiu_pkt p = {};
 	struct tiu_udp20 u;
 	__u32 n = 1;
 	__u16 check;
 
-	if (bpf_skb_load_bytes(skb, l4_off, &u, TIU_L4_HDR_LEN))
+	/* read in place (reading is not writing: no unclone prologue); the
+	 * clamp's stores may have moved the data, so the pointers are made
+	 * again from the offsets */
+	if (tiu_ctx_pkt(c, data, data_end, &p))
 		return -1;
+	__builtin_memcpy(&u, p.l4, TIU_L4_HDR_LEN);
 	tiu_wire_encode(&u, l4_len);
 	if (family == 4) {
-		if (bpf_skb_load_bytes(skb, l3_off + offsetof(struct iphdr, check), &check,
-				       sizeof(check)))
-			return -1;
-		check = tiu_ipv4_proto_csum(check, IPPROTO_TCP, IPPROTO_UDP);
+		check = tiu_ipv4_proto_csum(((struct iphdr *)p.l3)->check, IPPROTO_TCP, IPPROTO_UDP);
 		__builtin_memcpy(ip.check, &check, sizeof(check));
 		proto_off = l3_off + offsetof(struct iphdr, protocol);
 		n = 3;

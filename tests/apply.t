@@ -123,6 +123,19 @@ reconnect() {
 	xfer_ok "$lab" >/dev/null 2>&1
 }
 
+# reconnect_check DESC LABEL T0 NS IFACE SERVER PORT [SRVNS]: reconnect as
+# a test: ok DESC, with "@MS" in it standing for the milliseconds to the
+# first tunnelled packet, or not ok with the transfer's report.
+reconnect_check() {
+	local desc=$1
+	shift
+	if reconnect "$@"; then
+		ok "${desc//@MS/$LAT_MS}"
+	else
+		not_ok "${desc//@MS/$LAT_MS}"; xfer_ok "$1" 2>&1 | diag
+	fi
+}
+
 # ---------------------------------------------------------------- tests --
 
 t_first() {
@@ -138,11 +151,8 @@ t_first() {
 	else
 		not_ok "apply brings up wan0 (rc $rc)"; echo "$out" | diag
 	fi
-	if reconnect first "$(date +%s%N)" "$C" wan0 $SRVA 7001; then
-		ok "a transfer through the TCP-dropping middlebox: SHA-256 equal both ways"
-	else
-		not_ok "first transfer"; xfer_ok first 2>&1 | diag
-	fi
+	reconnect_check "a transfer through the TCP-dropping middlebox: SHA-256 equal both ways" \
+		first "$(date +%s%N)" "$C" wan0 $SRVA 7001
 	out=$(apply 2>&1); rc=$?
 	result $([ $rc = 0 ] && [ "$out" = "tiu: apply: nothing to change" ]; echo $?) \
 		"a second apply changes nothing and says so, exit 0" "rc $rc: $out"
@@ -166,11 +176,8 @@ t_veth_recreate() {
 	else
 		not_ok "veth re-created: apply (rc $rc)"; echo "$out" | diag
 	fi
-	if reconnect veth "$t0" "$C" wan0 $SRVA 7001; then
-		ok "veth re-created: tunnel back ${LAT_MS} ms after the device's creation (apply: $ta ms, with its wait for the lock); a new connection through the middlebox, SHA-256 equal"
-	else
-		not_ok "veth re-created: transfer after apply"; xfer_ok veth 2>&1 | diag
-	fi
+	reconnect_check "veth re-created: tunnel back @MS ms after the device's creation (apply: $ta ms, with its wait for the lock); a new connection through the middlebox, SHA-256 equal" \
+		veth "$t0" "$C" wan0 $SRVA 7001
 	left=$(leftovers "$C" "$old")
 	result $([ -n "$had" ] && [ -z "$left" ]; echo $?) \
 		"veth re-created: nothing of ifindex $old left (status, detour, run state, pin record, keepalive)" "before:$had after:$left"
@@ -205,11 +212,8 @@ t_rename() {
 	out=$(apply 2>&1); rc=$?
 	result $([ $rc = 0 ] && grep -q "^wan0: up (pattern wan\*, ifindex $idx, 1 endpoint)$" <<<"$out"; echo $?) \
 		"renamed into the pattern (lan0 -> wan0): apply brings it up" "rc $rc: $out"
-	if reconnect rename "$t0" "$C" wan0 $SRVA 7001; then
-		ok "renamed into the pattern: tunnel back ${LAT_MS} ms after the rename; SHA-256 equal"
-	else
-		not_ok "renamed into the pattern: transfer"; xfer_ok rename 2>&1 | diag
-	fi
+	reconnect_check "renamed into the pattern: tunnel back @MS ms after the rename; SHA-256 equal" \
+		rename "$t0" "$C" wan0 $SRVA 7001
 }
 
 t_tun() {
@@ -258,11 +262,8 @@ EOF
 	else
 		not_ok "tun reopened: apply (rc $rc1/$rc2)"; { echo "$out1"; echo "$out2"; } | diag
 	fi
-	if reconnect tun "$t0" "$T1" tunf0 10.78.0.2 7001 "$T2"; then
-		ok "tun reopened: tunnel back ${LAT_MS} ms after the devices' creation; through tunfwd (TCP dropped), SHA-256 equal"
-	else
-		not_ok "tun reopened: transfer"; xfer_ok tun 2>&1 | diag
-	fi
+	reconnect_check "tun reopened: tunnel back @MS ms after the devices' creation; through tunfwd (TCP dropped), SHA-256 equal" \
+		tun "$t0" "$T1" tunf0 10.78.0.2 7001 "$T2"
 	left=$(COOKIE=$c1 leftovers "$T1" "$old1")$(COOKIE=$c2 leftovers "$T2" "$old2")
 	result $([ -n "$had" ] && [ -z "$left" ]; echo $?) "tun reopened: nothing of the old ifindexes left on either end" "before:$had after:$left"
 	tiu_in "$T1" down tunf0 --purge >/dev/null 2>&1; tiu_in "$T2" down tunf0 --purge >/dev/null 2>&1
@@ -292,7 +293,7 @@ t_endpoint_live() {
 	# the client runs and its connection has been tunnelled
 	for i in $(seq 800); do
 		for p in $(ip netns pids "$C"); do
-			tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q "xfer.py client" && cpid=$p
+			{ tr '\0' ' ' <"/proc/$p/cmdline"; } 2>/dev/null | grep -q "xfer.py client" && cpid=$p
 		done
 		[ -n "$cpid" ] && [ "$(tunnelled "$C" wan0)" -gt "$base" ] && break
 		sleep 0.025
@@ -309,11 +310,8 @@ t_endpoint_live() {
 	else
 		not_ok "endpoint change during a transfer (rc $rc, paused:${paused:- none})"; { echo "$out"; xfer_ok live 2>&1; } | diag
 	fi
-	if reconnect port2 "$(date +%s%N)" "$C" wan0 $SRVA 7002; then
-		ok "the new endpoint tunnels: port 7002 through the middlebox, SHA-256 equal"
-	else
-		not_ok "port 7002 after apply"; xfer_ok port2 2>&1 | diag
-	fi
+	reconnect_check "the new endpoint tunnels: port 7002 through the middlebox, SHA-256 equal" \
+		port2 "$(date +%s%N)" "$C" wan0 $SRVA 7002
 }
 
 t_patterns() {

@@ -90,6 +90,10 @@ t_tiu_refs() {
 	t_docrefs tiu "every tiu command and option a document shows exists" "$TIU"
 }
 
+# none_wrong LIST OK_DESC NOT_OK_DESC: ok OK_DESC when LIST (what a check
+# found wrong) is empty, else not ok NOT_OK_DESC, which names it.
+none_wrong() { if [ -z "$1" ]; then ok "$2"; else not_ok "$3"; fi; }
+
 # tests/README.md says what each test file proves: a new one must be listed.
 t_tests_listed() {
 	local f missing=""
@@ -97,11 +101,8 @@ t_tests_listed() {
 	for f in tests/*.t tests/cross/*.t tests/test_*.c; do
 		grep -qF "\`$f\`" tests/README.md || missing+="$f "
 	done
-	if [ -z "$missing" ]; then
-		ok "tests/README.md lists every test file"
-	else
-		not_ok "tests/README.md does not list: $missing"
-	fi
+	none_wrong "$missing" "tests/README.md lists every test file" \
+		"tests/README.md does not list: $missing"
 }
 
 t_anchor_links() {
@@ -113,11 +114,8 @@ t_anchor_links() {
 		[ -n "$a" ] || continue
 		grep -qxF "$a" <<<"$anchors" || missing+="#$a "
 	done <<<"$links"
-	if [ -z "$missing" ]; then
-		ok "every #anchor into docs/DESIGN.md resolves ($(echo "$links" | grep -c .) anchors)"
-	else
-		not_ok "anchors without a heading: $missing"
-	fi
+	none_wrong "$missing" "every #anchor into docs/DESIGN.md resolves ($(echo "$links" | grep -c .) anchors)" \
+		"anchors without a heading: $missing"
 }
 
 # The `tiu_name()` functions a document names must be defined somewhere in
@@ -131,11 +129,8 @@ t_functions() {
 		[ -n "$n" ] || continue
 		grep -rqE "(^|[ *])$n\(" headers xdp tc cgroup loader || missing+="$n "
 	done <<<"$names"
-	if [ -z "$missing" ]; then
-		ok "$what: every tiu function it names exists ($(echo "$names" | grep -c .) names)"
-	else
-		not_ok "$what names functions that do not exist: $missing"
-	fi
+	none_wrong "$missing" "$what: every tiu function it names exists ($(echo "$names" | grep -c .) names)" \
+		"$what names functions that do not exist: $missing"
 }
 
 # "`func()` in `path`": func is defined in that file (catches a function that
@@ -149,11 +144,8 @@ t_func_in_file() {
 		[ -n "$fn" ] || continue
 		grep -qE "(^|[ *])$fn\(" "$path" 2>/dev/null || wrong+="$fn() not in $path; "
 	done <<<"$pairs"
-	if [ -z "$wrong" ]; then
-		ok "$what: every \"func() in file\" holds ($(echo "$pairs" | grep -c .) pairs)"
-	else
-		not_ok "$what: $wrong"
-	fi
+	none_wrong "$wrong" "$what: every \"func() in file\" holds ($(echo "$pairs" | grep -c .) pairs)" \
+		"$what: $wrong"
 }
 
 run_test t_no_outside_refs

@@ -184,6 +184,16 @@ t_bad_inputs() {
 	in_a ip link set dev la xdpgeneric off
 }
 
+# endpoint_refused DESC PATTERN ARGS...: `tiu endpoint ARGS` exits 1 with a
+# message matching PATTERN and leaves la's endpoint list as it was ($before).
+endpoint_refused() {
+	local desc=$1 pat=$2 out rc
+	shift 2
+	out=$(tiu_a endpoint "$@" 2>&1); rc=$?
+	[ $rc = 1 ] && grep -q "$pat" <<<"$out" && [ "$(tiu_a endpoint list la)" = "$before" ]
+	result $? "$desc" "$out"
+}
+
 t_endpoint_errors() {
 	up_a >/dev/null || { not_ok "endpoint errors (up failed)"; return; }
 	local before out rc
@@ -256,20 +266,16 @@ t_ranges_marks() {
 		[ "$(bits_a 9000)" = "local=0 local_any=0 remote=0 remote_any=0" ] &&
 		[ "$(bits_a 7250)" = "local=0 local_any=0 remote=0 remote_any=0" ]
 	result $? "overlapping range on add: exit 1, one line naming both, nothing applied (list, port table)" "$out"
-	out=$(tiu_a endpoint add la 'local=0.0.0.0:7100-7199' 2>&1); rc=$?
-	[ $rc = 1 ] && grep -q "duplicate endpoint local=\*:7100-7199 (already there" <<<"$out"
-	result $? "the same range again: duplicate endpoint" "$out"
-	out=$(tiu_a endpoint del la 'local=*:7150' 2>&1); rc=$?
-	[ $rc = 1 ] && grep -q "cannot delete local=\*:7150: port 7150 belongs to the range local=\*:7100-7199, which goes as a whole" <<<"$out" &&
-		[ "$(tiu_a endpoint list la)" = "$before" ]
-	result $? "del of a port inside a range: exit 1, names the range, nothing deleted" "$out"
-	out=$(tiu_a endpoint add la mark=0x20 2>&1); rc=$?
-	[ $rc = 1 ] && grep -q "la has the mark selector mark=0x10/0xf0 already (one per interface)" <<<"$out"
-	result $? "a second mark selector: exit 1, names the first" "$out"
-	out=$(tiu_a endpoint add la 'remote=*:1-65535' 2>&1); rc=$?
-	[ $rc = 1 ] && grep -q "remote=\*:1-65535 needs 65535 entries of the endpoint table (one per port), 65433 of 65536 are free" <<<"$out" &&
-		[ "$(tiu_a endpoint list la)" = "$before" ]
-	result $? "a range larger than the room left: exit 1 before anything is written" "$out"
+	endpoint_refused "the same range again: duplicate endpoint" \
+		"duplicate endpoint local=\*:7100-7199 (already there" add la 'local=0.0.0.0:7100-7199'
+	endpoint_refused "del of a port inside a range: exit 1, names the range, nothing deleted" \
+		"cannot delete local=\*:7150: port 7150 belongs to the range local=\*:7100-7199, which goes as a whole" \
+		del la 'local=*:7150'
+	endpoint_refused "a second mark selector: exit 1, names the first" \
+		"la has the mark selector mark=0x10/0xf0 already (one per interface)" add la mark=0x20
+	endpoint_refused "a range larger than the room left: exit 1 before anything is written" \
+		"remote=\*:1-65535 needs 65535 entries of the endpoint table (one per port), 65433 of 65536 are free" \
+		add la 'remote=*:1-65535'
 	# status, --json
 	out=$(tiu_a status la)
 	grep -qF "endpoints: local=*:7100-7199 remote=$B4:$PORT remote=[$B6]:443-444 mark=0x10/0xf0" <<<"$out" &&

@@ -57,27 +57,31 @@ t_commands() {
 	note "$n usage forms, $(wc -w <<<"$COMMANDS") commands"
 }
 
+# page_names WHAT ERE WORD...: the page's text has a match of ERE, with "@"
+# standing for the WORD, for every WORD; else fail naming the others.
+page_names() {
+	local what=$1 re=$2 w missing=""
+	shift 2
+	for w in "$@"; do
+		grep -qE "${re//@/$w}" "$TEXT" || missing+="$w "
+	done
+	[ -z "$missing" ] || fail "the page does not name these $what: $missing" || return
+	note "$# $what"
+}
+
 t_options() {
-	local opts missing="" o
+	local opts
 	# an option stands alone: after a space, [ | ( or a line's start, before
 	# a space, ] | ) , or the end (not "--net=" of another program's usage)
 	opts=$(helps | grep -oP '(?:^|(?<=[ [|(]))--?[a-z](?:[a-z-]*[a-z])?(?=[] |),]|$)' | sort -u)
-	for o in $opts; do
-		grep -qE "(^|[^a-z0-9-])$o([^a-z-]|\$)" "$TEXT" || missing+="$o "
-	done
-	[ -z "$missing" ] || fail "the page does not name these options: $missing" || return
-	note "$(wc -w <<<"$opts") options"
+	page_names options '(^|[^a-z0-9-])@([^a-z-]|$)' $opts
 }
 
 t_counters() {
-	local names missing="" c
+	local names
 	names=$("$TIU" stats --help | sed -n '/^Counters:/,$s/^  \([a-z][a-z0-9_]*\) .*/\1/p')
 	[ -n "$names" ] || fail "tiu stats --help lists no counters" || return
-	for c in $names; do
-		grep -qE "(^|[^a-z0-9_])$c([^a-z0-9_]|\$)" "$TEXT" || missing+="$c "
-	done
-	[ -z "$missing" ] || fail "the page does not name these counters: $missing" || return
-	note "$(wc -w <<<"$names") counters"
+	page_names counters '(^|[^a-z0-9_])@([^a-z0-9_]|$)' $names
 }
 
 check "groff and man render docs/tiu.8 without a warning" t_renders

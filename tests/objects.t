@@ -185,29 +185,21 @@ t_nobtf_caught() {
 }
 check "the checks find a global subprogram taking struct xdp_md * and a tail call beside a subprogram" t_nobtf_caught
 
-t_no_ctx_globals() {
+# each_obj CHECK WHY: CHECK's findings in every shipped object, each told with WHY; fails if any
+each_obj() {
 	local o bad=0 c
 	for o in $OBJS; do
-		c=$(ctx_globals "$BUILD/$o.bpf.o")
+		c=$($1 "$BUILD/$o.bpf.o")
 		[ -z "$c" ] && continue
-		echo "# $o.bpf.o: a global subprogram takes the context (refused without kernel BTF):"
+		echo "# $o.bpf.o ($2):"
 		sed 's/^/#   /' <<<"$c"
 		bad=1
 	done
 	return $bad
 }
-check "no global subprogram of a shipped object takes the program's context (kernels without BTF)" t_no_ctx_globals
-
-t_no_tail_and_sub() {
-	local o bad=0 c
-	for o in $OBJS; do
-		c=$(tail_and_sub "$BUILD/$o.bpf.o")
-		[ -z "$c" ] && continue
-		echo "# $o.bpf.o: $c (refused without a JIT that has subprogram tail calls)"
-		bad=1
-	done
-	return $bad
-}
-check "no shipped object mixes tail calls and subprograms (interpreter, 32-bit JITs)" t_no_tail_and_sub
+check "no global subprogram of a shipped object takes the program's context (kernels without BTF)" \
+	each_obj ctx_globals "a global subprogram takes the context: refused without kernel BTF"
+check "no shipped object mixes tail calls and subprograms (interpreter, 32-bit JITs)" \
+	each_obj tail_and_sub "refused without a JIT that has subprogram tail calls"
 
 tap_done

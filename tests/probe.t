@@ -34,6 +34,19 @@ h_init probe
 h_watchdog 400
 
 # ------------------------------------------------------------- topology --
+# mb_table NS COUNTER RULE: NS forwards through table inet mb, whose one
+# RULE (in chain pass) counts what it does in the named COUNTER.
+mb_table() {
+	in_ns "$1" nft -f - <<-EOF
+	table inet mb {
+		counter $2 {}
+		chain pass { type filter hook forward priority 0; policy accept;
+			$3
+		}
+	}
+	EOF
+}
+
 setup() {
 	local i
 	h_ns C c && h_ns S s || return 1
@@ -54,31 +67,10 @@ setup() {
 	ip -n "$C" -6 route add fd20:4::/64 via fd10:4::2 dev c4 &&
 		ip -n "$S" -6 route add fd10:4::/64 via fd20:4::2 dev s4 &&
 		ip netns exec "$M4" sysctl -qw net.ipv6.conf.all.forwarding=1 || return 1
-	in_ns "$M1" nft -f - <<-EOF || return 1
-	table inet mb {
-		counter dropped {}
-		chain pass { type filter hook forward priority 0; policy accept;
-			meta l4proto tcp counter name dropped drop
-		}
-	}
-	EOF
+	mb_table "$M1" dropped "meta l4proto tcp counter name dropped drop" || return 1
 	# the MPTCP option (kind 30) becomes NOPs, the checksum follows
-	in_ns "$M2" nft -f - <<-EOF || return 1
-	table inet mb {
-		counter stripped {}
-		chain pass { type filter hook forward priority 0; policy accept;
-			tcp option mptcp exists counter name stripped reset tcp option mptcp
-		}
-	}
-	EOF
-	in_ns "$M3" nft -f - <<-EOF || return 1
-	table inet mb {
-		counter dropped {}
-		chain pass { type filter hook forward priority 0; policy accept;
-			meta l4proto udp counter name dropped drop
-		}
-	}
-	EOF
+	mb_table "$M2" stripped "tcp option mptcp exists counter name stripped reset tcp option mptcp" || return 1
+	mb_table "$M3" dropped "meta l4proto udp counter name dropped drop" || return 1
 	in_ns "$S" sysctl -qw net.mptcp.enabled=1 && in_ns "$C" sysctl -qw net.mptcp.enabled=1 || return 1
 	# MPTCP listeners answer MPTCP and plain TCP alike; they accept and close
 	# (a connection reset before accept makes accept fail: they go on);
@@ -272,31 +264,33 @@ t_client_tiu_up() {
 	result $? "with tiu up on c4 (remote=SERVER:$TPORT): tunnel ok, the SYN-ACK passed as UDP (dec_skip_not_ours $n0 -> ${n1:-?})"
 }
 
+# probe_says RC PATTERN DESC ARGS...: `tiu probe ARGS` in C exits RC with
+# output matching PATTERN; its output follows DESC.
+probe_says() {
+	local want=$1 pat=$2 desc=$3 out rc
+	shift 3
+	out=$(tiu_in "$C" probe "$@" 2>&1); rc=$?
+	[ $rc = "$want" ] && grep -q "$pat" <<<"$out"
+	result $? "$desc ($out)"
+}
+
 t_errors() {
 	local out rc
-	out=$(tiu_in "$C" probe nosuch0 "10.20.1.1:$PORT" 2>&1); rc=$?
-	[ $rc = 1 ] && grep -q "nosuch0: no such interface" <<<"$out"
-	result $? "an unknown interface: exit 1, named ($out)"
+	probe_says 1 "nosuch0: no such interface" "an unknown interface: exit 1, named" \
+		nosuch0 "10.20.1.1:$PORT"
 	ip -n "$C" link add c9 type veth peer name c9p && ip -n "$C" link set c9 up &&
 		ip -n "$C" link set c9p up || return 1
-	out=$(tiu_in "$C" probe c9 "10.20.1.1:$PORT" 2>&1); rc=$?
-	[ $rc = 1 ] && grep -q "c9: no IPv4 address" <<<"$out"
-	result $? "an interface without an address: exit 1, named ($out)"
-	out=$(tiu_in "$C" probe c1 "10.20.1.1" 2>&1); rc=$?
-	[ $rc = 2 ] && grep -q "bad server '10.20.1.1': no port" <<<"$out"
-	result $? "a server without a port: exit 2, named ($out)"
-	out=$(tiu_in "$C" probe c1 "10.20.1.1:$PORT/70000" 2>&1); rc=$?
-	[ $rc = 2 ] && grep -q "tunnel port '70000'" <<<"$out"
-	result $? "a bad tunnel port: exit 2, named ($out)"
-	out=$(tiu_in "$C" probe c1 "server.example:$PORT" 2>&1); rc=$?
-	[ $rc = 2 ] && grep -q "'server.example' is not a numeric" <<<"$out"
-	result $? "a name instead of an address: exit 2, named ($out)"
-	out=$(tiu_in "$C" probe c1 "10.20.1.1:$PORT" --timeout 0 2>&1); rc=$?
-	[ $rc = 2 ] && grep -q "bad --timeout '0'" <<<"$out"
-	result $? "a bad --timeout: exit 2, named ($out)"
-	out=$(tiu_in "$C" probe c1 2>&1); rc=$?
-	[ $rc = 2 ] && grep -q "c1: which server" <<<"$out"
-	result $? "no server: exit 2 ($out)"
+	probe_says 1 "c9: no IPv4 address" "an interface without an address: exit 1, named" \
+		c9 "10.20.1.1:$PORT"
+	probe_says 2 "bad server '10.20.1.1': no port" "a server without a port: exit 2, named" \
+		c1 "10.20.1.1"
+	probe_says 2 "tunnel port '70000'" "a bad tunnel port: exit 2, named" \
+		c1 "10.20.1.1:$PORT/70000"
+	probe_says 2 "'server.example' is not a numeric" "a name instead of an address: exit 2, named" \
+		c1 "server.example:$PORT"
+	probe_says 2 "bad --timeout '0'" "a bad --timeout: exit 2, named" \
+		c1 "10.20.1.1:$PORT" --timeout 0
+	probe_says 2 "c1: which server" "no server: exit 2" c1
 	out=$(tiu_in "$C" probe --help 2>&1); rc=$?
 	[ $rc = 0 ] && grep -q "^Exit status: 0 every verdict is plain; 3" <<<"$out"
 	result $? "--help documents the exit status"

@@ -106,7 +106,7 @@ check "kill -9 at random points of up/down, $KILLS times: down --purge recovered
 
 # the loader's own crash points
 bad=
-for step in pins detour links endpoints detour-prog decap egress; do
+for step in pins detour-created detour links endpoints detour-prog decap egress; do
 	# the crash must happen: SIGKILL, exit status 137 (timeout passes it
 	# on), by the test build of tiu (tiu_crash). Bounded by 120 s, not 30: on a loaded machine an up
 	# can take longer than 30 s to reach its last step, and a timeout

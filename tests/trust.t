@@ -199,24 +199,28 @@ $out"
 # a configuration file from python3 (lines of any length)
 conf() { python3 -c 'import sys; open(sys.argv[1], "w").write(sys.argv[2].replace("\\n", "\n"))' "$@"; }
 
+# up la from configuration file $1 with text $2; its endpoint list must be
+# exactly $3; $4 names the check
+conf_up_endpoints() {
+	local out list
+	conf "$1" "$2"
+	out=$(tiu_a up la --config "$1" 2>&1) && list=$(tiu_a endpoint list la 2>&1)
+	[ "$list" = "$3" ]
+	result $? "$4" "$out
+list: $list"
+	reset_la
+}
+
 t_config_long_lines() {
-	local out rc list f=$H_WORK/long.conf pad
+	local out rc f=$H_WORK/long.conf pad
 	fresh_bpffs
 	# a comment whose 512th byte starts an option: fgets(512) made it a line
 	pad=$(printf 'x%.0s' $(seq 510))
-	conf "$f" "#${pad}endpoint local=*:22\nendpoint remote=$B4:7001\nkeepalive 0\n"
-	out=$(tiu_a up la --config "$f" 2>&1) && list=$(tiu_a endpoint list la 2>&1)
-	[ "$list" = "remote=$B4:7001" ]
-	result $? "a comment line of 530 bytes ending in 'endpoint local=*:22' is a comment to its end" "$out
-list: $list"
-	reset_la
+	conf_up_endpoints "$f" "#${pad}endpoint local=*:22\nendpoint remote=$B4:7001\nkeepalive 0\n" \
+		"remote=$B4:7001" "a comment line of 530 bytes ending in 'endpoint local=*:22' is a comment to its end"
 	pad=$(printf 'y%.0s' $(seq 700))
-	conf "$f" "endpoint$(printf ' %.0s' $(seq 600))remote=$B4:7003\nkeepalive 0   # $pad\n"
-	out=$(tiu_a up la --config "$f" 2>&1) && list=$(tiu_a endpoint list la 2>&1)
-	[ "$list" = "remote=$B4:7003" ]
-	result $? "long valid lines (600 blanks inside, a 700-byte comment after) are read whole" "$out
-list: $list"
-	reset_la
+	conf_up_endpoints "$f" "endpoint$(printf ' %.0s' $(seq 600))remote=$B4:7003\nkeepalive 0   # $pad\n" \
+		"remote=$B4:7003" "long valid lines (600 blanks inside, a 700-byte comment after) are read whole"
 	conf "$f" "# $pad\nxdp-mode natve\n"
 	tiu_a up la --config "$f" >/dev/null 2>"$H_WORK/err"; rc=$?
 	out=$(cat "$H_WORK/err")

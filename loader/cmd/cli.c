@@ -29,6 +29,25 @@ int ka_parse(const char *val, int *seconds)
 	return 0;
 }
 
+/* A word an option takes and the value it stands for; a table of them ends
+ * with a NULL word. */
+struct choice {
+	const char *word;
+	int value;
+};
+
+/* The value of --OPT's VAL among CHOICES, or an error naming USE, the words
+ * it takes. */
+static int choose(const char *opt, const char *val, const struct choice *c, const char *use, int *value)
+{
+	for (; c->word; c++)
+		if (!strcmp(val, c->word)) {
+			*value = c->value;
+			return 0;
+		}
+	return tiu_fail("bad --%s '%s': use %s", opt, val, use);
+}
+
 int up_opt(struct up_opts *o, const char *name, const char *val)
 {
 	if (!val)
@@ -41,23 +60,23 @@ int up_opt(struct up_opts *o, const char *name, const char *val)
 		return o->eps[o->n_eps++] ? 0 : tiu_fail("out of memory");
 	}
 	if (!strcmp(name, "xdp-mode")) {
-		if (!strcmp(val, "native"))
-			o->xdp_mode = XDPM_NATIVE;
-		else if (!strcmp(val, "skb"))
-			o->xdp_mode = XDPM_SKB;
-		else if (!strcmp(val, "auto"))
-			o->xdp_mode = XDPM_AUTO;
-		else
-			return tiu_fail("bad --xdp-mode '%s': use native, skb or auto", val);
+		static const struct choice modes[] = {
+			{ "native", XDPM_NATIVE }, { "skb", XDPM_SKB }, { "auto", XDPM_AUTO }, { NULL, 0 }
+		};
+		int v = 0;
+
+		if (choose(name, val, modes, "native, skb or auto", &v))
+			return -1;
+		o->xdp_mode = v;
 		return 0;
 	}
 	if (!strcmp(name, "decap")) {
-		if (!strcmp(val, "xdp"))
-			o->decap = DECAP_XDP;
-		else if (!strcmp(val, "tc"))
-			o->decap = DECAP_TC;
-		else
-			return tiu_fail("bad --decap '%s': use xdp or tc", val);
+		static const struct choice decaps[] = { { "xdp", DECAP_XDP }, { "tc", DECAP_TC }, { NULL, 0 } };
+		int v = 0;
+
+		if (choose(name, val, decaps, "xdp or tc", &v))
+			return -1;
+		o->decap = v;
 		return 0;
 	}
 	if (!strcmp(name, "keepalive"))

@@ -140,6 +140,25 @@ static int probe_opt(void *ctx, int key, const char *arg)
 	return 0;
 }
 
+/* The address field of an AF_INET or AF_INET6 socket address. */
+static void *sa_addr(struct sockaddr_storage *ss, int family)
+{
+	return family == AF_INET ? (void *)&((struct sockaddr_in *)ss)->sin_addr
+				 : (void *)&((struct sockaddr_in6 *)ss)->sin6_addr;
+}
+
+/* Sets the port of an AF_INET or AF_INET6 socket address (by its
+ * ss_family); returns the address's length, for connect(2). */
+static socklen_t sa_set_port(struct sockaddr_storage *ss, __u16 port)
+{
+	if (ss->ss_family == AF_INET) {
+		((struct sockaddr_in *)ss)->sin_port = htons(port);
+		return sizeof(struct sockaddr_in);
+	}
+	((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+	return sizeof(struct sockaddr_in6);
+}
+
 static int parse_port(const char *s, __u16 *port)
 {
 	char *end;
@@ -182,26 +201,17 @@ static int parse_server(const char *arg, struct pp_server *s)
 	s->tport = s->port;
 	if (tport && parse_port(tport, &s->tport))
 		return tiu_fail("bad server '%s': tunnel port '%s' is not 1..65535", arg, tport);
-	if (inet_pton(AF_INET, host, &((struct sockaddr_in *)&s->addr)->sin_addr) == 1) {
-		struct sockaddr_in *a = (struct sockaddr_in *)&s->addr;
-
-		s->family = a->sin_family = AF_INET;
-		a->sin_port = htons(s->port);
-		s->alen = sizeof(*a);
-		inet_ntop(AF_INET, &a->sin_addr, txt, sizeof(txt));
-		snprintf(s->label, sizeof(s->label), "%s:%u", txt, s->port);
-	} else if (inet_pton(AF_INET6, host, &((struct sockaddr_in6 *)&s->addr)->sin6_addr) == 1) {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&s->addr;
-
-		s->family = a->sin6_family = AF_INET6;
-		a->sin6_port = htons(s->port);
-		s->alen = sizeof(*a);
-		inet_ntop(AF_INET6, &a->sin6_addr, txt, sizeof(txt));
-		snprintf(s->label, sizeof(s->label), "[%s]:%u", txt, s->port);
-	} else {
+	if (inet_pton(AF_INET, host, sa_addr(&s->addr, AF_INET)) == 1)
+		s->family = AF_INET;
+	else if (inet_pton(AF_INET6, host, sa_addr(&s->addr, AF_INET6)) == 1)
+		s->family = AF_INET6;
+	else
 		return tiu_fail("bad server '%s': '%s' is not a numeric IPv4 or IPv6 address (names are not resolved)",
 				arg, host);
-	}
+	s->addr.ss_family = s->family;
+	s->alen = sa_set_port(&s->addr, s->port);
+	inet_ntop(s->family, sa_addr(&s->addr, s->family), txt, sizeof(txt));
+	snprintf(s->label, sizeof(s->label), s->family == AF_INET ? "%s:%u" : "[%s]:%u", txt, s->port);
 	return 0;
 }
 
@@ -235,10 +245,7 @@ static int iface_source(const char *ifname, int family, struct sockaddr_storage 
 		return tiu_fail("%s: no %s address (tiu probe sends from it): add one, or probe an %s server",
 				ifname, family == AF_INET ? "IPv4" : "IPv6",
 				family == AF_INET ? "IPv6" : "IPv4");
-	if (family == AF_INET)
-		((struct sockaddr_in *)out)->sin_port = 0;
-	else
-		((struct sockaddr_in6 *)out)->sin6_port = 0;
+	sa_set_port(out, 0);
 	return 0;
 }
 
@@ -530,10 +537,7 @@ static int check_tunnel(const char *ifname, const struct sockaddr_storage *src,
 		return tiu_fail("%s: cannot open a UDP socket: %s", ifname, strerror(errno));
 	if (fd < 0)
 		return -1;
-	if (s->family == AF_INET)
-		((struct sockaddr_in *)&dst)->sin_port = htons(s->tport);
-	else
-		((struct sockaddr_in6 *)&dst)->sin6_port = htons(s->tport);
+	sa_set_port(&dst, s->tport);
 	if (connect(fd, (struct sockaddr *)&dst, s->alen)) {
 		connect_state(c, errno, timeout_ms);
 		close(fd);

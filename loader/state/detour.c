@@ -7,7 +7,11 @@
  * on tiuNp's ingress converts each segment and redirects it to the interface.
  * IPv6 is disabled on both ends so the kernel sends nothing of its own
  * through them. Both ends carry the alias "tiu detour of IFACE": `down` finds
- * the pair by name and only deletes it if the alias says it is tiu's.
+ * the pair by name and only deletes it if the alias says it is tiu's. The
+ * alias takes a second request after the one that creates the pair, so the
+ * pair is also born with tiu's MAC addresses (detour_mac()): a pair of the
+ * right name and address without an alias is one whose `tiu up` was killed
+ * in between, and `down` removes it too.
  *
  * RPS on the peer keeps each flow in order. veth hands every segment to the
  * receive backlog of the CPU that transmits, and TCP transmits one flow
@@ -33,6 +37,7 @@
 #include <sys/wait.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/if_ether.h>
 
 #include "state.h"
 
@@ -44,6 +49,30 @@
 #define TIU_DETOUR_FMT      "tiu%ud"
 #define TIU_DETOUR_PEER_FMT "tiu%up"
 #define TIU_DETOUR_ALIAS    "tiu detour of "
+
+/* The Ethernet address of end 'd' or 'p' of a detour: locally administered
+ * (0x02), then "tiu" and the end letter in ASCII. Nothing reads it on the
+ * wire (the detour carries frames with the interface's own header, IPv6 is
+ * off on both ends); it marks the pair as tiu's from its creation on, before
+ * the alias can be set. Set explicitly, it is also left alone by udev's
+ * MACAddressPolicy (which only replaces random addresses). */
+static void detour_mac(char end, unsigned char mac[ETH_ALEN])
+{
+	const unsigned char m[ETH_ALEN] = { 0x02, 't', 'i', 'u', 0x00, (unsigned char)end };
+
+	memcpy(mac, m, ETH_ALEN);
+}
+
+/* A veth of tiu's MAC address for that end: made by tiu, perhaps not named yet. */
+static bool born_ours(__u32 ifindex, char end)
+{
+	unsigned char mac[ETH_ALEN], want[ETH_ALEN];
+	char kind[16];
+
+	detour_mac(end, want);
+	return !nl_link_kind_addr(ifindex, kind, sizeof(kind), mac) && !strcmp(kind, "veth") &&
+	       !memcmp(mac, want, ETH_ALEN);
+}
 
 /* "tiuNd" or "tiuNp": N into *n, the end letter into *end. */
 static bool parse_name(const char *name, unsigned int *n, char *end)
@@ -258,6 +287,7 @@ static int setup_ends(const char *ifname, struct detour *d)
 
 int detour_create(__u32 ifindex, const char *ifname, struct detour *d)
 {
+	unsigned char mac[ETH_ALEN], peer_mac[ETH_ALEN];
 	unsigned int mtu;
 	int err;
 
@@ -269,13 +299,16 @@ int detour_create(__u32 ifindex, const char *ifname, struct detour *d)
 	 * this still carries every segment of an interface such as lo (65536) */
 	if (mtu > 65535)
 		mtu = 65535;
-	err = nl_veth_create(d->name, d->peer, mtu);
+	detour_mac('d', mac);
+	detour_mac('p', peer_mac);
+	err = nl_veth_create(d->name, d->peer, mtu, mac, peer_mac);
 	if (err == -EEXIST)
 		return tiu_fail("%s: detour device %s or %s already exists: run `tiu down %s` first",
 				ifname, d->name, d->peer, ifname);
 	if (err)
 		return tiu_fail("%s: cannot create the detour veth pair %s/%s: %s (is veth available?)",
 				ifname, d->name, d->peer, strerror(-err));
+	tiu_crash_point("detour-created"); /* before the alias: see detour_find() */
 	if (setup_ends(ifname, d)) {
 		if (d->ifindex)
 			nl_link_del(d->ifindex);
@@ -285,7 +318,9 @@ int detour_create(__u32 ifindex, const char *ifname, struct detour *d)
 }
 
 /* 1: tiu's detour of ifindex exists (d filled), 0: none, -1: a device of
- * that name exists but is not tiu's (error printed). */
+ * that name exists but is not tiu's (error printed). tiu's: the alias says
+ * so, or there is none yet and the device was born with tiu's address (a
+ * `tiu up` killed between creating the pair and naming it). */
 int detour_find(__u32 ifindex, struct detour *d)
 {
 	char alias[256];
@@ -295,8 +330,11 @@ int detour_find(__u32 ifindex, struct detour *d)
 	d->peer_ifindex = if_nametoindex(d->peer);
 	if (!d->ifindex)
 		return 0;
-	if (nl_link_alias(d->ifindex, alias, sizeof(alias)) ||
-	    strncmp(alias, TIU_DETOUR_ALIAS, strlen(TIU_DETOUR_ALIAS)))
+	if (nl_link_alias(d->ifindex, alias, sizeof(alias)))
+		return tiu_fail("%s: cannot read its alias: rename or delete it", d->name);
+	if (!alias[0] && born_ours(d->ifindex, 'd'))
+		return 1;
+	if (strncmp(alias, TIU_DETOUR_ALIAS, strlen(TIU_DETOUR_ALIAS)))
 		return tiu_fail("%s: exists but is not a tiu detour (alias '%s'): rename or delete it",
 				d->name, alias);
 	return 1;

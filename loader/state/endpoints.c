@@ -150,7 +150,7 @@ static unsigned int write_ports(const struct tiu_maps *m, __u32 slot, const stru
 	for (i = 0; i < upto; i++) {
 		key.port = htons((__u16)(ep->first + i));
 		if (add) {
-			if (bpf_map_update_elem(m->endpoints, &key, &val, BPF_NOEXIST) && !undo)
+			if (elem_update(m->endpoints, &key, &val, BPF_NOEXIST) && !undo)
 				break;
 		} else if (!bpf_map_lookup_elem(m->endpoints, &key, &old) &&
 			   old.first == val.first && old.last == val.last &&

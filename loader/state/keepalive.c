@@ -403,7 +403,7 @@ static int ka_sync_fds(const struct pins *p, const struct ka_fds *f)
 		w = &want[j];
 		if (!bpf_map_lookup_elem(f->eps, &w->k, &v) && !memcmp(&v, &w->v, sizeof(v)))
 			continue;
-		if (!bpf_map_update_elem(f->eps, &w->k, &w->v, BPF_ANY))
+		if (!elem_update(f->eps, &w->k, &w->v, BPF_ANY))
 			continue;
 		if (errno == E2BIG)
 			full++;

@@ -203,6 +203,11 @@ static void attr_put(struct nlmsghdr *nlh, uint16_t type, size_t len, const void
 	nlh->nlmsg_len += MNL_ALIGN(payload);
 }
 
+void mnl_attr_put(struct nlmsghdr *nlh, uint16_t type, size_t len, const void *data)
+{
+	attr_put(nlh, type, len, data);
+}
+
 void mnl_attr_put_u32(struct nlmsghdr *nlh, uint16_t type, uint32_t data)
 {
 	attr_put(nlh, type, sizeof(data), &data);
@@ -235,6 +240,18 @@ uint16_t mnl_attr_get_type(const struct nlattr *attr)
 static const void *attr_payload(const struct nlattr *attr)
 {
 	return (const char *)attr + MNL_ATTR_HDRLEN;
+}
+
+void *mnl_attr_get_payload(const struct nlattr *attr)
+{
+	return (void *)attr_payload(attr);
+}
+
+/* Its length as the attribute says; mnl_attr_parse() only hands on
+ * attributes that lie whole inside the message. */
+uint16_t mnl_attr_get_payload_len(const struct nlattr *attr)
+{
+	return attr->nla_len - MNL_ATTR_HDRLEN;
 }
 
 uint32_t mnl_attr_get_u32(const struct nlattr *attr)
@@ -278,34 +295,14 @@ int mnl_attr_validate(const struct nlattr *attr, enum mnl_attr_data_type type)
 	return -1;
 }
 
-/* Every attribute after offset bytes of payload, each whole inside the
- * message, until the callback stops. */
-int mnl_attr_parse(const struct nlmsghdr *nlh, unsigned int offset, mnl_attr_cb_t cb, void *data)
+/* The attributes in the bytes [pos, end) of base, each whole inside them,
+ * until the callback stops; a truncated one ends the walk, as in libmnl. */
+static int attr_walk(const void *base, size_t pos, size_t end, mnl_attr_cb_t cb, void *data)
 {
-	size_t pos = MNL_NLMSG_HDRLEN + MNL_ALIGN(offset);
-	int ret = MNL_CB_OK;
-
-	while (pos + sizeof(struct nlattr) <= nlh->nlmsg_len) {
-		const struct nlattr *attr = (const struct nlattr *)((const char *)nlh + pos);
-
-		if (attr->nla_len < sizeof(*attr) || pos + attr->nla_len > nlh->nlmsg_len)
-			break;
-		ret = cb(attr, data);
-		if (ret <= MNL_CB_STOP)
-			return ret;
-		pos += MNL_ALIGN(attr->nla_len);
-	}
-	return ret;
-}
-
-/* The attributes nested in attr, as libmnl's: a truncated one ends the walk. */
-int mnl_attr_parse_nested(const struct nlattr *nested, mnl_attr_cb_t cb, void *data)
-{
-	size_t pos = MNL_ATTR_HDRLEN, end = nested->nla_len;
 	int ret = MNL_CB_OK;
 
 	while (pos + sizeof(struct nlattr) <= end) {
-		const struct nlattr *attr = (const struct nlattr *)((const char *)nested + pos);
+		const struct nlattr *attr = (const struct nlattr *)((const char *)base + pos);
 
 		if (attr->nla_len < sizeof(*attr) || pos + attr->nla_len > end)
 			break;
@@ -315,4 +312,16 @@ int mnl_attr_parse_nested(const struct nlattr *nested, mnl_attr_cb_t cb, void *d
 		pos += MNL_ALIGN(attr->nla_len);
 	}
 	return ret;
+}
+
+/* Every attribute after offset bytes of payload. */
+int mnl_attr_parse(const struct nlmsghdr *nlh, unsigned int offset, mnl_attr_cb_t cb, void *data)
+{
+	return attr_walk(nlh, MNL_NLMSG_HDRLEN + MNL_ALIGN(offset), nlh->nlmsg_len, cb, data);
+}
+
+/* The attributes nested in attr. */
+int mnl_attr_parse_nested(const struct nlattr *nested, mnl_attr_cb_t cb, void *data)
+{
+	return attr_walk(nested, MNL_ATTR_HDRLEN, nested->nla_len, cb, data);
 }

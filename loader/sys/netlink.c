@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <libmnl/libmnl.h>
+#include <linux/if_ether.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
@@ -63,7 +64,10 @@ static struct nlmsghdr *link_msg(char *buf, int type, int flags, __u32 ifindex)
 	return nlh;
 }
 
-int nl_veth_create(const char *name, const char *peer, unsigned int mtu)
+/* The pair's MAC addresses are given (mac and peer_mac, ETH_ALEN bytes): they
+ * are set in the same request as the names, unlike the alias. */
+int nl_veth_create(const char *name, const char *peer, unsigned int mtu,
+		   const unsigned char *mac, const unsigned char *peer_mac)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
@@ -72,6 +76,7 @@ int nl_veth_create(const char *name, const char *peer, unsigned int mtu)
 
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
 	mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+	mnl_attr_put(nlh, IFLA_ADDRESS, ETH_ALEN, mac);
 	linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
 	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
@@ -80,6 +85,7 @@ int nl_veth_create(const char *name, const char *peer, unsigned int mtu)
 	peer_ifi->ifi_family = AF_UNSPEC;
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, peer);
 	mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+	mnl_attr_put(nlh, IFLA_ADDRESS, ETH_ALEN, peer_mac);
 	mnl_attr_nest_end(nlh, peer_nest);
 	mnl_attr_nest_end(nlh, data);
 	mnl_attr_nest_end(nlh, linkinfo);
@@ -114,6 +120,8 @@ struct link_attrs {
 	__u32 link;     /* IFLA_LINK, 0 if none */
 	bool link_netns; /* IFLA_LINK_NETNSID: IFLA_LINK is in another netns */
 	char kind[16];  /* IFLA_LINKINFO/IFLA_INFO_KIND, "" if none */
+	unsigned char addr[ETH_ALEN]; /* IFLA_ADDRESS if it is ETH_ALEN long */
+	bool has_addr;
 };
 
 static int linkinfo_cb(const struct nlattr *attr, void *data)
@@ -136,6 +144,10 @@ static int link_attr_cb(const struct nlattr *attr, void *data)
 		la->mtu = mnl_attr_get_u32(attr);
 	if (mnl_attr_get_type(attr) == IFLA_LINK && !mnl_attr_validate(attr, MNL_TYPE_U32))
 		la->link = mnl_attr_get_u32(attr);
+	if (mnl_attr_get_type(attr) == IFLA_ADDRESS && mnl_attr_get_payload_len(attr) == ETH_ALEN) {
+		memcpy(la->addr, mnl_attr_get_payload(attr), ETH_ALEN);
+		la->has_addr = true;
+	}
 	if (mnl_attr_get_type(attr) == IFLA_LINK_NETNSID)
 		la->link_netns = true;
 	if (mnl_attr_get_type(attr) == IFLA_LINKINFO && !mnl_attr_validate(attr, MNL_TYPE_NESTED))
@@ -169,6 +181,18 @@ int nl_link_alias(__u32 ifindex, char *buf, size_t len)
 
 	buf[0] = '\0';
 	return link_get(ifindex, &la);
+}
+
+/* The link's kind ("veth", "" if none) and its Ethernet address (-ENODATA if
+ * it has none of ETH_ALEN bytes). */
+int nl_link_kind_addr(__u32 ifindex, char *kind, size_t kind_len, unsigned char *addr)
+{
+	struct link_attrs la = {};
+	int err = link_get(ifindex, &la);
+
+	snprintf(kind, kind_len, "%s", la.kind);
+	memcpy(addr, la.addr, ETH_ALEN);
+	return err ? err : (la.has_addr ? 0 : -ENODATA);
 }
 
 /* The link's device type (ARPHRD_*, dev->type in the kernel). */

@@ -16,6 +16,7 @@
 #include <linux/types.h>
 
 #include "tiu_common.h"
+#include "elem.h"
 #include "probe.h"
 #include "rss.h"
 
@@ -57,7 +58,9 @@ void tiu_msg_capture(char *buf, size_t len); /* next messages into buf; NULL: st
 /* ---- netlink.c (libmnl, rtnetlink; if_nametoindex) ---- */
 /* ifindex of ifname in this network namespace, or -1 after one line. */
 int iface_index(const char *ifname, __u32 *ifindex);
-int nl_veth_create(const char *name, const char *peer, unsigned int mtu);
+int nl_veth_create(const char *name, const char *peer, unsigned int mtu,
+		   const unsigned char *mac, const unsigned char *peer_mac);
+int nl_link_kind_addr(__u32 ifindex, char *kind, size_t kind_len, unsigned char *addr);
 int nl_link_set(__u32 ifindex, bool up, const char *alias);
 int nl_link_del(__u32 ifindex);
 int nl_link_alias(__u32 ifindex, char *buf, size_t len);

@@ -15,6 +15,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "harness.h"
+#include "sys/elem.h"
 #include "sys/probe.h"
 #include "tiu_xdp.skel.h"
 #include "tiu_tc.skel.h"
@@ -260,7 +261,7 @@ int harness_endpoint_range(struct harness *h, uint32_t slot, int family, const u
 		__u64 *w;
 
 		endpoint_key(&k, slot, family, addr, port, role);
-		if (add ? bpf_map_update_elem(h->fd_endpoints, &k, &v, BPF_ANY)
+		if (add ? elem_update(h->fd_endpoints, &k, &v, BPF_ANY)
 			: bpf_map_delete_elem(h->fd_endpoints, &k))
 			return -1;
 		if (bpf_map_lookup_elem(h->fd_ports, &key, &tp))

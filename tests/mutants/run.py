@@ -97,6 +97,28 @@ def mutate(text, m):
     return text[:idx] + m["to"] + text[idx + len(m["from"]):], None
 
 
+def check_list(muts):
+    """TAP: each mutation (equivalent ones too: their reason names the code)
+    applies to the tree once, and no name is given twice. 0 or 1."""
+    bad, seen = 0, set()
+    print(f"1..{len(muts)}")
+    for i, m in enumerate(muts, 1):
+        path = os.path.join(ROOT, m["file"])
+        if m["name"] in seen:
+            why = "the name is given twice"
+        elif not os.path.exists(path):
+            why = f"{m['file']} does not exist"
+        else:
+            with open(path) as f:
+                why = mutate(f.read(), m)[1]
+        seen.add(m["name"])
+        print(f"{'not ok' if why else 'ok'} {i} - {m['name']} applies to {m['file']}" +
+              (f": {why} (the code moved or changed: make the mutation follow it)" if why else ""))
+        bad += bool(why)
+    print(f"# {len(muts) - bad} passed, {bad} failed")
+    return 1 if bad else 0
+
+
 def tests_for(m):
     tests = list(EPSPEC_TESTS if m["file"].startswith("loader/") else DATAPATH_TESTS)
     return tests + m.get("test", [])
@@ -203,7 +225,11 @@ def main():
     ap.add_argument("--out", default="")
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--timeout", type=int, default=300)
+    ap.add_argument("--check", action="store_true",
+                    help="only check that every mutation applies to the tree as it is (TAP), run nothing")
     args = ap.parse_args()
+    if args.check:
+        sys.exit(check_list(parse_list(args.list)))
     if os.geteuid() != 0:
         sys.exit("run.py: the tests load BPF programs: run as root (sudo make mutants)")
     muts = parse_list(args.list)

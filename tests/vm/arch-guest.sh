@@ -105,11 +105,14 @@ plain_blocked() {
 	echo "plain TCP: blocked ($(nsx M nft list ruleset | grep -o 'counter packets [0-9]*'))"
 }
 
-# xfer NAME: tiu up on both ends, BYTES client -> server, captured on m1
+# xfer NAME: tiu up on both ends, BYTES client -> server, captured on m1.
+# The server's endpoint is a range of 200 ports: the loader writes one
+# element of the endpoint table per port in a burst (on mips that burst ran
+# the kernel's BPF allocator dry: loader/sys/elem.c).
 xfer() {
 	local name=$1 rpid cpid cpid0 sa sb rc=0
 	tiu_in C up c0 --decap xdp --xdp-mode native --endpoint "remote=10.81.2.1:$PORT" >/tmp/$name.upc 2>&1 &&
-		tiu_in S up s0 --decap tc --endpoint "local=*:$PORT" >/tmp/$name.ups 2>&1
+		tiu_in S up s0 --decap tc --endpoint "local=*:$PORT-$((PORT + 199))" >/tmp/$name.ups 2>&1
 	rc=$?
 	cat /tmp/$name.upc /tmp/$name.ups | comment
 	[ $rc = 0 ] || { echo "tiu up failed"; return 1; }

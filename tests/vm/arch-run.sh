@@ -104,6 +104,9 @@ for b in tiu tests/test_datapath tests/test_pktfuzz vm/archlane; do
 done
 
 . "$REPO/scripts/private-apt.sh"
+VM_PROG=arch-run
+# shellcheck source=vm-lib.sh
+. "$HERE/vm-lib.sh"
 mkdir -p "$ARCHDIR"
 exec 9>"$ARCHDIR/.lock"
 flock 9
@@ -141,12 +144,7 @@ if [ -z "$KDIR" ] || [ ! -e "$KDIR/.complete" ]; then
 		{ rm -rf "$tmp"; die "cannot download kernel package $first ($SUITE, $CPU) or an older $flavour image with apt-get download$APT_NOTE"; }
 	ver=$(dpkg-deb -f "$tmp"/*.deb Version)
 	KDIR=$ARCHDIR/kernel/${pkg}_$ver
-	mkdir "$tmp/root"
-	dpkg-deb -x "$tmp"/*.deb "$tmp/root" || die "cannot extract $pkg"
-	rm -f "$tmp"/*.deb
-	[ -e "$tmp/root/lib" ] || ln -s usr/lib "$tmp/root/lib"
-	# modules.dep is left to the package's postinst: made here, in the tree
-	/bin/busybox depmod -b "$tmp/root" "$(ls "$tmp/root/lib/modules")" || die "depmod failed for $pkg"
+	kernel_unpack "$(echo "$tmp"/*.deb)" "$tmp/root"
 	rm -rf "$ARCHDIR/kernel"/linux-image-* "$ARCHDIR/kernel"/resolved.*
 	mv "$tmp/root" "$KDIR"
 	rm -rf "$tmp"
@@ -227,28 +225,13 @@ printf 'root:x:0:\n' >"$stage/etc/group"
 # the kernel opens /dev/console for init before devtmpfs is mounted
 mknod -m 600 "$stage/dev/console" c 5 1
 # the modules and their dependencies, decompressed; depmod's tables
-list=$(awk -v want="$MODULES" '
-	function name(path) { sub(/.*\//, "", path); sub(/\.ko(\.[a-z]+)?$/, "", path); gsub(/-/, "_", path); return path }
-	function add(m,    n, i, d) {
-		if (m in done || m in builtin) return
-		if (!(m in file)) { print "missing " m > "/dev/stderr"; bad = 1; return }
-		done[m] = 1
-		n = split(deps[m], d, " ")
-		for (i = 1; i <= n; i++) add(name(d[i]))
-		print file[m]
-	}
-	FILENAME ~ /modules\.builtin$/ { builtin[name($1)] = 1; next }
-	{ p = $1; sub(/:$/, "", p); m = name(p); file[m] = p; $1 = ""; deps[m] = $0 }
-	END { n = split(want, w, " "); for (i = 1; i <= n; i++) add(w[i]); exit bad }
-' "$KMODDIR/modules.builtin" <(/bin/busybox depmod -n -b "$KDIR" "$KVER" 2>/dev/null | grep -v '^#' | grep ':' || cat "$KMODDIR/modules.dep" 2>/dev/null)) ||
-	die "$pkg lacks modules the lane needs ($MODULES)"
+# shellcheck disable=SC2086
+list=$(module_closure "$KMODDIR" <(/bin/busybox depmod -n -b "$KDIR" "$KVER" 2>/dev/null | grep -v '^#' | grep ':' ||
+	cat "$KMODDIR/modules.dep" 2>/dev/null) $MODULES) ||
+	die "$pkg lacks modules the lane needs ($MODULES): $list"
 for path in $list; do
 	mkdir -p "$stage/lib/modules/$KVER/$(dirname "$path")"
-	case $path in
-	*.ko) cp "$KMODDIR/$path" "$stage/lib/modules/$KVER/$path" ;;
-	*.ko.xz) /bin/busybox xz -dc "$KMODDIR/$path" >"$stage/lib/modules/$KVER/${path%.xz}" ;;
-	*) die "cannot unpack module $path" ;;
-	esac
+	module_unpack "$KMODDIR" "$path" "$stage/lib/modules/$KVER/${path%.xz}"
 done
 cp "$KMODDIR"/modules.builtin* "$KMODDIR/modules.order" "$stage/lib/modules/$KVER/" 2>/dev/null || true
 /bin/busybox depmod -b "$stage" "$KVER" || die "depmod failed for the initramfs of $KVER"
@@ -277,43 +260,15 @@ if [ "$CPU" = mipsel ]; then
 	done
 	QEMU=("${q[@]}")
 fi
-printf '%q ' "${QEMU[@]}" >"$RUN/qemu.cmdline"
 : >"$RUN/console.log"
-QPID=
-TPID=
-cleanup() {
-	[ -n "$QPID" ] && kill "$QPID" 2>/dev/null && wait "$QPID" 2>/dev/null
-	[ -n "$TPID" ] && kill "$TPID" 2>/dev/null
-	return 0
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-T0=$(date +%s.%N)
-timeout -k 5 "$TIMEOUT" "${QEMU[@]}" </dev/null 2>"$RUN/qemu.stderr" &
-QPID=$!
 # The TAP between the markers, without the console's carriage returns.
-tail -n +1 -f --pid="$QPID" "$RUN/console.log" |
-	sed -u -n 's/\r$//; /^arch-lane: begin/,/^arch-lane: exit/{/^arch-lane: /d;p}' &
-TPID=$!
-QRC=0
-wait "$QPID" || QRC=$?
-QPID=
-wait "$TPID" 2>/dev/null || true
-TPID=
-WALL=$(awk -v a="$T0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+show_tap() {
+	tail -n +1 -f --pid="$QPID" "$RUN/console.log" |
+		sed -u -n 's/\r$//; /^arch-lane: begin/,/^arch-lane: exit/{/^arch-lane: /d;p}'
+}
+vm_boot show_tap
 RC=$(tr -d '\r' <"$RUN/console.log" | sed -n 's/^arch-lane: exit \([0-9]*\)$/\1/p' | tail -n 1)
-if [ -z "$RC" ]; then
-	if [ "$QRC" = 124 ] || [ "$QRC" = 137 ]; then
-		RC=124
-		echo "arch-run: ERROR: guest still running after ${TIMEOUT}s: killed" >&2
-	else
-		RC=125
-		echo "arch-run: ERROR: the guest stopped without reporting an exit code (qemu exit $QRC)" >&2
-	fi
-	echo "----- guest console ($RUN/console.log) -----" >&2
-	tail -n 30 "$RUN/console.log" >&2
-	[ -s "$RUN/qemu.stderr" ] && cat "$RUN/qemu.stderr" >&2
-fi
+[ -n "$RC" ] || guest_lost
 echo "arch-run: $CPU, $KVER, ${WALL}s, exit $RC" >&2
 if [ "$RC" = 0 ]; then rm -rf "$RUN"; else echo "arch-run: run directory kept: $RUN" >&2; fi
 exit "$RC"

@@ -27,8 +27,7 @@
 # lane with the reason, never a skip.
 #
 # env: BUILD (absolute build folder, default the repository's build/),
-#      KERNELS (the lanes, default "bookworm trixie arm64"; s390x and mipsel
-#      run on request: their open findings are in docs/DESIGN.md),
+#      KERNELS (the lanes, default "bookworm trixie arm64 s390x mipsel"),
 #      LANE_JOBS (lanes run at the same time: default 2 with two CPUs or more,
 #      else 1, one after the other),
 #      VM_TIMEOUT (seconds before a guest is killed, default 1200),
@@ -41,7 +40,7 @@ set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 export BUILD=${BUILD:-$REPO/build}
-KERNELS=${KERNELS:-bookworm trixie arm64}
+KERNELS=${KERNELS:-bookworm trixie arm64 s390x mipsel}
 # Both guests at once where there are two CPUs: each qemu keeps about one busy.
 LANE_JOBS=${LANE_JOBS:-$(($(nproc) >= 2 ? 2 : 1))}
 T0=$(date +%s)

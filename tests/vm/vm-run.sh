@@ -132,6 +132,9 @@ APT_NOTE=
 # $VMDIR/apt/SUITE (scripts/private-apt.sh, shared with the sysroots of
 # `make static`).
 . "$REPO/scripts/private-apt.sh"
+VM_PROG=vm-run
+# shellcheck source=vm-lib.sh
+. "$HERE/vm-lib.sh"
 private_apt() {
 	private_apt_setup "$VMDIR/apt/$SUITE" "$SUITE" "" vm-run "${VM_DEBIAN_MIRROR:-}" ||
 		die "$PRIVATE_APT_ERR: the $SUITE lane cannot run"
@@ -172,17 +175,9 @@ fetch_kernel() {
 		fi
 		deb=$(echo "$tmp"/*.deb)
 		[ -f "$deb" ] || die "apt-get download left no .deb for $pkg"
-		mkdir "$tmp/root"
-		dpkg-deb -x "$deb" "$tmp/root" || die "cannot extract $deb"
-		rm -f "$deb"
-		# Debian 13 ships its modules in /usr/lib/modules (merged /usr).
-		[ -e "$tmp/root/lib" ] || ln -s usr/lib "$tmp/root/lib"
+		kernel_unpack "$deb" "$tmp/root"
 		KVER=$(ls "$tmp/root/lib/modules")
 		[ -f "$tmp/root/boot/vmlinuz-$KVER" ] || die "$pkg has no /boot/vmlinuz-$KVER"
-		# The package leaves modules.dep to its postinst (depmod): make it
-		# here, inside the extracted tree only. busybox depmod reads the
-		# xz-compressed modules of Debian 13 as well.
-		/bin/busybox depmod -b "$tmp/root" "$KVER" || die "depmod failed for $KVER"
 		rm -rf "$kdir"
 		mv "$tmp/root" "$kdir"
 		rm -rf "$tmp"
@@ -199,29 +194,6 @@ fetch_kernel() {
 # ---------------------------------------------------------------------------
 # The initramfs (once per kernel and init scripts; sets INITRD).
 # ---------------------------------------------------------------------------
-
-# Print MODULE and its dependencies, dependencies first, as paths relative to
-# the modules directory, each once. modules.dep lines: "path: dep-path ...";
-# a module built into the kernel (modules.builtin: virtio_pci on 6.12) needs
-# nothing.
-module_closure() {
-	local moddir=$1
-	shift
-	awk -v want="$*" '
-		function name(path) { sub(/.*\//, "", path); sub(/\.ko(\.[a-z]+)?$/, "", path); gsub(/-/, "_", path); return path }
-		function add(m,    n, i, d) {
-			if (m in done || m in builtin) return
-			if (!(m in file)) { print "missing " m; exit 1 }
-			done[m] = 1
-			n = split(deps[m], d, " ")
-			for (i = 1; i <= n; i++) add(name(d[i]))
-			print file[m]
-		}
-		FILENAME ~ /modules\.builtin$/ { builtin[name($1)] = 1; next }
-		{ p = $1; sub(/:$/, "", p); m = name(p); file[m] = p; $1 = ""; deps[m] = $0 }
-		END { n = split(want, w, " "); for (i = 1; i <= n; i++) add(w[i]) }
-	' "$moddir/modules.builtin" "$moddir/modules.dep"
-}
 
 build_initramfs() {
 	local moddir=$KMODDIR key stage list path mod
@@ -243,15 +215,11 @@ build_initramfs() {
 	install -m 0755 "$HERE/stage1-init.sh" "$stage/init"
 	install -m 0755 "$HERE/stage2-init.sh" "$stage/stage2-init.sh"
 
-	list=$(module_closure "$moddir" $BOOT_MODULES) || die "boot modules: $list"
+	list=$(module_closure "$moddir" "$moddir/modules.dep" $BOOT_MODULES) || die "boot modules: $list"
 	for path in $list; do
 		mod=${path##*/}
 		mod=${mod%%.ko*}
-		case $path in
-		*.ko) cp "$moddir/$path" "$stage/modules/$mod.ko" ;;
-		*.ko.xz) /bin/busybox xz -dc "$moddir/$path" >"$stage/modules/$mod.ko" ;;
-		*) die "cannot unpack module $path" ;;
-		esac
+		module_unpack "$moddir" "$path" "$stage/modules/$mod.ko"
 		echo "$mod" >>"$stage/modules.load"
 	done
 
@@ -321,50 +289,16 @@ QEMU=(qemu-system-x86_64
 	-virtfs "local,path=/,mount_tag=hostroot,readonly=on,security_model=none,multidevs=remap"
 	-virtfs "local,path=$RUN/io,mount_tag=vmio,security_model=none,multidevs=remap"
 	"${FS_ARGS[@]}")
-printf '%q ' "${QEMU[@]}" >"$RUN/qemu.cmdline"
 
-QPID=
-TPID=
-cleanup() {
-	# Never leave a guest behind, whatever happened to us.
-	[ -n "$QPID" ] && kill "$QPID" 2>/dev/null && wait "$QPID" 2>/dev/null
-	[ -n "$TPID" ] && kill "$TPID" 2>/dev/null
-	return 0
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-T0=$(date +%s.%N)
-timeout -k 5 "$TIMEOUT" "${QEMU[@]}" </dev/null 2>"$RUN/qemu.stderr" &
-QPID=$!
-tail -n +1 -f --pid="$QPID" "$RUN/io/output" &
-TPID=$!
-QRC=0
-wait "$QPID" || QRC=$?
-QPID=
-wait "$TPID" 2>/dev/null || true
-TPID=
-T1=$(date +%s.%N)
-WALL=$(awk -v a="$T0" -v b="$T1" 'BEGIN { printf "%.1f", b - a }')
-
-show_console() {
-	echo "----- guest console ($RUN/console.log) -----" >&2
-	if [ "$1" = all ]; then cat "$RUN/console.log" >&2; else tail -n 30 "$RUN/console.log" >&2; fi
-	[ -s "$RUN/qemu.stderr" ] && { echo "----- qemu stderr -----" >&2; cat "$RUN/qemu.stderr" >&2; }
-	echo "-----" >&2
-}
+# the guest's output as it comes (tail ends with qemu)
+show_output() { tail -n +1 -f --pid="$QPID" "$RUN/io/output"; }
+vm_boot show_output
 
 if [ -s "$RUN/io/rc" ]; then
 	RC=$(cat "$RUN/io/rc")
 	[ "$SHOW_CONSOLE" = 1 ] && show_console all
-elif [ "$QRC" = 124 ] || [ "$QRC" = 137 ]; then
-	RC=124
-	echo "vm-run: ERROR: guest still running after ${TIMEOUT}s: killed" >&2
-	show_console tail
 else
-	RC=125
-	echo "vm-run: ERROR: the guest stopped without reporting an exit code (qemu exit $QRC)" >&2
-	show_console tail
+	guest_lost
 fi
 echo "vm-run: $KVER, ${WALL}s, exit $RC" >&2
 
