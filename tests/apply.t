@@ -391,7 +391,7 @@ t_release_ports() {
 	h_defer rm -rf "/run/tiu/netns-$(ns_cookie "$Q")"
 	# the programs verified: XDP decapsulates, so not the TC ingress one
 	loaded=$(sed -n 's/.*BPF_PROG_LOAD.*prog_name="\(tiu_[a-z_]*\)".*/\1/p' "$H_WORK/up.strace" | sort | uniq -c | awk '{ printf "%s%s:%s", (NR > 1 ? " " : ""), $2, $1 }')
-	result $([ $rc = 0 ] && grep -q "tiu_tc_detour:2 tiu_tc_egress:2 tiu_tc_egress_w:2 tiu_xdp_decap:2" <<<"$loaded" &&
+	result $([ $rc = 0 ] && grep -q "tiu_tc_detour:2 tiu_tc_egress:2 tiu_xdp_decap:2" <<<"$loaded" &&
 		! grep -q tiu_tc_decap <<<"$loaded"; echo $?) \
 		"apply (XDP decap) on two interfaces verifies the TC egress, detour and XDP programs, not tiu_tc_decap ($loaded)" "rc $rc: $loaded"
 	b0=$(port_bits "$Q" 7101) b1=$(port_bits "$Q" 7102)
