@@ -349,6 +349,21 @@ static __always_inline int tiu_tc_check(struct __sk_buff *skb, int prog, struct 
 	       : tiu_tc_decap_check(skb, c);
 }
 
+/*
+ * The start of egress and TC decap on a real interface: its slot and
+ * framing (w), then the check's verdict with c filled. TIU_V_PASS on a
+ * device that is not tiu's (w not filled).
+ */
+static __always_inline int tiu_tc_begin(struct __sk_buff *skb, int prog, struct tiu_ctx *c,
+					struct tiu_where *w)
+{
+	if (tiu_where(skb->ifindex, TIU_LINK_F_REAL, w))
+		return TIU_V_PASS;
+	c->slot = w->slot;
+	c->l3 = w->l3;
+	return tiu_tc_check(skb, prog, c);
+}
+
 SEC("tc")
 int tiu_tc_egress(struct __sk_buff *skb)
 {
@@ -358,11 +373,7 @@ int tiu_tc_egress(struct __sk_buff *skb)
 	__u32 mss = 0;
 	int v;
 
-	if (tiu_where(skb->ifindex, TIU_LINK_F_REAL, &w))
-		return TC_ACT_OK;
-	c.slot = w.slot;
-	c.l3 = w.l3;
-	v = tiu_tc_check(skb, TIU_TC_EGRESS, &c);
+	v = tiu_tc_begin(skb, TIU_TC_EGRESS, &c, &w);
 	if (v == TIU_V_DROP)
 		return TC_ACT_SHOT;
 	if (v != TIU_V_CONVERT)
@@ -478,11 +489,7 @@ int tiu_tc_decap(struct __sk_buff *skb)
 	struct tiu_where w;
 	int v;
 
-	if (tiu_where(skb->ifindex, TIU_LINK_F_REAL, &w))
-		return TC_ACT_OK;
-	c.slot = w.slot;
-	c.l3 = w.l3;
-	v = tiu_tc_check(skb, TIU_TC_DECAP, &c);
+	v = tiu_tc_begin(skb, TIU_TC_DECAP, &c, &w);
 	if (v == TIU_V_DROP)
 		return TC_ACT_SHOT;
 	if (v == TIU_V_CONVERT) {
