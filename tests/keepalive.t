@@ -203,8 +203,10 @@ phase ctl 0 || echo "# control phase setup failed"
 summary ctl
 echo "# the NAT's conntrack entries ${IDLE}-3 s into the idle time (control):"
 sed 's/^/#     /' "$WORK/ctl.conntrack"
+ctl_idle=0 # the tunnelled connections that were up and went idle
 for c in "${CASES[@]:0:4}"; do
 	set -- $c
+	[ "$(jget "$WORK/ctl.$1.json" 'j.get("idle_start") is not None')" = True ] && ctl_idle=$((ctl_idle + 1))
 	# the connection was up (greetings exchanged, idle_start) and waited
 	# out the whole idle time (idle_end): one that never came up has no
 	# message either
@@ -216,10 +218,14 @@ done
 tap $? "control, tcp-random: the client's next segment leaves from a new port and is reset (ECONNRESET)"
 [ "$(jget "$WORK/ctl.plain-tcp.json" 'j["msg_at"] is not None and j["msg_at"] < '$IDLE' + 1')" = True ]
 tap $? "control, plain TCP through the same NAT: the message arrives (TCP mappings last)"
-# the listing worked: it holds the plain TCP connection's entry (alive, see above)
-! grep -q '^conntrack-failed' "$WORK/ctl.conntrack" && grep -qE "^tcp .*dport=$P_PLAIN " "$WORK/ctl.conntrack" &&
+# "No entry left" means something only for connections that were up and
+# idle (all four), and a listing that worked: it holds the plain TCP
+# connection's entry, established and assured (alive, see above; the
+# SYN_SENT entry of a connection that never came up is no proof).
+[ $ctl_idle = 4 ] && ! grep -q '^conntrack-failed' "$WORK/ctl.conntrack" &&
+	grep -qE "^tcp .* ESTABLISHED .*dport=$P_PLAIN .*\[ASSURED\]" "$WORK/ctl.conntrack" &&
 	! grep -qE "^udp .*dport=($(echo $TUN_PORTS | tr ' ' '|')) .*ASSURED" "$WORK/ctl.conntrack"
-tap $? "control: the NAT has no established (assured) UDP entry left for the idle tunnelled connections (its listing holds the plain TCP entry)"
+tap $? "control: the NAT has no established (assured) UDP entry left for the idle tunnelled connections ($ctl_idle/4 were up and idle; its listing holds the established plain TCP entry)"
 echo "# the NAT's conntrack entries after the client's ping (control):"
 sed 's/^/#     /' "$WORK/ctl.conntrack.end"
 

@@ -422,8 +422,14 @@ h_xfer() {
 		esac
 	done
 	rm -f "$H_WORK/$lab".client.json* "$H_WORK/$lab".server.json*
-	H_CMD_TIMEOUT=$((${to%.*} + 10)) in_ns "$sns" python3 "$XFER" server --bind "$bind" --port "$port" \
-		--send "$bytes" --out "$H_WORK/$lab.server.json" "${sopts[@]}" &
+	# in_ns's command, exec'd in the background subshell: $! is the timeout
+	# itself, and the kill below (TERM, which timeout passes on) stops the
+	# server. Killing a subshell that runs in_ns would leave the server
+	# listening on PORT until its own timeout, and the next transfer on that
+	# port would fail with "Address already in use".
+	(NSTAT_HISTORY=${H_WORK:-/tmp}/nstat.$sns exec timeout "$((${to%.*} + 10))" ip netns exec "$sns" \
+		python3 "$XFER" server --bind "$bind" --port "$port" \
+		--send "$bytes" --out "$H_WORK/$lab.server.json" "${sopts[@]}") &
 	sp=$!
 	H_PIDS+=("$sp")
 	# the server touches LABEL.server.json.ready once it listens
