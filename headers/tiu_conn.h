@@ -28,10 +28,10 @@
 
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
-#include "tiu_common.h"
+#include "tiu_match.h"
 
-/* Included by tiu_datapath.h after tiu_count(), tiu_decap_ours() and the
- * TCP flag and state constants, which these use. tiu_match_ports() answers
+/* Uses tiu_count(), tiu_decap_ours() and the TCP flag and state constants
+ * of tiu_match.h; tiu_datapath.h includes this. tiu_match_ports() answers
  * TIU_MATCH_LINGER when only a lingering port matches. */
 
 /* struct tiu_conn_key, struct tiu_conn_state: tiu_common.h; the maps
