@@ -104,49 +104,32 @@ static __always_inline void tiu_conn_decap(__u32 slot, const struct tiu_pkt *p, 
 }
 
 /*
- * The decision of egress TCP whose headers start at l3_off and l4_off
- * (offs = l3_off | l4_off << 16) in skb, of family 4 or 6, which
- * tiu_match_ports() matched as m (TIU_MATCH_*, LINGER included) or the mark
- * selector (marked): how = m | marked << 2 | family << 8.
- * Returns 1 to tunnel it, 0 to pass it. Inlined: not a global subprogram
- * (a global subprogram's struct __sk_buff * argument is the context only
- * with the kernel's BTF, see tiu_tc_clamp_mss()), and a static one costs
- * the same verifier instructions (it is checked at each call with the
- * caller's registers) plus a call per packet (docs/DESIGN.md "Choosing per
- * connection"). Its arguments are scalars, as when it was a subprogram: it
- * reads the packet again from skb.
+ * The decision of egress TCP t (p parsed, the ports within data_end) from
+ * skb, which tiu_match_ports() matched as m (TIU_MATCH_*, LINGER included)
+ * or the mark selector (marked). Returns 1 to tunnel it, 0 to pass it.
+ * Inlined: not a global subprogram (a global subprogram's struct
+ * __sk_buff * argument is the context only with the kernel's BTF, see
+ * tiu_tc_clamp_mss()), and a static one costs the same verifier
+ * instructions (it is checked at each call with the caller's registers)
+ * plus a call per packet (docs/DESIGN.md "Choosing per connection"). None
+ * of the helpers it calls moves packet data, so p and t stay valid.
  */
-#define TIU_CONN_MAX_OFF 512 /* as TIU_ICMP_MAX_OFF */
-
-static __always_inline int tiu_conn_egress(struct __sk_buff *skb, __u64 offs, __u32 slot,
-					   __u32 how)
+static __always_inline int tiu_conn_egress(struct __sk_buff *skb, __u32 slot,
+					   const struct tiu_pkt *p, void *data_end,
+					   const struct tiu_tcp20 *t, int m, int marked)
 {
-	__u64 l3_off = offs & 0xffff, l4_off = (offs >> 16) & 0xffff;
-	void *data = (void *)(long)skb->data;
-	void *data_end = (void *)(long)skb->data_end;
 	__u64 bit = 1ULL << (slot & (TIU_MAX_SLOTS - 1));
-	__u32 m = how & 3, marked = (how >> 2) & 1, choice;
-	int own;
 	struct tiu_conn_state *st;
 	struct bpf_sock *sk = NULL;
-	struct tiu_pkt q = {};
 	struct tiu_conn_key k;
-	struct tiu_tcp20 *t;
 	struct tiu_port *ps;
+	__u32 choice;
+	int own;
 
 	/* tiu_no_sk_lookup: loaded as a type without socket helpers (the
 	 * tests' LWT_XMIT copies): the rules alone */
-	if (tiu_no_sk_lookup || l3_off > TIU_CONN_MAX_OFF || l4_off > TIU_CONN_MAX_OFF)
+	if (tiu_no_sk_lookup || (void *)(t + 1) > data_end) /* short: tiu_encap_check() drops it */
 		return m != TIU_MATCH_NONE || marked;
-	barrier_var(l3_off);
-	barrier_var(l4_off);
-	l3_off &= 0x3ff;
-	l4_off &= 0x3ff;
-	t = data + l4_off;
-	if ((void *)(t + 1) > data_end) /* tiu_encap_check() drops it as malformed */
-		return m != TIU_MATCH_NONE || marked;
-	q.l3 = data + l3_off;
-	q.family = how >> 8;
 	if (skb->sk)
 		sk = bpf_sk_fullsock(skb->sk);
 	/* The socket is the connection's: not a listener answering with a
@@ -181,7 +164,7 @@ static __always_inline int tiu_conn_egress(struct __sk_buff *skb, __u64 offs, __
 	} else if (m == TIU_MATCH_LOCAL && !marked && (ps = tiu_conn_port(t->source)) &&
 		   (ps->follow & bit)) {
 		choice = TIU_CONN_PLAIN;
-		if (!tiu_conn_key_of(&q, data_end, t->source, t->dest, 0, &k) &&
+		if (!tiu_conn_key_of(p, data_end, t->source, t->dest, 0, &k) &&
 		    bpf_map_lookup_elem(&tiu_conn_syn, &k))
 			choice = TIU_CONN_TUNNELLED;
 	} else {
@@ -217,8 +200,7 @@ static __always_inline int tiu_conn_encap(struct __sk_buff *skb, __u32 slot,
 	    ((void *)(t + 1) > data_end ||
 	     (t->flags & TIU_TCP_FLAG_SYN_ACK_MASK) != TIU_TCP_FLAG_SYN_ONLY || !skb->sk))
 		return 0;
-	return tiu_conn_egress(skb, p->l3_off | (__u64)p->l4_off << 16, slot,
-			       (__u32)m | (marked ? 4 : 0) | (__u32)p->family << 8);
+	return tiu_conn_egress(skb, slot, p, data_end, t, m, marked);
 }
 
 #endif /* TIU_CONN_H */

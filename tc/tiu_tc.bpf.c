@@ -209,8 +209,8 @@ static __attribute__((noinline)) int tiu_tc_clamp_mss(struct __sk_buff *skb, __u
 /*
  * TCP -> UDP in place for egress: the bytes read through packet pointers,
  * written back through bpf_skb_store_bytes(). A program that writes packet
- * data directly gets the
- * verifier's unclone prologue (tc_cls_act_prologue() in net/core/filter.c:
+ * data directly gets the verifier's unclone prologue
+ * (tc_cls_act_prologue() in net/core/filter.c:
  * bpf_skb_pull_data(skb, 0) on every cloned skb), which in tiu_tc_egress
  * would copy the head of every TCP skb leaving the interface - TCP's are
  * clones, it keeps the originals for retransmission - tunnelled or not, GSO
