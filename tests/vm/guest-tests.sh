@@ -66,6 +66,25 @@ lane_check() {
 	fi
 	check "$desc" timed "$@"
 }
+# A scenario's first check builds what its others use (namespaces, tiu):
+# lane_setup MISSING DESC FUNC [ARG...] runs it; when it does not pass, each
+# lane_next DESC FUNC [ARG...] up to the next lane_setup skips, saying
+# MISSING ("no netkit pair"), without running its function.
+LANE_MISSING=
+lane_setup() {
+	LANE_MISSING=$1
+	shift
+	lane_check "$@" && LANE_MISSING=
+}
+lane_next() {
+	local desc=$1
+	shift
+	if [ -n "$LANE_MISSING" ]; then
+		lane_check "$desc" skip_because "$LANE_MISSING (see above)"
+	else
+		lane_check "$desc" "$@"
+	fi
+}
 timed() {
 	local t0=$SECONDS rc
 	"$@"
@@ -530,7 +549,6 @@ sel_up() {
 sel_conn() {
 	local lab=$1 port=$2 want=$3 cap c udp tcp conv0 pass0 det0 dec0 conv1 pass1 det1 dec1
 	shift 3
-	[ -n "$SEL_OK" ] || skip_because "no tiu on the veth pairs (see above)" || return
 	read -r conv0 pass0 det0 dec0 < <(sel_counts)
 	capture "$NSA" "$IFA" "port $port" "$H_WORK/$lab.pcap"
 	cap=$CAPTURE
@@ -565,15 +583,15 @@ sel_mark_conn() {
 	[ "$SEL_DETOUR" -gt 0 ] || fail "nothing went through the detour"
 }
 
-SEL_OK=
 run_select_tests() {
-	lane_check "range and mark on $KVER: tiu up with remote=ADDR:$SEL_FIRST-$SEL_LAST and mark=0x100/0xf00; replies routed over a second veth pair" \
-		sel_up && SEL_OK=1
-	lane_check "range: a transfer to port $SEL_LAST (the range's last) crosses va as UDP only, every checksum valid, counters = capture" \
+	lane_setup "no tiu on the veth pairs" \
+		"range and mark on $KVER: tiu up with remote=ADDR:$SEL_FIRST-$SEL_LAST and mark=0x100/0xf00; replies routed over a second veth pair" \
+		sel_up
+	lane_next "range: a transfer to port $SEL_LAST (the range's last) crosses va as UDP only, every checksum valid, counters = capture" \
 		sel_conn range-last "$SEL_LAST" UDP
-	lane_check "mark: SO_MARK 0x1ff (mark=0x100/0xf00) to port $SEL_OTHER, outside the range: tunnelled by the mark alone, via the detour" \
+	lane_next "mark: SO_MARK 0x1ff (mark=0x100/0xf00) to port $SEL_OTHER, outside the range: tunnelled by the mark alone, via the detour" \
 		sel_mark_conn mark-1ff "$SEL_OTHER" UDP --mark 0x1ff
-	lane_check "range and mark: SO_MARK 0x200 to port $((SEL_LAST + 1)) (one past the range; not the mark) crosses va as TCP, counted in enc_pass" \
+	lane_next "range and mark: SO_MARK 0x200 to port $((SEL_LAST + 1)) (one past the range; not the mark) crosses va as TCP, counted in enc_pass" \
 		sel_conn neither $((SEL_LAST + 1)) TCP --mark 0x200
 	tiu_in "$NSA" down "$IFA" --purge --pin-dir "$PINS/sa" >/dev/null 2>&1
 	tiu_in "$NSB" down "$IFB" --purge --pin-dir "$PINS/sb" >/dev/null 2>&1
@@ -622,7 +640,6 @@ wg_bytes() { ns_enter "$1" wg show wg0 transfer | awk '{ s += $2 + $3 } END { pr
 
 wg_plain_transfer() {
 	local size=$((512 * 1024)) b0 b1
-	[ -n "$WGA" ] || skip_because "no WireGuard tunnel (see above)" || return
 	b0=$(wg_bytes "$WGA")
 	h_xfer wgplain "$WGB" "$WG_B" "$WGA" "$WG_B" 47000 "$size" --timeout 90 || fail "the transfer failed" || return
 	xfer_ok wgplain || fail "the data differs" || return
@@ -638,7 +655,6 @@ wg_plain_transfer() {
 # (raw IP in, Ethernet pushed and pulled off again), both decap paths.
 wg_tiu_transfer() {
 	local size=$((512 * 1024)) port=47001 cap_a cap_b c xok wire_a wire_b sent_a dec_b dec_a det_a
-	[ -n "$WGA" ] || skip_because "no WireGuard tunnel (see above)" || return
 	mkdir -p "$PINS/wga" "$PINS/wgb"
 	tiu_up "$WGA" wg0 --decap xdp --xdp-mode skb --endpoint "remote=$WG_B:$port" --pin-dir "$PINS/wga" ||
 		fail "tiu up wg0 (client, generic XDP decap) failed" || return
@@ -678,10 +694,10 @@ wg_tiu_transfer() {
 }
 
 run_l3_tests() {
-	lane_check "WireGuard on $KVER: two namespaces joined by wg0 over a veth pair, handshake and ping" wg_up ||
-		WGA=
-	lane_check "WireGuard: a plain TCP transfer through wg0, whole both ways" wg_plain_transfer
-	lane_check "WireGuard: tiu up on both wg0 (raw IP; generic XDP and TC decap), a transfer through tiu: whole both ways, every UDP checksum valid, counters move" \
+	lane_setup "no WireGuard tunnel" \
+		"WireGuard on $KVER: two namespaces joined by wg0 over a veth pair, handshake and ping" wg_up
+	lane_next "WireGuard: a plain TCP transfer through wg0, whole both ways" wg_plain_transfer
+	lane_next "WireGuard: tiu up on both wg0 (raw IP; generic XDP and TC decap), a transfer through tiu: whole both ways, every UDP checksum valid, counters move" \
 		wg_tiu_transfer
 }
 
@@ -792,7 +808,6 @@ nk_transfer() {
 }
 
 nk_offloads_on() {
-	[ -n "$NKA" ] || skip_because "no netkit pair (see above)" || return
 	nk_transfer nkon 48000 || return
 	# For the record (not a condition): what nk1 receives then still carries
 	# the checksum seed of CHECKSUM_PARTIAL, and super-packets.
@@ -804,7 +819,6 @@ nk_offloads_on() {
 }
 
 nk_offloads_off() {
-	[ -n "$NKA" ] || skip_because "no netkit pair (see above)" || return
 	ns_enter "$NKA" ethtool -K nk0 tx off sg off tso off gso off >/dev/null ||
 		fail "ethtool -K nk0 tx off sg off tso off gso off failed" || return
 	nk_transfer nkoff 48001 || return
@@ -816,10 +830,10 @@ nk_offloads_off() {
 }
 
 run_netkit_tests() {
-	lane_check "netkit on $KVER: a pair made through rtnetlink, the probe attached as nk0's program" nk_up ||
-		NKA=
-	lane_check "netkit: offloads on, the program at its transmit sees GSO/CHECKSUM_PARTIAL skbs" nk_offloads_on
-	lane_check "netkit: offloads off, the program at its transmit sees only segments with complete checksums; TCP checksums valid on nk1" \
+	lane_setup "no netkit pair" \
+		"netkit on $KVER: a pair made through rtnetlink, the probe attached as nk0's program" nk_up
+	lane_next "netkit: offloads on, the program at its transmit sees GSO/CHECKSUM_PARTIAL skbs" nk_offloads_on
+	lane_next "netkit: offloads off, the program at its transmit sees only segments with complete checksums; TCP checksums valid on nk1" \
 		nk_offloads_off
 }
 
