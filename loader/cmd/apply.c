@@ -651,27 +651,15 @@ static void apply_usage(FILE *f)
 "configuration is wrong (nothing changed then), 2 for a bad command line.\n");
 }
 
-static int apply_opt(void *ctx, int key, const char *arg)
-{
-	struct apply_opts *o = ctx;
-
-	if (key == 'c')
-		o->config = arg;
-	else if (key == 'n')
-		o->dry_run = true;
-	return 0;
-}
-
 int cmd_apply(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "dry-run", no_argument, NULL, 'n' },
+	static const struct cli_opt opts[] = {
+		CLI_STR("config", struct apply_opts, config),
+		CLI_FLAG("dry-run", struct apply_opts, dry_run),
 		{}
 	};
 	static const struct cli_cmd cmd = {
-		.name = "apply", .common = CLI_F_JSON, .opts = opts, .opt = apply_opt,
-		.usage = apply_usage, .max_args = 0,
+		.name = "apply", .common = CLI_F_JSON, .opts = opts, .usage = apply_usage, .max_args = 0,
 	};
 	struct apply_opts o = { .config = APPLY_DEFAULT_CONFIG };
 	struct if_nameindex *all, *i;

@@ -201,12 +201,16 @@ int read_config_down(struct up_opts *o, const char *path)
  * The command line of every subcommand, through getopt_long. The options all
  * commands share are handled here: -v/--verbose, -h/--help, and, for the
  * commands that say so, --pin-dir DIR and --json. A command lists only its
- * own options (struct cli_cmd.opts) and gets each through cli_cmd.opt;
+ * own options (struct cli_cmd.opts, a table of struct cli_opt, cmd.h);
  * -j is --json, as in iproute2 and bpftool (also before the command:
  * `tiu -j status`).
  * the positional arguments come back in order in struct cli.
  */
 bool tiu_json; /* tiu -j COMMAND: --json for every command that has it */
+
+/* getopt_long's keys: the common options', then CLI_OWN + the index of a
+ * command's own option in its table. */
+enum { CLI_PIN_DIR = 0x100, CLI_OWN = 0x200 };
 
 static const struct option common_opts[] = {
 	{ "verbose", no_argument, NULL, 'v' },
@@ -224,18 +228,34 @@ static bool common_taken(const struct cli_cmd *cmd, int key)
 	       (key == 'j' && (cmd->common & CLI_F_JSON));
 }
 
+/* A command's own option: where its value goes (struct cli_opt). */
+static int own_opt(const struct cli_opt *o, void *ctx, const char *arg)
+{
+	switch (o->kind) {
+	case CLI_OPT_FLAG:
+		*(bool *)((char *)ctx + o->off) = true;
+		return 0;
+	case CLI_OPT_STR:
+		*(const char **)((char *)ctx + o->off) = arg;
+		return 0;
+	case CLI_OPT_FN:
+		return o->fn(ctx, o->name, arg);
+	}
+	return -1;
+}
+
 int cli_parse(const struct cli_cmd *cmd, void *ctx, int argc, char **argv, struct cli *out)
 {
 	struct option all[N_COMMON + MAX_CMD_OPTS + 1];
-	int n = 0, c;
+	int n = 0, c, own = 0;
 
 	memset(out, 0, sizeof(*out));
 	out->json = tiu_json && (cmd->common & CLI_F_JSON); /* tiu -j COMMAND */
 	for (size_t i = 0; i < N_COMMON; i++)
 		if (common_taken(cmd, common_opts[i].val))
 			all[n++] = common_opts[i];
-	for (const struct option *o = cmd->opts; o && o->name && n < (int)(N_COMMON + MAX_CMD_OPTS); o++)
-		all[n++] = *o;
+	for (const struct cli_opt *o = cmd->opts; o && o->name && own < MAX_CMD_OPTS; o++, own++)
+		all[n++] = (struct option){ o->name, o->has_arg, NULL, CLI_OWN + own };
 	memset(&all[n], 0, sizeof(all[n]));
 
 	optind = 0; /* GNU: start over, also after an earlier parse */
@@ -256,13 +276,12 @@ int cli_parse(const struct cli_cmd *cmd, void *ctx, int argc, char **argv, struc
 		} else if (c == ':') {
 			return tiu_usage_fail("option '%s' needs a value (see tiu %s --help)",
 					argv[optind - 1], cmd->name);
-		} else {
-			if (c == CLI_PIN_DIR)
-				out->pin_dir = optarg;
-			else if (c == 'j')
-				out->json = true;
-			if (cmd->opt && cmd->opt(ctx, c, optarg))
-				return -1;
+		} else if (c == CLI_PIN_DIR) {
+			out->pin_dir = optarg;
+		} else if (c == 'j') {
+			out->json = true;
+		} else if (own_opt(&cmd->opts[c - CLI_OWN], ctx, optarg)) {
+			return -1;
 		}
 	}
 	out->argc = argc - optind;

@@ -7,6 +7,9 @@
 #ifndef TIU_LOADER_CMD_H
 #define TIU_LOADER_CMD_H
 
+#include <getopt.h>
+#include <stddef.h>
+
 #include "../state/state.h"
 
 #define TIU_MAX_CLI_ENDPOINTS 256
@@ -33,20 +36,37 @@ int ka_parse(const char *val, int *seconds);
 int read_config(struct up_opts *o, const char *path);
 int read_config_down(struct up_opts *o, const char *path); /* pin-dir only; others warn */
 
-/* Keys of the options every command may take (besides 'v' and 'h');
- * a command's own options use keys from CLI_OWN on, or a letter. */
-enum { CLI_PIN_DIR = 0x100, CLI_OWN = 0x200 };
+/* The options every command may take besides -v and -h. */
 #define CLI_F_PIN_DIR (1u << 0) /* takes --pin-dir DIR */
 #define CLI_F_JSON    (1u << 1) /* takes -j/--json */
 extern bool tiu_json;           /* tiu -j COMMAND */
 
-struct option;
+/*
+ * A command's own option, declared once in its table: cli_parse makes
+ * getopt_long's entry from it and puts the value where it says, in the
+ * command's options struct (the ctx of cli_parse): a flag sets a bool, a
+ * string option keeps its argument (the last one given), any other option
+ * calls its function with its name and argument (NULL if none), in the
+ * order of the command line.
+ */
+enum cli_opt_kind { CLI_OPT_FLAG, CLI_OPT_STR, CLI_OPT_FN };
+
+struct cli_opt {
+	const char *name;                /* "dry-run": --dry-run */
+	int has_arg;                     /* no_, required_ or optional_argument (getopt.h) */
+	enum cli_opt_kind kind;
+	size_t off;                      /* FLAG: of a bool in ctx; STR: of a const char * */
+	int (*fn)(void *ctx, const char *name, const char *arg); /* FN: 0, or -1 (printed) */
+};
+
+#define CLI_FLAG(name, type, field) { name, no_argument, CLI_OPT_FLAG, offsetof(type, field), NULL }
+#define CLI_STR(name, type, field)  { name, required_argument, CLI_OPT_STR, offsetof(type, field), NULL }
+#define CLI_FN(name, has_arg, fn)   { name, has_arg, CLI_OPT_FN, 0, fn }
 
 struct cli_cmd {
 	const char *name;                /* "up": in "see tiu up --help" */
 	unsigned int common;             /* CLI_F_*: the common options it takes */
-	const struct option *opts;       /* its own options, {} ended, or NULL */
-	int (*opt)(void *ctx, int key, const char *arg); /* every option it takes */
+	const struct cli_opt *opts;      /* its own options, ended by {}, or NULL */
 	void (*usage)(FILE *f);          /* for --help */
 	int max_args;                    /* positional arguments, -1: any number */
 };

@@ -97,30 +97,24 @@ struct down_opts {
 	struct up_opts config;  /* --config FILE: its pin-dir */
 };
 
-static int down_opt(void *ctx, int key, const char *arg)
+static int down_config(void *ctx, const char *name, const char *arg)
 {
 	struct down_opts *o = ctx;
 
-	if (key == 'P')
-		o->purge = true;
-	else if (key == 'S')
-		o->stale = true;
-	else if (key == 'c')
-		return read_config_down(&o->config, arg);
-	return 0;
+	(void)name;
+	return read_config_down(&o->config, arg);
 }
 
 int cmd_down(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "purge", no_argument, NULL, 'P' },
-		{ "stale", no_argument, NULL, 'S' },
-		{ "config", required_argument, NULL, 'c' },
+	static const struct cli_opt opts[] = {
+		CLI_FLAG("purge", struct down_opts, purge),
+		CLI_FLAG("stale", struct down_opts, stale),
+		CLI_FN("config", required_argument, down_config),
 		{}
 	};
 	static const struct cli_cmd cmd = {
-		.name = "down", .common = CLI_F_PIN_DIR, .opts = opts, .opt = down_opt,
-		.usage = down_usage, .max_args = 1,
+		.name = "down", .common = CLI_F_PIN_DIR, .opts = opts, .usage = down_usage, .max_args = 1,
 	};
 	struct down_opts o = {};
 	const char *ifname, *pin_dir;

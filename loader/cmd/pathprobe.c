@@ -124,14 +124,13 @@ static void probe_usage(FILE *f)
 		PP_EXIT_ERROR, PP_EXIT_USAGE);
 }
 
-static int probe_opt(void *ctx, int key, const char *arg)
+static int probe_timeout(void *ctx, const char *name, const char *arg)
 {
 	struct pp_opts *o = ctx;
 	char *end;
 	long v;
 
-	if (key != 't')
-		return 0;
+	(void)name;
 	errno = 0;
 	v = strtol(arg, &end, 10);
 	if (errno || end == arg || *end || v < 1 || v > PP_TIMEOUT_MAX)
@@ -672,13 +671,12 @@ static void print_json(const char *ifname, const struct pp_server *s, const stru
 
 int cmd_probe(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "timeout", required_argument, NULL, 't' },
+	static const struct cli_opt opts[] = {
+		CLI_FN("timeout", required_argument, probe_timeout),
 		{}
 	};
 	static const struct cli_cmd cmd = {
-		.name = "probe", .common = CLI_F_JSON, .opts = opts, .opt = probe_opt,
-		.usage = probe_usage, .max_args = -1,
+		.name = "probe", .common = CLI_F_JSON, .opts = opts, .usage = probe_usage, .max_args = -1,
 	};
 	static struct pp_server srv[PP_MAX_SERVERS];
 	struct pp_opts o = { .timeout_ms = PP_TIMEOUT_MS };

@@ -292,20 +292,16 @@ static int open_stats(const char *ifname, const char *pin_dir, struct stats_dirs
 	return 0;
 }
 
-static int stats_opt(void *ctx, int key, const char *arg)
+/* --watch[=SECONDS], 1 without a value. */
+static int stats_watch(void *ctx, const char *name, const char *arg)
 {
 	struct stats_opts *o = ctx;
 	char *end;
 
-	if (key == 'n') {
-		o->nonzero = true;
-	} else if (key == 'P') {
-		o->prometheus = true;
-	} else if (key == 'w') {
-		o->watch = arg ? strtod(arg, &end) : 1;
-		if ((arg && *end) || o->watch <= 0)
-			return tiu_fail("bad --watch '%s': give a number of seconds > 0", arg);
-	}
+	(void)name;
+	o->watch = arg ? strtod(arg, &end) : 1;
+	if ((arg && *end) || o->watch <= 0)
+		return tiu_fail("bad --watch '%s': give a number of seconds > 0", arg);
 	return 0;
 }
 
@@ -332,15 +328,15 @@ static int join_watch(int argc, char **argv, char *buf, size_t len)
 
 int cmd_stats(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "watch", optional_argument, NULL, 'w' },
-		{ "nonzero", no_argument, NULL, 'n' },
-		{ "prometheus", no_argument, NULL, 'P' },
+	static const struct cli_opt opts[] = {
+		CLI_FN("watch", optional_argument, stats_watch),
+		CLI_FLAG("nonzero", struct stats_opts, nonzero),
+		CLI_FLAG("prometheus", struct stats_opts, prometheus),
 		{}
 	};
 	static const struct cli_cmd cmd = {
 		.name = "stats", .common = CLI_F_PIN_DIR | CLI_F_JSON, .opts = opts,
-		.opt = stats_opt, .usage = stats_usage, .max_args = 1,
+		.usage = stats_usage, .max_args = 1,
 	};
 	static struct sample s[TIU_MAX_IFACES];
 	static struct stats_dirs dirs;

@@ -81,34 +81,33 @@ static void up_usage(FILE *f)
 		TIU_KA_DEFAULT_REMOTE, TIU_TC_PRIO, TIU_TC_HANDLE, TIU_MAX_SLOTS);
 }
 
-/* up's own options (key CLI_OWN + index): the names are those of the
- * configuration file too, so up_opt() handles both. */
-static const struct option up_longopts[] = {
-	{ "endpoint", required_argument, NULL, CLI_OWN + 0 },
-	{ "xdp-mode", required_argument, NULL, CLI_OWN + 1 },
-	{ "decap", required_argument, NULL, CLI_OWN + 2 },
-	{ "keepalive", required_argument, NULL, CLI_OWN + 3 },
-	{ "mss", required_argument, NULL, CLI_OWN + 4 },
-	{ "config", required_argument, NULL, 'c' },
-	{}
-};
-
-static int up_cli_opt(void *ctx, int key, const char *arg)
+/* up's options have the names of the configuration file's lines, so
+ * up_opt() handles both; --pin-dir is up's own too, so that it and a
+ * --config file's pin-dir take effect in the order given. */
+static int up_cli_opt(void *ctx, const char *name, const char *arg)
 {
 	struct up_opts *o = ctx;
 
-	if (key == 'c')
+	if (!strcmp(name, "config"))
 		return read_config(o, arg);
-	if (key == CLI_PIN_DIR)
-		return up_opt(o, "pin-dir", arg);
-	return up_opt(o, up_longopts[key - CLI_OWN].name, arg);
+	return up_opt(o, name, arg);
 }
+
+static const struct cli_opt up_longopts[] = {
+	CLI_FN("endpoint", required_argument, up_cli_opt),
+	CLI_FN("xdp-mode", required_argument, up_cli_opt),
+	CLI_FN("decap", required_argument, up_cli_opt),
+	CLI_FN("keepalive", required_argument, up_cli_opt),
+	CLI_FN("mss", required_argument, up_cli_opt),
+	CLI_FN("config", required_argument, up_cli_opt),
+	CLI_FN("pin-dir", required_argument, up_cli_opt),
+	{}
+};
 
 static int parse_up(int argc, char **argv, struct up_opts *o)
 {
 	static const struct cli_cmd cmd = {
-		.name = "up", .common = CLI_F_PIN_DIR, .opts = up_longopts,
-		.opt = up_cli_opt, .usage = up_usage, .max_args = 1,
+		.name = "up", .opts = up_longopts, .usage = up_usage, .max_args = 1,
 	};
 	struct cli c;
 	int r = cli_parse(&cmd, o, argc, argv, &c);
