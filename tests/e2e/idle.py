@@ -33,8 +33,9 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', 'lib'))  # xfer.py, the transfer helper
-sys.path.insert(0, HERE)                             # pcapcheck.py
+sys.path.insert(0, HERE)                             # pcapcheck.py, listeners.py
 from xfer import IPPROTO_MPTCP, established_subflows, mptcp_info, wait_subflows  # noqa: E402
+import listeners  # noqa: E402
 
 
 def readline(sock, buf, deadline):
@@ -87,28 +88,11 @@ def server(a):
         with lock:
             out.write(json.dumps(d) + '\n')
             out.flush()
-    fam = socket.AF_INET6 if ':' in a.bind else socket.AF_INET
-    lsocks = []
-    for p in a.ports.split(','):
-        proto = IPPROTO_MPTCP if a.mptcp else 0  # plain TCP clients fall back
-        s = socket.socket(fam, socket.SOCK_STREAM, proto)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind((a.bind, int(p)))
-        s.listen(16)
-        lsocks.append(s)
 
-    def accept_loop(s):
-        while True:
-            try:
-                c, _ = s.accept()
-            except OSError:
-                return
-            threading.Thread(target=serve_conn, args=(c, a.idle, log), daemon=True).start()
-
-    for s in lsocks:
-        threading.Thread(target=accept_loop, args=(s,), daemon=True).start()
-    open(a.out + '.ready', 'w').close()
-    time.sleep(a.timeout)  # or until killed: the log is written as it goes
+    def handle(c):
+        threading.Thread(target=serve_conn, args=(c, a.idle, log), daemon=True).start()
+    # until a.timeout or killed: the log is written as it goes
+    listeners.serve(a, IPPROTO_MPTCP if a.mptcp else 0, handle, a.out + '.ready')
 
 
 def client(a):
@@ -205,12 +189,9 @@ def read_pcap_ts(fn):
 def main():
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest='cmd', required=True)
-    sv = sub.add_parser('server')
-    sv.add_argument('--bind', required=True)
-    sv.add_argument('--ports', required=True)
+    sv = listeners.add_server(sub, timeout=60)
     sv.add_argument('--mptcp', action='store_true')
     sv.add_argument('--idle', type=float, required=True)
-    sv.add_argument('--timeout', type=float, default=60)
     sv.add_argument('--out', required=True)
     cl = sub.add_parser('client')
     cl.add_argument('--connect', required=True)

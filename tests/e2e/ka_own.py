@@ -22,31 +22,20 @@ import json
 import os
 import socket
 import sys
-import threading
 import time
 
-IPPROTO_MPTCP = 262
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, '..', 'lib'))  # xfer.py, the transfer helper
+sys.path.insert(0, HERE)                             # listeners.py
+from xfer import IPPROTO_MPTCP  # noqa: E402
+import listeners  # noqa: E402
+
 APP_IDLE = 3600
 
 
 def server(a):
-    socks = []
-    for p in a.ports.split(','):
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, IPPROTO_MPTCP)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind((a.bind, int(p)))
-        s.listen(16)
-        socks.append(s)
-    held = []
-
-    def accept(s):
-        while True:
-            c, _ = s.accept()
-            held.append(c)
-    for s in socks:
-        threading.Thread(target=accept, args=(s,), daemon=True).start()
-    open(a.ready, 'w').close()
-    time.sleep(a.timeout)
+    held = []  # every connection stays open until the end
+    listeners.serve(a, IPPROTO_MPTCP, held.append, a.ready)
 
 
 def client(a):
@@ -77,10 +66,7 @@ def client(a):
 def main():
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest='cmd', required=True)
-    s = sub.add_parser('server')
-    s.add_argument('--bind', required=True)
-    s.add_argument('--ports', required=True)
-    s.add_argument('--timeout', type=float, default=30)
+    s = listeners.add_server(sub, timeout=30)
     s.add_argument('--ready', required=True)
     c = sub.add_parser('client')
     c.add_argument('--connect', required=True)
