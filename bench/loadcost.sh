@@ -14,14 +14,10 @@ set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 BUILD=${BUILD:-$HERE/../build}
 TIU=${TIU:-$BUILD/tiu}
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$HERE/lib.sh"
 RUNS=3 DECAP=xdp
-while getopts n:d: o; do
-	case $o in
-	n) RUNS=$OPTARG ;;
-	d) DECAP=$OPTARG ;;
-	*) echo "usage: $0 [-n RUNS] [-d xdp|tc]" >&2; exit 2 ;;
-	esac
-done
+bench_getopts "n:RUNS d:DECAP" "$@"
 [ "$(id -u)" = 0 ] || { echo "loadcost.sh: needs root (namespaces, BPF)" >&2; exit 2; }
 command -v strace >/dev/null || { echo "loadcost.sh: needs strace (apt-get install strace)" >&2; exit 2; }
 [ -x "$TIU" ] && [ -x "$BUILD/bench/proginsns" ] ||

@@ -46,16 +46,10 @@ set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 export BUILD=${BUILD:-$ROOT/build}
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$HERE/lib.sh"
 RUNS=5 SRUNS=3 KINDS="veth tun" OUT=""
-while getopts "n:s:k:o:" o; do
-	case $o in
-	n) RUNS=$OPTARG ;;
-	s) SRUNS=$OPTARG ;;
-	k) KINDS=$OPTARG ;;
-	o) OUT=$OPTARG ;;
-	*) echo "usage: $0 [-n RUNS] [-s STRACE_RUNS] [-k \"veth tun\"] [-o FILE]" >&2; exit 2 ;;
-	esac
-done
+bench_getopts "n:RUNS s:SRUNS k:KINDS o:OUT" "$@"
 [ "$(id -u)" = 0 ] || { echo "reconnect.sh: needs root (namespaces, BPF)" >&2; exit 2; }
 for c in tcpdump strace python3 nsenter; do
 	command -v $c >/dev/null || { echo "reconnect.sh: $c missing: make deps" >&2; exit 2; }

@@ -55,22 +55,14 @@
 #                      [-x NAME=CMD]... [-d]
 # Output: "throughput key=value..." lines on stdout, progress on stderr.
 set -u
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
-T=5 N=3 FLOWS="1 4" PERF_DIR="" DIAG=0
+T=5 N=3 FLOWS="1 4" PERF_DIR="" DIAG=0 XDEFS=()
 declare -A VARIANT
 CONFIGS="plain-default plain-swgso plain-seg1 tiu-xdpN tiu-xdpN-gro tiu-xdpG tiu-tc tiu-tc-txon tiu-xdpN-gro-txon tiu-tc-64k"
-while getopts "t:n:f:c:p:x:dh" o; do
-	case $o in
-	t) T=$OPTARG ;;
-	n) N=$OPTARG ;;
-	f) FLOWS=$OPTARG ;;
-	c) CONFIGS=$OPTARG ;;
-	p) PERF_DIR=$OPTARG ;;
-	x) VARIANT[${OPTARG%%=*}]=${OPTARG#*=} ;;
-	d) DIAG=1 ;;
-	*) sed -n '2,/^set -u/p' "$0" | sed 's/^# \{0,1\}//;/^set -u/d' >&2; exit 2 ;;
-	esac
-done
+bench_getopts "t:T n:N f:FLOWS c:CONFIGS p:PERF_DIR x+XDEFS d=DIAG" "$@"
+for x in "${XDEFS[@]}"; do VARIANT[${x%%=*}]=${x#*=}; done
 
 BUILD=${BUILD:-$(cd "$(dirname "$0")/.." && pwd)/build}
 TIU=${TIU:-$BUILD/tiu}
