@@ -38,6 +38,7 @@
 #include <bpf/libbpf.h>
 
 #include "tiu_common.h"
+#include "harness.h"
 #include "tap.h"
 #include "tiu_sockops.skel.h"
 
@@ -220,26 +221,11 @@ static int app_set(int fd, enum app app)
 static int connect_pair(int family, uint16_t port, enum app app_cli, enum app app_srv,
 			struct ka *cli, struct ka *srv)
 {
-	struct sockaddr_storage ss = {};
-	socklen_t sl;
+	static const uint8_t lo4[4] = { 127, 0, 0, 1 };
+	struct sockaddr_storage ss;
+	socklen_t sl = harness_sockaddr(family, family == 4 ? lo4 : in6addr_loopback.s6_addr, port, &ss);
 	int af = family == 4 ? AF_INET : AF_INET6, one = 1;
 	int l = -1, c = -1, a = -1, rc = -1;
-
-	if (family == 4) {
-		struct sockaddr_in *s4 = (void *)&ss;
-
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(port);
-		s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		sl = sizeof(*s4);
-	} else {
-		struct sockaddr_in6 *s6 = (void *)&ss;
-
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(port);
-		s6->sin6_addr = in6addr_loopback;
-		sl = sizeof(*s6);
-	}
 	l = socket(af, SOCK_STREAM, 0);
 	if (l < 0 || setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
 	    app_set(l, app_srv) || bind(l, (void *)&ss, sl) || listen(l, 4))

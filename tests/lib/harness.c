@@ -435,25 +435,23 @@ int harness_netns(void)
 	return 0;
 }
 
-static socklen_t sa_of(int family, const uint8_t *addr, uint16_t port, struct sockaddr_storage *ss)
+/* Both socket addresses keep the family and the port in the same place:
+ * only the address and the length differ. */
+_Static_assert(offsetof(struct sockaddr_in, sin_port) == offsetof(struct sockaddr_in6, sin6_port),
+	       "sin_port and sin6_port at one offset");
+
+socklen_t harness_sockaddr(int family, const uint8_t *addr, uint16_t port, struct sockaddr_storage *ss)
 {
-	memset(ss, 0, sizeof(*ss));
-	if (family == 4) {
-		struct sockaddr_in *a = (struct sockaddr_in *)ss;
-
-		a->sin_family = AF_INET;
-		a->sin_port = htons(port);
-		if (addr)
-			memcpy(&a->sin_addr, addr, 4);
-		return sizeof(*a);
-	}
+	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
 	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+	bool v4 = family == 4;
 
-	a6->sin6_family = AF_INET6;
-	a6->sin6_port = htons(port);
+	memset(ss, 0, sizeof(*ss));
+	ss->ss_family = v4 ? AF_INET : AF_INET6;
+	a4->sin_port = htons(port); /* also a6->sin6_port */
 	if (addr)
-		memcpy(&a6->sin6_addr, addr, 16);
-	return sizeof(*a6);
+		memcpy(v4 ? (void *)&a4->sin_addr : (void *)&a6->sin6_addr, addr, v4 ? 4 : 16);
+	return v4 ? sizeof(*a4) : sizeof(*a6);
 }
 
 /* A TCP socket bound to addr:port (SO_REUSEADDR: several connections from
@@ -461,7 +459,7 @@ static socklen_t sa_of(int family, const uint8_t *addr, uint16_t port, struct so
 int harness_bound(int family, const uint8_t *addr, uint16_t port)
 {
 	struct sockaddr_storage ss;
-	socklen_t sl = sa_of(family, addr, port, &ss);
+	socklen_t sl = harness_sockaddr(family, addr, port, &ss);
 	int fd = socket(family == 4 ? AF_INET : AF_INET6, SOCK_STREAM, 0), one = 1, zero = 0;
 
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
@@ -480,7 +478,7 @@ int harness_bound(int family, const uint8_t *addr, uint16_t port)
 int harness_connect(int fd, int family, const uint8_t *addr, uint16_t port, int nonblock)
 {
 	struct sockaddr_storage ss;
-	socklen_t sl = sa_of(family, addr, port, &ss);
+	socklen_t sl = harness_sockaddr(family, addr, port, &ss);
 
 	if (fd < 0)
 		return -1;

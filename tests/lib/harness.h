@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include "tiu_common.h"
 
 struct tiu_xdp;
@@ -117,8 +118,11 @@ extern const char *const tiu_stat_names[TIU_STAT__MAX];
  * IPv6 sockets dual-stack); harness_connect(): connect it, nonblock: without
  * waiting (0 or -1); harness_syn_sent(): both, to an address that never
  * answers: a socket in SYN_SENT, its fd or -1. Failures print a "#" line.
+ * harness_sockaddr(): addr:port (family 4 or 6; addr NULL: any) as a socket
+ * address in ss, and its length.
  */
 int harness_netns(void);
+socklen_t harness_sockaddr(int family, const uint8_t *addr, uint16_t port, struct sockaddr_storage *ss);
 int harness_bound(int family, const uint8_t *addr, uint16_t port);
 int harness_connect(int fd, int family, const uint8_t *addr, uint16_t port, int nonblock);
 int harness_syn_sent(int family, const uint8_t *laddr, uint16_t lport, const uint8_t *raddr,
