@@ -16,6 +16,7 @@
 #include <linux/types.h>
 
 #include "tiu_common.h"
+#include "align.h"
 #include "elem.h"
 #include "probe.h"
 #include "rss.h"
@@ -141,9 +142,6 @@ void tc_obj_set_slot(struct tc_obj *t, __u32 slot);
 int tc_obj_load(struct tc_obj *t, const char *ifname);
 void tc_obj_close(struct tc_obj *t);
 
-/* Every program of obj loads with BPF_F_ANY_ALIGNMENT (strict-alignment
- * CPUs; objects.c says why). */
-void tiu_obj_any_alignment(struct bpf_object *obj);
 struct bpf_object *xdp_obj_open(struct tiu_xdp **skel, const char *pin_dir, const char *ifname,
 				enum tiu_framing framing, __u32 slot);
 void xdp_obj_close(struct tiu_xdp *skel);

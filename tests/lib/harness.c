@@ -15,6 +15,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "harness.h"
+#include "sys/align.h"
 #include "sys/elem.h"
 #include "sys/probe.h"
 #include "tiu_xdp.skel.h"
@@ -78,20 +79,9 @@ static void l3_types(struct bpf_program *egress, struct bpf_program *decap)
 
 /* A TC object before its load: the framing's program types, no pins, the
  * XDP object's maps. */
-/* As the loader does (tiu_obj_any_alignment(), loader/sys/objects.c): on a
- * CPU without efficient unaligned access the verifier checks packet
- * alignment strictly and refuses tiu's variable header offsets. */
-static void any_alignment(struct bpf_object *obj)
-{
-	struct bpf_program *p;
-
-	bpf_object__for_each_program(p, obj)
-		bpf_program__set_flags(p, bpf_program__flags(p) | BPF_F_ANY_ALIGNMENT);
-}
-
 static int tc_prepare(struct harness *h, struct bpf_object *obj)
 {
-	any_alignment(obj);
+	tiu_obj_any_alignment(obj);
 	if (h->framing == TIU_FRAMING_L3)
 		l3_types(bpf_object__find_program_by_name(obj, "tiu_tc_egress"),
 			 bpf_object__find_program_by_name(obj, "tiu_tc_decap"));
@@ -145,7 +135,7 @@ int harness_open_framing(struct harness *h, enum tiu_framing framing, char *err,
 	h->xdp->rodata->tiu_framing = framing;
 	h->xdp->rodata->tiu_slot = h->slot;
 	unpin_all(h->xdp->obj);
-	any_alignment(h->xdp->obj);
+	tiu_obj_any_alignment(h->xdp->obj);
 	if (tiu_xdp__load(h->xdp))
 		return load_failed(err, errlen, "tiu_xdp.bpf.o");
 	h->fd_endpoints = bpf_map__fd(h->xdp->maps.tiu_endpoints);
