@@ -7,6 +7,9 @@
 #     with a wrong pin directory, a tiu that exits 1, a tiu that prints no
 #     JSON, a counter name tiu does not have: status 1, nothing on stdout
 #     (no '{}', no 0), and a reason on stderr.
+#   - tiu_iface_json and tiu_slot: a0's object and slot; an interface that
+#     is not there, a tiu that exits 1, a tiu that prints no JSON: status 1,
+#     nothing on stdout, a reason on stderr; b0 (not up): an empty slot.
 #   - h_xfer after a client that failed at once: the server is stopped, so
 #     the next transfer on the same port works (its server can bind).
 # Two namespaces tiuh-PID-a (a0 10.91.1.1) and tiuh-PID-b (b0 10.91.1.2),
@@ -53,13 +56,25 @@ t_readings() {
 	reading "tiu_stats_json with a wrong pin directory fails" fail tiu_stats_json "$A" a0 --pin-dir "$H_WORK/bpf/nope"
 	reading "tiu_counter with a wrong pin directory fails" fail tiu_counter "$A" a0 dec_pass --pin-dir "$H_WORK/bpf/nope"
 	reading "tiu_counters with a wrong pin directory fails" fail tiu_counters "$A" a0 dec_pass --pin-dir "$H_WORK/bpf/nope"
+	reading "tiu_iface_json of a0 (up): its object" ok tiu_iface_json "$A" a0
+	v=$(tiu_slot "$A" a0)
+	[[ $v =~ ^[0-9]+$ ]]
+	result $? "tiu_slot of a0 (up): a number ($v)"
+	v=$(tiu_slot "$B" b0)
+	rc=$?
+	[ $rc = 0 ] && [ -z "$v" ]
+	result $? "tiu_slot of b0 (not up): empty, status 0 (status $rc, '$v')"
+	reading "tiu_iface_json of an interface that is not there fails" fail tiu_iface_json "$A" nope0
+	reading "tiu_slot of an interface that is not there fails" fail tiu_slot "$A" nope0
 	TIU=/bin/false
 	reading "tiu_stats_json when tiu exits 1 fails" fail tiu_stats_json "$A" a0 --pin-dir "$PINS"
 	reading "tiu_counter when tiu exits 1 fails" fail tiu_counter "$A" a0 dec_pass --pin-dir "$PINS"
+	reading "tiu_iface_json when tiu exits 1 fails" fail tiu_iface_json "$A" a0
 	printf '#!/bin/sh\necho "not json"\n' >"$junk" && chmod 755 "$junk"
 	TIU=$junk
 	reading "tiu_stats_json when tiu exits 0 without JSON fails" fail tiu_stats_json "$A" a0 --pin-dir "$PINS"
 	reading "tiu_counter when tiu exits 0 without JSON fails" fail tiu_counter "$A" a0 dec_pass --pin-dir "$PINS"
+	reading "tiu_iface_json when tiu exits 0 without JSON fails" fail tiu_iface_json "$A" a0
 	TIU=$real
 	reading "tiu_counter of a name tiu does not have fails" fail tiu_counter "$A" a0 no_such_counter --pin-dir "$PINS"
 	v=$(tiu_counters_nonzero "$A" a0 --pin-dir "$H_WORK/bpf/nope" 2>/dev/null)

@@ -295,16 +295,33 @@ tiu_down_all() {
 }
 
 # -------------------------------------------------------- slots, ports --
-# tiu_iface_json NS IFACE: IFACE's object of `tiu status IFACE --json`
-# ('{}' when it cannot be had).
+# tiu_iface_json NS IFACE: IFACE's object of `tiu status IFACE --json`.
+# When tiu cannot give it (no such interface, a timeout, no JSON) it prints
+# nothing, says why on stderr and returns 1, as tiu_stats_json does.
 tiu_iface_json() {
-	tiu_in "$1" status "$2" --json 2>/dev/null |
-		python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["interfaces"][0]))' 2>/dev/null ||
-		echo '{}'
+	local out rc err=${H_WORK:-/tmp}/status-err.$BASHPID
+	out=$(tiu_in "$1" status "$2" --json 2>"$err")
+	rc=$?
+	if [ $rc = 0 ] && python3 -c '
+import json, sys
+for i in json.loads(sys.argv[2])["interfaces"]:
+    if i["name"] == sys.argv[1]:
+        print(json.dumps(i))
+        sys.exit(0)
+sys.exit(1)' "$2" "$out" 2>/dev/null; then
+		rm -f "$err"
+		return 0
+	fi
+	echo "# tiu_iface_json: no status of $2 in $1 (tiu status $2 --json: exit $rc): $(head -c 300 "$err" 2>/dev/null)${out:0:100}" >&2
+	rm -f "$err"
+	return 1
 }
-# tiu_slot NS IFACE: the slot tiu gave IFACE (empty when it is not up).
+# tiu_slot NS IFACE: the slot tiu gave IFACE (empty when it is not up);
+# status 1 when tiu_iface_json fails.
 tiu_slot() {
-	tiu_iface_json "$1" "$2" | python3 -c 'import json,sys; s=json.load(sys.stdin).get("slot"); print("" if s is None else s)'
+	local j
+	j=$(tiu_iface_json "$1" "$2") || return 1
+	python3 -c 'import json,sys; s=json.loads(sys.argv[1]).get("slot"); print("" if s is None else s)' "$j"
 }
 # tiu_port_words PIN_DIR PORT: the port table's entry of PORT (tiu_ports) as
 # "local=N local_any=N remote=N remote_any=N", each a bit mask of slots.
@@ -326,7 +343,7 @@ print(" ".join(f"{k}={v[k] >> s & 1}" for k in ("local", "local_any", "remote", 
 # slot and pins once and use tiu_port_slot_bits).
 tiu_port_bits() {
 	local j
-	j=$(tiu_iface_json "$1" "$2")
+	j=$(tiu_iface_json "$1" "$2") || return 1
 	tiu_port_slot_bits "$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["pins"])' "$j")" \
 		"$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["slot"])' "$j")" "$3"
 }
