@@ -236,6 +236,10 @@ t_messages() {
 	# a pin directory outside any bpffs: the advice names a bpffs directory
 	expect_error "not on a bpffs: pick a directory under /sys/fs/bpf" ta up va --pin-dir "$H_WORK/pins" || return
 	! grep -q "mount -t bpf bpf $H_WORK\$\|mount -t bpf bpf $H_WORK\`" "$err" || fail "advises to mount over $H_WORK" || return
+	# --pin-dir and a --config file's pin-dir line: the one given last counts
+	printf 'pin-dir %s\nendpoint remote=%s:7001\n' "$H_WORK/pins-conf" "$B4" >"$H_WORK/pin.conf"
+	expect_error "^tiu: $H_WORK/pins-cli: not on a bpffs" ta up va --config "$H_WORK/pin.conf" --pin-dir "$H_WORK/pins-cli" || return
+	expect_error "^tiu: $H_WORK/pins-conf: not on a bpffs" ta up va --pin-dir "$H_WORK/pins-cli" --config "$H_WORK/pin.conf" || return
 	# under ip netns exec, /sys/fs/bpf is no bpffs: the advice names the host's
 	in_ns "$A" "$TIU" up va --endpoint remote=$B4:7001 --pin-dir /sys/fs/bpf/tiu-ops-$$-x >/dev/null 2>"$err" &&
 		fail "ip netns exec: a --pin-dir under the hidden /sys/fs/bpf worked?" && return 1
