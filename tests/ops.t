@@ -23,7 +23,7 @@ h_ns A a && h_ns B b && h_veth "$A" va "$B" vb &&
 	bail "cannot set up the namespaces"
 B4=10.79.0.2
 PD=/sys/fs/bpf/tiu-ops-$$          # a --pin-dir elsewhere
-h_defer rm -rf "$PD" "$PD-cfg" "$PD-c"
+h_defer rm -rf "$PD" "$PD-cfg" "$PD-c" "$PD-ns"
 IDX_A=$(ip -n "$A" -o link show va | cut -d: -f1)
 
 ta() { tiu_in "$A" "$@"; }
@@ -40,6 +40,14 @@ clean_a() {
 }
 DEF=$(default_pins_a) RUN=$(run_state_a)
 [ -n "$DEF" ] || bail "tiu status --json gives no pin_dir"
+
+# sa0 in A and sb0 in B: one ifindex in both namespaces (ifindexes are per
+# namespace; fresh namespaces give their first devices the same ones)
+SAME_IDX=77
+ip -n "$A" link add sa0 index $SAME_IDX type veth peer name sa1 && ip -n "$B" link add sb0 index $SAME_IDX type veth peer name sb1 &&
+	ip -n "$A" link set sa0 up && ip -n "$A" link set sa1 up && ip -n "$B" link set sb0 up && ip -n "$B" link set sb1 up ||
+	bail "cannot create sa0 and sb0 with ifindex $SAME_IDX"
+tb() { tiu_in "$B" "$@"; }
 
 # one line on stderr, "tiu: " once at its start
 one_error_line() {
@@ -108,6 +116,58 @@ t_crash_leftover_elsewhere() {
 	grep -q "pins in $PD" <<<"$out" || fail "down did not find $PD: $out" || return
 	ta up va --endpoint remote=$B4:7001 >/dev/null || fail "up after down" || return
 	ta down va --purge >/dev/null && clean_a
+}
+
+# One --pin-dir given in two namespaces, to interfaces of one ifindex: the
+# maps are keyed by ifindex, so the directory serves the namespace that made
+# its pins and no other. B's up is refused in one line, and no command in B
+# answers with A's slot, endpoints or counters, nor changes them; once A has
+# nothing up there, B may take the directory over, and then A is refused.
+t_pin_dir_two_namespaces() {
+	local pd=$PD-ns err=$H_WORK/err out
+	ta up sa0 --endpoint remote=$B4:7001 --pin-dir "$pd" >/dev/null || fail "up sa0 in A" || return
+	h_tiu_track "$A" sa0 "$pd"
+	h_tiu_track "$B" sb0 "$pd"
+	tb up sb0 --endpoint remote=$B4:7009 --pin-dir "$pd" >/dev/null 2>"$err" &&
+		fail "up sb0 in B with A's --pin-dir worked" && return 1
+	one_error_line "$err" || return
+	grep -q "^tiu: $pd: holds the pins of another network namespace (netns-[0-9]*).*own --pin-dir.*tiu down" "$err" ||
+		fail "up in B: $(cat "$err")" || return
+	for args in "status sb0" "status sb0 --json" "status" "stats sb0" "stats sb0 --json" "stats" \
+		"endpoint list sb0" "endpoint add sb0 remote=$B4:7009" "endpoint del sb0 remote=$B4:7001" \
+		"down sb0" "down sb0 --purge"; do
+		# shellcheck disable=SC2086 # the words are the command line
+		out=$(tb $args --pin-dir "$pd" 2>"$err")
+		! grep -q "7001\|sa0\|\"slot\": *0\|slot 0" <<<"$out" || fail "B's $args --pin-dir answers with A's data: $out" || return
+		grep -q "holds the pins of another network namespace" "$err" ||
+			fail "B's $args --pin-dir: '$(cat "$err")' $out" || return
+	done
+	# A's interface is untouched by all that
+	[ "$(ta endpoint list sa0)" = "remote=$B4:7001" ] || fail "A's endpoints changed" || return
+	[ -e "$pd/tiu_links" ] || fail "A's pins removed by B" || return
+	ta status sa0 | grep -q "^  pins: $pd\$" || fail "A's status" || return
+	# A takes its interface down (pins kept): B may take the directory over
+	ta down sa0 >/dev/null || fail "down sa0" || return
+	tb up sb0 --endpoint remote=$B4:7009 --pin-dir "$pd" >/dev/null || fail "up sb0 after A's down" || return
+	[ "$(tb endpoint list sb0)" = "remote=$B4:7009" ] || fail "B's endpoints" || return
+	# ... and A's record of the directory (iface-$SAME_IDX) no longer reads it
+	out=$(ta endpoint list sa0 2>"$err") && fail "A reads B's endpoints: $out" && return 1
+	! grep -q 7009 <<<"$out" || fail "A reads B's endpoints: $out" || return
+	grep -q "holds the pins of another network namespace" "$err" || fail "A's endpoint list: $(cat "$err")" || return
+	ta up sa0 --endpoint remote=$B4:7001 --pin-dir "$pd" >/dev/null 2>"$err" && fail "A's up over B's pins" && return 1
+	grep -q "holds the pins of another network namespace" "$err" || fail "A's up: $(cat "$err")" || return
+	# A's down drops that record and leaves B's pins alone
+	out=$(ta down sa0 2>"$err") || fail "A's down: $(cat "$err")" || return
+	grep -q "^tiu: warning: sa0: $pd holds the pins of another network namespace now" "$err" ||
+		fail "A's down does not say why it left $pd alone: $(cat "$err")" || return
+	[ ! -e "$DEF/iface-$SAME_IDX" ] || fail "A's record of $pd kept" || return
+	[ "$(tb endpoint list sb0)" = "remote=$B4:7009" ] || fail "A's down changed B's endpoints" || return
+	out=$(ta endpoint list sa0 2>&1) && fail "A: endpoint list after down: $out" && return 1
+	grep -q "sa0: not up" <<<"$out" || fail "A: endpoint list after down: $out" || return
+	tb down sb0 --purge >/dev/null || fail "down sb0 --purge" || return
+	[ ! -e "$pd" ] || fail "$pd left: $(ls "$pd")" || return
+	ta down sa0 --purge >/dev/null 2>&1
+	clean_a
 }
 
 # Two interfaces, two directories: status lists both, purge of one keeps the other.
@@ -436,12 +496,15 @@ T() {
 	echo "# $2: $((SECONDS - t0)) s" >&2
 	ta down va --purge >/dev/null 2>&1
 	ta down lo --purge >/dev/null 2>&1
-	rm -rf "$PD" "$PD-cfg"
+	ta down sa0 --purge >/dev/null 2>&1
+	tb down sb0 --purge >/dev/null 2>&1
+	rm -rf "$PD" "$PD-cfg" "$PD-ns"
 }
 T "the pin-dir loop: up --pin-dir, status, stats, endpoint, down --purge, up, down, up" t_pin_dir_loop
 T "the pin-dir record survives the loss of /run/tiu (bpffs symlink)" t_record_without_run_state
 T "up --pin-dir killed midway: the next up names the leftovers in that directory, down finds them" t_crash_leftover_elsewhere
 T "two interfaces, two pin directories: status and stats list both" t_two_dirs
+T "one --pin-dir in two namespaces, one ifindex: the second is refused, reads nothing of the first" t_pin_dir_two_namespaces
 T "the unit's start/stop/restart/reload with a pin-dir in the config file" t_config_restart
 T "a namespace deleted while tiu is up: status reports its state, down --stale removes only it" t_stale_namespace
 T "messages: one line, one prefix, a hint; stats IFACE not up exits 1; bpffs advice" t_messages

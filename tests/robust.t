@@ -28,6 +28,7 @@ need_cmd nsenter ip tc nft python3 timeout tcpdump
 h_init tiur
 WORK=$H_WORK
 PINS=$WORK/bpf/tiu
+PINS_B=$WORK/bpf/tiu-b # a pin directory serves one network namespace
 mkdir -p "$WORK/bpf"
 # as root a setup that fails is a failure (bail), never a skip
 h_mount -t bpf bpf "$WORK/bpf" || bail "cannot mount a bpffs on $WORK/bpf"
@@ -44,7 +45,7 @@ make_link() {
 }
 h_ns A a && h_ns B b && make_link || bail "cannot create the namespaces tiur-$$-a/b and their veth pair"
 h_tiu_track "$A" a0 "$PINS"
-h_tiu_track "$B" b0 "$PINS"
+h_tiu_track "$B" b0 "$PINS_B"
 
 # What tiu leaves on namespace $1, interface $2: empty when clean.
 leftovers() {
@@ -59,7 +60,7 @@ leftovers() {
 }
 
 UP_A=(a0 --endpoint remote=10.88.1.2:7001 --endpoint "remote=[fd88::2]:7001" --pin-dir "$PINS")
-UP_B=(b0 --endpoint "local=*:7001" --pin-dir "$PINS")
+UP_B=(b0 --endpoint "local=*:7001" --pin-dir "$PINS_B")
 
 # ------------------------------------------------------------- kill -9 --
 # every "leaves a0 clean" check first proves that up attached something:
@@ -225,10 +226,10 @@ ep0=$(grep -c . <<<"$eps0")
 	while [ ! -e "$WORK/stop" ]; do
 		i=$((i + 1))
 		tiu_a endpoint add a0 "remote=10.88.1.9:$((7100 + i % 50))" --pin-dir "$PINS" >/dev/null 2>&1
-		tiu_b endpoint add b0 "local=[fd88::2]:$((7100 + i % 50))" --pin-dir "$PINS" >/dev/null 2>&1
+		tiu_b endpoint add b0 "local=[fd88::2]:$((7100 + i % 50))" --pin-dir "$PINS_B" >/dev/null 2>&1
 		sleep 2
 		tiu_a endpoint del a0 "remote=10.88.1.9:$((7100 + i % 50))" --pin-dir "$PINS" >/dev/null 2>&1
-		tiu_b endpoint del b0 "local=[fd88::2]:$((7100 + i % 50))" --pin-dir "$PINS" >/dev/null 2>&1
+		tiu_b endpoint del b0 "local=[fd88::2]:$((7100 + i % 50))" --pin-dir "$PINS_B" >/dev/null 2>&1
 		echo $i > "$WORK/churn"
 		sleep 1
 	done
@@ -248,7 +249,7 @@ retr=$(ip netns exec $A nstat -az TcpRetransSegs 2>/dev/null | awk '/Retrans/ { 
 drops=$(ip netns exec $A nft list table inet tiur_loss 2>/dev/null | grep -o 'packets [0-9]*' | awk '{ print $2 }')
 note "soak ${SOAK} s: $(cat "$WORK/soak"); endpoint add/del cycles: $(cat "$WORK/churn" 2>/dev/null || echo 0); 1% loss dropped ${drops:-?} segments on a; retransmissions (a) ${retr:-?}"
 note "client counters: $(tiu_counters_nonzero $A a0 --pin-dir "$PINS")"
-note "server counters: $(tiu_counters_nonzero $B b0 --pin-dir "$PINS")"
+note "server counters: $(tiu_counters_nonzero $B b0 --pin-dir "$PINS_B")"
 check "soak: connections completed, none stuck or corrupted" grep -qE 'short [1-9][0-9]* long [1-9][0-9]* bytes [0-9]+ fail 0' "$WORK/soak"
 check "soak: no TCP/UDP checksum errors in either namespace ($csum)" test "$csum" = 0
 check "soak: endpoint map back to its size after the add/del churn ($ep0 -> $ep1 entries)" \
@@ -275,11 +276,11 @@ NFT
 # The refusal must be B's rule answering a SYN that arrived through the
 # tunnel: the rule's counter moved and B decapsulated it (an RST from
 # anywhere else would also read ConnectionRefused).
-dec0=$(tiu_counter $B b0 dec_converted --pin-dir "$PINS")
+dec0=$(tiu_counter $B b0 dec_converted --pin-dir "$PINS_B")
 T=20 in_a python3 "$XFER" client --connect 10.88.1.2 --port 7001 --out "$WORK/fw.client.json" --timeout 5
 fw=$(xfer_field fw client error)
 hits=$(ip netns exec $B nft list table inet tiur_fw | grep -o 'packets [0-9]*' | awk '{ print $2 }')
-dec1=$(tiu_counter $B b0 dec_converted --pin-dir "$PINS")
+dec1=$(tiu_counter $B b0 dec_converted --pin-dir "$PINS_B")
 good=1
 grep -q ConnectionRefused <<<"$fw" && [ "${hits:-0}" -ge 1 ] && [ "${dec1:-0}" -gt "${dec0:-x}" ] && good=0
 check "an nftables input rule rejecting TCP 7001 also blocks the tunnelled traffic (${fw:-connected}, rule hit ${hits:-0} times, b0 dec_converted ${dec0:-?} -> ${dec1:-?})" \
@@ -302,6 +303,6 @@ grep -q "^same 10.88.1.3 7001" "$WORK/udp" && [ "${after:-0}" -gt "${before:-x}"
 check "UDP to the client from a non-endpoint peer (10.88.1.3:7001) arrives untouched ($(cat "$WORK/udp"); dec_pass ${before:-?} -> ${after:-?})" \
 	test $good = 0
 
-tiu_b down b0 --purge --pin-dir "$PINS" >/dev/null 2>&1; tiu_a down a0 --purge --pin-dir "$PINS" >/dev/null 2>&1
+tiu_b down b0 --purge --pin-dir "$PINS_B" >/dev/null 2>&1; tiu_a down a0 --purge --pin-dir "$PINS" >/dev/null 2>&1
 check "final down --purge on both ends: clean ($(leftovers $A a0)$(leftovers $B b0))" test -z "$(leftovers $A a0)$(leftovers $B b0)"
 tap_done

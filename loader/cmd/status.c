@@ -394,14 +394,17 @@ static int open_status(struct status *st, const char *pin_dir, __u32 ifindex)
 	memset(st, 0, sizeof(*st));
 	if (tiu_need_root() || pins_resolve(pin_dir, false, &st->pins) < 0)
 		return -1;
+	if (pin_dir && st->pins.absent)
+		return pins_absent_fail(&st->pins);
 	if (pin_dir) {
 		all[0] = st->pins;
 		n = 1;
 	} else if (ifindex) {
 		all[0] = st->pins;
 		n = 1;
-		if (pins_of_iface(NULL, ifindex, false, &all[1]) >= 0 &&
-		    strcmp(all[1].dir, all[0].dir))
+		if (pins_of_iface(NULL, ifindex, false, &all[1]) < 0)
+			return -1; /* e.g. another namespace's pins now: said */
+		if (strcmp(all[1].dir, all[0].dir))
 			n = 2;
 	} else {
 		n = pins_in_use(all, MAX_DIRS);

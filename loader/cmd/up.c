@@ -139,6 +139,7 @@ static int check_not_up(const struct pins *p, __u32 ifindex, const char *ifname)
 	struct tc_info ti;
 	struct detour d;
 	char found[400] = "";
+	unsigned long long owner;
 	struct pins rec;
 	__u32 slot;
 	int n = 0, det;
@@ -148,8 +149,9 @@ static int check_not_up(const struct pins *p, __u32 ifindex, const char *ifname)
 			n += snprintf(found + n, sizeof(found) - n, " map entries,");
 		maps_close(&m);
 	}
-	/* entries in the pin directory recorded by an earlier `up --pin-dir` */
-	if (!pins_of_iface(NULL, ifindex, false, &rec) && strcmp(rec.dir, p->dir) &&
+	/* entries in the pin directory recorded by an earlier `up --pin-dir`
+	 * (unless another namespace took it over: its ifindexes are not ours) */
+	if (!pins_recorded(ifindex, &rec) && strcmp(rec.dir, p->dir) && !pins_owner(&rec, &owner) &&
 	    !maps_open(&rec, &m)) {
 		if (!bpf_map_lookup_elem(m.links, &ifindex, &link) || !maps_slot_of(&m, ifindex, &slot))
 			n += snprintf(found + n, sizeof(found) - n, " map entries in %s,", rec.dir);
@@ -188,6 +190,30 @@ static int check_xdp_free(__u32 ifindex, const char *ifname)
 		return tiu_fail("%s: another XDP program (%s, id %u) is attached without libxdp's dispatcher: detach it (`xdp-loader unload %s --all` or `ip link set dev %s xdp off`) or use --decap tc",
 				ifname, xi.other_name, xi.other_id, ifname, ifname);
 	return 0;
+}
+
+/*
+ * The pins serve another network namespace (pins_owner)? Refuse while an
+ * interface of that namespace is up there: its slots and endpoints are
+ * keyed by ifindexes of its own, which ours would collide with. With none
+ * up (all taken down, or never more than a killed `up`), this namespace
+ * takes the directory over (pins_claim); that one's records of it then
+ * find pins that are not theirs, and say so.
+ */
+static int check_owner(const struct pins *p)
+{
+	__u32 ifs[TIU_MAX_SLOTS + TIU_MAX_IFACES];
+	unsigned long long owner;
+	struct tiu_maps m;
+	int k = 0;
+
+	if (!pins_owner(p, &owner))
+		return 0;
+	if (!maps_open(p, &m)) {
+		k = maps_real_ifaces(&m, ifs, TIU_MAX_SLOTS + TIU_MAX_IFACES);
+		maps_close(&m);
+	}
+	return k ? pins_foreign_fail(p, owner, true) : 0;
 }
 
 /* The slot IFACE gets: the lowest free one in the pins (0 before the first
@@ -255,7 +281,7 @@ static int up_prepare(struct up_iface *u)
 	 * cost of `tiu up` on a small CPU. The TC decap program with --decap tc
 	 * only (the XDP object decapsulates otherwise). */
 	bpf_program__set_autoload(u->t.decap, o->decap == DECAP_TC);
-	if (maps_check_pins(&u->p, u->t.obj, o->ifname) ||
+	if (check_owner(&u->p) || maps_check_pins(&u->p, u->t.obj, o->ifname) ||
 	    check_not_up(&u->p, u->ifindex, o->ifname) ||
 	    (o->decap == DECAP_XDP && check_xdp_free(u->ifindex, o->ifname)) ||
 	    pick_slot(&u->p, o->ifname, u->eps, o->n_eps, &u->slot)) {
@@ -391,7 +417,8 @@ int cmd_up(int argc, char **argv)
 	if (up_prepare(&u))
 		return -1;
 	had_pins = pins_exist(&u.p);
-	err = pins_record(&u.p, u.ifindex) || pins_mkdir(&u.p) || tc_obj_load(&u.t, ifname);
+	err = pins_record(&u.p, u.ifindex) || pins_mkdir(&u.p) || pins_claim(&u.p) ||
+	      tc_obj_load(&u.t, ifname);
 	if (!err) {
 		tiu_crash_point("pins");
 		err = detour_create(u.ifindex, ifname, &u.d);

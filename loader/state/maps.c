@@ -228,6 +228,8 @@ int maps_open_up(const char *ifname, const char *pin_dir, bool none_ok, struct p
 	err = ifname ? pins_of_iface(pin_dir, *ifindex, false, p) : pins_resolve(pin_dir, false, p);
 	if (err < 0)
 		return -1;
+	if (pin_dir && p->absent)
+		return pins_absent_fail(p);
 	if (!err && (err = maps_stale(p, NULL, why, sizeof(why))))
 		return stale_fail(ifname, p, why, err);
 	err = err ? -ENOENT : maps_open(p, m);

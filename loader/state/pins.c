@@ -206,11 +206,27 @@ static int absolute_dir(const char *dir, char *out, size_t len)
 	       (int)len ? 0 : -1;
 }
 
-static int user_pin_dir(const char *given, struct pins *p)
+/* A --pin-dir that does not exist: for `up` a directory to make; for the
+ * other commands nothing to read (they say so, and create nothing). err:
+ * ENOENT, or EPERM from a bpffs, which refuses every name with a dot below
+ * its root (they are reserved: kernel/bpf/inode.c, bpf_lookup). */
+static int absent_dir(struct pins *p, bool mount_ok, int err)
+{
+	p->absent = true;
+	if (!mount_ok)
+		snprintf(p->note, sizeof(p->note), "%s",
+			 err == EPERM ? "no such directory: a bpffs has no names with a dot in them" :
+					"no such directory");
+	return 0;
+}
+
+static int user_pin_dir(const char *given, bool mount_ok, struct pins *p)
 {
 	char parent[sizeof(p->dir)], *slash;
 	const char *dir = p->dir;
 	struct trust_err te;
+	struct stat st;
+	int r;
 
 	if (strlen(given) >= sizeof(p->dir) ||
 	    (absolute_dir(given, p->dir, sizeof(p->dir)) && p->dir[0]))
@@ -224,9 +240,15 @@ static int user_pin_dir(const char *given, struct pins *p)
 	slash = strrchr(parent, '/');
 	if (slash && slash != parent)
 		*slash = '\0';
-	if (!is_bpffs(dir) && !is_bpffs(parent))
+	if (!is_bpffs(dir) && !is_bpffs(parent)) {
+		if (!mount_ok && lstat(dir, &st) && (errno == ENOENT || errno == EPERM))
+			return absent_dir(p, mount_ok, errno);
 		return not_bpffs(dir);
-	return tiu_dir_check(dir, &te) < 0 ? tiu_trust_fail(&te) : 0;
+	}
+	r = tiu_dir_check(dir, &te);
+	if (r == 1 || (r < 0 && !mount_ok && te.looked && te.err == EPERM))
+		return absent_dir(p, mount_ok, r == 1 ? ENOENT : EPERM);
+	return r < 0 ? tiu_trust_fail(&te) : 0;
 }
 
 /* The bpffs to pin in, into base. Returns 1 if there is none and mount_ok
@@ -261,13 +283,9 @@ static int find_bpffs(bool mount_ok, struct pins *p, char *base, size_t len)
 	return 0;
 }
 
-/*
- * Fill p with the pin directory of this network namespace. mount_ok: mount
- * a bpffs if there is none (only `up` does). Returns 0, 1 when there is no
- * bpffs and mount_ok is false, or -1 after printing an error.
- */
-int pins_resolve(const char *pin_dir_opt, bool mount_ok, struct pins *p)
+static int resolve(const char *pin_dir_opt, bool mount_ok, bool own_only, struct pins *p)
 {
+	unsigned long long owner;
 	struct trust_err te;
 	char base[64];
 	int err;
@@ -275,8 +293,12 @@ int pins_resolve(const char *pin_dir_opt, bool mount_ok, struct pins *p)
 	memset(p, 0, sizeof(*p));
 	p->netns = netns_id();
 	p->initial_netns = same_ns("net");
-	if (pin_dir_opt)
-		return user_pin_dir(pin_dir_opt, p);
+	if (pin_dir_opt) {
+		err = user_pin_dir(pin_dir_opt, mount_ok, p);
+		if (!err && own_only && !p->absent && pins_owner(p, &owner))
+			return pins_foreign_fail(p, owner, false);
+		return err;
+	}
 	err = find_bpffs(mount_ok, p, base, sizeof(base));
 	if (err)
 		return err;
@@ -285,6 +307,18 @@ int pins_resolve(const char *pin_dir_opt, bool mount_ok, struct pins *p)
 	else
 		snprintf(p->dir, sizeof(p->dir), "%s/tiu/netns-%llu", base, p->netns);
 	return tiu_dir_check(p->dir, &te) < 0 ? tiu_trust_fail(&te) : 0;
+}
+
+/*
+ * Fill p with the pin directory of this network namespace, or pin_dir_opt.
+ * mount_ok: mount a bpffs if there is none (only `up` does). The other
+ * commands also refuse a directory whose pins serve another namespace
+ * (pins_owner). Returns 0, 1 when there is no bpffs and mount_ok is false,
+ * or -1 after printing an error.
+ */
+int pins_resolve(const char *pin_dir_opt, bool mount_ok, struct pins *p)
+{
+	return resolve(pin_dir_opt, mount_ok, !mount_ok, p);
 }
 
 /*
@@ -349,6 +383,7 @@ static int dir_walk(const char *dir, bool create, struct trust_err *e)
 			if (errno != ENOENT || !create) {
 				snprintf(e->path, sizeof(e->path), "%s", path);
 				e->err = errno;
+				e->looked = true;
 				return errno == ENOENT ? 1 : -1;
 			}
 			if (!mkdir(path, 0700)) {
@@ -386,10 +421,26 @@ int tiu_mkdir_private(const char *dir, struct trust_err *e)
 	return dir_walk(dir, true, e);
 }
 
+/* Does a bpffs refuse path for the dot in its last name (see absent_dir)? */
+static bool dot_refused(const char *path)
+{
+	char parent[PATH_MAX];
+	const char *base = strrchr(path, '/');
+
+	if (!base || !strchr(base + 1, '.'))
+		return false;
+	snprintf(parent, sizeof(parent), "%.*s", base == path ? 1 : (int)(base - path), path);
+	return is_bpffs(parent);
+}
+
 int tiu_trust_fail(const struct trust_err *e)
 {
+	if (e->err == EPERM && e->looked && dot_refused(e->path))
+		return tiu_fail("%s: a bpffs refuses every name with a dot in it (%s): pick a name without one",
+				e->path, strerror(e->err));
 	if (e->err)
-		return tiu_fail("%s: cannot create the directory: %s", e->path, strerror(e->err));
+		return tiu_fail("%s: cannot %s the directory: %s", e->path,
+				e->looked ? "look up" : "create", strerror(e->err));
 	return tiu_fail("%s %s: tiu does not use a directory that someone else may control: see what it holds, remove it (`rm -r %s`) and run tiu again",
 			e->path, e->why, e->path);
 }
@@ -400,6 +451,9 @@ int pins_mkdir(const struct pins *p)
 
 	return tiu_mkdir_private(p->dir, &te) ? tiu_trust_fail(&te) : 0;
 }
+
+/* The owner record: a bpffs symlink OWNER_LINK -> netns-ID (see pins_owner). */
+#define OWNER_LINK "netns"
 
 static void pin_path(const struct pins *p, const char *name, char *buf, size_t len)
 {
@@ -445,6 +499,9 @@ int pins_purge(const struct pins *p)
 		if (unlink(path) && errno != ENOENT)
 			err = tiu_fail("%s: cannot remove pin: %s", path, strerror(errno));
 	}
+	pin_path(p, OWNER_LINK, path, sizeof(path));
+	if (!err)
+		unlink(path); /* no pins left to serve anyone */
 	if (rmdir(p->dir) && errno != ENOENT && errno != ENOTEMPTY && errno != EEXIST)
 		err = tiu_fail("%s: cannot remove pin directory: %s", p->dir, strerror(errno));
 	if (!p->initial_netns && !p->user_dir) {
@@ -538,15 +595,16 @@ static void host_path(char *dir, size_t len)
  * `up` recorded for it, else the namespace's default. Returns as
  * pins_resolve.
  */
-int pins_of_iface(const char *pin_dir_opt, __u32 ifindex, bool mount_ok, struct pins *p)
+static int of_iface(const char *pin_dir_opt, __u32 ifindex, bool mount_ok, bool own_only,
+		    struct pins *p)
 {
 	char dir[sizeof(p->dir)];
 	struct pins d;
 	int err;
 
 	if (pin_dir_opt)
-		return pins_resolve(pin_dir_opt, mount_ok, p);
-	err = pins_resolve(NULL, mount_ok, &d);
+		return resolve(pin_dir_opt, mount_ok, own_only, p);
+	err = resolve(NULL, mount_ok, own_only, &d);
 	if (err < 0)
 		return err;
 	record_read(&d, ifindex, dir, sizeof(dir));
@@ -555,11 +613,95 @@ int pins_of_iface(const char *pin_dir_opt, __u32 ifindex, bool mount_ok, struct 
 		*p = d;
 		return err;
 	}
-	err = pins_resolve(dir, false, p);
-	if (!err)
+	err = resolve(dir, false, own_only, p);
+	if (!err && !p->absent)
 		snprintf(p->note, sizeof(p->note), "recorded for ifindex %u by `tiu up --pin-dir`",
 			 ifindex);
 	return err;
+}
+
+int pins_of_iface(const char *pin_dir_opt, __u32 ifindex, bool mount_ok, struct pins *p)
+{
+	return of_iface(pin_dir_opt, ifindex, mount_ok, !mount_ok, p);
+}
+
+/* The pins recorded for ifindex (as pins_of_iface without --pin-dir), also
+ * when they serve another namespace now: the caller asks pins_owner. */
+int pins_recorded(__u32 ifindex, struct pins *p)
+{
+	return of_iface(NULL, ifindex, false, false, p);
+}
+
+/*
+ * Which network namespace a pin directory serves. Its maps are keyed by
+ * ifindex (tiu_links, tiu_ifaces), and ifindexes are per namespace: two
+ * namespaces in one directory would read and write each other's slots,
+ * endpoints and counters. So `up` records the namespace in the directory
+ * (pins_claim: the bpffs symlink OWNER_LINK -> netns-ID, ID as in the
+ * default directories' names), and it stays until the pins go
+ * (pins_purge). A record not made by root (or us) is no record: a bpffs
+ * root is mode 1777. Returns the ID, 0 if none.
+ */
+unsigned long long pins_owner_of(const char *dir)
+{
+	char path[PATH_MAX], target[64], end;
+	unsigned long long id;
+	struct stat st;
+	ssize_t n;
+
+	if (!dir[0] || snprintf(path, sizeof(path), "%s/" OWNER_LINK, dir) >= (int)sizeof(path) ||
+	    lstat(path, &st) || !S_ISLNK(st.st_mode) || (st.st_uid && st.st_uid != geteuid()))
+		return 0;
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n <= 0)
+		return 0;
+	target[n] = '\0';
+	return sscanf(target, "netns-%llu%c", &id, &end) == 1 ? id : 0;
+}
+
+/* 1 if p's pins serve another namespace (*owner: its ID), else 0. */
+int pins_owner(const struct pins *p, unsigned long long *owner)
+{
+	*owner = pins_owner_of(p->dir);
+	return *owner && *owner != p->netns;
+}
+
+/* Record this namespace as the one p's pins serve (`up`, under the lock,
+ * after checking that no other namespace has an interface up there). */
+int pins_claim(const struct pins *p)
+{
+	char path[PATH_MAX], target[32];
+
+	if (pins_owner_of(p->dir) == p->netns)
+		return 0;
+	pin_path(p, OWNER_LINK, path, sizeof(path));
+	snprintf(target, sizeof(target), "netns-%llu", p->netns);
+	unlink(path);
+	if (symlink(target, path))
+		return tiu_fail("%s: cannot record which network namespace the pins serve: %s", path,
+				strerror(errno));
+	return 0;
+}
+
+/* p's pins serve the namespace owner: say so, and what to do. up: for `tiu
+ * up`, which found interfaces of that namespace up there. */
+int pins_foreign_fail(const struct pins *p, unsigned long long owner, bool up)
+{
+	if (stale_netns_alive(owner) == 0)
+		return tiu_fail("%s: holds the pins of network namespace netns-%llu, which no longer exists: run `tiu down --stale` to remove them, or give this namespace its own --pin-dir",
+				p->dir, owner);
+	if (up)
+		return tiu_fail("%s: holds the pins of another network namespace (netns-%llu), with interfaces up there; a pin directory serves one namespace (its maps are keyed by ifindex): give this namespace its own --pin-dir, or `tiu down` the interfaces there first",
+				p->dir, owner);
+	return tiu_fail("%s: holds the pins of another network namespace (netns-%llu), nothing of this one's (its maps are keyed by ifindex): give the --pin-dir of this namespace's pins (`tiu status` lists them)",
+			p->dir, owner);
+}
+
+/* A --pin-dir that does not exist, for the commands that only read it. */
+int pins_absent_fail(const struct pins *p)
+{
+	return tiu_fail("%s: %s: nothing of tiu is there, and a command that only reads creates nothing: give the --pin-dir that `tiu up` was given (`tiu status` lists those in use)",
+			p->dir, p->note);
 }
 
 /* Record p as the pin directory of ifindex (see above); for the default
@@ -625,10 +767,12 @@ static int add_dir(struct pins *out, int n, int max, const struct pins *p)
 
 /*
  * Every pin directory in use in this namespace: the default one first (if
- * there is a bpffs), then those recorded for an interface. Returns how many.
+ * there is a bpffs), then those recorded for an interface, less those that
+ * serve another namespace now (pins_owner). Returns how many.
  */
 int pins_in_use(struct pins *out, int max)
 {
+	unsigned long long owner;
 	char rs[PATH_MAX];
 	struct pins d, u;
 	struct dirent *e;
@@ -647,7 +791,7 @@ int pins_in_use(struct pins *out, int max)
 
 		if (sscanf(e->d_name, "%u.%15s", &idx, end) != 2 || strcmp(end, "pin-dir"))
 			continue;
-		if (!pins_of_iface(NULL, idx, false, &u) && u.dir[0])
+		if (!pins_recorded(idx, &u) && u.dir[0] && !pins_owner(&u, &owner))
 			n = add_dir(out, n, max, &u);
 	}
 	if (dh)
@@ -656,7 +800,7 @@ int pins_in_use(struct pins *out, int max)
 	while (dh && (e = readdir(dh))) {
 		if (sscanf(e->d_name, RECORD_LINK, &idx) != 1)
 			continue;
-		if (!pins_of_iface(NULL, idx, false, &u) && u.dir[0])
+		if (!pins_recorded(idx, &u) && u.dir[0] && !pins_owner(&u, &owner))
 			n = add_dir(out, n, max, &u);
 	}
 	if (dh)

@@ -163,6 +163,17 @@ static bool alive(const struct ns_set *s, unsigned long long id)
 	return false;
 }
 
+/* Whether the namespace tiu names id exists: 1, 0 gone, -1 cannot tell
+ * (a namespace that could not be entered might be it). */
+int stale_netns_alive(unsigned long long id)
+{
+	static struct ns_set live;
+
+	if (live_namespaces(&live))
+		return -1;
+	return alive(&live, id);
+}
+
 /* The two roots of per-namespace state: TIU_PIN_ROOT (on the bpffs that
  * pins.c finds) and /run/tiu. */
 static int state_roots(char roots[2][PATH_MAX])
@@ -296,6 +307,7 @@ static void purge_dir(const char *dir)
 static int remove_one(const struct stale_dir *s, const struct stale_dir *all, int n)
 {
 	char path[PATH_MAX * 2], target[PATH_MAX];
+	unsigned long long owner;
 	struct trust_err te;
 	struct dirent *e;
 	DIR *dh;
@@ -313,7 +325,10 @@ static int remove_one(const struct stale_dir *s, const struct stale_dir *all, in
 
 		snprintf(path, sizeof(path), "%s/%s", s->path, e->d_name);
 		record_target(path, e->d_name, target, sizeof(target));
-		if (target[0] && strcmp(target, s->path) && !named_by_live(target, all, n)) {
+		owner = target[0] ? pins_owner_of(target) : 0;
+		/* not the pins of a namespace that took the directory over since */
+		if (target[0] && strcmp(target, s->path) && (!owner || owner == s->id) &&
+		    !named_by_live(target, all, n)) {
 			struct trust_err te;
 
 			if (tiu_dir_check(target, &te) < 0) /* a record planted to make us unlink */
@@ -497,14 +512,20 @@ int vanished_find(struct vanished *v, int max)
 /* Release everything of one vanished device; done: what was removed. */
 int vanished_release(const struct vanished *v, char *done, size_t len)
 {
+	unsigned long long owner;
 	struct pins own, d;
 	struct tiu_maps m;
 	__u32 ifs[TIU_MAX_IFACES];
 	char rs[PATH_MAX], path[PATH_MAX + 32];
 	size_t n;
-	int err, left = 1;
+	int err, left = 1, foreign;
 
-	if (pins_of_iface(NULL, v->ifindex, false, &own) < 0)
+	if (pins_recorded(v->ifindex, &own) < 0)
+		return -1;
+	/* pins that serve another namespace now hold nothing of this device:
+	 * its record goes, their entries (that namespace's ifindex) stay */
+	foreign = pins_owner(&own, &owner);
+	if (foreign && pins_resolve(NULL, false, &own) < 0)
 		return -1;
 	err = teardown(v->ifindex, v->name, &own, false, done, len);
 	if (!maps_open(&own, &m)) {
@@ -513,7 +534,7 @@ int vanished_release(const struct vanished *v, char *done, size_t len)
 	}
 	pins_unrecord(&own, v->ifindex);
 	/* the pins served this device alone: they go with it */
-	if (!left && pins_exist(&own) && !pins_purge(&own)) {
+	if (!foreign && !left && pins_exist(&own) && !pins_purge(&own)) {
 		n = strlen(done);
 		snprintf(done + n, len - n, "%spins in %s", n ? ", " : "", own.dir);
 	}

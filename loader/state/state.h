@@ -47,6 +47,7 @@ struct pins {
 	unsigned long long netns; /* cookie (or inode) of our netns */
 	bool initial_netns;
 	bool user_dir;        /* given with --pin-dir */
+	bool absent;          /* user_dir: no such directory (yet) */
 };
 
 /* Directories tiu can trust (pins.c): what is wrong with one, for the
@@ -55,6 +56,7 @@ struct trust_err {
 	char path[PATH_MAX];
 	char why[80];         /* "is owned by uid 65534, not root" */
 	int err;              /* an errno instead (could not create or read) */
+	bool looked;          /* err came from looking the path up, not from mkdir */
 };
 
 int tiu_dir_check(const char *dir, struct trust_err *e);     /* 0, 1 absent, -1 */
@@ -70,6 +72,14 @@ bool pins_exist(const struct pins *p);
 int pins_map(const struct pins *p, const char *name);
 int pins_purge(const struct pins *p);
 void run_state_dir(const struct pins *p, char *buf, size_t len);
+/* Which network namespace a pin directory serves (its maps are keyed by
+ * ifindex, and ifindexes are per namespace): the owner record in it. */
+unsigned long long pins_owner_of(const char *dir);           /* 0: none */
+int pins_owner(const struct pins *p, unsigned long long *owner); /* 1: another's */
+int pins_claim(const struct pins *p);
+int pins_foreign_fail(const struct pins *p, unsigned long long owner, bool up);
+int pins_absent_fail(const struct pins *p);
+int pins_recorded(__u32 ifindex, struct pins *p);
 
 /* ---- detour.c ---- */
 struct detour {
@@ -164,6 +174,7 @@ struct stale_dir {
 };
 
 int stale_find(struct stale_dir *out, int max);
+int stale_netns_alive(unsigned long long id); /* 1, 0 gone, -1 cannot tell */
 int stale_remove(void);
 
 /* devices of this namespace that are gone while tiu had state for them */
