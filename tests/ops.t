@@ -129,7 +129,7 @@ t_pin_dir_two_namespaces() {
 	h_tiu_track "$A" sa0 "$pd"
 	h_tiu_track "$B" sb0 "$pd"
 	tb up sb0 --endpoint remote=$B4:7009 --pin-dir "$pd" >/dev/null 2>"$err" &&
-		fail "up sb0 in B with A's --pin-dir worked" && return 1
+		{ fail "up sb0 in B with A's --pin-dir worked"; return 1; }
 	one_error_line "$err" || return
 	grep -q "^tiu: $pd: holds the pins of another network namespace (netns-[0-9]*).*own --pin-dir.*tiu down" "$err" ||
 		fail "up in B: $(cat "$err")" || return
@@ -151,10 +151,10 @@ t_pin_dir_two_namespaces() {
 	tb up sb0 --endpoint remote=$B4:7009 --pin-dir "$pd" >/dev/null || fail "up sb0 after A's down" || return
 	[ "$(tb endpoint list sb0)" = "remote=$B4:7009" ] || fail "B's endpoints" || return
 	# ... and A's record of the directory (iface-$SAME_IDX) no longer reads it
-	out=$(ta endpoint list sa0 2>"$err") && fail "A reads B's endpoints: $out" && return 1
+	out=$(ta endpoint list sa0 2>"$err") && { fail "A reads B's endpoints: $out"; return 1; }
 	! grep -q 7009 <<<"$out" || fail "A reads B's endpoints: $out" || return
 	grep -q "holds the pins of another network namespace" "$err" || fail "A's endpoint list: $(cat "$err")" || return
-	ta up sa0 --endpoint remote=$B4:7001 --pin-dir "$pd" >/dev/null 2>"$err" && fail "A's up over B's pins" && return 1
+	ta up sa0 --endpoint remote=$B4:7001 --pin-dir "$pd" >/dev/null 2>"$err" && { fail "A's up over B's pins"; return 1; }
 	grep -q "holds the pins of another network namespace" "$err" || fail "A's up: $(cat "$err")" || return
 	# A's down drops that record and leaves B's pins alone
 	out=$(ta down sa0 2>"$err") || fail "A's down: $(cat "$err")" || return
@@ -162,7 +162,7 @@ t_pin_dir_two_namespaces() {
 		fail "A's down does not say why it left $pd alone: $(cat "$err")" || return
 	[ ! -e "$DEF/iface-$SAME_IDX" ] || fail "A's record of $pd kept" || return
 	[ "$(tb endpoint list sb0)" = "remote=$B4:7009" ] || fail "A's down changed B's endpoints" || return
-	out=$(ta endpoint list sa0 2>&1) && fail "A: endpoint list after down: $out" && return 1
+	out=$(ta endpoint list sa0 2>&1) && { fail "A: endpoint list after down: $out"; return 1; }
 	grep -q "sa0: not up" <<<"$out" || fail "A: endpoint list after down: $out" || return
 	tb down sb0 --purge >/dev/null || fail "down sb0 --purge" || return
 	[ ! -e "$pd" ] || fail "$pd left: $(ls "$pd")" || return
@@ -249,10 +249,18 @@ assert sys.argv[1] in paths and sys.argv[2] in paths, paths' "$pins_c" "$run_c" 
 	grep -q "^tiu: down --stale: cannot tell which namespaces are gone: .*could not be entered" <<<"$out" ||
 		fail "down --stale without CAP_SYS_ADMIN: $out" || return
 	[ -d "$pins_c" ] && [ -d "$DEF" ] || fail "removed something without knowing" || return
+	# C's --pin-dir still holds C's interfaces: A is refused it, and told the way out
+	out=$(ta up sa0 --endpoint remote=$B4:7001 --pin-dir "$PD-c" 2>&1) &&
+		{ fail "up over the pins of a deleted namespace worked: $out"; return 1; }
+	grep -q "^tiu: $PD-c: holds the pins of network namespace netns-[0-9]*, which no longer exists: run \`tiu down --stale\`" <<<"$out" ||
+		fail "up over C's pins: $out" || return
 	out=$(ta down --stale) || fail "down --stale: $out" || return
 	grep -q "removed $pins_c" <<<"$out" || fail "down --stale: $out" || return
 	[ ! -e "$pins_c" ] && [ ! -e "$run_c" ] || fail "C's state left: $(ls "$pins_c" "$run_c" 2>&1)" || return
 	[ ! -e "$PD-c/tiu_links" ] || fail "pins of C's --pin-dir left" || return
+	ta up sa0 --endpoint remote=$B4:7001 --pin-dir "$PD-c" >/dev/null || fail "up in C's --pin-dir after down --stale" || return
+	h_tiu_track "$A" sa0 "$PD-c"
+	ta down sa0 --purge >/dev/null || fail "down sa0 --purge" || return
 	[ -e "$DEF/tiu_links" ] && [ -d "$RUN" ] || fail "A's state removed" || return
 	[ "$(ta endpoint list va)" = "remote=$B4:7001" ] || fail "A no longer works" || return
 	ta status | grep -q "^stale: $pins_c" && fail "still reported" && return 1
@@ -314,6 +322,36 @@ t_messages() {
 	ta status va | grep -q "^  pins: $host/tiu-ops-$$-x" || fail "status after ip netns exec up" || return
 	ta down va --purge >/dev/null || fail "down" || return
 	[ ! -e "/sys/fs/bpf/tiu-ops-$$-x" ] || fail "pins left after ip netns exec up" || return
+	clean_a
+}
+
+# The commands that only read (status, stats, endpoint list) given a
+# --pin-dir that does not exist: one line saying so, exit 1, nothing
+# created, no advice to create it. Three ways not to exist: a name in a
+# bpffs, a name under a missing directory, a name with a dot, which a bpffs
+# refuses even to look up (EPERM).
+t_read_only_absent_dir() {
+	local err=$H_WORK/err bpf=$H_WORK/bpf dir args out rc
+	mkdir -p "$bpf" && h_mount -t bpf bpf "$bpf" || fail "cannot mount a bpffs on $bpf" || return
+	for dir in "$PD-absent" "$PD-none/sub" "$bpf/tiu.wrong"; do
+		for args in "endpoint list va" "endpoint add va remote=$B4:7001" "status" "status va" \
+			"stats" "stats va" "stats --prometheus"; do
+			# shellcheck disable=SC2086 # the words are the command line
+			out=$(ta $args --pin-dir "$dir" 2>"$err"); rc=$?
+			[ $rc = 1 ] || fail "$args --pin-dir $dir: rc $rc: $out $(cat "$err")" || return
+			one_error_line "$err" || return
+			grep -q "^tiu: $dir: no such directory.*creates nothing: give the --pin-dir that \`tiu up\` was given" "$err" ||
+				fail "$args --pin-dir $dir: $(cat "$err")" || return
+			! grep -q "create the directory\|mkdir\|mount -t bpf" "$err" || fail "$args --pin-dir $dir: $(cat "$err")" || return
+			[ ! -e "$dir" ] && [ ! -e "$PD-none" ] || fail "$args --pin-dir $dir created it" || return
+		done
+	done
+	grep -q "a bpffs has no names with a dot" "$err" || fail "the dot not named: $(cat "$err")" || return
+	# up says why it cannot make such a directory
+	ta up va --pin-dir "$bpf/tiu.wrong" >/dev/null 2>"$err" && { fail "up --pin-dir $bpf/tiu.wrong worked"; return 1; }
+	one_error_line "$err" || return
+	grep -q "^tiu: $bpf/tiu.wrong: a bpffs refuses every name with a dot in it (Operation not permitted): pick a name without one" "$err" ||
+		fail "up --pin-dir $bpf/tiu.wrong: $(cat "$err")" || return
 	clean_a
 }
 
@@ -506,8 +544,9 @@ T "up --pin-dir killed midway: the next up names the leftovers in that directory
 T "two interfaces, two pin directories: status and stats list both" t_two_dirs
 T "one --pin-dir in two namespaces, one ifindex: the second is refused, reads nothing of the first" t_pin_dir_two_namespaces
 T "the unit's start/stop/restart/reload with a pin-dir in the config file" t_config_restart
-T "a namespace deleted while tiu is up: status reports its state, down --stale removes only it" t_stale_namespace
+T "a namespace deleted while tiu is up: status reports its state, its --pin-dir is refused to others until down --stale removes only it" t_stale_namespace
 T "messages: one line, one prefix, a hint; stats IFACE not up exits 1; bpffs advice" t_messages
+T "status, stats, endpoint with a --pin-dir that does not exist: one line, exit 1, nothing created" t_read_only_absent_dir
 T "warnings: port in ip_local_port_range, up lo, decap program gone; none for RSS on veth" t_warnings
 T "-j, --version, --watch default 1 s with timestamps, --nonzero, sorted endpoint list" t_cli
 T "--prometheus: format, one HELP/TYPE per family, values equal to --json" t_prometheus
