@@ -156,6 +156,11 @@ t_pin_dir_two_namespaces() {
 	grep -q "holds the pins of another network namespace" "$err" || fail "A's endpoint list: $(cat "$err")" || return
 	ta up sa0 --endpoint remote=$B4:7001 --pin-dir "$pd" >/dev/null 2>"$err" && { fail "A's up over B's pins"; return 1; }
 	grep -q "holds the pins of another network namespace" "$err" || fail "A's up: $(cat "$err")" || return
+	# A's status leaves that directory out, and says so
+	out=$(ta status 2>"$err") || fail "A's status: $(cat "$err")" || return
+	! grep -q "sb0\|7009\|^pins: $pd" <<<"$out" || fail "A's status reads B's pins: $out" || return
+	grep -q "^tiu: warning: $pd (recorded for ifindex $SAME_IDX .*) serves another network namespace now (netns-[0-9]*): not read" "$err" ||
+		fail "A's status does not say it left $pd out: $(cat "$err")" || return
 	# A's down drops that record and leaves B's pins alone
 	out=$(ta down sa0 2>"$err") || fail "A's down: $(cat "$err")" || return
 	grep -q "^tiu: warning: sa0: $pd holds the pins of another network namespace now" "$err" ||

@@ -428,7 +428,7 @@ static int do_down(const char *ifname, __u32 ifindex, char *done, size_t len)
 {
 	struct pins p;
 
-	if (pins_of_iface(NULL, ifindex, false, &p) < 0)
+	if (pins_of_iface_down(NULL, ifindex, ifname, &p) < 0)
 		return -1;
 	return teardown(ifindex, ifname, &p, false, done, len);
 }
@@ -436,6 +436,7 @@ static int do_down(const char *ifname, __u32 ifindex, char *done, size_t len)
 /* Is ifindex up (a slot in its pins)? Its endpoints into *eps (allocated). */
 static bool is_up(__u32 ifindex, struct ep **eps, int *n_eps)
 {
+	unsigned long long owner;
 	struct tiu_maps m;
 	struct pins p;
 	__u32 slot;
@@ -443,7 +444,8 @@ static bool is_up(__u32 ifindex, struct ep **eps, int *n_eps)
 
 	*eps = NULL;
 	*n_eps = 0;
-	if (pins_of_iface(NULL, ifindex, false, &p) || maps_open(&p, &m))
+	/* pins that another namespace took over hold nothing of ifindex */
+	if (pins_recorded(ifindex, &p) || pins_owner(&p, &owner) || maps_open(&p, &m))
 		return false;
 	if (!maps_slot_of(&m, ifindex, &slot)) {
 		up = true;

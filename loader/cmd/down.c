@@ -118,7 +118,6 @@ int cmd_down(int argc, char **argv)
 	};
 	struct down_opts o = {};
 	const char *ifname, *pin_dir;
-	unsigned long long owner;
 	char done[512];
 	struct pins p;
 	struct cli c;
@@ -146,17 +145,8 @@ int cmd_down(int argc, char **argv)
 			return -1;
 		return down_vanished(ifname, pin_dir, &p, o.purge);
 	}
-	if (!pin_dir && !pins_recorded(ifindex, &p) && pins_owner(&p, &owner)) {
-		/* recorded, but another namespace took the directory over since
-		 * (`tiu up` there): nothing of IFACE is in it */
-		tiu_warn("%s: %s holds the pins of another network namespace now (netns-%llu): left alone, and the record of it for %s dropped",
-			 ifname, p.dir, owner, ifname);
-		pins_unrecord(&p, ifindex);
-		if (pins_resolve(NULL, false, &p) < 0)
-			return -1;
-	} else if (pins_of_iface(pin_dir, ifindex, false, &p) < 0) {
+	if (pins_of_iface_down(pin_dir, ifindex, ifname, &p) < 0)
 		return -1;
-	}
 	if (teardown(ifindex, ifname, &p, o.purge, done, sizeof(done)))
 		return -1;
 	if (done[0])

@@ -407,6 +407,10 @@ static int open_status(struct status *st, const char *pin_dir, __u32 ifindex)
 		if (strcmp(all[1].dir, all[0].dir))
 			n = 2;
 	} else {
+		n = pins_taken_over(all, MAX_DIRS);
+		for (int i = 0; i < n; i++) /* not read: say so */
+			tiu_warn("%s (%s) serves another network namespace now (netns-%llu): not read; `tiu down IFACE` of that interface drops the record",
+				 all[i].dir, all[i].note, pins_owner_of(all[i].dir));
 		n = pins_in_use(all, MAX_DIRS);
 		if (!n || strcmp(all[0].dir, st->pins.dir)) /* no bpffs */
 			all[0] = st->pins, n = n ? n : 1;

@@ -625,6 +625,26 @@ int pins_of_iface(const char *pin_dir_opt, __u32 ifindex, bool mount_ok, struct 
 	return of_iface(pin_dir_opt, ifindex, mount_ok, !mount_ok, p);
 }
 
+/*
+ * The pins for `down IFACE` (and apply's): as pins_of_iface, but where the
+ * record names a directory that another namespace took over since (`tiu
+ * up` there), nothing of IFACE is in it: the record goes, with a warning,
+ * and the namespace's default pins stand in (teardown then takes down what
+ * the kernel shows on IFACE). A --pin-dir of another namespace is refused.
+ */
+int pins_of_iface_down(const char *pin_dir_opt, __u32 ifindex, const char *ifname,
+		       struct pins *p)
+{
+	unsigned long long owner;
+
+	if (pin_dir_opt || pins_recorded(ifindex, p) || !pins_owner(p, &owner))
+		return pins_of_iface(pin_dir_opt, ifindex, false, p);
+	tiu_warn("%s: %s holds the pins of another network namespace now (netns-%llu): left alone, and the record of it for %s dropped",
+		 ifname, p->dir, owner, ifname);
+	pins_unrecord(p, ifindex);
+	return pins_resolve(NULL, false, p);
+}
+
 /* The pins recorded for ifindex (as pins_of_iface without --pin-dir), also
  * when they serve another namespace now: the caller asks pins_owner. */
 int pins_recorded(__u32 ifindex, struct pins *p)
@@ -770,7 +790,7 @@ static int add_dir(struct pins *out, int n, int max, const struct pins *p)
  * there is a bpffs), then those recorded for an interface, less those that
  * serve another namespace now (pins_owner). Returns how many.
  */
-int pins_in_use(struct pins *out, int max)
+static int in_use(struct pins *out, int max, bool taken_over)
 {
 	unsigned long long owner;
 	char rs[PATH_MAX];
@@ -782,7 +802,7 @@ int pins_in_use(struct pins *out, int max)
 
 	if (pins_resolve(NULL, false, &d) < 0)
 		return 0;
-	if (d.dir[0])
+	if (d.dir[0] && !taken_over)
 		n = add_dir(out, n, max, &d);
 	run_state_dir(&d, rs, sizeof(rs));
 	dh = opendir(rs);
@@ -791,7 +811,7 @@ int pins_in_use(struct pins *out, int max)
 
 		if (sscanf(e->d_name, "%u.%15s", &idx, end) != 2 || strcmp(end, "pin-dir"))
 			continue;
-		if (!pins_recorded(idx, &u) && u.dir[0] && !pins_owner(&u, &owner))
+		if (!pins_recorded(idx, &u) && u.dir[0] && pins_owner(&u, &owner) == taken_over)
 			n = add_dir(out, n, max, &u);
 	}
 	if (dh)
@@ -800,10 +820,22 @@ int pins_in_use(struct pins *out, int max)
 	while (dh && (e = readdir(dh))) {
 		if (sscanf(e->d_name, RECORD_LINK, &idx) != 1)
 			continue;
-		if (!pins_recorded(idx, &u) && u.dir[0] && !pins_owner(&u, &owner))
+		if (!pins_recorded(idx, &u) && u.dir[0] && pins_owner(&u, &owner) == taken_over)
 			n = add_dir(out, n, max, &u);
 	}
 	if (dh)
 		closedir(dh);
 	return n;
+}
+
+int pins_in_use(struct pins *out, int max)
+{
+	return in_use(out, max, false);
+}
+
+/* The directories recorded for an interface here that serve another
+ * namespace now (left out of pins_in_use); their note names the ifindex. */
+int pins_taken_over(struct pins *out, int max)
+{
+	return in_use(out, max, true);
 }

@@ -67,6 +67,7 @@ int pins_of_iface(const char *pin_dir_opt, __u32 ifindex, bool mount_ok, struct 
 int pins_record(const struct pins *p, __u32 ifindex);
 void pins_unrecord(const struct pins *p, __u32 ifindex);
 int pins_in_use(struct pins *out, int max);
+int pins_taken_over(struct pins *out, int max);
 int pins_mkdir(const struct pins *p);
 bool pins_exist(const struct pins *p);
 int pins_map(const struct pins *p, const char *name);
@@ -80,6 +81,8 @@ int pins_claim(const struct pins *p);
 int pins_foreign_fail(const struct pins *p, unsigned long long owner, bool up);
 int pins_absent_fail(const struct pins *p);
 int pins_recorded(__u32 ifindex, struct pins *p);
+int pins_of_iface_down(const char *pin_dir_opt, __u32 ifindex, const char *ifname,
+		       struct pins *p);
 
 /* ---- detour.c ---- */
 struct detour {
