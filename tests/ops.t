@@ -128,6 +128,17 @@ t_pin_dir_two_namespaces() {
 	ta up sa0 --endpoint remote=$B4:7001 --pin-dir "$pd" >/dev/null || fail "up sa0 in A" || return
 	h_tiu_track "$A" sa0 "$pd"
 	h_tiu_track "$B" sb0 "$pd"
+	[ "$(readlink "$pd/netns")" = "$(basename "$DEF")" ] || fail "no owner record netns -> $(basename "$DEF") in $pd" || return
+	# pins of an older tiu, without that record: B is refused (sa0 is not
+	# B's), A's second interface is not (A recorded sa0 there), and records A
+	rm "$pd/netns"
+	tb up sb0 --endpoint remote=$B4:7009 --pin-dir "$pd" >/dev/null 2>"$err" &&
+		{ fail "up sb0 in B over unrecorded pins worked"; return 1; }
+	one_error_line "$err" || return
+	grep -q "^tiu: $pd: holds pins without the record of their network namespace .* ifindex $SAME_IDX up there that this namespace did not record" "$err" ||
+		fail "up in B over unrecorded pins: $(cat "$err")" || return
+	ta up va --endpoint remote=$B4:7002 --pin-dir "$pd" >/dev/null || fail "A's second up into unrecorded pins" || return
+	[ "$(readlink "$pd/netns")" = "$(basename "$DEF")" ] || fail "A's up did not record A in $pd" || return
 	tb up sb0 --endpoint remote=$B4:7009 --pin-dir "$pd" >/dev/null 2>"$err" &&
 		{ fail "up sb0 in B with A's --pin-dir worked"; return 1; }
 	one_error_line "$err" || return
@@ -146,8 +157,8 @@ t_pin_dir_two_namespaces() {
 	[ "$(ta endpoint list sa0)" = "remote=$B4:7001" ] || fail "A's endpoints changed" || return
 	[ -e "$pd/tiu_links" ] || fail "A's pins removed by B" || return
 	ta status sa0 | grep -q "^  pins: $pd\$" || fail "A's status" || return
-	# A takes its interface down (pins kept): B may take the directory over
-	ta down sa0 >/dev/null || fail "down sa0" || return
+	# A takes its interfaces down (pins kept): B may take the directory over
+	ta down sa0 >/dev/null && ta down va >/dev/null || fail "down sa0, va" || return
 	tb up sb0 --endpoint remote=$B4:7009 --pin-dir "$pd" >/dev/null || fail "up sb0 after A's down" || return
 	[ "$(tb endpoint list sb0)" = "remote=$B4:7009" ] || fail "B's endpoints" || return
 	# ... and A's record of the directory (iface-$SAME_IDX) no longer reads it
@@ -159,7 +170,7 @@ t_pin_dir_two_namespaces() {
 	# A's status leaves that directory out, and says so
 	out=$(ta status 2>"$err") || fail "A's status: $(cat "$err")" || return
 	! grep -q "sb0\|7009\|^pins: $pd" <<<"$out" || fail "A's status reads B's pins: $out" || return
-	grep -q "^tiu: warning: $pd (recorded for ifindex $SAME_IDX .*) serves another network namespace now (netns-[0-9]*): not read" "$err" ||
+	grep -q "^tiu: warning: $pd (recorded for ifindex [0-9]* .*) serves another network namespace now (netns-[0-9]*): not read" "$err" ||
 		fail "A's status does not say it left $pd out: $(cat "$err")" || return
 	# A's down drops that record and leaves B's pins alone
 	out=$(ta down sa0 2>"$err") || fail "A's down: $(cat "$err")" || return
@@ -172,6 +183,7 @@ t_pin_dir_two_namespaces() {
 	tb down sb0 --purge >/dev/null || fail "down sb0 --purge" || return
 	[ ! -e "$pd" ] || fail "$pd left: $(ls "$pd")" || return
 	ta down sa0 --purge >/dev/null 2>&1
+	ta down va --purge >/dev/null 2>&1
 	clean_a
 }
 

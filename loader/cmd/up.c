@@ -205,15 +205,24 @@ static int check_owner(const struct pins *p)
 	__u32 ifs[TIU_MAX_SLOTS + TIU_MAX_IFACES];
 	unsigned long long owner;
 	struct tiu_maps m;
+	struct pins rec;
 	int k = 0;
 
-	if (!pins_owner(p, &owner))
-		return 0;
-	if (!maps_open(p, &m)) {
-		k = maps_real_ifaces(&m, ifs, TIU_MAX_SLOTS + TIU_MAX_IFACES);
-		maps_close(&m);
-	}
-	return k ? pins_foreign_fail(p, owner, true) : 0;
+	if (maps_open(p, &m))
+		return 0; /* no pins (or stale ones: maps_check_pins says so) */
+	k = maps_real_ifaces(&m, ifs, TIU_MAX_SLOTS + TIU_MAX_IFACES);
+	maps_close(&m);
+	if (pins_owner(p, &owner))
+		return k ? pins_foreign_fail(p, owner, true) : 0;
+	if (owner || !p->user_dir)
+		return 0; /* ours; or our default directory, ours by its name */
+	/* pins without an owner record (an older tiu made them): ours only if
+	 * every interface up there is one this namespace recorded there */
+	for (int i = 0; i < k; i++)
+		if (pins_recorded(ifs[i], &rec) || strcmp(rec.dir, p->dir))
+			return tiu_fail("%s: holds pins without the record of their network namespace (an older tiu made them), with ifindex %u up there that this namespace did not record: if it is this namespace's, run `tiu down` and `tiu up` for it; else give this namespace its own --pin-dir",
+					p->dir, ifs[i]);
+	return 0;
 }
 
 /* The slot IFACE gets: the lowest free one in the pins (0 before the first
