@@ -636,9 +636,15 @@ int pins_of_iface_down(const char *pin_dir_opt, __u32 ifindex, const char *ifnam
 		       struct pins *p)
 {
 	unsigned long long owner;
+	int r;
 
-	if (pin_dir_opt || pins_recorded(ifindex, p) || !pins_owner(p, &owner))
+	if (pin_dir_opt)
 		return pins_of_iface(pin_dir_opt, ifindex, false, p);
+	r = pins_recorded(ifindex, p);
+	if (r < 0)
+		return -1; /* said */
+	if (r || !pins_owner(p, &owner))
+		return pins_of_iface(NULL, ifindex, false, p);
 	tiu_warn("%s: %s holds the pins of another network namespace now (netns-%llu): left alone, and the record of it for %s dropped",
 		 ifname, p->dir, owner, ifname);
 	pins_unrecord(p, ifindex);
