@@ -110,7 +110,7 @@ t_crash_leftover_elsewhere() {
 	local out
 	tiu_crash links "$A" up va --endpoint remote=$B4:7001 --pin-dir "$PD" >/dev/null 2>&1
 	h_tiu_track "$A" va "$PD"
-	out=$(ta up va --endpoint remote=$B4:7001 2>&1) && fail "up over leftovers worked: $out" && return 1
+	out=$(ta up va --endpoint remote=$B4:7001 2>&1) && { fail "up over leftovers worked: $out"; return 1; }
 	grep -q "found: map entries in $PD" <<<"$out" || fail "leftovers in $PD not named: $out" || return
 	out=$(ta down va --purge) || fail "down: $out" || return
 	grep -q "pins in $PD" <<<"$out" || fail "down did not find $PD: $out" || return
@@ -280,9 +280,9 @@ assert sys.argv[1] in paths and sys.argv[2] in paths, paths' "$pins_c" "$run_c" 
 	ta down sa0 --purge >/dev/null || fail "down sa0 --purge" || return
 	[ -e "$DEF/tiu_links" ] && [ -d "$RUN" ] || fail "A's state removed" || return
 	[ "$(ta endpoint list va)" = "remote=$B4:7001" ] || fail "A no longer works" || return
-	ta status | grep -q "^stale: $pins_c" && fail "still reported" && return 1
+	ta status | grep -q "^stale: $pins_c" && { fail "still reported"; return 1; }
 	ta down va x 2>"$H_WORK/err"; one_error_line "$H_WORK/err" || return
-	out=$(ta down --stale va 2>&1) && fail "down --stale IFACE accepted" && return 1
+	out=$(ta down --stale va 2>&1) && { fail "down --stale IFACE accepted"; return 1; }
 	ta down va --purge >/dev/null && clean_a
 }
 
