@@ -119,8 +119,8 @@ static __always_inline int tiu_conn_egress(struct __sk_buff *skb, __u32 slot,
 					   const struct tiu_tcp20 *t, int m, int marked)
 {
 	__u64 bit = 1ULL << (slot & (TIU_MAX_SLOTS - 1));
+	struct bpf_sock *sk = skb->sk;
 	struct tiu_conn_state *st;
-	struct bpf_sock *sk = NULL;
 	struct tiu_conn_key k;
 	struct tiu_port *ps;
 	__u32 choice;
@@ -130,10 +130,13 @@ static __always_inline int tiu_conn_egress(struct __sk_buff *skb, __u32 slot,
 	 * tests' LWT_XMIT copies): the rules alone */
 	if (tiu_no_sk_lookup || (void *)(t + 1) > data_end) /* short: tiu_encap_check() drops it */
 		return m != TIU_MATCH_NONE || marked;
-	if (skb->sk)
-		sk = bpf_sk_fullsock(skb->sk);
 	/* The socket is the connection's: not a listener answering with a
-	 * syncookie, nor a control socket (port 0), nor a test run's dummy. */
+	 * syncookie, nor a control socket (port 0), nor a test run's dummy.
+	 * Its struct sock_common is enough to tell (src_port, state), and
+	 * bpf_sk_storage_get() answers NULL itself for a socket that is not a
+	 * full one (a request or TIME_WAIT sock: bpf_sk_storage_get(),
+	 * net/core/bpf_sk_storage.c, tests sk_fullsock()): no
+	 * bpf_sk_fullsock() call first, one helper call less per packet. */
 	own = sk && sk->src_port && sk->src_port == tiu_htons(t->source) &&
 	      sk->state != TIU_TCP_STATE_LISTEN;
 	if (m == TIU_MATCH_NONE && !marked) {
