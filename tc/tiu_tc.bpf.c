@@ -210,31 +210,37 @@ static __attribute__((noinline)) int tiu_tc_clamp_mss(struct __sk_buff *skb, __u
  * TCP -> UDP in place for egress: the bytes read through packet pointers,
  * written back through bpf_skb_store_bytes(). A program that writes packet
  * data directly gets the verifier's unclone prologue
- * (tc_cls_act_prologue() in net/core/filter.c:
- * bpf_skb_pull_data(skb, 0) on every cloned skb), which in tiu_tc_egress
- * would copy the head of every TCP skb leaving the interface - TCP's are
- * clones, it keeps the originals for retransmission - tunnelled or not, GSO
- * skbs on their way to the detour included. No tail call to a writing
- * program either: a program that tail-calls and has BPF-to-BPF calls (the
- * MSS clamp) is refused by the interpreter and by JITs without
- * bpf_jit_supports_subprog_tailcalls() (docs/DESIGN.md "The VM lanes of
- * other CPUs"). The 20 L4 bytes are encoded on the stack, then the
- * protocol byte (IPv4: with the header checksum after it, 3 contiguous
- * bytes). 0, or -1 (the caller drops it: enc_drop_no_memory).
+ * (tc_cls_act_prologue() in net/core/filter.c: bpf_skb_pull_data(skb, 0) on
+ * every cloned skb), which in tiu_tc_egress would cost a helper call for
+ * every TCP skb leaving the interface - TCP's are clones, it keeps the
+ * originals for retransmission - tunnelled or not (+40 ns each,
+ * bench/clonecost.sh; docs/DESIGN.md "What egress must not do"). No tail
+ * call to a writing program either: a program that tail-calls and has
+ * BPF-to-BPF calls (the MSS clamp) is refused by the interpreter and by
+ * JITs without bpf_jit_supports_subprog_tailcalls() (docs/DESIGN.md "The VM
+ * lanes of other CPUs").
+ *
+ * Every byte that changes lies between the protocol byte and the end of
+ * the 20 L4 bytes. Where nothing else lies there but the addresses (IPv4
+ * without options: protocol, header checksum, addresses, 31 bytes; IPv6
+ * without extension headers: next header, hop limit, addresses, 54 bytes)
+ * the span is written back whole, one helper call; otherwise the 20 L4
+ * bytes, then the protocol byte (IPv4: with the header checksum after it,
+ * 3 contiguous bytes). 0, or -1 (the caller drops it: enc_drop_no_memory).
  */
+#define TIU_SPAN_V4 (sizeof(struct iphdr) - offsetof(struct iphdr, protocol) + TIU_L4_HDR_LEN)
+#define TIU_SPAN_V6 (sizeof(struct ipv6hdr) - offsetof(struct ipv6hdr, nexthdr) + TIU_L4_HDR_LEN)
+
 static __always_inline int tiu_tc_encap_store(struct __sk_buff *skb, const struct tiu_ctx *c,
 					      __u32 slot)
 {
 	__u32 l3_off = c->l3_off, l4_off = c->l4_off, proto_off = c->proto_off;
 	__u32 l4_len = c->l4_len, family = c->family;
-	struct {
-		__u8 proto;
-		__u8 check[2];
-	} ip = { .proto = IPPROTO_UDP };
 	void *data = (void *)(long)skb->data, *data_end = (void *)(long)skb->data_end;
+	__u8 span[TIU_SPAN_V6]; /* from the protocol byte on */
 	struct tiu_pkt p = {};
 	struct tiu_udp20 u;
-	__u32 n = 1;
+	__u32 n = 1, span_len = 0;
 	__u16 check;
 
 	/* read in place (reading is not writing: no unclone prologue); the
@@ -244,15 +250,33 @@ static __always_inline int tiu_tc_encap_store(struct __sk_buff *skb, const struc
 		return -1;
 	__builtin_memcpy(&u, p.l4, TIU_L4_HDR_LEN);
 	tiu_wire_encode(&u, l4_len);
+	span[0] = IPPROTO_UDP;
 	if (family == 4) {
 		check = tiu_ipv4_proto_csum(((struct iphdr *)p.l3)->check, IPPROTO_TCP, IPPROTO_UDP);
-		__builtin_memcpy(ip.check, &check, sizeof(check));
+		__builtin_memcpy(span + 1, &check, sizeof(check));
 		proto_off = l3_off + offsetof(struct iphdr, protocol);
 		n = 3;
+		if (l4_off == l3_off + sizeof(struct iphdr)) {
+			/* addresses: within the header tiu_ctx_pkt() bounded */
+			__builtin_memcpy(span + 3, p.l3 + TIU_V4_SADDR_OFF, 8);
+			__builtin_memcpy(span + 11, &u, TIU_L4_HDR_LEN);
+			span_len = TIU_SPAN_V4;
+		}
+	} else if (proto_off == l3_off + offsetof(struct ipv6hdr, nexthdr) &&
+		   l4_off == l3_off + sizeof(struct ipv6hdr) &&
+		   p.l3 + sizeof(struct ipv6hdr) <= data_end) {
+		/* hop limit and addresses */
+		__builtin_memcpy(span + 1, p.l3 + offsetof(struct ipv6hdr, hop_limit), 33);
+		__builtin_memcpy(span + 34, &u, TIU_L4_HDR_LEN);
+		span_len = TIU_SPAN_V6;
 	}
-	if (bpf_skb_store_bytes(skb, l4_off, &u, TIU_L4_HDR_LEN, 0) ||
-	    bpf_skb_store_bytes(skb, proto_off, &ip, n, 0))
+	if (span_len) {
+		if (bpf_skb_store_bytes(skb, proto_off, span, span_len, 0))
+			return -1;
+	} else if (bpf_skb_store_bytes(skb, l4_off, &u, TIU_L4_HDR_LEN, 0) ||
+		   bpf_skb_store_bytes(skb, proto_off, span, n, 0)) {
 		return -1;
+	}
 	tiu_count_bytes(slot, TIU_STAT_ENC_CONVERTED, TIU_STAT_ENC_BYTES, l4_off - l3_off + l4_len);
 	return 0;
 }
