@@ -206,36 +206,18 @@ static __always_inline int tiu_ctx_parsed(const struct tiu_ctx *c, void *data, s
 
 /*
  * Packet pointers again, in p, from the offsets in c (after the check, in
- * the program, or after a helper that may have moved the data): each bounded
- * and checked against data_end for what the apply steps touch (the IPv4
- * header, the 20 L4 bytes, the protocol byte). 0, or -1 if they do not lie
- * in the linear part (not after a TIU_V_CONVERT of the same data).
+ * the program, or after a helper that may have moved the data): those of
+ * tiu_ctx_parsed(), then checked against data_end for what the apply steps
+ * touch (the IPv4 header, the 20 L4 bytes, the protocol byte). 0, or -1 if
+ * they do not lie in the linear part (not after a TIU_V_CONVERT of the same
+ * data).
  */
 static __always_inline int tiu_ctx_pkt(const struct tiu_ctx *c, void *data, void *data_end,
 				       struct tiu_pkt *p)
 {
-	__u32 l3_off = c->l3_off, l4_off = c->l4_off, proto_off = c->proto_off;
-
-	if (l3_off > TIU_PKT_MAX_OFF || l4_off > TIU_PKT_MAX_OFF || proto_off > TIU_PKT_MAX_OFF)
+	if (tiu_ctx_parsed(c, data, p) || p->l3 + sizeof(struct iphdr) > data_end ||
+	    p->l4 + TIU_L4_HDR_LEN > data_end || (void *)(p->proto_byte + 1) > data_end)
 		return -1;
-	/* the bounds again on the registers themselves (6.1 does not carry a
-	 * check over to a copy the compiler spilled before it); no-ops here */
-	barrier_var(l3_off);
-	barrier_var(l4_off);
-	barrier_var(proto_off);
-	l3_off &= TIU_PKT_MAX_OFF;
-	l4_off &= TIU_PKT_MAX_OFF;
-	proto_off &= TIU_PKT_MAX_OFF;
-	p->l3 = data + l3_off;
-	p->l4 = data + l4_off;
-	p->proto_byte = data + proto_off;
-	if (p->l3 + sizeof(struct iphdr) > data_end || p->l4 + TIU_L4_HDR_LEN > data_end ||
-	    (void *)(p->proto_byte + 1) > data_end)
-		return -1;
-	p->l3_off = l3_off;
-	p->l4_off = l4_off;
-	p->l4_len = c->l4_len;
-	p->family = c->family;
 	return 0;
 }
 
