@@ -18,8 +18,8 @@ BUILD=${BUILD:-$HERE/../build}
 RESULTS=${RESULTS:-$HERE/results}
 
 case $MODE in
-quick) PC_ITER=2000 PC_ROUNDS=2 TP_T=1 TP_N=1 TP_FLOWS="1" ;;
-full) PC_ITER=20000 PC_ROUNDS=4 TP_T=5 TP_N=3 TP_FLOWS="1 4" ;;
+quick) PC_ITER=2000 PC_ROUNDS=2 TP_T=1 TP_N=1 TP_FLOWS="1" CC_N=1 CC_M=5000 ;;
+full) PC_ITER=20000 PC_ROUNDS=4 TP_T=5 TP_N=3 TP_FLOWS="1 4" CC_N=3 CC_M=20000 ;;
 *) echo "usage: $0 quick|full" >&2; exit 2 ;;
 esac
 [ "$(id -u)" = 0 ] || { echo "run.sh: needs root (BPF_PROG_TEST_RUN, namespaces)" >&2; exit 2; }
@@ -46,6 +46,10 @@ LC_CMD="BUILD=$BUILD $HERE/loadcost.sh -n 3"
 echo "run.sh: loadcost (tiu up under strace, 3 runs)" >&2
 BUILD=$BUILD "$HERE/loadcost.sh" -n 3 >"$WORK/loadcost.md" ||
 	echo "run.sh: loadcost.sh failed: its table is missing" >&2
+CC_CMD="BUILD=$BUILD $HERE/clonecost.sh -n $CC_N -m $CC_M"
+echo "run.sh: clonecost (egress on a real connection's skbs, $CC_N x $CC_M messages)" >&2
+BUILD=$BUILD "$HERE/clonecost.sh" -n "$CC_N" -m "$CC_M" >"$WORK/clonecost.txt" ||
+	echo "run.sh: clonecost.sh failed: its lines are missing" >&2
 echo "run.sh: throughput ($TP_N x $TP_T s, flows: $TP_FLOWS)" >&2
 BUILD=$BUILD "$HERE/throughput.sh" -t "$TP_T" -n "$TP_N" -f "$TP_FLOWS" >"$WORK/throughput.txt" ||
 	echo "run.sh: throughput.sh failed: its table is partial" >&2
@@ -93,6 +97,7 @@ ELAPSED=$(( $(date +%s) - START ))
 	echo "  - \`make bench$([ $MODE = quick ] && echo -quick)\` = \`BUILD=$BUILD bench/run.sh $MODE\`, which runs:"
 	echo "  - \`$PC_CMD\`"
 	echo "  - \`$LC_CMD\`"
+	echo "  - \`$CC_CMD\`"
 	echo "  - \`$TP_CMD\`"
 	echo
 	echo "## Per-packet cost (BPF_PROG_TEST_RUN)"
@@ -106,6 +111,14 @@ ELAPSED=$(( $(date +%s) - START ))
 	echo "\`tiu up\` (XDP decap) on a veth under \`strace -f -T -e trace=bpf\`: each program's BPF_PROG_LOAD time (median of the runs; the names as the kernel keeps them, 15 characters) and the instructions the verifier walked (bpf_prog_info.verified_insns, as \`tiu status -j\` reports them). docs/DESIGN.md \"Verifier cost\"."
 	echo
 	cat "$WORK/loadcost.md"
+	echo
+	echo "## Egress on a real connection's skbs"
+	echo
+	echo "bench/clonecost.sh: the kernel's mean run time of tiu_tc_egress (kernel.bpf_stats_enabled) while a TCP client sends small messages with TCP_NODELAY over one veth pair; pass = to a port without endpoint (c0's egress: clones, which the test run cannot give), tunnel = to the endpoint port (c0: clones to the detour; s0: the ACKs converted in place). Includes the two clock reads of bpf_stats. docs/DESIGN.md \"Matching, and what it costs\"."
+	echo
+	echo '```'
+	cat "$WORK/clonecost.txt"
+	echo '```'
 	echo
 	echo "## End-to-end throughput"
 	echo

@@ -214,7 +214,7 @@ static __attribute__((noinline)) int tiu_tc_clamp_mss(struct __sk_buff *skb, __u
  * every cloned skb), which in tiu_tc_egress would cost a helper call for
  * every TCP skb leaving the interface - TCP's are clones, it keeps the
  * originals for retransmission - tunnelled or not (+40 ns each,
- * bench/clonecost.sh; docs/DESIGN.md "What egress must not do"). No tail
+ * bench/clonecost.sh; docs/DESIGN.md "Matching, and what it costs"). No tail
  * call to a writing program either: a program that tail-calls and has
  * BPF-to-BPF calls (the MSS clamp) is refused by the interpreter and by
  * JITs without bpf_jit_supports_subprog_tailcalls() (docs/DESIGN.md "The VM
