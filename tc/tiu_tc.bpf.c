@@ -14,7 +14,8 @@
  *
  * Each parses and checks once in its code (tiu_tc_check(): the check, and
  * after a pull the check again), the packet described by struct tiu_ctx
- * (docs/DESIGN.md "Verifier cost").
+ * (docs/DESIGN.md "Verifier cost"). Egress first tries the short way of a
+ * packet it passes (tiu_tc_egress_passes()), which most of its packets take.
  *
  * On a raw-IP interface (tiu_framing, see tiu_common.h) skb->data is the IP
  * header and skb->protocol its family. Egress then pushes an Ethernet header
