@@ -115,10 +115,10 @@ static __always_inline void tiu_conn_decap(__u32 slot, const struct tiu_pkt *p, 
  * of the helpers it calls moves packet data, so p and t stay valid.
  */
 static __always_inline int tiu_conn_egress(struct __sk_buff *skb, __u32 slot,
-					   const struct tiu_pkt *p, void *data_end,
-					   const struct tiu_tcp20 *t, int m, int marked)
+					   const struct tiu_pkt *p, void *data_end, int m, int marked)
 {
 	__u64 bit = 1ULL << (slot & (TIU_MAX_SLOTS - 1));
+	const struct tiu_tcp20 *t = p->l4;
 	struct bpf_sock *sk = skb->sk;
 	struct tiu_conn_state *st;
 	struct tiu_conn_key k;
@@ -194,16 +194,17 @@ static __always_inline int tiu_conn_egress(struct __sk_buff *skb, __u32 slot,
  * on to be marked plain).
  */
 static __always_inline int tiu_conn_encap(struct __sk_buff *skb, __u32 slot,
-					  const struct tiu_pkt *p, void *data_end,
-					  const struct tiu_tcp20 *t, int m, int marked)
+					  const struct tiu_pkt *p, void *data_end, int m, int marked)
 {
+	const struct tiu_tcp20 *t = p->l4;
+
 	if (!skb)
 		return m != TIU_MATCH_NONE || marked;
 	if (m == TIU_MATCH_NONE && !marked &&
 	    ((void *)(t + 1) > data_end ||
 	     (t->flags & TIU_TCP_FLAG_SYN_ACK_MASK) != TIU_TCP_FLAG_SYN_ONLY || !skb->sk))
 		return 0;
-	return tiu_conn_egress(skb, slot, p, data_end, t, m, marked);
+	return tiu_conn_egress(skb, slot, p, data_end, m, marked);
 }
 
 #endif /* TIU_CONN_H */

@@ -263,8 +263,7 @@ static __always_inline void tiu_decap_apply(struct tiu_pkt *p, void *data_end, _
  * First half of TCP -> UDP: match and check a frame on egress, described
  * by c and parsed as for tiu_decap_check(), counting under st
  * (TIU_EGRESS_STATS or TIU_DETOUR_STATS) in the slot, the real interface's;
- * iface and c->mark: the interface's mark selector and the packet's
- * skb->mark; can_pull as for tiu_decap_check(); skb: egress's context, for
+ * c->mark: the packet's skb->mark, for the slot's mark selector; can_pull as for tiu_decap_check(); skb: egress's context, for
  * the connection's own choice (tiu_conn_encap()), NULL at the detour. Returns
  * TIU_V_CONVERT (p filled) for a tunnelled TCP packet that can be encoded,
  * TIU_V_DROP for one that cannot (URG, bad header), TIU_V_SHORT (with
@@ -272,13 +271,13 @@ static __always_inline void tiu_decap_apply(struct tiu_pkt *p, void *data_end, _
  * TIU_V_PASS for anything else.
  */
 static __always_inline enum tiu_verdict tiu_encap_check(void *data_end, int parsed,
-							const struct tiu_iface *iface,
 							const struct tiu_encap_stats st,
 							const struct tiu_ctx *c, struct __sk_buff *skb,
 							struct tiu_pkt *p)
 {
 	__u32 slot = tiu_ctx_slot(c), mark = c->mark;
 	int can_pull = c->can_pull;
+	struct tiu_iface *iface;
 	struct tiu_tcp20 *t;
 
 	if (parsed != TIU_PARSE_OK && can_pull)
@@ -304,7 +303,10 @@ static __always_inline enum tiu_verdict tiu_encap_check(void *data_end, int pars
 		tiu_count(slot, st.unparsed);
 		return TIU_V_PASS;
 	}
-	if (!tiu_conn_encap(skb, slot, p, data_end, t,
+	/* the interface's mark selector: an array element (inlined by the
+	 * verifier) */
+	iface = bpf_map_lookup_elem(&tiu_ifaces, &slot);
+	if (!tiu_conn_encap(skb, slot, p, data_end,
 			    tiu_match_ports(slot, p, data_end, t->source, t->dest, 0),
 			    tiu_match_mark(iface, mark))) {
 		tiu_count(slot, st.pass);

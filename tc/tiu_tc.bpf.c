@@ -295,22 +295,16 @@ static __always_inline int tiu_tc_encap_check(struct __sk_buff *skb, struct tiu_
 {
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
-	struct tiu_iface *iface;
 	struct tiu_pkt p = {};
 	enum tiu_verdict v;
-	__u32 slot;
 	int parsed;
 
 	/* the detour's frames are Ethernet whatever the interface's framing */
 	parsed = tiu_ctx_parse(data, data_end, c, detour);
 	if (parsed == TIU_PARSE_OK && tiu_ctx_parsed(c, data, &p))
 		parsed = TIU_PARSE_BAD; /* never */
-	/* The interface's data (mark selector): an array element (inlined by
-	 * the verifier). */
-	slot = tiu_ctx_slot(c);
-	iface = bpf_map_lookup_elem(&tiu_ifaces, &slot);
-	v = tiu_encap_check(data_end, parsed, iface, detour ? TIU_DETOUR_STATS : TIU_EGRESS_STATS,
-			    c, detour ? NULL : skb, &p);
+	v = tiu_encap_check(data_end, parsed, detour ? TIU_DETOUR_STATS : TIU_EGRESS_STATS, c,
+			    detour ? NULL : skb, &p);
 	if (v == TIU_V_CONVERT) {
 		if (p.l4 + TIU_L4_HDR_LEN > data_end) /* checked by tiu_encap_check() */
 			return detour ? TIU_V_DROP : TIU_V_PASS;
