@@ -713,7 +713,7 @@ int pins_claim(const struct pins *p)
  * up`, which found interfaces of that namespace up there. */
 int pins_foreign_fail(const struct pins *p, unsigned long long owner, bool up)
 {
-	if (stale_netns_alive(owner) == 0)
+	if (netns_alive(owner) == 0)
 		return tiu_fail("%s: holds the pins of network namespace netns-%llu, which no longer exists: run `tiu down --stale` to remove them, or give this namespace its own --pin-dir",
 				p->dir, owner);
 	if (up)

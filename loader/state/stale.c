@@ -5,174 +5,19 @@
  * `ip netns del` (or the end of a container) of a namespace where tiu was
  * up removes its devices, and with them the programs, but not the pin
  * directory TIU_PIN_ROOT/netns-ID nor the run state /run/tiu/netns-ID (ID:
- * the namespace's cookie, see pins.c). A namespace is alive if something
- * this host can see holds it: a process (/proc/PID/ns/net), an open file
- * (/proc/PID/fd/N), a bind mount (/run/netns/NAME or any nsfs mount in
- * /proc/self/mountinfo, e.g. a container runtime's). Its cookie is read by
- * entering it for a moment (setns, SO_NETNS_COOKIE). State whose ID matches
- * none of them is stale; `tiu down --stale` removes it and nothing else:
+ * the namespace's cookie, see pins.c). State whose ID matches none of the
+ * namespaces this host can see (sys/netns.c) is stale; `tiu down --stale` removes it and nothing else:
  * tiu's pins and records, the directories if that leaves them empty, and
  * the pins of a --pin-dir directory recorded only by dead namespaces.
  */
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include "state.h"
-
-#define MAX_NS 4096
-
-struct ns_set {
-	int n;
-	int unknown;          /* namespaces whose cookie could not be read */
-	int err;              /* why (errno of setns) */
-	struct { dev_t dev; ino_t ino; unsigned long long id; } ns[MAX_NS];
-};
-
-/* The namespace's ID as tiu names its state: the cookie, else (a kernel
- * without SO_NETNS_COOKIE) the inode; 0 if it cannot be entered. */
-static unsigned long long id_of(int nsfd, int self, ino_t ino)
-{
-	unsigned long long cookie = 0;
-	socklen_t len = sizeof(cookie);
-	int fd;
-
-	if (setns(nsfd, CLONE_NEWNET))
-		return 0;
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd >= 0 && getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len))
-		cookie = 0;
-	if (fd >= 0)
-		close(fd);
-	if (setns(self, CLONE_NEWNET))
-		abort(); /* cannot happen: our own namespace */
-	return cookie ? cookie : ino;
-}
-
-static void add_ns(struct ns_set *s, const char *path, int self)
-{
-	struct stat st;
-	int fd;
-
-	if (stat(path, &st) || s->n >= MAX_NS)
-		return;
-	for (int i = 0; i < s->n; i++)
-		if (s->ns[i].ino == st.st_ino && s->ns[i].dev == st.st_dev)
-			return;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	s->ns[s->n].dev = st.st_dev;
-	s->ns[s->n].ino = st.st_ino;
-	s->ns[s->n].id = id_of(fd, self, st.st_ino);
-	if (!s->ns[s->n].id) {
-		s->unknown++;
-		s->err = errno;
-	}
-	s->n++;
-	close(fd);
-}
-
-static void add_fds(struct ns_set *s, const char *pid, int self)
-{
-	char dir[300], path[600], target[64];
-	struct dirent *e;
-	DIR *dh;
-	ssize_t n;
-
-	if (snprintf(dir, sizeof(dir), "/proc/%s/fd", pid) >= (int)sizeof(dir))
-		return;
-	dh = opendir(dir);
-	while (dh && (e = readdir(dh))) {
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		n = readlink(path, target, sizeof(target) - 1);
-		if (n > 0 && (target[n] = '\0', !strncmp(target, "net:[", 5)))
-			add_ns(s, path, self);
-	}
-	if (dh)
-		closedir(dh);
-}
-
-static void add_mounts(struct ns_set *s, int self)
-{
-	char line[1024], mnt[512], fstype[64];
-	FILE *f = fopen("/proc/self/mountinfo", "r");
-
-	while (f && fgets(line, sizeof(line), f)) {
-		char *dash = strstr(line, " - ");
-
-		if (!dash || sscanf(dash, " - %63s", fstype) != 1 || strcmp(fstype, "nsfs") ||
-		    sscanf(line, "%*s %*s %*s %*s %511s", mnt) != 1)
-			continue;
-		add_ns(s, mnt, self);
-	}
-	if (f)
-		fclose(f);
-}
-
-/* Every network namespace this host can see. */
-static int live_namespaces(struct ns_set *s)
-{
-	char path[320];
-	struct dirent *e;
-	DIR *dh;
-	int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-
-	s->n = s->unknown = 0;
-	if (self < 0)
-		return tiu_fail("/proc/self/ns/net: %s", strerror(errno));
-	add_ns(s, "/proc/self/ns/net", self);
-	dh = opendir("/proc");
-	while (dh && (e = readdir(dh))) {
-		if (e->d_name[0] < '0' || e->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/ns/net", e->d_name);
-		add_ns(s, path, self);
-		add_fds(s, e->d_name, self);
-	}
-	if (dh)
-		closedir(dh);
-	dh = opendir("/run/netns");
-	while (dh && (e = readdir(dh))) {
-		snprintf(path, sizeof(path), "/run/netns/%s", e->d_name);
-		if (e->d_name[0] != '.')
-			add_ns(s, path, self);
-	}
-	if (dh)
-		closedir(dh);
-	add_mounts(s, self);
-	close(self);
-	/* one namespace we cannot name could be the owner of any netns-ID: then
-	 * nothing can be called stale */
-	if (s->unknown)
-		return -1;
-	return 0;
-}
-
-static bool alive(const struct ns_set *s, unsigned long long id)
-{
-	for (int i = 0; i < s->n; i++)
-		if (s->ns[i].id == id || s->ns[i].ino == id)
-			return true;
-	return false;
-}
-
-/* Whether the namespace tiu names id exists: 1, 0 gone, -1 cannot tell
- * (a namespace that could not be entered might be it). */
-int stale_netns_alive(unsigned long long id)
-{
-	static struct ns_set live;
-
-	if (live_namespaces(&live))
-		return -1;
-	return alive(&live, id);
-}
 
 /* The two roots of per-namespace state: TIU_PIN_ROOT (on the bpffs that
  * pins.c finds) and /run/tiu. */
@@ -193,7 +38,7 @@ static int state_roots(char roots[2][PATH_MAX])
  * be told (why: for the message). */
 static int find(struct stale_dir *out, int max, char *why, size_t len)
 {
-	static struct ns_set live;
+	static struct netns_set live;
 	char roots[2][PATH_MAX];
 	unsigned long long id;
 	struct dirent *e;
@@ -202,7 +47,7 @@ static int find(struct stale_dir *out, int max, char *why, size_t len)
 
 	if (state_roots(roots))
 		return -1;
-	if (live_namespaces(&live)) {
+	if (netns_live(&live)) {
 		snprintf(why, len, "%d network namespace%s could not be entered (%s)", live.unknown,
 			 live.unknown == 1 ? "" : "s", strerror(live.err));
 		return -1;
@@ -210,7 +55,7 @@ static int find(struct stale_dir *out, int max, char *why, size_t len)
 	for (int r = 0; r < 2; r++) {
 		dh = roots[r][0] ? opendir(roots[r]) : NULL;
 		while (dh && (e = readdir(dh)) && n < max) {
-			if (sscanf(e->d_name, "netns-%llu", &id) != 1 || alive(&live, id))
+			if (sscanf(e->d_name, "netns-%llu", &id) != 1 || netns_in(&live, id))
 				continue;
 			if (snprintf(out[n].path, sizeof(out[n].path), "%s/%s", roots[r],
 				     e->d_name) >= (int)sizeof(out[n].path))
@@ -357,11 +202,11 @@ static int remove_one(const struct stale_dir *s, const struct stale_dir *all, in
 static int forget_dead_ka(const struct stale_dir *st, int n_st)
 {
 	static struct tiu_ka_iface_key ka[1024];
-	static struct ns_set live;
+	static struct netns_set live;
 	unsigned long long done[64];
 	int n = ka_list(ka, 1024), n_done = 0, k;
 
-	if (!n || live_namespaces(&live))
+	if (!n || netns_live(&live))
 		return 0;
 	for (int i = 0; i < n && n_done < 64; i++) {
 		bool seen = false;
@@ -370,7 +215,7 @@ static int forget_dead_ka(const struct stale_dir *st, int n_st)
 			seen |= done[j] == ka[i].netns;
 		for (int j = 0; j < n_st; j++)
 			seen |= st[j].pins && st[j].id == ka[i].netns;
-		if (seen || alive(&live, ka[i].netns))
+		if (seen || netns_in(&live, ka[i].netns))
 			continue;
 		done[n_done++] = ka[i].netns;
 		if ((k = ka_forget_netns(ka[i].netns)) > 0)

@@ -177,7 +177,6 @@ struct stale_dir {
 };
 
 int stale_find(struct stale_dir *out, int max);
-int stale_netns_alive(unsigned long long id); /* 1, 0 gone, -1 cannot tell */
 int stale_remove(void);
 
 /* devices of this namespace that are gone while tiu had state for them */

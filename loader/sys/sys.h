@@ -10,6 +10,7 @@
 #define TIU_LOADER_SYS_H
 
 #include <limits.h>
+#include <sys/types.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <net/if.h>
@@ -116,6 +117,18 @@ int xdp_attach(struct bpf_object *obj, __u32 ifindex, const char *ifname,
 	       enum xdp_mode_opt mode);
 int xdp_detach(__u32 ifindex);
 const char *xdp_mode_name(int mode);
+
+/* ---- netns.c: the network namespaces this host can see ---- */
+#define NETNS_MAX 4096
+struct netns_set {
+	int n;
+	int unknown;          /* namespaces whose cookie could not be read */
+	int err;              /* why (errno of setns) */
+	struct { dev_t dev; ino_t ino; unsigned long long id; } ns[NETNS_MAX];
+};
+int netns_live(struct netns_set *s);
+bool netns_in(const struct netns_set *s, unsigned long long id);
+int netns_alive(unsigned long long id); /* 1, 0 gone, -1 cannot tell */
 
 /* ---- json.c ---- */
 void json_str(FILE *f, const char *s);
