@@ -369,21 +369,6 @@ static __always_inline int tiu_tc_check(struct __sk_buff *skb, int prog, struct 
 }
 
 /*
- * The start of egress and TC decap on a real interface: its slot and
- * framing (w), then the check's verdict with c filled. TIU_V_PASS on a
- * device that is not tiu's (w not filled).
- */
-static __always_inline int tiu_tc_begin(struct __sk_buff *skb, int prog, struct tiu_ctx *c,
-					struct tiu_where *w)
-{
-	if (tiu_where(skb->ifindex, TIU_LINK_F_REAL, w))
-		return TIU_V_PASS;
-	c->slot = w->slot;
-	c->l3 = w->l3;
-	return tiu_tc_check(skb, prog, c);
-}
-
-/*
  * The short way of a packet that egress passes (docs/DESIGN.md "Matching,
  * and what it costs"): most TCP leaving an interface belongs to no tunnel,
  * and the full check (context, parse, port table, mark, connection) cost
@@ -401,7 +386,7 @@ static __always_inline int tiu_tc_egress_passes(struct __sk_buff *skb, const str
 {
 	void *data = (void *)(long)skb->data, *data_end = (void *)(long)skb->data_end;
 	__u64 bit = 1ULL << (w->slot & (TIU_MAX_SLOTS - 1)), any;
-	__u32 slot = w->slot, len = skb->len, l3_off = 0, tot, ks, kd;
+	__u32 slot = w->slot, len = skb->len, l3_off = 0, tot;
 	__be16 proto = skb->protocol;
 	struct tiu_port *ps, *pd;
 	struct tiu_iface *iface;
@@ -442,10 +427,8 @@ static __always_inline int tiu_tc_egress_passes(struct __sk_buff *skb, const str
 	if ((void *)&t->window > data_end || /* ports and flags */
 	    (t->flags & TIU_TCP_FLAG_SYN_ACK_MASK) == TIU_TCP_FLAG_SYN_ONLY)
 		return 0;
-	ks = tiu_htons(t->source);
-	kd = tiu_htons(t->dest);
-	ps = bpf_map_lookup_elem(&tiu_ports, &ks);
-	pd = bpf_map_lookup_elem(&tiu_ports, &kd);
+	ps = tiu_conn_port(t->source);
+	pd = tiu_conn_port(t->dest);
 	if (!ps || !pd)
 		return 0;
 	any = ps->local | ps->local_any | ps->remote | ps->remote_any | ps->linger | pd->local |
@@ -459,6 +442,23 @@ static __always_inline int tiu_tc_egress_passes(struct __sk_buff *skb, const str
 	return 1;
 }
 
+/*
+ * The start of egress and TC decap on a real interface: its slot and
+ * framing (w), then the check's verdict with c filled. TIU_V_PASS on a
+ * device that is not tiu's (w not filled), and for a packet that egress
+ * passes by the short way (c not filled).
+ */
+static __always_inline int tiu_tc_begin(struct __sk_buff *skb, int prog, struct tiu_ctx *c,
+					struct tiu_where *w)
+{
+	if (tiu_where(skb->ifindex, TIU_LINK_F_REAL, w) ||
+	    (prog == TIU_TC_EGRESS && tiu_tc_egress_passes(skb, w)))
+		return TIU_V_PASS;
+	c->slot = w->slot;
+	c->l3 = w->l3;
+	return tiu_tc_check(skb, prog, c);
+}
+
 SEC("tc")
 int tiu_tc_egress(struct __sk_buff *skb)
 {
@@ -468,11 +468,7 @@ int tiu_tc_egress(struct __sk_buff *skb)
 	__u32 mss = 0;
 	int v;
 
-	if (tiu_where(skb->ifindex, TIU_LINK_F_REAL, &w) || tiu_tc_egress_passes(skb, &w))
-		return TC_ACT_OK;
-	c.slot = w.slot;
-	c.l3 = w.l3;
-	v = tiu_tc_check(skb, TIU_TC_EGRESS, &c);
+	v = tiu_tc_begin(skb, TIU_TC_EGRESS, &c, &w);
 	if (v == TIU_V_DROP)
 		return TC_ACT_SHOT;
 	if (v != TIU_V_CONVERT)
