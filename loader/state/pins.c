@@ -644,7 +644,7 @@ int pins_of_iface_down(const char *pin_dir_opt, __u32 ifindex, const char *ifnam
 	if (r < 0)
 		return -1; /* said */
 	if (r || !pins_owner(p, &owner))
-		return pins_of_iface(NULL, ifindex, false, p);
+		return r; /* what pins_of_iface() would find again */
 	tiu_warn("%s: %s holds the pins of another network namespace now (netns-%llu): left alone, and the record of it for %s dropped",
 		 ifname, p->dir, owner, ifname);
 	pins_unrecord(p, ifindex);
