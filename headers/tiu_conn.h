@@ -151,7 +151,9 @@ static __always_inline int tiu_conn_egress(struct __sk_buff *skb, __u32 slot,
 		}
 		return 0;
 	}
-	if (sk) {
+	/* only the connection's own socket is ever given a choice (here and
+	 * below): asking another is a helper call for nothing */
+	if (own) {
 		st = bpf_sk_storage_get(&tiu_conn_sk, sk, 0, 0);
 		if (st && st->choice) {
 			if (st->choice == TIU_CONN_TUNNELLED && m == TIU_MATCH_LINGER && !marked)
