@@ -94,7 +94,8 @@ TOOL_LIBS_realskb := $(USER_LIBS)
 TEST_SRCS := $(wildcard tests/*.c)
 TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 # The tests link the loader's kernel probes (one answer for both).
-TEST_LIB_SRCS := $(wildcard tests/lib/*.c) loader/sys/probe.c loader/sys/elem.c loader/sys/align.c
+TEST_LIB_SRCS := $(wildcard tests/lib/*.c) loader/sys/probe.c loader/sys/elem.c loader/sys/epgen.c \
+	loader/sys/align.c
 # Loader sources a C test links besides its own (tests/test_NAME.c: the
 # loader's pure parts, which stub tiu_fail themselves)
 TEST_UNDER_TEST_test_epspec := loader/state/epspec.c

@@ -18,12 +18,13 @@
  * definition below changes: the loader refuses pins of another version
  * ("stale pins: run `tiu down IFACE --purge`").
  */
-#define TIU_ABI_VERSION 7 /* 2: dec_icmp_*; 3: enc_drop_no_headroom, TIU_LINK_F_L3;
+#define TIU_ABI_VERSION 8 /* 2: dec_icmp_*; 3: enc_drop_no_headroom, TIU_LINK_F_L3;
 			    4: tiu_link.mss, enc_mss_clamped;
 			    5: matching v2: slots, tiu_ports, tiu_ifaces, ranges, marks;
 			    6: enc_skip_unparsed, dec_skip_unparsed, dec_skip_not_ours;
 			    7: per connection: tiu_port.follow/linger, TIU_EP_F_FOLLOW,
-			       tiu_conn_syn, tiu_conn_sk, enc_conn_*, dec_conn_* */
+			       tiu_conn_syn, tiu_conn_sk, enc_conn_*, dec_conn_*;
+			    8: tiu_config.ep_gen (was reserved) */
 
 /* Default pin directory. The loader adds one subdirectory per network
  * namespace that is not the initial one (see loader/). */
@@ -209,7 +210,10 @@ struct tiu_conn_state {
  * the pins; read back to detect pins of another ABI version. */
 struct tiu_config {
 	__u32 abi_version; /* TIU_ABI_VERSION of whoever created the pins */
-	__u32 flags;       /* reserved, 0 */
+	__u32 ep_gen;      /* the generation of tiu_endpoints: odd while the
+			    * loader deletes elements, the next even value
+			    * after (the programs' memo, headers/tiu_match.h
+			    * tiu_endpoint_exact(); loader/sys/epgen.c) */
 };
 _Static_assert(sizeof(struct tiu_config) == 8, "tiu_config layout");
 

@@ -265,6 +265,39 @@ static __always_inline void tiu_count_bytes(__u32 slot, enum tiu_stat pkts, enum
  * costs a tiu_endpoints lookup, for that one address.
  */
 
+/*
+ * The memo of tiu_endpoint_exact(). A tiu_endpoints lookup costs 35-45 ns
+ * here (bench/pktcost, docs/DESIGN.md "Matching, and what it costs"): three
+ * function returns, each through this CPU's return thunk; an array lookup
+ * the verifier inlines costs none. Keys found are therefore remembered per
+ * CPU in tiu_ep_memo, direct-mapped by a fold of the key (a collision only
+ * evicts), each with the generation of the endpoint table it was found
+ * under, tiu_config.ep_gen. The loader makes the generation odd before it
+ * deletes elements, waits for an RCU grace period after (every program run
+ * that began before the deletions has ended), then makes it the next even
+ * value (loader/sys/epgen.c). An entry is used only under the generation it
+ * was made in, and none is made or used under an odd one: a run that reads
+ * the new even value began after the deletions, so no entry outlives the
+ * element it remembers. Additions need nothing: only keys found are
+ * remembered, never a miss. Per CPU and never shared, as tiu_ours (below):
+ * one CPU never runs two of these programs at once. Private to each loaded
+ * object (not pinned).
+ */
+#define TIU_EP_MEMO_SLOTS 64 /* per CPU; a power of 2 */
+
+struct tiu_ep_memo {
+	struct tiu_endpoint_key k; /* role 1 or 2: an unused entry (zeros) never matches */
+	__u32 gen;                 /* tiu_config.ep_gen it was found under */
+} __attribute__((aligned(8)));     /* compared as three 64-bit words */
+_Static_assert(sizeof(struct tiu_ep_memo) == 24, "tiu_ep_memo layout");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TIU_EP_MEMO_SLOTS);
+	__type(key, __u32);
+	__type(value, struct tiu_ep_memo);
+} tiu_ep_memo SEC(".maps");
+
 /* Is (the packet's source or destination address, port) an exact endpoint
  * of this role on slot? The address is read from the IP header, bounds
  * checked here: the verifier need not follow the family through the
@@ -272,27 +305,48 @@ static __always_inline void tiu_count_bytes(__u32 slot, enum tiu_stat pkts, enum
 static __always_inline int tiu_endpoint_exact(__u32 slot, const struct tiu_pkt *p, void *data_end,
 					      int src, __be16 port, __u8 role)
 {
-	struct tiu_endpoint_key k;
+	struct tiu_ep_memo want;
+	struct tiu_endpoint_key *k = &want.k;
+	const __u64 *x = (const __u64 *)&want, *y;
+	const __u32 *w = (const __u32 *)&want;
+	struct tiu_config *cfg;
+	struct tiu_ep_memo *e;
+	__u32 zero = 0, i, h;
 	__u8 *a;
 
 	if (p->family == 4) {
 		a = p->l3 + (src ? TIU_V4_SADDR_OFF : TIU_V4_DADDR_OFF);
 		if ((void *)(a + 4) > data_end)
 			return 0;
-		*(__u64 *)k.addr = 0;
-		*(__u16 *)(k.addr + 8) = 0;
-		*(__u16 *)(k.addr + 10) = 0xffff;
-		__builtin_memcpy(k.addr + 12, a, 4);
+		*(__u64 *)k->addr = 0;
+		*(__u16 *)(k->addr + 8) = 0;
+		*(__u16 *)(k->addr + 10) = 0xffff;
+		__builtin_memcpy(k->addr + 12, a, 4);
 	} else {
 		a = p->l3 + (src ? TIU_V6_SADDR_OFF : TIU_V6_DADDR_OFF);
 		if ((void *)(a + 16) > data_end)
 			return 0;
-		__builtin_memcpy(k.addr, a, 16);
+		__builtin_memcpy(k->addr, a, 16);
 	}
-	k.port = port;
-	k.role = role;
-	k.slot = slot;
-	return bpf_map_lookup_elem(&tiu_endpoints, &k) != NULL;
+	k->port = port;
+	k->role = role;
+	k->slot = slot;
+	cfg = bpf_map_lookup_elem(&tiu_config, &zero);
+	want.gen = cfg ? *(volatile __u32 *)&cfg->ep_gen : 1;
+	/* the index: of the key alone, so that a generation's entry is found
+	 * (and refused) where the next one would be made */
+	h = w[0] ^ w[1] ^ w[2] ^ w[3] ^ w[4];
+	i = (h ^ (h >> 16) ^ (h >> 8)) & (TIU_EP_MEMO_SLOTS - 1);
+	e = bpf_map_lookup_elem(&tiu_ep_memo, &i);
+	if (!e || (want.gen & 1))
+		return bpf_map_lookup_elem(&tiu_endpoints, k) != NULL;
+	y = (const __u64 *)e;
+	if (((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2])) == 0)
+		return 1;
+	if (!bpf_map_lookup_elem(&tiu_endpoints, k))
+		return 0;
+	*e = want;
+	return 1;
 }
 
 /* What tiu_match_ports() found: no endpoint, a local= endpoint (the local

@@ -54,6 +54,11 @@ pins_of() { tiu_pin_dir "$([ "$1" = a ] && echo "$NA" || echo "$NB")"; }
 pins_a() { [ -n "${PINS_A:-}" ] || PINS_A=$(pins_of a); echo "$PINS_A"; }
 # bits_a PORT: la's bits (slot 0) of the port table entry of PORT.
 bits_a() { tiu_port_slot_bits "$(pins_a)" 0 "$1"; }
+# the endpoint table's generation in A's pins (tiu_config.ep_gen)
+ep_gen_a() {
+	bpftool -j map lookup pinned "$(pins_a)/tiu_config" key 0 0 0 0 |
+		python3 -c 'import json, sys; print(json.load(sys.stdin)["formatted"]["value"]["ep_gen"])'
+}
 
 # Everything that tiu could leave behind in namespace A, as text: links,
 # qdiscs, TC filters, XDP, pins of A, tiu's notes in /run/tiu.
@@ -292,13 +297,17 @@ assert i["slot"] == 0 and i["warnings"] == [], (i["slot"], i["warnings"])
 # keepalive (default: remote= only): one entry per port of a range
 assert i["keepalive"]["endpoints"] == 3, i["keepalive"]' "$B4" "$PORT" "$B6" 2>&1
 	result $? "status --json: endpoints as list prints them, mark {value,mask}, slot; keepalive: 3 entries (a 2-port range and one port)"
-	# del of ranges as given
+	# del of ranges as given; the endpoint generation stepped by 2, to the
+	# next even value (the programs' memo of exact endpoints, epgen.c)
+	local gen0
+	gen0=$(ep_gen_a)
 	out=$(tiu_a endpoint del la 'local=*:7100-7199' "remote=[$B6]:443-444" 2>&1); rc=$?
 	bits=$(for p in 7100 7150 7199 443 444; do bits_a $p; done | sort -u)
 	[ $rc = 0 ] && [ "$(tiu_a endpoint list la | tr '\n' ' ')" = "remote=$B4:$PORT mark=0x10/0xf0 " ] &&
 		[ "$bits" = "local=0 local_any=0 remote=0 remote_any=0" ] &&
-		[ "$(bits_a $PORT)" = "local=0 local_any=0 remote=1 remote_any=0" ]
-	result $? "del of two ranges as added: gone from the list and the port table, the rest stays" "$out"
+		[ "$(bits_a $PORT)" = "local=0 local_any=0 remote=1 remote_any=0" ] &&
+		[ -n "$gen0" ] && [ $((gen0 % 2)) = 0 ] && [ "$(ep_gen_a)" = $((gen0 + 2)) ]
+	result $? "del of two ranges as added: gone from the list and the port table, the rest stays; the endpoint generation $gen0 -> $(ep_gen_a)" "$out"
 	# the last port endpoint goes while the mark stays: one warning
 	out=$(tiu_a endpoint del la "remote=$B4:$PORT" 2>&1); rc=$?
 	[ $rc = 0 ] && [ "$(grep -c "warning: la: mark=0x10/0xf0 selects egress TCP by its mark, but incoming UDP is matched by address and port only (ingress cannot see the sender's mark): the last port endpoint is gone" <<<"$out")" = 1 ] &&

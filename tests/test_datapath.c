@@ -25,7 +25,9 @@
 #include <sys/socket.h>
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
+#include <bpf/bpf.h>
 #include "harness.h"
+#include "sys/epgen.h"
 #include "pkt.h"
 #include "tap.h"
 
@@ -1561,6 +1563,96 @@ static void memo_checks(struct harness *h)
 	}
 }
 
+/*
+ * The memo of exact endpoints (tiu_endpoint_exact(), headers/tiu_match.h):
+ * local=CLI4:PORT_CLI, with a second exact endpoint of the slot on the port
+ * (local=CLI4_SECOND:PORT_CLI) so that its bit stays when CLI4's element
+ * goes and every packet takes the exact lookup. Each program: converted
+ * twice (the second time from the memo); the element deleted as the loader
+ * deletes, stepping the generation: passed at once; added again: converted
+ * (a miss is never remembered); under an odd generation (a deletion the
+ * loader began and did not end) the element deleted without a step: passed
+ * (nothing is remembered nor used under an odd generation).
+ */
+static const uint8_t CLI4_SECOND[4] = { 10, 77, 1, 3 };
+
+static int ep_memo_run(int fd, const struct pkt *in, const struct pkt *want, uint32_t retval)
+{
+	static struct pkt out;
+	struct run_result r;
+
+	return !harness_run(fd, in->b, in->len, out.b, sizeof(out.b), 0, &r) && r.retval == retval &&
+	       r.out_len == want->len && !memcmp(out.b, want->b, want->len);
+}
+
+static uint32_t ep_gen(const struct harness *h)
+{
+	struct tiu_config cfg = { .ep_gen = 1 };
+	uint32_t key = 0;
+
+	bpf_map_lookup_elem(h->fd_config, &key, &cfg);
+	return cfg.ep_gen;
+}
+
+static void ep_memo_checks(struct harness *h)
+{
+	const struct { const char *name; int fd; uint32_t pass; int encap; } progs[] = {
+		{ "xdp_decap", h->xdp_decap, XDP_PASS, 0 }, { "tc_decap", h->tc_decap, TC_ACT_OK, 0 },
+		{ "compat tc_decap", h->compat_decap, TC_ACT_OK, 0 },
+		{ "tc_egress", h->tc_egress, TC_ACT_OK, 1 },
+	};
+	struct tiu_endpoint_key k = { .port = htons(PORT_CLI), .role = TIU_ROLE_LOCAL, .slot = SLOT };
+	static struct pkt in, conv, same_out;
+	struct pkt_spec s;
+
+	k.addr[10] = k.addr[11] = 0xff;
+	memcpy(k.addr + 12, CLI4, 4);
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		int fd = progs[i].fd, ok, deleted, again, odd;
+		uint32_t gen;
+
+		if (fd < 0) {
+			tap_skip(progs[i].name, "kernel lacks the bpf_cast_to_kern_ctx kfunc");
+			continue;
+		}
+		if (progs[i].encap) {
+			s = to_port(4, 40001);
+			s.sport = PORT_CLI;
+			enc(s, &in, &conv);
+		} else {
+			s = from_port(4, 40001);
+			s.dport = PORT_CLI;
+			dec(s, &in, &conv); /* in: UDP, conv: TCP */
+		}
+		same_out = in;
+		ok = !harness_endpoint(h, SLOT, 4, CLI4_SECOND, PORT_CLI, TIU_ROLE_LOCAL, 1) &&
+		     ep_memo_run(fd, &in, &conv, progs[i].pass) &&
+		     ep_memo_run(fd, &in, &conv, progs[i].pass);
+		gen = ep_gen(h);
+		deleted = ok && !(gen & 1) &&
+			  !harness_endpoint(h, SLOT, 4, CLI4, PORT_CLI, TIU_ROLE_LOCAL, 0) &&
+			  ep_gen(h) == gen + 2 && ep_memo_run(fd, &in, &same_out, progs[i].pass);
+		again = deleted && !harness_endpoint(h, SLOT, 4, CLI4, PORT_CLI, TIU_ROLE_LOCAL, 1) &&
+			ep_memo_run(fd, &in, &conv, progs[i].pass);
+		odd = again && !epgen_begin(h->fd_config) && ep_memo_run(fd, &in, &conv, progs[i].pass) &&
+		      ep_memo_run(fd, &in, &conv, progs[i].pass) &&
+		      !bpf_map_delete_elem(h->fd_endpoints, &k) &&
+		      ep_memo_run(fd, &in, &same_out, progs[i].pass);
+		/* as before: the generation even, CLI4's element back, the second gone */
+		if (epgen_end(h->fd_config, false) ||
+		    harness_endpoint(h, SLOT, 4, CLI4, PORT_CLI, TIU_ROLE_LOCAL, 1) ||
+		    harness_endpoint(h, SLOT, 4, CLI4_SECOND, PORT_CLI, TIU_ROLE_LOCAL, 0))
+			odd = 0;
+		tap(ok, "%s: exact endpoint memo: converted twice (the second from the memo)",
+		    progs[i].name);
+		tap(deleted, "%s: exact endpoint memo: the element deleted (generation even, stepped by 2), the next packet passed",
+		    progs[i].name);
+		tap(again, "%s: exact endpoint memo: added again, converted at once", progs[i].name);
+		tap(odd, "%s: exact endpoint memo: under an odd generation nothing remembered: deleted without a step, passed",
+		    progs[i].name);
+	}
+}
+
 /* ------------------------------------------------------- socket world -- */
 
 /* TCP sockets of the test's namespace in state st ("02" SYN_SENT, "03"
@@ -1683,6 +1775,7 @@ int main(int argc, char **argv)
 	       h.has_kfunc ? "yes" : "no", n, seed);
 	golden(&h, cases, sizeof(cases) / sizeof(cases[0]));
 	memo_checks(&h);
+	ep_memo_checks(&h);
 	golden(&h, mut_cases, sizeof(mut_cases) / sizeof(mut_cases[0]));
 	golden(&h, store_cases, sizeof(store_cases) / sizeof(store_cases[0]));
 	property(&h, n, seed);

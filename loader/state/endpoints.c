@@ -204,6 +204,7 @@ int eps_apply(const struct tiu_maps *m, __u32 slot, const char *ifname, bool add
 	struct ep *have = NULL, *after = NULL;
 	char s[TIU_EP_STRLEN];
 	int n_have = maps_endpoints(m, slot, &have), n_after = 0, i, err;
+	bool gen = false; /* the generation stepped (begun) */
 
 	if (n_have < 0)
 		return tiu_fail("%s: cannot read %s: %s", ifname, TIU_MAP_ENDPOINTS,
@@ -235,6 +236,12 @@ int eps_apply(const struct tiu_maps *m, __u32 slot, const char *ifname, bool add
 			tiu_crash_point("ep-unset");
 		}
 	}
+	/* deletions step the generation that makes the programs forget them
+	 * (loader/sys/epgen.c); so does the undo of an addition, below */
+	if (!err && !add) {
+		maps_ep_gen_begin(m);
+		gen = true;
+	}
 	for (i = 0; !err && i < n; i++) {
 		if (eps[i].kind == EP_MARK) {
 			err = write_mark(m, slot, add ? &eps[i] : NULL);
@@ -250,6 +257,10 @@ int eps_apply(const struct tiu_maps *m, __u32 slot, const char *ifname, bool add
 	if (err && i > 0) { /* a write failed: undo, the failed one first */
 		int e = errno;
 
+		if (!gen) {
+			maps_ep_gen_begin(m);
+			gen = true;
+		}
 		format_endpoint(&eps[i - 1], s, sizeof(s));
 		for (int j = i - 1; j >= 0; j--) {
 			if (eps[j].kind == EP_MARK)
@@ -264,6 +275,8 @@ int eps_apply(const struct tiu_maps *m, __u32 slot, const char *ifname, bool add
 			       add ? "add" : "delete", s,
 			       e == E2BIG ? "the endpoint table is full" : strerror(e));
 	}
+	if (gen)
+		maps_ep_gen_end(m);
 	if (!err)
 		tiu_crash_point("ep-elems");
 	if (!err && lo <= hi && (err = maps_ports_sync(m, slot, lo, hi)))

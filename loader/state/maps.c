@@ -16,6 +16,7 @@
 #include <bpf/libbpf.h>
 
 #include "state.h"
+#include "../sys/epgen.h"
 
 /* tiu's pinned maps and the layout this build expects: the lines of
  * tiu_map_list.h, which also define the maps of the BPF objects. The order
@@ -264,10 +265,37 @@ int maps_abi(const struct tiu_maps *m, __u32 *abi)
 
 int maps_set_abi(const struct tiu_maps *m)
 {
-	struct tiu_config cfg = { .abi_version = TIU_ABI_VERSION };
+	struct tiu_config cfg = {};
 	__u32 key = 0;
 
+	/* the endpoint generation stays: a value the programs' memo has seen
+	 * must not come back (epgen.c) */
+	if (bpf_map_lookup_elem(m->config, &key, &cfg))
+		return -errno;
+	cfg.abi_version = TIU_ABI_VERSION;
 	return bpf_map_update_elem(m->config, &key, &cfg, BPF_ANY) ? -errno : 0;
+}
+
+/* Around deletions from tiu_endpoints: the generation that makes the
+ * programs forget what was deleted (loader/sys/epgen.c). A failure of
+ * either only slows matching (the memo stays off) and is said once. */
+void maps_ep_gen_begin(const struct tiu_maps *m)
+{
+	if (epgen_begin(m->config))
+		tiu_warn("cannot update %s: %s: exact endpoints that were deleted may still match until the next change (run `tiu endpoint` again)",
+			 TIU_MAP_CONFIG, strerror(errno));
+}
+
+void maps_ep_gen_end(const struct tiu_maps *m)
+{
+	int rc = epgen_end(m->config, true);
+
+	if (rc > 0)
+		tiu_warn("the kernel gives no RCU grace period to user space (membarrier: %s): the programs' memo of exact endpoints stays off, each packet of an exact endpoint pays its hash lookup",
+			 strerror(errno));
+	else if (rc < 0)
+		tiu_warn("cannot update %s: %s: the programs' memo of exact endpoints stays off until the next change",
+			 TIU_MAP_CONFIG, strerror(errno));
 }
 
 
@@ -694,9 +722,11 @@ int maps_forget_iface(const struct tiu_maps *m, __u32 ifindex)
 	 * that a crash leaves no bit without its element (see eps_apply) */
 	maps_ports_sync_except(m, slot, 0, TIU_PORTS - 1, NULL, -1);
 	n_eps = maps_ep_elems(m, &keys, &vals);
+	maps_ep_gen_begin(m);
 	for (int i = 0; i < n_eps; i++)
 		if (keys[i].slot == slot)
 			bpf_map_delete_elem(m->endpoints, &keys[i]);
+	maps_ep_gen_end(m);
 	free(keys);
 	free(vals);
 	maps_ports_sync(m, slot, 0, TIU_PORTS - 1);

@@ -134,6 +134,8 @@ int maps_open_up(const char *ifname, const char *pin_dir, bool none_ok, struct p
 void maps_close(struct tiu_maps *m);
 int maps_abi(const struct tiu_maps *m, __u32 *abi);
 int maps_set_abi(const struct tiu_maps *m);
+void maps_ep_gen_begin(const struct tiu_maps *m);
+void maps_ep_gen_end(const struct tiu_maps *m);
 int maps_iface(const struct tiu_maps *m, __u32 slot, struct tiu_iface *out);
 int maps_set_iface(const struct tiu_maps *m, __u32 slot, const struct tiu_iface *v);
 int maps_slot_of(const struct tiu_maps *m, __u32 ifindex, __u32 *slot);

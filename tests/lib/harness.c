@@ -17,6 +17,7 @@
 #include "harness.h"
 #include "sys/align.h"
 #include "sys/elem.h"
+#include "sys/epgen.h"
 #include "sys/probe.h"
 #include "tiu_xdp.skel.h"
 #include "tiu_tc.skel.h"
@@ -239,6 +240,14 @@ int harness_port_bits(struct harness *h, uint16_t port, const struct tiu_port *b
 	return bpf_map_update_elem(h->fd_ports, &key, bits, BPF_ANY);
 }
 
+/* After deletions from tiu_endpoints: the generation stepped as the loader
+ * steps it (loader/sys/epgen.c), without the grace period: the programs run
+ * here only in this process's own test runs, one at a time. */
+static int step_ep_gen(struct harness *h)
+{
+	return epgen_begin(h->fd_config) || epgen_end(h->fd_config, false) ? -1 : 0;
+}
+
 int harness_endpoint_range(struct harness *h, uint32_t slot, int family, const uint8_t *addr,
 			   uint16_t first, uint16_t last, uint8_t role, int add)
 {
@@ -264,7 +273,7 @@ int harness_endpoint_range(struct harness *h, uint32_t slot, int family, const u
 		if (harness_port_bits(h, port, &tp))
 			return -1;
 	}
-	return 0;
+	return add ? 0 : step_ep_gen(h);
 }
 
 int harness_endpoint(struct harness *h, uint32_t slot, int family, const uint8_t *addr,
@@ -281,6 +290,8 @@ int harness_clear_endpoints(struct harness *h)
 	while (bpf_map_get_next_key(h->fd_endpoints, NULL, &k) == 0)
 		if (bpf_map_delete_elem(h->fd_endpoints, &k))
 			return -1;
+	if (step_ep_gen(h))
+		return -1;
 	for (uint32_t port = 0; port < TIU_PORTS; port++)
 		if (h->ports_set[port]) {
 			if (bpf_map_update_elem(h->fd_ports, &port, &zero, BPF_ANY))
