@@ -595,6 +595,34 @@ t_traffic() {
 	echo "# tiu stats in namespace A:"; tiu_a stats | diag
 }
 
+# the programs' memo of exact endpoints off (an odd generation, as a
+# deletion killed halfway leaves it): status says so in a line and in JSON;
+# the next endpoint del that finishes turns it on
+t_ep_memo_status() {
+	local dir gen abi st sj
+	dir=$(pins_a) gen=$(ep_gen_a)
+	abi=$(bpftool -j map lookup pinned "$dir/tiu_config" key 0 0 0 0 |
+		python3 -c 'import json, sys; print(json.load(sys.stdin)["formatted"]["value"]["abi_version"])')
+	bpftool map update pinned "$dir/tiu_config" key 0 0 0 0 value $(python3 -c '
+import struct, sys
+print(" ".join(str(b) for b in struct.pack("=II", int(sys.argv[1]), int(sys.argv[2]) | 1)))' "$abi" "$gen")
+	st=$(tiu_a status) sj=$(tiu_a status --json)
+	if grep -q "^memo: $dir: the programs' memo of exact endpoints is off (endpoint generation $((gen | 1)) is odd" <<<"$st" &&
+	   python3 -c 'import json, sys; d = json.loads(sys.argv[1])["pin_dirs"][0]; sys.exit(0 if d["ep_memo"] is False and d["ep_gen"] % 2 == 1 else 1)' "$sj"; then
+		ok "an odd endpoint generation: status says the memo is off (text line, JSON ep_memo false)"
+	else
+		not_ok "status with an odd endpoint generation"; { echo "$st"; echo "$sj"; } | diag
+	fi
+	tiu_a endpoint add la remote=10.78.9.9:99 && tiu_a endpoint del la remote=10.78.9.9:99
+	st=$(tiu_a status 2>&1) sj=$(tiu_a status --json)
+	if [ "$(ep_gen_a)" = $(((gen | 1) + 1)) ] && ! grep -q "^memo:" <<<"$st" &&
+	   python3 -c 'import json, sys; sys.exit(0 if json.loads(sys.argv[1])["pin_dirs"][0]["ep_memo"] is True else 1)' "$sj"; then
+		ok "the next endpoint del ends it: generation $(ep_gen_a), no memo line, ep_memo true"
+	else
+		not_ok "endpoint del after an odd generation"; { echo "gen $(ep_gen_a)"; echo "$st"; } | diag
+	fi
+}
+
 t_json() {
 	local sj st
 	sj=$(tiu_a status --json) st=$(tiu_a status)
@@ -792,6 +820,7 @@ run_test t_foreign_left_alone
 run_test t_config
 run_test t_traffic
 run_test t_json
+run_test t_ep_memo_status
 run_test t_netns_isolation
 run_test t_ip_netns_exec
 run_test t_dispatcher

@@ -42,6 +42,7 @@ struct pin_dir_status {
 	struct tiu_maps maps;
 	bool have_maps;
 	__u32 abi;
+	__u32 ep_gen;             /* tiu_config.ep_gen: odd, the memo is off */
 };
 
 struct status {
@@ -208,6 +209,10 @@ static void text_status(const struct status *st, const struct iface_status *ifs,
 		printf("pins: %s (%s%u; %s)\n", st->dirs[i].pins.dir,
 		       st->dirs[i].have_maps ? "ABI " : "none, ABI ", st->dirs[i].abi,
 		       st->dirs[i].pins.note);
+	for (int i = 0; i < st->n_dirs; i++)
+		if (st->dirs[i].have_maps && (st->dirs[i].ep_gen & 1))
+			printf("memo: %s: the programs' memo of exact endpoints is off (endpoint generation %u is odd: a deletion did not finish, or the kernel gave no RCU grace period): each packet of an exact endpoint pays its hash lookup; the next `tiu endpoint del` that finishes turns it on\n",
+			       st->dirs[i].pins.dir, st->dirs[i].ep_gen);
 	for (int i = 0; i < st->n_stale; i++)
 		printf("stale: %s (network namespace %llu no longer exists; `tiu down --stale` removes it)\n",
 		       st->stale[i].path, st->stale[i].id);
@@ -333,8 +338,9 @@ static void json_status(const struct status *st, const struct iface_status *ifs,
 		json_str(stdout, st->dirs[i].pins.dir);
 		printf(",\"note\":");
 		json_str(stdout, st->dirs[i].pins.note);
-		printf(",\"pins\":%s,\"abi_version\":%u}", st->dirs[i].have_maps ? "true" : "false",
-		       st->dirs[i].abi);
+		printf(",\"pins\":%s,\"abi_version\":%u,\"ep_gen\":%u,\"ep_memo\":%s}",
+		       st->dirs[i].have_maps ? "true" : "false", st->dirs[i].abi, st->dirs[i].ep_gen,
+		       st->dirs[i].have_maps && !(st->dirs[i].ep_gen & 1) ? "true" : "false");
 	}
 	printf("],\"stale\":[");
 	for (int i = 0; i < st->n_stale; i++) {
@@ -362,7 +368,9 @@ static void status_usage(FILE *f)
 "XDP program and the mode in force (native/skb; libxdp dispatcher or single\n"
 "program, and why), the TC filters, the detour pair, its slot, the endpoints\n"
 "(as `tiu endpoint list` prints them) and the mark selector, where its pins\n"
-"are; every pin directory in use with its ABI version; whether this\n"
+"are; every pin directory in use with its ABI version, and whether the\n"
+"programs' memo of exact endpoints is on there (\"memo:\" line when off;\n"
+"JSON ep_gen, ep_memo); whether this\n"
 "kernel lets the TC program read ip_summed; state left by network namespaces\n"
 "that no longer exist (`tiu down --stale`). Warnings (stderr, and \"warnings\"\n"
 "in JSON): no decapsulation program attached; the NIC's UDP receive hash\n"
@@ -380,7 +388,7 @@ static int open_dir(struct pin_dir_status *d)
 
 	if (r == -ESTALE)
 		return maps_check_pins(&d->pins, NULL, NULL);
-	d->have_maps = !r && !maps_abi(&d->maps, &d->abi);
+	d->have_maps = !r && !maps_abi(&d->maps, &d->abi) && !maps_ep_gen(&d->maps, &d->ep_gen);
 	return 0;
 }
 

@@ -263,6 +263,18 @@ int maps_abi(const struct tiu_maps *m, __u32 *abi)
 	return config_abi(m->config, abi);
 }
 
+int maps_ep_gen(const struct tiu_maps *m, __u32 *gen)
+{
+	struct tiu_config cfg = {};
+	__u32 key = 0;
+
+	*gen = 0;
+	if (bpf_map_lookup_elem(m->config, &key, &cfg))
+		return -errno;
+	*gen = cfg.ep_gen;
+	return 0;
+}
+
 int maps_set_abi(const struct tiu_maps *m)
 {
 	struct tiu_config cfg = {};
