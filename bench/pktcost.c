@@ -16,6 +16,9 @@
  *   through egress, each passed untouched;
  * - TCP to a port without an endpoint, tunnelled by the interface's mark
  *   selector (mark=0x100, skb->mark 0x100 through an __sk_buff context).
+ * - packets that are not candidates at all: TCP through both decap
+ *   programs, UDP through egress (a host's other traffic, and on egress
+ *   every segment the detour sends back, already UDP), passed, no counter.
  * Packets: IPv4 and IPv6, 64 B and 1400 B of TCP payload (12 bytes of TCP
  * options), the same frame length for every program. Endpoint maps, one per
  * phase, each with local=*:7000 too: 1 endpoint (remote=SERVER:5201); a
@@ -108,7 +111,8 @@ enum frame { FR_TCP_C2S, FR_UDP_C2S, FR_UDP_S2C, FR_TCP_S2C, FR_TCP_OTHER, FR_UD
 	     FR_TCP_MARK, FR_UDP_MARK, FR_UDP_LOCAL, FR_TCP_LOCAL, NFRAME };
 
 enum prog { XDP_EMPTY, XDP_DECAP, XDP_DECAP_LOCAL, XDP_DECAP_PASS, TC_EMPTY, TC_DECAP, TC_DECAP_LOCAL,
-	    TC_DECAP_PASS, TC_ENCAP, TC_EGRESS_PASS, TC_ENCAP_MARK, NPROG };
+	    TC_DECAP_PASS, TC_ENCAP, TC_EGRESS_PASS, TC_ENCAP_MARK, XDP_DECAP_TCP, TC_DECAP_TCP,
+	    TC_EGRESS_UDP, NPROG };
 
 struct progdef {
 	const char *hook;      /* xdp | tc */
@@ -135,6 +139,9 @@ static const struct progdef progdefs[NPROG] = {
 	[TC_ENCAP] = { "tc", "encap", "encap", TC_EMPTY, FD_TC_ENCAP, FR_TCP_C2S, FR_UDP_C2S, TIU_STAT_ENC_CONVERTED, TC_ACT_OK },
 	[TC_EGRESS_PASS] = { "tc", "egress-pass", "egress, TCP to another port (passed)", TC_EMPTY, FD_TC_ENCAP, FR_TCP_OTHER, FR_TCP_OTHER, TIU_STAT_ENC_PASS, TC_ACT_OK },
 	[TC_ENCAP_MARK] = { "tc", "encap-mark", "encap, selected by mark", TC_EMPTY, FD_TC_ENCAP, FR_TCP_MARK, FR_UDP_MARK, TIU_STAT_ENC_CONVERTED, TC_ACT_OK, MARK },
+	[XDP_DECAP_TCP] = { "xdp", "decap-tcp", "decap, TCP (not a candidate: passed, not counted)", XDP_EMPTY, FD_XDP_DECAP, FR_TCP_OTHER, FR_TCP_OTHER, NO_STAT, XDP_PASS },
+	[TC_DECAP_TCP] = { "tc", "decap-tcp", "decap, TCP (not a candidate: passed, not counted)", TC_EMPTY, FD_TC_DECAP, FR_TCP_OTHER, FR_TCP_OTHER, NO_STAT, TC_ACT_OK },
+	[TC_EGRESS_UDP] = { "tc", "egress-udp", "egress, UDP (not a candidate: passed, not counted)", TC_EMPTY, FD_TC_ENCAP, FR_UDP_OTHER, FR_UDP_OTHER, NO_STAT, TC_ACT_OK },
 };
 
 /* A program that returns imm: the floor of its hook. */

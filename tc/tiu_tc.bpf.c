@@ -384,9 +384,27 @@ static __always_inline int tiu_tc_check(struct __sk_buff *skb, int prog, struct 
  * (which may store a plain choice, tiu_conn_encap()); decap the 8 bytes of
  * the UDP header (tiu_decap_check() looks at nothing else before the
  * ports). Such a packet is counted enc_pass or dec_pass and passed, as the
- * full check would; 1. Anything else: 0, and the full check decides. prog:
+ * full check would; 1. A packet of another protocol that the full check
+ * would pass without a counter (tiu_tc_other()) is passed here the same
+ * way; 1. Anything else: 0, and the full check decides. prog:
  * TIU_TC_EGRESS or TIU_TC_DECAP, a constant in each caller.
  */
+/*
+ * The short way's answer for a well-formed IP header (as tiu_tc_passes()
+ * checks it) whose protocol is not the candidate's: 1 when the full check
+ * would pass it without a counter, 0 when it must look (ICMP on decap: an
+ * error may quote a tunnelled packet; after an IPv6 header, an extension
+ * header may lead to the candidate). Such packets are a host's other
+ * traffic, and on egress every segment the detour sends back, already UDP.
+ */
+static __always_inline int tiu_tc_other(int prog, __u8 l4proto, int family)
+{
+	if (family == 6) /* only headers that end the chain */
+		return prog == TIU_TC_EGRESS ? l4proto == IPPROTO_UDP || l4proto == IPPROTO_ICMPV6
+					     : l4proto == IPPROTO_TCP;
+	return prog == TIU_TC_EGRESS || l4proto != IPPROTO_ICMP;
+}
+
 static __always_inline int tiu_tc_passes(struct __sk_buff *skb, const struct tiu_where *w,
 					 int prog)
 {
@@ -412,21 +430,26 @@ static __always_inline int tiu_tc_passes(struct __sk_buff *skb, const struct tiu
 	if (proto == tiu_htons(ETH_P_IP)) {
 		struct iphdr *iph = (struct iphdr *)l3;
 
-		if ((void *)(iph + 1) > data_end || *l3 != 0x45 || iph->protocol != l4proto ||
-		    (iph->frag_off & tiu_htons(TIU_IP_MF | TIU_IP_OFFSET)))
+		if ((void *)(iph + 1) > data_end || *l3 != 0x45)
 			return 0;
 		tot = tiu_htons(iph->tot_len);
 		if (tot < sizeof(*iph) || tot > len - l3_off)
+			return 0;
+		if (iph->protocol != l4proto)
+			return tiu_tc_other(prog, iph->protocol, 4);
+		if (iph->frag_off & tiu_htons(TIU_IP_MF | TIU_IP_OFFSET))
 			return 0;
 		t = (struct tiu_tcp20 *)(iph + 1);
 	} else if (proto == tiu_htons(ETH_P_IPV6)) {
 		struct ipv6hdr *ip6h = (struct ipv6hdr *)l3;
 
-		if ((void *)(ip6h + 1) > data_end || (*l3 >> 4) != 6 || ip6h->nexthdr != l4proto)
+		if ((void *)(ip6h + 1) > data_end || (*l3 >> 4) != 6)
 			return 0;
 		tot = tiu_htons(ip6h->payload_len) + sizeof(*ip6h);
 		if (tot == sizeof(*ip6h) || tot > len - l3_off)
 			return 0;
+		if (ip6h->nexthdr != l4proto)
+			return tiu_tc_other(prog, ip6h->nexthdr, 6);
 		t = (struct tiu_tcp20 *)(ip6h + 1);
 	} else {
 		return 0;
