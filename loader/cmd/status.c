@@ -385,10 +385,13 @@ static void status_usage(FILE *f)
 static int open_dir(struct pin_dir_status *d)
 {
 	int r = maps_open(&d->pins, &d->maps);
+	struct tiu_config cfg = {};
 
 	if (r == -ESTALE)
 		return maps_check_pins(&d->pins, NULL, NULL);
-	d->have_maps = !r && !maps_abi(&d->maps, &d->abi) && !maps_ep_gen(&d->maps, &d->ep_gen);
+	d->have_maps = !r && !maps_config(&d->maps, &cfg);
+	d->abi = cfg.abi_version;
+	d->ep_gen = cfg.ep_gen;
 	return 0;
 }
 

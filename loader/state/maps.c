@@ -42,16 +42,22 @@ static int *map_fds(struct tiu_maps *m, int i)
 	return fds[i];
 }
 
-static int config_abi(int fd, __u32 *abi)
+/* tiu_config's one element into *cfg (zeros if unreadable); 0, or -errno. */
+static int config_read(int fd, struct tiu_config *cfg)
 {
-	struct tiu_config cfg = {};
 	__u32 key = 0;
 
-	*abi = 0;
-	if (bpf_map_lookup_elem(fd, &key, &cfg))
-		return -errno;
+	memset(cfg, 0, sizeof(*cfg));
+	return bpf_map_lookup_elem(fd, &key, cfg) ? -errno : 0;
+}
+
+static int config_abi(int fd, __u32 *abi)
+{
+	struct tiu_config cfg;
+	int err = config_read(fd, &cfg);
+
 	*abi = cfg.abi_version;
-	return 0;
+	return err;
 }
 
 /*
@@ -263,27 +269,21 @@ int maps_abi(const struct tiu_maps *m, __u32 *abi)
 	return config_abi(m->config, abi);
 }
 
-int maps_ep_gen(const struct tiu_maps *m, __u32 *gen)
+int maps_config(const struct tiu_maps *m, struct tiu_config *cfg)
 {
-	struct tiu_config cfg = {};
-	__u32 key = 0;
-
-	*gen = 0;
-	if (bpf_map_lookup_elem(m->config, &key, &cfg))
-		return -errno;
-	*gen = cfg.ep_gen;
-	return 0;
+	return config_read(m->config, cfg);
 }
 
 int maps_set_abi(const struct tiu_maps *m)
 {
-	struct tiu_config cfg = {};
+	struct tiu_config cfg;
 	__u32 key = 0;
+	int err;
 
 	/* the endpoint generation stays: a value the programs' memo has seen
 	 * must not come back (epgen.c) */
-	if (bpf_map_lookup_elem(m->config, &key, &cfg))
-		return -errno;
+	if ((err = config_read(m->config, &cfg)))
+		return err;
 	cfg.abi_version = TIU_ABI_VERSION;
 	return bpf_map_update_elem(m->config, &key, &cfg, BPF_ANY) ? -errno : 0;
 }

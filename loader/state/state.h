@@ -133,9 +133,9 @@ int maps_open_up(const char *ifname, const char *pin_dir, bool none_ok, struct p
 		 struct tiu_maps *m, __u32 *ifindex);
 void maps_close(struct tiu_maps *m);
 int maps_abi(const struct tiu_maps *m, __u32 *abi);
-/* tiu_config.ep_gen (loader/sys/epgen.c): odd while the programs' memo of
- * exact endpoints is off. 0, or -errno. */
-int maps_ep_gen(const struct tiu_maps *m, __u32 *gen);
+/* tiu_config whole (its abi_version, and ep_gen: odd while the programs'
+ * memo of exact endpoints is off, loader/sys/epgen.c). 0, or -errno. */
+int maps_config(const struct tiu_maps *m, struct tiu_config *cfg);
 int maps_set_abi(const struct tiu_maps *m);
 void maps_ep_gen_begin(const struct tiu_maps *m);
 void maps_ep_gen_end(const struct tiu_maps *m);
