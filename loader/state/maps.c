@@ -714,7 +714,7 @@ int maps_forget_iface(const struct tiu_maps *m, __u32 ifindex)
 	__u32 key, prev, drop[TIU_MAX_IFACES], slot;
 	struct tiu_iface none = {};
 	struct tiu_link link;
-	bool first = true, has_slot = !maps_slot_of(m, ifindex, &slot);
+	bool first = true, has_slot = !maps_slot_of(m, ifindex, &slot), gen = false;
 	int n = 0, n_eps;
 
 	while (n < TIU_MAX_IFACES && !bpf_map_get_next_key(m->links, first ? NULL : &prev, &key)) {
@@ -734,11 +734,17 @@ int maps_forget_iface(const struct tiu_maps *m, __u32 ifindex)
 	 * that a crash leaves no bit without its element (see eps_apply) */
 	maps_ports_sync_except(m, slot, 0, TIU_PORTS - 1, NULL, -1);
 	n_eps = maps_ep_elems(m, &keys, &vals);
-	maps_ep_gen_begin(m);
-	for (int i = 0; i < n_eps; i++)
-		if (keys[i].slot == slot)
-			bpf_map_delete_elem(m->endpoints, &keys[i]);
-	maps_ep_gen_end(m);
+	for (int i = 0; i < n_eps; i++) {
+		if (keys[i].slot != slot)
+			continue;
+		if (!gen) { /* the generation steps (a grace period) only if one goes */
+			maps_ep_gen_begin(m);
+			gen = true;
+		}
+		bpf_map_delete_elem(m->endpoints, &keys[i]);
+	}
+	if (gen)
+		maps_ep_gen_end(m);
 	free(keys);
 	free(vals);
 	maps_ports_sync(m, slot, 0, TIU_PORTS - 1);
