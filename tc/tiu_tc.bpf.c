@@ -15,8 +15,8 @@
  * Each parses and checks once in its code (tiu_tc_check(): the check, and
  * after a pull the check again), the packet described by struct tiu_ctx
  * (docs/DESIGN.md "Verifier cost"). Egress and TC decap first try the
- * short way of a packet they pass (tiu_tc_passes()), which most of their
- * packets take.
+ * short way of a packet they pass (tiu_passes(), as XDP decap does), which
+ * most of their packets take.
  *
  * On a raw-IP interface (tiu_framing, see tiu_common.h) skb->data is the IP
  * header and skb->protocol its family. Egress then pushes an Ethernet header
@@ -370,124 +370,17 @@ static __always_inline int tiu_tc_check(struct __sk_buff *skb, int prog, struct 
 }
 
 /*
- * The short way of a packet that egress or TC decap passes (docs/DESIGN.md
- * "Matching, and what it costs"): most TCP leaving an interface, and most
- * UDP arriving, belongs to no tunnel, and the full check (context, parse,
- * port table, mark, connection) cost such a packet 40-50 ns on egress,
- * 20-30 on decap. This answers for the common layouts alone: an IPv4
- * header without options and not a fragment, or an IPv6 header followed
- * by the candidate protocol (egress: TCP, decap: UDP), in the linear part,
- * whose lengths tiu_parse() would take, on a port pair without any bit of
- * the slot in the port table (no endpoint, no lingering port: follow bits
- * come with local ones). Egress also wants the ports and flags in sight,
- * no mark selector that the packet's mark matches, and not a bare SYN
- * (which may store a plain choice, tiu_conn_encap()); decap the 8 bytes of
- * the UDP header (tiu_decap_check() looks at nothing else before the
- * ports). Such a packet is counted enc_pass or dec_pass and passed, as the
- * full check would; 1. A packet of another protocol that the full check
- * would pass without a counter (tiu_tc_other()) is passed here the same
- * way; 1. Anything else: 0, and the full check decides. prog:
- * TIU_TC_EGRESS or TIU_TC_DECAP, a constant in each caller.
- */
-/*
- * The short way's answer for a well-formed IP header (as tiu_tc_passes()
- * checks it) whose protocol is not the candidate's: 1 when the full check
- * would pass it without a counter, 0 when it must look (ICMP on decap: an
- * error may quote a tunnelled packet; after an IPv6 header, an extension
- * header may lead to the candidate). Such packets are a host's other
- * traffic, and on egress every segment the detour sends back, already UDP.
- */
-static __always_inline int tiu_tc_other(int prog, __u8 l4proto, int family)
-{
-	if (family == 6) /* only headers that end the chain */
-		return prog == TIU_TC_EGRESS ? l4proto == IPPROTO_UDP || l4proto == IPPROTO_ICMPV6
-					     : l4proto == IPPROTO_TCP;
-	return prog == TIU_TC_EGRESS || l4proto != IPPROTO_ICMP;
-}
-
-static __always_inline int tiu_tc_passes(struct __sk_buff *skb, const struct tiu_where *w,
-					 int prog)
-{
-	void *data = (void *)(long)skb->data, *data_end = (void *)(long)skb->data_end;
-	__u8 l4proto = prog == TIU_TC_EGRESS ? IPPROTO_TCP : IPPROTO_UDP;
-	__u64 bit = 1ULL << (w->slot & (TIU_MAX_SLOTS - 1)), any;
-	__u32 slot = w->slot, len = skb->len, l3_off = 0, tot;
-	__be16 proto = skb->protocol;
-	struct tiu_port *ps, *pd;
-	struct tiu_iface *iface;
-	struct tiu_tcp20 *t;
-	__u8 *l3 = data;
-
-	if (!w->l3) {
-		struct ethhdr *eth = data;
-
-		if ((void *)(eth + 1) > data_end)
-			return 0;
-		proto = eth->h_proto;
-		l3_off = sizeof(*eth);
-		l3 = data + sizeof(*eth);
-	}
-	if (proto == tiu_htons(ETH_P_IP)) {
-		struct iphdr *iph = (struct iphdr *)l3;
-
-		if ((void *)(iph + 1) > data_end || *l3 != 0x45)
-			return 0;
-		tot = tiu_htons(iph->tot_len);
-		if (tot < sizeof(*iph) || tot > len - l3_off)
-			return 0;
-		if (iph->protocol != l4proto)
-			return tiu_tc_other(prog, iph->protocol, 4);
-		if (iph->frag_off & tiu_htons(TIU_IP_MF | TIU_IP_OFFSET))
-			return 0;
-		t = (struct tiu_tcp20 *)(iph + 1);
-	} else if (proto == tiu_htons(ETH_P_IPV6)) {
-		struct ipv6hdr *ip6h = (struct ipv6hdr *)l3;
-
-		if ((void *)(ip6h + 1) > data_end || (*l3 >> 4) != 6)
-			return 0;
-		tot = tiu_htons(ip6h->payload_len) + sizeof(*ip6h);
-		if (tot == sizeof(*ip6h) || tot > len - l3_off)
-			return 0;
-		if (ip6h->nexthdr != l4proto)
-			return tiu_tc_other(prog, ip6h->nexthdr, 6);
-		t = (struct tiu_tcp20 *)(ip6h + 1);
-	} else {
-		return 0;
-	}
-	if (prog == TIU_TC_EGRESS) {
-		if ((void *)&t->window > data_end || /* ports and flags */
-		    (t->flags & TIU_TCP_FLAG_SYN_ACK_MASK) == TIU_TCP_FLAG_SYN_ONLY)
-			return 0;
-	} else if ((void *)t + 8 > data_end) { /* the UDP header */
-		return 0;
-	}
-	ps = tiu_conn_port(t->source);
-	pd = tiu_conn_port(t->dest);
-	if (!ps || !pd)
-		return 0;
-	any = ps->local | ps->local_any | ps->remote | ps->remote_any | ps->linger | pd->local |
-	      pd->local_any | pd->remote | pd->remote_any | pd->linger;
-	if (any & bit)
-		return 0;
-	if (prog == TIU_TC_EGRESS) {
-		iface = bpf_map_lookup_elem(&tiu_ifaces, &slot);
-		if (!iface || tiu_match_mark(iface, skb->mark))
-			return 0;
-	}
-	tiu_count(slot, prog == TIU_TC_EGRESS ? TIU_STAT_ENC_PASS : TIU_STAT_DEC_PASS);
-	return 1;
-}
-
-/*
  * The start of egress and TC decap on a real interface: its slot and
  * framing (w), then the check's verdict with c filled. TIU_V_PASS on a
  * device that is not tiu's (w not filled), and for a packet passed by the
- * short way (c not filled).
+ * short way (tiu_passes(), c not filled).
  */
 static __always_inline int tiu_tc_begin(struct __sk_buff *skb, int prog, struct tiu_ctx *c,
 					struct tiu_where *w)
 {
-	if (tiu_where(skb->ifindex, TIU_LINK_F_REAL, w) || tiu_tc_passes(skb, w, prog))
+	if (tiu_where(skb->ifindex, TIU_LINK_F_REAL, w) ||
+	    tiu_passes((void *)(long)skb->data, (void *)(long)skb->data_end, skb->len,
+		       skb->protocol, skb->mark, w, prog == TIU_TC_EGRESS))
 		return TIU_V_PASS;
 	c->slot = w->slot;
 	c->l3 = w->l3;

@@ -62,6 +62,10 @@ int tiu_xdp_decap(struct xdp_md *ctx)
 	 * ctx->ingress_ifindex, or not an interface of tiu's (pass, uncounted). */
 	if (tiu_where(ctx->ingress_ifindex, TIU_LINK_F_REAL, &w))
 		return XDP_PASS;
+	/* Most of what arrives is no tunnel's: the short way (tiu_passes();
+	 * the frame is all in data..data_end, no fragments in this program). */
+	if (tiu_passes(data, data_end, data_end - data, 0, 0, &w, 0))
+		return XDP_PASS;
 	/* Native XDP runs before GRO; generic XDP after it, where an
 	 * aggregate longer than the MTU is caught below (tiu_gro.h). A
 	 * restored packet needs no more: XDP has no skb checksum state (a NIC's
