@@ -18,13 +18,14 @@
  * definition below changes: the loader refuses pins of another version
  * ("stale pins: run `tiu down IFACE --purge`").
  */
-#define TIU_ABI_VERSION 8 /* 2: dec_icmp_*; 3: enc_drop_no_headroom, TIU_LINK_F_L3;
+#define TIU_ABI_VERSION 9 /* 2: dec_icmp_*; 3: enc_drop_no_headroom, TIU_LINK_F_L3;
 			    4: tiu_link.mss, enc_mss_clamped;
 			    5: matching v2: slots, tiu_ports, tiu_ifaces, ranges, marks;
 			    6: enc_skip_unparsed, dec_skip_unparsed, dec_skip_not_ours;
 			    7: per connection: tiu_port.follow/linger, TIU_EP_F_FOLLOW,
 			       tiu_conn_syn, tiu_conn_sk, enc_conn_*, dec_conn_*;
-			    8: tiu_config.ep_gen (was reserved) */
+			    8: tiu_config.ep_gen (was reserved);
+			    9: tiu_conn_state.syn_seq */
 
 /* Default pin directory. The loader adds one subdirectory per network
  * namespace that is not the initial one (see loader/). */
@@ -203,8 +204,11 @@ _Static_assert(sizeof(struct tiu_conn_key) == 40, "tiu_conn_key layout");
 #define TIU_CONN_TUNNELLED 2
 
 struct tiu_conn_state {
-	__u32 choice; /* TIU_CONN_PLAIN or TIU_CONN_TUNNELLED */
+	__u32 choice;   /* TIU_CONN_PLAIN or TIU_CONN_TUNNELLED */
+	__be32 syn_seq; /* the sequence number of the bare SYN that made the
+			 * choice; 0 when a later packet made it */
 };
+_Static_assert(sizeof(struct tiu_conn_state) == 8, "tiu_conn_state layout");
 
 /* Configuration: a one-entry array. Written by the loader when it creates
  * the pins; read back to detect pins of another ABI version. */

@@ -103,6 +103,16 @@ static __always_inline void tiu_conn_decap(__u32 slot, const struct tiu_pkt *p, 
 	tiu_count(slot, TIU_STAT_DEC_CONN_SYN);
 }
 
+/* 1: the socket's storage st holds no choice for the connection whose
+ * packet this is: none yet, or the packet is a bare SYN (syn) with another
+ * sequence number (seq) than the one that made it, the first packet of
+ * the socket's next connection. A new connection whose initial sequence
+ * number equals the old one (1 in 2^32) keeps the old choice. */
+static __always_inline int tiu_conn_fresh(const struct tiu_conn_state *st, __u32 syn, __be32 seq)
+{
+	return !st->choice || (syn && st->syn_seq != seq);
+}
+
 /*
  * The decision of egress TCP t (p parsed, the ports within data_end) from
  * skb, which tiu_match_ports() matched as m (TIU_MATCH_*, LINGER included)
@@ -123,7 +133,8 @@ static __always_inline int tiu_conn_egress(struct __sk_buff *skb, __u32 slot,
 	struct tiu_conn_state *st;
 	struct tiu_conn_key k;
 	struct tiu_port *ps;
-	__u32 choice;
+	__u32 choice, syn;
+	__be32 seq;
 	int own;
 
 	/* tiu_no_sk_lookup: loaded as a type without socket helpers (the
@@ -139,13 +150,22 @@ static __always_inline int tiu_conn_egress(struct __sk_buff *skb, __u32 slot,
 	 * bpf_sk_fullsock() call first, one helper call less per packet. */
 	own = sk && sk->src_port && sk->src_port == tiu_htons(t->source) &&
 	      sk->state != TIU_TCP_STATE_LISTEN;
+	/* A socket outlives its connection: connect(AF_UNSPEC)
+	 * (tcp_disconnect()) and a new connect() make another one, whose bare
+	 * SYN must choose afresh. A SYN with the sequence number that made the
+	 * choice is the same SYN sent again (tiu_conn_fresh()). */
+	syn = (t->flags & TIU_TCP_FLAG_SYN_ACK_MASK) == TIU_TCP_FLAG_SYN_ONLY;
+	seq = syn ? t->seq : 0;
 	if (m == TIU_MATCH_NONE && !marked) {
 		/* A connection this host opens that no endpoint matches: plain
 		 * for its life, so that an endpoint added later leaves it so. */
 		if (own) {
 			st = bpf_sk_storage_get(&tiu_conn_sk, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
-			if (st && !st->choice) {
+			if (st && !tiu_conn_fresh(st, syn, seq))
+				return st->choice == TIU_CONN_TUNNELLED;
+			if (st) {
 				st->choice = TIU_CONN_PLAIN;
+				st->syn_seq = seq;
 				tiu_count(slot, TIU_STAT_ENC_CONN_PLAIN);
 			}
 		}
@@ -155,7 +175,7 @@ static __always_inline int tiu_conn_egress(struct __sk_buff *skb, __u32 slot,
 	 * below): asking another is a helper call for nothing */
 	if (own) {
 		st = bpf_sk_storage_get(&tiu_conn_sk, sk, 0, 0);
-		if (st && st->choice) {
+		if (st && !tiu_conn_fresh(st, syn, seq)) {
 			if (st->choice == TIU_CONN_TUNNELLED && m == TIU_MATCH_LINGER && !marked)
 				tiu_count(slot, TIU_STAT_ENC_CONN_KEPT);
 			return st->choice == TIU_CONN_TUNNELLED;
@@ -178,8 +198,9 @@ static __always_inline int tiu_conn_egress(struct __sk_buff *skb, __u32 slot,
 	/* Keep it in the socket if the socket is the connection's. */
 	if (own) {
 		st = bpf_sk_storage_get(&tiu_conn_sk, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
-		if (st && !st->choice) {
+		if (st && tiu_conn_fresh(st, syn, seq)) {
 			st->choice = choice;
+			st->syn_seq = seq;
 			tiu_count(slot, choice == TIU_CONN_TUNNELLED ? TIU_STAT_ENC_CONN_TUNNELLED
 								   : TIU_STAT_ENC_CONN_PLAIN);
 		}

@@ -10,12 +10,14 @@
 #    is tunnelled (c0) and whose second is plain (c1);
 #  - a tunnelled transfer that lives through `endpoint del` on both ends and
 #    `tiu up` of another interface; a plain one through `endpoint add` of an
-#    endpoint that matches it.
+#    endpoint that matches it;
+#  - one socket, two connections (connect(AF_UNSPEC) in between): each
+#    gets its own choice, not the one its socket's first connection made.
 #   CONN_SERVER_EP=local runs the server test with local=*:PORT instead (the
 #   behaviour before follow=: the plain client fails).
 #   CONN_BYTES (20000000), CONN_DEL_BYTES (20000000). CONN_ONLY=server: the
 #   server checks only (the VM lanes run these); CONN_ONLY=rules: the rule
-#   changes only.
+#   changes only; CONN_ONLY=reuse: the socket used twice only.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 source tests/e2e/lib.sh
@@ -29,7 +31,7 @@ need_tiu
 need_cmd nft ethtool python3 nsenter tc
 
 ONLY=${CONN_ONLY:-}
-tap_plan $(case $ONLY in server|rules) echo 2 ;; *) echo 4 ;; esac)
+tap_plan $(case $ONLY in server|rules|reuse) echo 2 ;; *) echo 6 ;; esac)
 e2e_init
 topo_up || bail "topology"
 
@@ -64,7 +66,7 @@ srv_pair() {
 }
 
 # ---- one server port, tunnelled and plain clients at once ----------------
-if [ "$ONLY" != rules ]; then
+if [ -z "$ONLY" ] || [ "$ONLY" = server ]; then
 server_test() {
 	local c0 c1 rc=0 pa pb sp
 	tiu_up $C c0 --decap xdp --xdp-mode native --endpoint remote=$SRV4:$PORT || return 1
@@ -120,6 +122,8 @@ tiu_down_all
 fi
 
 [ "$ONLY" = server ] && tap_done && exit
+
+if [ "$ONLY" != reuse ]; then
 
 # ---- rule changes while transfers run ------------------------------------
 # The middlebox paces the client's links (40 Mbit/s each way: 20 MB take 4 s)
@@ -192,6 +196,83 @@ if in_ns $R tc qdisc replace dev rc root tbf rate 40mbit burst 64kb latency 100m
 else
 	result 1 "pacing the middlebox links (tc qdisc tbf)"
 	result 1 "pacing the middlebox links (tc qdisc tbf)"
+fi
+tiu_down_all
+for d in rc rc2 rs; do in_ns $R tc qdisc del dev $d root 2>/dev/null; done
+fi
+
+[ "$ONLY" = rules ] && tap_done && exit
+
+# ---- one socket, two connections -----------------------------------------
+# A TCP socket can be dissolved with connect(AF_UNSPEC) (tcp_disconnect())
+# and connected again: a new connection, whose choice its own first packet
+# makes, while the socket (and its storage) lives on. The client's c0 drops
+# TCP, so a connection there gets through only tunnelled: PORT has an
+# endpoint on both ends, PORT2 none.
+cat >"$WORK/reuse.py" <<'PY'
+import ctypes, socket, sys
+srv, first, second, first_wait = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+libc = ctypes.CDLL(None, use_errno=True)
+def attempt(s, port, wait):
+    s.settimeout(wait)
+    try:
+        s.connect((srv, port))
+        s.sendall(b"ping")
+        return "echoed" if s.recv(4) == b"ping" else "no-echo"
+    except socket.timeout:
+        return "timed-out"
+    except OSError as e:
+        return "failed-errno-%d" % e.errno
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+a = attempt(s, first, first_wait)
+unspec = (ctypes.c_ubyte * 16)()  # sa_family 0: AF_UNSPEC
+if libc.connect(s.fileno(), unspec, 16) != 0:
+    print("connect(AF_UNSPEC) failed: errno %d" % ctypes.get_errno())
+    sys.exit(2)
+print(a, attempt(s, second, 4.0))
+PY
+cat >"$WORK/echo.py" <<'PY'
+import socket, sys
+l = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.bind(("0.0.0.0", int(sys.argv[1])))
+l.listen(8)
+open(sys.argv[2], "w").close()
+while True:
+    c, _ = l.accept()
+    c.settimeout(5)
+    try:
+        c.sendall(c.recv(4))
+    except OSError:
+        pass
+    c.close()
+PY
+# reuse_test FIRST SECOND FIRST_WAIT WANT: one socket connects to FIRST (for
+# at most FIRST_WAIT s), then, after connect(AF_UNSPEC), to SECOND; WANT:
+# the two outcomes. The client's counters must show one choice of each kind.
+reuse_test() {
+	local out c0 c1 d
+	c0=$(tiu_counters $C c0 enc_conn_tunnelled enc_conn_plain)
+	out=$(H_CMD_TIMEOUT=20 in_ns $C python3 "$WORK/reuse.py" $SRV4 $1 $2 $3)
+	c1=$(tiu_counters $C c0 enc_conn_tunnelled enc_conn_plain)
+	d=$(tiu_counters_delta "$c0" "$c1")
+	echo "# :$1, then :$2 on the same socket: $out; client c0: $d"
+	[ "$out" = "$4" ] && grep -q 'enc_conn_tunnelled=+1\b' <<<"$d" &&
+		grep -q 'enc_conn_plain=+1\b' <<<"$d"
+}
+PORT2=$((PORT + 1))
+if tiu_up $C c0 --endpoint remote=$SRV4:$PORT && tiu_up $S s0 --endpoint "local=*:$PORT"; then
+	rm -f "$WORK/echo.ready"
+	in_ns $S python3 "$WORK/echo.py" $PORT "$WORK/echo.ready" &
+	H_PIDS+=($!)
+	for i in $(seq 100); do [ -e "$WORK/echo.ready" ] && break; sleep 0.05; done
+	reuse_test $PORT2 $PORT 1.5 "timed-out echoed"
+	result $? "one socket: a plain connection (TCP dropped on c0), then connect(AF_UNSPEC) and one to the endpoint's port: tunnelled, echoed"
+	reuse_test $PORT $PORT2 4 "echoed timed-out"
+	result $? "one socket: a tunnelled connection, then connect(AF_UNSPEC) and one to a port without endpoint: plain (dropped on c0)"
+else
+	result 1 "tiu up for the socket reuse test"
+	result 1 "tiu up for the socket reuse test"
 fi
 tiu_down_all
 
