@@ -9,8 +9,9 @@
 #    way with SHA-256 equal; then an MPTCP connection whose first subflow
 #    is tunnelled (c0) and whose second is plain (c1);
 #  - a tunnelled transfer that lives through `endpoint del` on both ends and
-#    `tiu up` of another interface; a plain one through `endpoint add` of an
-#    endpoint that matches it;
+#    `tiu up` of another interface; one that lives through `endpoint del` of
+#    its endpoint while another endpoint keeps the port; a plain one through
+#    `endpoint add` of an endpoint that matches it;
 #  - one socket, two connections (connect(AF_UNSPEC) in between): each
 #    gets its own choice, not the one its socket's first connection made.
 #   CONN_SERVER_EP=local runs the server test with local=*:PORT instead (the
@@ -31,7 +32,7 @@ need_tiu
 need_cmd nft ethtool python3 nsenter tc
 
 ONLY=${CONN_ONLY:-}
-tap_plan $(case $ONLY in server|rules|reuse) echo 2 ;; *) echo 6 ;; esac)
+tap_plan $(case $ONLY in server|reuse) echo 2 ;; rules) echo 3 ;; *) echo 7 ;; esac)
 e2e_init
 topo_up || bail "topology"
 
@@ -121,7 +122,7 @@ result $? "one server port ($SEP=*:$PORT): an MPTCP connection, one subflow tunn
 tiu_down_all
 fi
 
-[ "$ONLY" = server ] && tap_done && exit
+if [ "$ONLY" = server ]; then tap_done; exit; fi
 
 if [ "$ONLY" != reuse ]; then
 
@@ -166,6 +167,29 @@ del_test() {
 		[ "${7:-0}" -gt "${5:-0}" ] && [ "${8:-0}" -gt "${6:-0}" ]
 }
 
+# A2: a tunnelled transfer whose endpoint is deleted on the client while
+# another endpoint (an address that takes no part) keeps its port: a
+# packet of the transfer then matches only the lingering port.
+del_shared_test() {
+	local pid c0 c1
+	tiu_up $C c0 --endpoint remote=$SRV4:$PORT || return 1
+	tiu_in $C endpoint add c0 remote=192.0.2.1:$PORT || return 1
+	tiu_up $S s0 --endpoint "local=*:$PORT" || return 1
+	c0=$(kept $C c0)
+	h_bg xfer_run delshared 4 tcp $DEL_BYTES 30
+	pid=$H_BG
+	wait_established $PORT || { h_wait $pid; return 1; }
+	sleep 0.5
+	tiu_in $C endpoint del c0 remote=$SRV4:$PORT || { h_wait $pid; return 1; }
+	echo "# client c0 endpoints after the deletion: $(tiu_in $C endpoint list c0 | tr '\n' ' ')"
+	h_wait $pid
+	c1=$(kept $C c0)
+	echo "# enc_conn_kept dec_conn_kept: client c0 $c0 -> $c1"
+	xfer_ok delshared || return 1
+	set -- $c0 $c1
+	[ "${3:-0}" -gt "${1:-0}" ] && [ "${4:-0}" -gt "${2:-0}" ]
+}
+
 # B: a plain transfer through c1 (tiu up there, no endpoint for it) to a
 # port without endpoints; once it runs, `endpoint add` of an endpoint that
 # matches it: it stays plain (the server has nothing to decapsulate with).
@@ -193,15 +217,17 @@ if in_ns $R tc qdisc replace dev rc root tbf rate 40mbit burst 64kb latency 100m
 	result $? "a tunnelled transfer ($DEL_BYTES bytes each way) lives through endpoint del on both ends and tiu up of another interface"
 	add_test
 	result $? "a plain transfer ($DEL_BYTES bytes each way) stays plain through endpoint add of an endpoint that matches it"
+	tiu_down_all
+	del_shared_test
+	result $? "a tunnelled transfer ($DEL_BYTES bytes each way) lives through endpoint del of its endpoint while another endpoint keeps the port"
 else
-	result 1 "pacing the middlebox links (tc qdisc tbf)"
-	result 1 "pacing the middlebox links (tc qdisc tbf)"
+	for i in 1 2 3; do result 1 "pacing the middlebox links (tc qdisc tbf)"; done
 fi
 tiu_down_all
 for d in rc rc2 rs; do in_ns $R tc qdisc del dev $d root 2>/dev/null; done
 fi
 
-[ "$ONLY" = rules ] && tap_done && exit
+if [ "$ONLY" = rules ]; then tap_done; exit; fi
 
 # ---- one socket, two connections -----------------------------------------
 # A TCP socket can be dissolved with connect(AF_UNSPEC) (tcp_disconnect())

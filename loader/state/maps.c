@@ -641,7 +641,8 @@ int maps_ports_sync(const struct tiu_maps *m, __u32 slot, unsigned int lo, unsig
 int maps_ports_sync_except(const struct tiu_maps *m, __u32 slot, unsigned int lo,
 			   unsigned int hi, const struct ep *drop, int n_drop)
 {
-	enum { W_LOCAL = 1, W_LOCAL_ANY = 2, W_REMOTE = 4, W_REMOTE_ANY = 8, W_FOLLOW = 16 };
+	enum { W_LOCAL = 1, W_LOCAL_ANY = 2, W_REMOTE = 4, W_REMOTE_ANY = 8, W_FOLLOW = 16,
+	       W_LOST = 32 };
 	static const __u8 zero[16];
 	struct tiu_endpoint_key *keys;
 	struct tiu_endpoint_val *vals;
@@ -656,8 +657,12 @@ int maps_ports_sync_except(const struct tiu_maps *m, __u32 slot, unsigned int lo
 		const struct tiu_endpoint_key *k = &keys[i];
 		bool any = !memcmp(k->addr, zero, 16);
 
-		if (k->slot != slot || elem_dropped(k, drop, n_drop))
+		if (k->slot != slot)
 			continue;
+		if (elem_dropped(k, drop, n_drop)) {
+			want[ntohs(k->port)] |= W_LOST;
+			continue;
+		}
 		if (k->role == TIU_ROLE_LOCAL)
 			want[ntohs(k->port)] |= (any ? W_LOCAL_ANY : W_LOCAL) |
 						(vals[i].flags & TIU_EP_F_FOLLOW ? W_FOLLOW : 0);
@@ -687,12 +692,15 @@ int maps_ports_sync_except(const struct tiu_maps *m, __u32 slot, unsigned int lo
 		nw.remote = (cur.remote & ~bit) | (want[p] & W_REMOTE ? bit : 0);
 		nw.remote_any = (cur.remote_any & ~bit) | (want[p] & W_REMOTE_ANY ? bit : 0);
 		nw.follow = (cur.follow & ~bit) | (want[p] & W_FOLLOW ? bit : 0);
-		/* A port that loses its last endpoint of the slot lingers: its
-		 * live connections keep their choice (headers/tiu_conn.h); the
+		/* A port that loses an endpoint of the slot lingers, its last
+		 * one or one of several (a packet of the deleted endpoint's
+		 * connections then matches nothing else on the port): its live
+		 * connections keep their choice (headers/tiu_conn.h); the
 		 * interface going down (n_drop < 0) clears it. */
 		if (n_drop < 0)
 			nw.linger = cur.linger & ~bit;
-		else if (((cur.local | cur.local_any | cur.remote | cur.remote_any) & bit) && !want[p])
+		else if (((cur.local | cur.local_any | cur.remote | cur.remote_any) & bit) &&
+			 (!want[p] || (want[p] & W_LOST)))
 			nw.linger = cur.linger | bit;
 		if (memcmp(&cur, &nw, sizeof(cur)) && bpf_map_update_elem(m->ports, &p, &nw, BPF_ANY))
 			err = -errno;
