@@ -39,6 +39,22 @@ static __always_inline __u32 tiu_l3_bytes(const struct tiu_pkt *p)
 }
 
 /*
+ * The short way's answer for a well-formed IP header (as tiu_passes()
+ * checks it) whose protocol is not the candidate's: 1 when the full check
+ * would pass it without a counter, 0 when it must look (ICMP on decap: an
+ * error may quote a tunnelled packet; after an IPv6 header, an extension
+ * header may lead to the candidate). Such packets are a host's other
+ * traffic, and on egress every segment the detour sends back, already UDP.
+ */
+static __always_inline int tiu_other(int egress, __u8 l4proto, int family)
+{
+	if (family == 6) /* only headers that end the chain */
+		return egress ? l4proto == IPPROTO_UDP || l4proto == IPPROTO_ICMPV6
+			      : l4proto == IPPROTO_TCP;
+	return egress || l4proto != IPPROTO_ICMP;
+}
+
+/*
  * The short way of a packet that egress or decap (XDP and TC) passes
  * (docs/DESIGN.md "Matching, and what it costs"): most TCP leaving an
  * interface, and most of what arrives, belongs to no tunnel, and the full
@@ -65,22 +81,6 @@ static __always_inline __u32 tiu_l3_bytes(const struct tiu_pkt *p)
  * egress's skb->mark. egress: 1 for TC egress, 0 for decap, a constant in
  * each caller.
  */
-/*
- * The short way's answer for a well-formed IP header (as tiu_passes()
- * checks it) whose protocol is not the candidate's: 1 when the full check
- * would pass it without a counter, 0 when it must look (ICMP on decap: an
- * error may quote a tunnelled packet; after an IPv6 header, an extension
- * header may lead to the candidate). Such packets are a host's other
- * traffic, and on egress every segment the detour sends back, already UDP.
- */
-static __always_inline int tiu_other(int egress, __u8 l4proto, int family)
-{
-	if (family == 6) /* only headers that end the chain */
-		return egress ? l4proto == IPPROTO_UDP || l4proto == IPPROTO_ICMPV6
-			      : l4proto == IPPROTO_TCP;
-	return egress || l4proto != IPPROTO_ICMP;
-}
-
 static __always_inline int tiu_passes(void *data, void *data_end, __u32 len, __be16 l3_proto,
 				      __u32 mark, const struct tiu_where *w, int egress)
 {

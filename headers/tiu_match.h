@@ -285,6 +285,13 @@ static __always_inline void tiu_count_bytes(__u32 slot, enum tiu_stat pkts, enum
  */
 #define TIU_EP_MEMO_SLOTS 64 /* per CPU; a power of 2 */
 
+/* Words that may alias any object: the memos' keys are built field by
+ * field and compared (or zeroed) a word at a time, which the C aliasing
+ * rules allow only through a type like these (clang's may_alias). */
+typedef __u64 __attribute__((__may_alias__)) tiu_any_u64;
+typedef __u32 __attribute__((__may_alias__)) tiu_any_u32;
+typedef __u16 __attribute__((__may_alias__)) tiu_any_u16;
+
 struct tiu_ep_memo {
 	struct tiu_endpoint_key k; /* role 1 or 2: an unused entry (zeros) never matches */
 	__u32 gen;                 /* tiu_config.ep_gen it was found under */
@@ -307,8 +314,8 @@ static __always_inline int tiu_endpoint_exact(__u32 slot, const struct tiu_pkt *
 {
 	struct tiu_ep_memo want;
 	struct tiu_endpoint_key *k = &want.k;
-	const __u64 *x = (const __u64 *)&want, *y;
-	const __u32 *w = (const __u32 *)&want;
+	const tiu_any_u64 *x = (const tiu_any_u64 *)&want, *y;
+	const tiu_any_u32 *w = (const tiu_any_u32 *)&want;
 	struct tiu_config *cfg;
 	struct tiu_ep_memo *e;
 	__u32 zero = 0, i, h;
@@ -318,9 +325,9 @@ static __always_inline int tiu_endpoint_exact(__u32 slot, const struct tiu_pkt *
 		a = p->l3 + (src ? TIU_V4_SADDR_OFF : TIU_V4_DADDR_OFF);
 		if ((void *)(a + 4) > data_end)
 			return 0;
-		*(__u64 *)k->addr = 0;
-		*(__u16 *)(k->addr + 8) = 0;
-		*(__u16 *)(k->addr + 10) = 0xffff;
+		*(tiu_any_u64 *)k->addr = 0;
+		*(tiu_any_u16 *)(k->addr + 8) = 0;
+		*(tiu_any_u16 *)(k->addr + 10) = 0xffff;
 		__builtin_memcpy(k->addr + 12, a, 4);
 	} else {
 		a = p->l3 + (src ? TIU_V6_SADDR_OFF : TIU_V6_DADDR_OFF);
@@ -340,7 +347,7 @@ static __always_inline int tiu_endpoint_exact(__u32 slot, const struct tiu_pkt *
 	e = bpf_map_lookup_elem(&tiu_ep_memo, &i);
 	if (!e || (want.gen & 1))
 		return bpf_map_lookup_elem(&tiu_endpoints, k) != NULL;
-	y = (const __u64 *)e;
+	y = (const tiu_any_u64 *)e;
 	if (((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2])) == 0)
 		return 1;
 	if (!bpf_map_lookup_elem(&tiu_endpoints, k))
@@ -435,7 +442,7 @@ struct {
 /* The memo's key compared as five 64-bit words. */
 static __always_inline int tiu_ours_same(const struct tiu_ours_key *a, const struct tiu_ours_key *b)
 {
-	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
+	const tiu_any_u64 *x = (const tiu_any_u64 *)a, *y = (const tiu_any_u64 *)b;
 
 	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4])) == 0;
 }
