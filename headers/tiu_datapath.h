@@ -101,11 +101,8 @@ static __always_inline int tiu_passes(void *data, void *data_end, __u32 len, __b
 		proto = eth->h_proto;
 		l3_off = sizeof(*eth);
 		l3 = data + sizeof(*eth);
-	} else if (!proto) { /* XDP on a raw-IP interface: the version */
-		if ((void *)(l3 + 1) > data_end)
-			return 0;
-		proto = (*l3 >> 4) == 4 ? tiu_htons(ETH_P_IP)
-			: (*l3 >> 4) == 6 ? tiu_htons(ETH_P_IPV6) : 0;
+	} else if (!proto) { /* XDP on a raw-IP interface */
+		proto = tiu_ip_version_proto(data, data_end);
 	}
 	if (proto == tiu_htons(ETH_P_IP)) {
 		struct iphdr *iph = (struct iphdr *)l3;
